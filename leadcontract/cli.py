@@ -1,0 +1,120 @@
+"""The ``leadcontract`` command: parses arguments, calls the library, formats what it returns.
+
+Exit codes are the same for every command: 0 when all is well, 1 when the contract or the
+records have problems, 2 for usage errors and input that cannot be read at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from leadcontract._version import __version__
+from leadcontract.diagnostics import Diagnostic
+from leadcontract.lint import lint
+from leadcontract.reporters import Format, render
+from leadcontract.schema import schema_text
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+UNREADABLE_CODES = frozenset({"LC001", "LC010"})
+"""Diagnostics that mean the input could not be read at all (exit 2, not 1)."""
+
+_SUFFIX_FORMATS = {".json": Format.JSON, ".sarif": Format.SARIF, ".txt": Format.TEXT}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits with 2 on usage errors, which is our convention too."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="leadcontract",
+        description="Marketing-sales lead agreements as validated contracts.",
+    )
+    parser.add_argument("--version", action="version", version=f"leadcontract {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    lint_parser = commands.add_parser(
+        "lint",
+        help="check contracts and report problems with file, line and column",
+        description="Check each PATH (a contract file or folder) and report every problem.",
+    )
+    lint_parser.add_argument("paths", nargs="+", metavar="PATH", help="contract file or folder")
+    lint_parser.add_argument(
+        "--format",
+        choices=[f.value for f in Format],
+        default=None,
+        help="output format (default: from --output's suffix, else text)",
+    )
+    lint_parser.add_argument(
+        "--strict", action="store_true", help="fail on warnings as well as errors"
+    )
+    lint_parser.add_argument("--output", "-o", type=Path, help="write the report to this file")
+
+    schema_parser = commands.add_parser(
+        "schema", help="print the JSON Schema of the contract format"
+    )
+    schema_parser.add_argument("--output", "-o", type=Path, help="write it to this file")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    if args.command == "lint":
+        return _lint(args)
+    if args.command == "schema":
+        return _write(schema_text(), args.output, sys.stdout)
+    raise AssertionError(f"unhandled command {args.command}")  # pragma: no cover
+
+
+def _lint(args: argparse.Namespace) -> int:
+    fmt = _format(args.format, args.output)
+    diagnostics: list[Diagnostic] = []
+    files: list[str] = []
+    failed = False
+    for path in args.paths:
+        result = lint(path)
+        diagnostics.extend(result.diagnostics)
+        if result.source is not None:
+            files.extend(result.source.files)
+        failed = failed or not result.passed(strict=args.strict)
+    report = render(diagnostics, fmt, tool_version=__version__, files=files)
+    status = _write(report, args.output, sys.stdout)
+    if status != EXIT_OK:
+        return status
+    if any(d.code in UNREADABLE_CODES for d in diagnostics):
+        return EXIT_USAGE
+    return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+def _format(name: str | None, output: Path | None) -> Format:
+    if name is not None:
+        return Format(name)
+    if output is not None:
+        return _SUFFIX_FORMATS.get(output.suffix.lower(), Format.TEXT)
+    return Format.TEXT
+
+
+def _write(text: str, output: Path | None, stream: TextIO) -> int:
+    if output is None:
+        stream.write(text)
+        return EXIT_OK
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        print(f"leadcontract: cannot write {output}: {error.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

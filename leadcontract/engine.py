@@ -1,0 +1,486 @@
+"""Compile a contract once; evaluate lead records and events against it lazily.
+
+``compile(contract).evaluate(leads, events, as_of=...)`` yields one :class:`Verdict` per
+valid lead record and one :class:`RecordError` per record that could not be used, in input
+order, and keeps a :class:`RunCounts` that always reconciles: records in = verdicts + error
+rows. Time is an input: nothing here reads the wall clock.
+
+Memory: with ``grouped=True`` the leads and the events must both be sorted by lead id (text
+order); they are then merged as streams and memory stays flat however many leads there are.
+Without it, every event is read and held (bucketed by lead) before the first lead is
+evaluated, so memory grows with the number of events, not of leads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from leadcontract._version import __version__
+from leadcontract.audit import contract_digest
+from leadcontract.diagnostics import Diagnostic
+from leadcontract.model import Contract
+from leadcontract.records import (
+    Event,
+    EventCoercer,
+    LeadCoercer,
+    RawRecord,
+    RecordError,
+    read_rows,
+    rows_from_iterable,
+)
+from leadcontract.rules.conditions import (
+    CompiledCondition,
+    ConditionIssue,
+    check_condition,
+    compile_condition,
+    parse_condition,
+    references,
+)
+from leadcontract.rules.handoff import CompiledHandoffs
+from leadcontract.rules.lifecycle import CompiledLifecycle
+from leadcontract.rules.scoring import CompiledScoring, EventIndex, facts_from_leaves
+from leadcontract.scopes import ScopeKind, build_scope, condition_sites
+from leadcontract.verdict import ContractRef, Fact, TraceStep, Verdict
+
+__all__ = [
+    "CompiledContract",
+    "ContractError",
+    "Evaluation",
+    "InputOrderError",
+    "RunCounts",
+    "compile",
+]
+
+Source = str | Path | Iterable[Mapping[str, Any]]
+"""A file (CSV, JSON Lines, JSON) or an iterable of mappings."""
+
+
+class ContractError(ValueError):
+    """The contract cannot be compiled (lint it first: the diagnostics say why)."""
+
+    def __init__(self, issues: Sequence[str]) -> None:
+        self.issues = tuple(issues)
+        super().__init__("the contract does not compile: " + "; ".join(self.issues))
+
+
+class InputOrderError(ValueError):
+    """``grouped=True`` was promised, but the input is not sorted by lead id."""
+
+
+@dataclass
+class RunCounts:
+    """How many records went in and where each one came out."""
+
+    leads_read: int = 0
+    verdicts: int = 0
+    lead_errors: int = 0
+    skipped: int = 0
+    duplicate_leads: int = 0
+    events_read: int = 0
+    events_used: int = 0
+    events_after_as_of: int = 0
+    events_unknown_lead: int = 0
+    events_of_error_rows: int = 0
+    event_errors: int = 0
+
+    @property
+    def reconciles(self) -> bool:
+        """Every lead and every event is accounted for exactly once."""
+        leads = self.leads_read == self.verdicts + self.skipped + self.lead_errors
+        events = self.events_read == (
+            self.events_used
+            + self.events_after_as_of
+            + self.events_unknown_lead
+            + self.events_of_error_rows
+            + self.event_errors
+        )
+        return leads and events
+
+    def to_dict(self) -> dict[str, int | bool]:
+        return {**self.__dict__, "reconciles": self.reconciles}
+
+
+def compile(contract: Contract) -> CompiledContract:
+    """Prepare a contract for evaluation: conditions become closures, lookups are built."""
+    return CompiledContract(contract)
+
+
+class CompiledContract:
+    """A contract ready to evaluate many leads."""
+
+    def __init__(self, contract: Contract) -> None:
+        self.contract = contract
+        self.ref = ContractRef(
+            contract.metadata.id, contract.metadata.version, contract_digest(contract)
+        )
+        self.zone: tzinfo = ZoneInfo(contract.metadata.timezone)
+        compiled, problems = self._compile_conditions(contract)
+        if problems:
+            raise ContractError(problems)
+        lead = contract.lead
+        self.keys = lead.keys
+        self.scoring = CompiledScoring(
+            lead.scoring,
+            [
+                (rule, compiled[f"/lead/scoring/fit/rules/{i}/when"])
+                for i, rule in enumerate(lead.scoring.fit.rules)
+            ],
+        )
+        stage_conditions = {
+            stage.id: compiled[f"/lead/lifecycle/stages/{i}/when"]
+            for i, stage in enumerate(lead.lifecycle.stages)
+            if stage.when is not None
+        }
+        self.lifecycle = CompiledLifecycle(
+            lead.lifecycle, stage_conditions, lead.disqualification.reasons
+        )
+        self.buyer_stages = [
+            (buyer.id, compiled[f"/lead/buyer_stages/{i}/when"], f"/lead/buyer_stages/{i}/when")
+            for i, buyer in enumerate(lead.buyer_stages)
+        ]
+        self.handoffs = CompiledHandoffs(contract)
+        read = set().union(*(references(c.condition) for c in compiled.values()))
+        self.event_counts = sorted(
+            (name, name.removeprefix("events.")) for name in read if name.startswith("events.")
+        )
+        self.lead_coercer = LeadCoercer(lead, default_tz=self.zone)
+        self.event_coercer = EventCoercer(default_tz=self.zone)
+
+    @staticmethod
+    def _compile_conditions(
+        contract: Contract,
+    ) -> tuple[dict[str, CompiledCondition], list[str]]:
+        zone = ZoneInfo(contract.metadata.timezone)
+        scopes = {kind: build_scope(contract, kind) for kind in ScopeKind}
+        compiled: dict[str, CompiledCondition] = {}
+        problems: list[str] = []
+        for site in condition_sites(contract):
+            condition, issues = parse_condition(site.source)
+            found: list[ConditionIssue] = list(issues)
+            if condition is not None:
+                found += check_condition(condition, scopes[site.kind], default_tz=zone)
+            if found or condition is None:
+                problems += [f"{site.pointer}{i.pointer}: {i.message}" for i in found]
+                continue
+            compiled[site.pointer] = compile_condition(
+                condition, scopes[site.kind], default_tz=zone
+            )
+        return compiled, problems
+
+    def evaluate(
+        self,
+        leads: Source,
+        events: Source = (),
+        *,
+        as_of: datetime,
+        trace: bool = True,
+        grouped: bool = False,
+        only: Iterable[str] | None = None,
+    ) -> Evaluation:
+        """Evaluate every lead as of ``as_of`` (an aware datetime). Lazy: iterate the result.
+
+        ``only`` restricts the verdicts to these lead ids (the others are still read and
+        counted as ``skipped``, so the counts reconcile).
+        """
+        if as_of.tzinfo is None:
+            raise ValueError("as_of must be timezone-aware (e.g. 2026-11-16T17:00:00+00:00)")
+        return Evaluation(self, leads, events, as_of, trace, grouped, only)
+
+    # --- one lead ---------------------------------------------------------------------------
+
+    def verdict(
+        self,
+        record: Mapping[str, Any],
+        events: Sequence[Event],
+        as_of: datetime,
+        *,
+        trace: bool = True,
+    ) -> Verdict:
+        """The verdict for one coerced lead record and its events (all up to ``as_of``)."""
+        steps: list[TraceStep] | None = [] if trace else None
+        keys = self.keys
+        ordered = sorted(events, key=_event_order)
+        index = EventIndex(ordered)
+        scoring = self.scoring
+        fit, _, _ = scoring.fit(record, None)
+        event_counts = self.event_counts
+
+        def facts_at(at: datetime) -> dict[str, Any]:
+            engagement, _, _ = scoring.engagement(index, at)
+            facts = dict(record)
+            facts["fit_score"] = fit
+            facts["engagement_score"] = engagement
+            facts["score"] = round(fit + engagement, 2)
+            for name, kind in event_counts:
+                facts[name] = index.count(kind, at)
+            return facts
+
+        created = record.get(keys.created)
+        score = scoring.score(record, index, as_of, steps)
+        outcome = self.lifecycle.replay(created, ordered, as_of, facts_at, steps)
+        final = facts_at(as_of)
+        buyer_stage = None
+        for buyer_id, condition, pointer in self.buyer_stages:
+            if steps is None:
+                held = condition(final)
+            else:
+                held, leaves = condition.trace(final)
+                steps.append(
+                    TraceStep(
+                        f"buyer_stage.{buyer_id}",
+                        pointer,
+                        "holds" if held else "does not hold",
+                        facts_from_leaves(leaves),
+                    )
+                )
+            if held:
+                buyer_stage = buyer_id
+        campaign = record.get(keys.campaign)
+        handoff = self.handoffs.judge(
+            campaign, record, reached=outcome.reached, events=index, created=created, steps=steps
+        )
+        disqualification = outcome.disqualification
+        if steps is not None and disqualification is not None:
+            steps.append(
+                TraceStep(
+                    "disqualification",
+                    "/lead/disqualification/reasons",
+                    "valid" if disqualification.valid else "not valid",
+                    (
+                        Fact(
+                            "reason",
+                            disqualification.reason,
+                            "an allowed reason",
+                            "in",
+                            disqualification.reason_allowed,
+                        ),
+                        Fact(
+                            "note",
+                            disqualification.note_present,
+                            disqualification.note_required,
+                            "required" if disqualification.note_required else "optional",
+                            disqualification.note_present or not disqualification.note_required,
+                        ),
+                    ),
+                )
+            )
+        return Verdict(
+            lead_id=str(record.get(keys.id)),
+            contract=self.ref,
+            as_of=as_of,
+            library_version=__version__,
+            stage=outcome.stage,
+            score=score,
+            buyer_stage=buyer_stage,
+            campaign=campaign,
+            handoff=handoff,
+            disqualification=disqualification,
+            trace=tuple(steps) if steps is not None else (),
+        )
+
+
+def _event_order(event: Event) -> tuple[datetime, int]:
+    return (event.at, event.seq)
+
+
+def _rows(source: Source, kind: Literal["lead", "event"]) -> Iterator[RawRecord | RecordError]:
+    if isinstance(source, str | Path):
+        return read_rows(Path(source), kind=kind)
+    return rows_from_iterable(source, kind=kind)
+
+
+@dataclass
+class Evaluation:
+    """A lazy evaluation run: iterate it for verdicts and error rows; then read ``counts``."""
+
+    compiled: CompiledContract
+    leads: Source
+    events: Source
+    as_of: datetime
+    trace: bool
+    grouped: bool
+    only: Iterable[str] | None
+    counts: RunCounts = field(default_factory=RunCounts)
+    _started: bool = False
+
+    def __iter__(self) -> Iterator[Verdict | RecordError]:
+        if self._started:
+            raise RuntimeError("an evaluation can be iterated once")
+        self._started = True
+        wanted = frozenset(self.only) if self.only is not None else None
+        if self.grouped:
+            yield from self._merged(wanted)
+        else:
+            yield from self._buffered(wanted)
+
+    # Leads in input order, events held in memory by lead.
+    def _buffered(self, wanted: frozenset[str] | None) -> Iterator[Verdict | RecordError]:
+        by_lead: dict[str, list[Event]] = {}
+        for item in self._events():
+            if isinstance(item, RecordError):
+                yield item
+            else:
+                by_lead.setdefault(item.lead_id, []).append(item)
+        seen: set[str] = set()
+        errored: set[str] = set()
+        for record_or_error in self._leads():
+            if isinstance(record_or_error, RecordError):
+                if record_or_error.lead_id is not None:
+                    errored.add(record_or_error.lead_id)
+                yield record_or_error
+                continue
+            raw, record = record_or_error
+            lead_id = str(record[self.compiled.keys.id])
+            if lead_id in seen:
+                yield self._duplicate(raw, lead_id)
+                continue
+            seen.add(lead_id)
+            yield from self._judge(record, by_lead.pop(lead_id, []), wanted)
+        for lead_id, left in by_lead.items():
+            if lead_id in errored:
+                self.counts.events_of_error_rows += len(left)
+            else:
+                self.counts.events_unknown_lead += len(left)
+
+    # Leads and events both sorted by lead id, merged as streams.
+    def _merged(self, wanted: frozenset[str] | None) -> Iterator[Verdict | RecordError]:
+        events = _Lookahead(self._events())
+        previous: str | None = None
+        for record_or_error in self._leads():
+            if isinstance(record_or_error, RecordError):
+                lead_id = record_or_error.lead_id
+                if lead_id is not None:
+                    yield from events.drain_below(lead_id, self.counts)
+                    self.counts.events_of_error_rows += len(events.take(lead_id))
+                yield from events.errors()
+                yield record_or_error
+                continue
+            raw, record = record_or_error
+            lead_id = str(record[self.compiled.keys.id])
+            if previous is not None and lead_id < previous:
+                raise InputOrderError(
+                    f"{raw.source}: record {raw.record}: lead `{lead_id}` comes after "
+                    f"`{previous}`; grouped evaluation needs leads sorted by id"
+                )
+            if lead_id == previous:
+                yield self._duplicate(raw, lead_id)
+                continue
+            previous = lead_id
+            yield from events.drain_below(lead_id, self.counts)
+            mine = events.take(lead_id)
+            yield from events.errors()
+            yield from self._judge(record, mine, wanted)
+        yield from events.drain_below(None, self.counts)
+
+    def _judge(
+        self, record: dict[str, Any], events: list[Event], wanted: frozenset[str] | None
+    ) -> Iterator[Verdict]:
+        as_of = self.as_of
+        used = [e for e in events if e.at <= as_of]
+        self.counts.events_after_as_of += len(events) - len(used)
+        self.counts.events_used += len(used)
+        if wanted is not None and str(record[self.compiled.keys.id]) not in wanted:
+            self.counts.skipped += 1
+            return
+        self.counts.verdicts += 1
+        yield self.compiled.verdict(record, used, as_of, trace=self.trace)
+
+    def _duplicate(self, raw: RawRecord, lead_id: str) -> RecordError:
+        self.counts.lead_errors += 1
+        self.counts.duplicate_leads += 1
+        return RecordError(
+            kind="lead",
+            source=raw.source,
+            record=raw.record,
+            line=raw.line,
+            lead_id=lead_id,
+            field=self.compiled.keys.id,
+            code="duplicate-id",
+            message=f"lead id `{lead_id}` appears more than once; the first record is used",
+        )
+
+    def _leads(self) -> Iterator[RecordError | tuple[RawRecord, dict[str, Any]]]:
+        coercer = self.compiled.lead_coercer
+        for row in _rows(self.leads, "lead"):
+            self.counts.leads_read += 1
+            if isinstance(row, RecordError):
+                self.counts.lead_errors += 1
+                yield row
+                continue
+            record, errors = coercer.coerce(row)
+            if record is None:
+                self.counts.lead_errors += 1
+                yield RecordError.of_record(errors)
+                continue
+            yield row, record
+
+    def _events(self) -> Iterator[Event | RecordError]:
+        coercer = self.compiled.event_coercer
+        for row in _rows(self.events, "event"):
+            self.counts.events_read += 1
+            if isinstance(row, RecordError):
+                self.counts.event_errors += 1
+                yield row
+                continue
+            event, errors = coercer.coerce(row)
+            if event is None:
+                self.counts.event_errors += 1
+                yield RecordError.of_record(errors)
+                continue
+            yield event
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        """Contract diagnostics do not arise here; kept for a uniform result interface."""
+        return ()
+
+
+class _Lookahead:
+    """A sorted event stream, consumed lead by lead."""
+
+    def __init__(self, items: Iterator[Event | RecordError]) -> None:
+        self._items = items
+        self._next: Event | None = None
+        self._pending_errors: list[RecordError] = []
+        self._last: str | None = None
+        self._done = False
+        self._advance()
+
+    def _advance(self) -> None:
+        self._next = None
+        for item in self._items:
+            if isinstance(item, RecordError):
+                self._pending_errors.append(item)
+                continue
+            if self._last is not None and item.lead_id < self._last:
+                raise InputOrderError(
+                    f"event for lead `{item.lead_id}` comes after events for `{self._last}`; "
+                    "grouped evaluation needs events sorted by lead id"
+                )
+            self._last = item.lead_id
+            self._next = item
+            return
+        self._done = True
+
+    def errors(self) -> Iterator[RecordError]:
+        pending, self._pending_errors = self._pending_errors, []
+        yield from pending
+
+    def drain_below(self, lead_id: str | None, counts: RunCounts) -> Iterator[RecordError]:
+        """Count events for leads before ``lead_id`` (all when None) as unknown leads."""
+        while self._next is not None and (lead_id is None or self._next.lead_id < lead_id):
+            counts.events_unknown_lead += 1
+            self._advance()
+        yield from self.errors()
+
+    def take(self, lead_id: str) -> list[Event]:
+        taken: list[Event] = []
+        while self._next is not None and self._next.lead_id == lead_id:
+            taken.append(self._next)
+            self._advance()
+        return taken

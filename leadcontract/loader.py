@@ -1,0 +1,345 @@
+"""Load a contract: YAML file(s) → merged data → validated :class:`~leadcontract.model.Contract`.
+
+A contract is one file or a folder of files. Each file is a mapping with ``apiVersion`` and any
+of the top-level sections. ``metadata`` and ``lead`` are written once; the id-keyed collections
+(``calendars``, ``reps``, ``campaigns``, ``slas``, ``spiffs``) merge across files, and an id
+defined twice is an error naming both places.
+
+Every pydantic error is placed on the line that caused it through the source maps the YAML
+reader recorded; locations are never recovered from error messages. Loading never evaluates.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from leadcontract._yaml import SourceMap, YamlDocument, read_yaml
+from leadcontract.diagnostics import Diagnostic, Location, make, sort_diagnostics
+from leadcontract.model import API_VERSION, Contract
+
+__all__ = ["ContractSource", "LoadResult", "contract_files", "escape_pointer", "load"]
+
+SINGLE_SECTIONS = ("apiVersion", "metadata", "lead")
+COLLECTIONS = ("calendars", "reps", "campaigns", "slas", "spiffs")
+YAML_SUFFIXES = (".yaml", ".yml")
+_FATAL = frozenset({"LC010", "LC103", "LC104", "LC105"})
+"""Merge problems after which the merged data does not say what the author meant."""
+
+
+def escape_pointer(token: str) -> str:
+    """Escape one JSON pointer reference token (RFC 6901)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _split_pointer(pointer: str) -> list[str]:
+    if not pointer:
+        return []
+    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+
+
+@dataclass(frozen=True)
+class ContractSource:
+    """Where each part of a merged contract was written.
+
+    ``owners`` maps a section pointer (``/lead``) or a collection member (``/campaigns/demo``)
+    to the file that defined it; every other pointer is looked up in that file's source map.
+    """
+
+    files: tuple[str, ...]
+    maps: dict[str, SourceMap]
+    owners: dict[str, str] = field(default_factory=dict)
+
+    def file_of(self, pointer: str) -> str:
+        """The file that wrote the node at ``pointer``."""
+        parts = _split_pointer(pointer)
+        for depth in (2, 1):
+            if len(parts) >= depth:
+                prefix = "".join("/" + escape_pointer(p) for p in parts[:depth])
+                if prefix in self.owners:
+                    return self.owners[prefix]
+        return self.files[0]
+
+    def locate(self, pointer: str, *, key: bool = False) -> Location:
+        """File, line and column of the node (or of its key) at ``pointer``."""
+        return self.maps[self.file_of(pointer)].locate(pointer, key=key)
+
+    def locate_in_scalar(self, pointer: str, offset: int) -> Location:
+        """Position of character ``offset`` inside the string scalar at ``pointer``."""
+        return self.maps[self.file_of(pointer)].locate_in_scalar(pointer, offset)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What :func:`load` found: the contract when it is valid, and every diagnostic."""
+
+    contract: Contract | None
+    source: ContractSource | None
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when a contract was built (warnings may still be present)."""
+        return self.contract is not None
+
+
+def contract_files(path: Path) -> list[Path]:
+    """The YAML files of a contract folder, in a stable order (hidden folders skipped)."""
+    found = [
+        p
+        for p in path.rglob("*")
+        if p.suffix in YAML_SUFFIXES
+        and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(path).parts)
+    ]
+    return sorted(found, key=lambda p: p.relative_to(path).as_posix())
+
+
+def load(paths: str | Path | Sequence[str | Path]) -> LoadResult:
+    """Load a contract from a file, a folder, or several of either (merged as one contract)."""
+    items = [paths] if isinstance(paths, str | Path) else list(paths)
+    diagnostics: list[Diagnostic] = []
+    documents: list[YamlDocument] = []
+    unreadable = False
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            files = contract_files(path)
+            if not files:
+                diagnostics.append(
+                    make(
+                        "LC010",
+                        f"no .yaml or .yml files in folder {item}",
+                        Location(str(item), 1, 1),
+                    )
+                )
+            targets = [
+                (f, str(item).rstrip("/") + "/" + f.relative_to(path).as_posix()) for f in files
+            ]
+        else:
+            targets = [(path, str(item))]
+        for file_path, display in targets:
+            document, found = read_yaml(file_path, display_name=display)
+            diagnostics.extend(found)
+            if document is None:
+                unreadable = True
+            else:
+                documents.append(document)
+    data, source = _merge(documents, diagnostics)
+    if unreadable or not documents or any(d.code in _FATAL for d in diagnostics):
+        # Validating what is left would report sections "missing" that are only unreadable.
+        return LoadResult(None, source if documents else None, tuple(sort_diagnostics(diagnostics)))
+    try:
+        contract = Contract.model_validate(data)
+    except ValidationError as error:
+        diagnostics.extend(_placed(error, data, source))
+        return LoadResult(None, source, tuple(sort_diagnostics(diagnostics)))
+    return LoadResult(contract, source, tuple(sort_diagnostics(diagnostics)))
+
+
+def _merge(
+    documents: Sequence[YamlDocument], diagnostics: list[Diagnostic]
+) -> tuple[dict[str, Any], ContractSource]:
+    """Merge the files' top-level mappings, recording which file owns which part."""
+    maps = {d.file: d.source_map for d in documents}
+    owners: dict[str, str] = {}
+    merged: dict[str, Any] = {}
+    for document in documents:
+        data = document.data
+        where = document.source_map
+        if not isinstance(data, dict):
+            diagnostics.append(
+                make(
+                    "LC103",
+                    "a contract file must be a mapping of sections "
+                    f"(apiVersion, metadata, lead, ...), found {_kind(data)}",
+                    where.locate(""),
+                )
+            )
+            continue
+        if "apiVersion" not in data and len(documents) > 1:
+            diagnostics.append(
+                make(
+                    "LC102",
+                    "missing required key `apiVersion`",
+                    where.locate(""),
+                    hint=f"start the file with `apiVersion: {API_VERSION}`",
+                )
+            )
+        for key, value in data.items():
+            pointer = "/" + escape_pointer(key)
+            if key in COLLECTIONS and isinstance(value, dict):
+                bucket = merged.setdefault(key, {})
+                if not isinstance(bucket, dict):
+                    continue
+                owners.setdefault(pointer, document.file)
+                for member_id, member in value.items():
+                    member_pointer = f"{pointer}/{escape_pointer(member_id)}"
+                    if member_id in bucket:
+                        first = maps[owners[member_pointer]].locate(member_pointer, key=True)
+                        diagnostics.append(
+                            make(
+                                "LC104",
+                                f"{key[:-1] if key.endswith('s') else key} `{member_id}` is "
+                                f"defined twice: here and at {first}",
+                                where.locate(member_pointer, key=True),
+                                pointer=member_pointer,
+                                hint="rename one of them or delete the copy",
+                            )
+                        )
+                        continue
+                    bucket[member_id] = member
+                    owners[member_pointer] = document.file
+            elif key in merged:
+                if key == "apiVersion" and merged[key] == value:
+                    continue
+                first = maps[owners[pointer]].locate(pointer, key=True)
+                diagnostics.append(
+                    make(
+                        "LC105",
+                        f"section `{key}` is written in more than one file: here and at {first}",
+                        where.locate(pointer, key=True),
+                        pointer=pointer,
+                        hint=f"keep `{key}` in one file of the contract folder",
+                    )
+                )
+            else:
+                merged[key] = value
+                owners[pointer] = document.file
+    files = tuple(d.file for d in documents)
+    return merged, ContractSource(files=files, maps=maps, owners=owners)
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, list):
+        return "a list"
+    return f"a {type(value).__name__}"
+
+
+# --- pydantic errors → diagnostics -------------------------------------------------------------
+
+
+def _placed(
+    error: ValidationError, data: dict[str, Any], source: ContractSource
+) -> Iterable[Diagnostic]:
+    for item in error.errors(include_url=False):
+        loc = tuple(item["loc"])
+        kind = item["type"]
+        pointer, consumed, is_key = _resolve(loc, data)
+        path_text = ".".join(str(p) for p in loc if p != "[key]") or "contract"
+        if kind == "missing":
+            name = str(loc[-1])
+            parent = pointer
+            yield make(
+                "LC102",
+                f"missing required key `{name}` in `{_readable(parent) or 'the contract'}`",
+                source.locate(parent, key=bool(parent)),
+                pointer=f"{parent}/{escape_pointer(name)}",
+            )
+        elif kind == "extra_forbidden":
+            name = str(loc[-1])
+            allowed = _allowed_keys(loc[:-1])
+            close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+            hint = (
+                f"did you mean `{close[0]}`?"
+                if close
+                else (f"allowed here: {', '.join(sorted(allowed))}" if allowed else None)
+            )
+            parent = _readable(pointer.rsplit("/", 1)[0]) or "the contract"
+            yield make(
+                "LC101",
+                f"unknown key `{name}` in `{parent}`",
+                source.locate(pointer, key=True),
+                pointer=pointer,
+                hint=hint,
+            )
+        else:
+            message = str(item["msg"]).removeprefix("Value error, ")
+            if consumed < len(loc) and kind not in ("value_error", "assertion_error"):
+                message = f"`{path_text}`: {message}"
+            elif pointer:
+                message = f"`{_readable(pointer)}`: {message}"
+            if (
+                "input" in item
+                and not isinstance(item["input"], dict | list)
+                and (kind not in ("value_error",))
+            ):
+                shown = repr(item["input"])
+                message += f" (found {shown[:60] + '...' if len(shown) > 60 else shown})"
+            yield make("LC103", message, source.locate(pointer, key=is_key), pointer=pointer)
+
+
+def _readable(pointer: str) -> str:
+    return ".".join(_split_pointer(pointer))
+
+
+def _resolve(loc: tuple[Any, ...], data: Any) -> tuple[str, int, bool]:
+    """Walk pydantic's ``loc`` through the data: (pointer, loc items used, points at a key).
+
+    Items that do not name a member of the data (union tags, validator names, the missing key
+    itself) are skipped, so the pointer is the deepest node that really exists.
+    """
+    node = data
+    pointer = ""
+    consumed = 0
+    is_key = False
+    for item in loc:
+        if item == "[key]":
+            is_key = True
+            consumed += 1
+            continue
+        if isinstance(node, dict) and isinstance(item, str) and item in node:
+            node = node[item]
+            pointer += "/" + escape_pointer(item)
+            consumed += 1
+        elif isinstance(node, list) and isinstance(item, int) and 0 <= item < len(node):
+            node = node[item]
+            pointer += f"/{item}"
+            consumed += 1
+    return pointer, consumed, is_key
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """Names the model at ``loc`` accepts, by walking the model types (for did-you-mean)."""
+    current: Any = Contract
+    for item in loc:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field_info = next(
+                (f for n, f in current.model_fields.items() if item in (n, f.alias)), None
+            )
+            if field_info is None:
+                continue
+            current = field_info.annotation
+        elif typing.get_origin(current) is dict:
+            current = typing.get_args(current)[1]
+        elif typing.get_origin(current) is list:
+            current = typing.get_args(current)[0]
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [f.alias or n for n, f in current.model_fields.items()]
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip ``Annotated`` and ``X | None`` down to the structural type."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = members[0] if len(members) == 1 else annotation
+            if len(members) != 1:
+                return annotation
+        else:
+            return annotation

@@ -1,0 +1,238 @@
+"""The lifecycle: which stage a lead is in, replayed from its creation through its events.
+
+Order of evaluation (documented in docs/evaluation.md):
+
+1. A lead starts in the first stage when it is created.
+2. Its events (up to ``as_of``) are replayed in time order (input order breaks ties). An event
+   that is a stage's entry event (``on:``, or the default of the stage's role: accepted → SAL,
+   qualified → SQL, ...) moves the lead there. A move the stage graph does not allow is still
+   made (the CRM is the record of what happened) and noted as an anomaly.
+3. A ``disqualified`` event moves the lead to the disqualified stage and, when its reason
+   recycles and the reason's ``max_recycles`` is not used up, straight on to the nurture stage,
+   where it waits ``recycle.after`` before its criteria may promote it again.
+4. After the creation and after each event, criteria stages (``when:``) reachable from the
+   current stage are tried, furthest first, with the score as of that moment; the last try is
+   at ``as_of``. Stages are sticky: a score that decays later does not demote a lead.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from leadcontract.model import Lifecycle, Reason, StageRole
+from leadcontract.records import Event
+from leadcontract.rules.conditions import CompiledCondition
+from leadcontract.rules.scoring import facts_from_leaves
+from leadcontract.verdict import Disqualification, StageChange, StageVerdict, TraceStep
+
+__all__ = ["CompiledLifecycle", "LifecycleOutcome"]
+
+FactsAt = Callable[[datetime], Mapping[str, Any]]
+
+
+@dataclass(slots=True)
+class LifecycleOutcome:
+    """What the replay found."""
+
+    stage: StageVerdict
+    disqualification: Disqualification | None
+    reached: dict[str, datetime] = field(default_factory=dict)
+    """First time each stage was entered."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Promotion:
+    stage: str
+    condition: CompiledCondition
+    pointer: str
+
+
+class CompiledLifecycle:
+    """The stage graph of a contract, ready to replay leads through."""
+
+    def __init__(
+        self,
+        lifecycle: Lifecycle,
+        stage_conditions: Mapping[str, CompiledCondition],
+        reasons: Mapping[str, Reason],
+    ) -> None:
+        stages = lifecycle.stages
+        self.order = {stage.id: i for i, stage in enumerate(stages)}
+        self.roles = {stage.id: stage.effective_role for stage in stages}
+        self.first = stages[0].id
+        self.allowed = {k: frozenset(v) for k, v in lifecycle.transitions().items()}
+        self.reasons = dict(reasons)
+        self.by_event: dict[str, str] = {}
+        for stage in stages:
+            for event in stage.entry_events:
+                self.by_event.setdefault(event, stage.id)
+        self.disqualified = next(
+            (s.id for s in stages if s.effective_role is StageRole.DISQUALIFIED), None
+        )
+        pointers = {stage.id: f"/lead/lifecycle/stages/{i}/when" for i, stage in enumerate(stages)}
+        self.promotions: dict[str, list[_Promotion]] = {}
+        for stage_id, targets in self.allowed.items():
+            candidates = [
+                _Promotion(t, stage_conditions[t], pointers[t])
+                for t in targets
+                if t in stage_conditions
+            ]
+            candidates.sort(key=lambda p: -self.order[p.stage])
+            if candidates:
+                self.promotions[stage_id] = candidates
+
+    def replay(
+        self,
+        created: datetime | None,
+        events: Sequence[Event],
+        as_of: datetime,
+        facts_at: FactsAt,
+        steps: list[TraceStep] | None,
+    ) -> LifecycleOutcome:
+        """Run one lead through the stage graph; ``events`` are sorted and not after as_of."""
+        run = _Replay(self, facts_at, steps)
+        run.enter(self.first, created, "created")
+        run.promote(created or as_of)
+        for event in events:
+            if event.type == "disqualified" and self.disqualified is not None:
+                run.disqualify(event)
+            else:
+                target = self.by_event.get(event.type)
+                if target is not None and target != run.stage:
+                    run.move(target, event.at, event.type)
+            run.promote(event.at)
+        run.promote(as_of)
+        role = self.roles.get(run.stage)
+        verdict = StageVerdict(
+            id=run.stage,
+            role=role.value if role else None,
+            since=run.since,
+            history=tuple(run.history),
+            anomalies=tuple(run.anomalies),
+        )
+        return LifecycleOutcome(verdict, run.disqualification, run.reached)
+
+
+class _Replay:
+    """The mutable state of one lead's replay."""
+
+    __slots__ = (
+        "anomalies",
+        "disqualification",
+        "facts_at",
+        "history",
+        "machine",
+        "reached",
+        "recycles",
+        "returns_at",
+        "since",
+        "stage",
+        "steps",
+    )
+
+    def __init__(
+        self, machine: CompiledLifecycle, facts_at: FactsAt, steps: list[TraceStep] | None
+    ) -> None:
+        self.machine = machine
+        self.facts_at = facts_at
+        self.steps = steps
+        self.stage = machine.first
+        self.since: datetime | None = None
+        self.history: list[StageChange] = []
+        self.anomalies: list[str] = []
+        self.reached: dict[str, datetime] = {}
+        self.recycles: Counter[str] = Counter()
+        self.returns_at: datetime | None = None
+        self.disqualification: Disqualification | None = None
+
+    def enter(self, stage: str, at: datetime | None, cause: str) -> None:
+        self.stage = stage
+        self.since = at
+        self.history.append(StageChange(stage, at, cause))
+        if at is not None:
+            self.reached.setdefault(stage, at)
+
+    def move(self, stage: str, at: datetime, cause: str) -> None:
+        if stage not in self.machine.allowed.get(self.stage, frozenset()):
+            self.anomalies.append(
+                f"{cause} at {at.isoformat()} moved the lead from `{self.stage}` to `{stage}`, "
+                "which the stage graph does not allow"
+            )
+        self.returns_at = None
+        self.enter(stage, at, cause)
+        if self.steps is not None:
+            self.steps.append(
+                TraceStep(
+                    f"lifecycle.{stage}",
+                    "/lead/lifecycle/stages",
+                    f"entered {stage}",
+                    note=f"on `{cause}` event at {at.isoformat()}",
+                )
+            )
+
+    def promote(self, at: datetime) -> None:
+        candidates = self.machine.promotions.get(self.stage)
+        while candidates:
+            if self.returns_at is not None and at < self.returns_at:
+                return
+            facts = self.facts_at(at)
+            for promotion in candidates:
+                if self.steps is None:
+                    held = promotion.condition(facts)
+                else:
+                    held, leaves = promotion.condition.trace(facts)
+                    self.steps.append(
+                        TraceStep(
+                            f"lifecycle.{promotion.stage}",
+                            promotion.pointer,
+                            "criteria met" if held else "criteria not met",
+                            facts_from_leaves(leaves),
+                            f"checked at {at.isoformat()} from `{self.stage}`",
+                        )
+                    )
+                if held:
+                    self.returns_at = None
+                    self.enter(promotion.stage, at, f"criteria of {promotion.stage}")
+                    break
+            else:
+                return
+            candidates = self.machine.promotions.get(self.stage)
+
+    def disqualify(self, event: Event) -> None:
+        machine = self.machine
+        assert machine.disqualified is not None
+        if machine.disqualified != self.stage:
+            self.move(machine.disqualified, event.at, "disqualified")
+        reason = machine.reasons.get(event.reason) if event.reason else None
+        note_present = bool(event.note and event.note.strip())
+        recycle_to: str | None = None
+        returns_at: datetime | None = None
+        maxed = False
+        count = 0
+        if reason is not None and event.reason is not None and reason.recycle is not None:
+            count = self.recycles[event.reason]
+            if reason.max_recycles is None or count < reason.max_recycles:
+                count += 1
+                self.recycles[event.reason] = count
+                recycle_to = reason.recycle.to
+                returns_at = event.at + reason.recycle.after.as_timedelta()
+                self.move(recycle_to, event.at, f"recycled ({event.reason})")
+                self.returns_at = returns_at
+            else:
+                maxed = True
+        self.disqualification = Disqualification(
+            at=event.at,
+            by=event.actor,
+            reason=event.reason,
+            reason_allowed=reason is not None,
+            note_required=reason.note_required if reason is not None else False,
+            note_present=note_present,
+            recycle_to=recycle_to,
+            recycles=count,
+            returns_at=returns_at,
+            max_recycles_reached=maxed,
+        )

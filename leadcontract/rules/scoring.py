@@ -1,0 +1,175 @@
+"""Scoring: fit points from who the lead is, engagement points from what it did.
+
+Fit rules are conditions over the record; each that holds adds its points, and the sum is
+capped. Engagement rules count events of a type (optionally on one channel): the most recent
+``max_count`` of them count, each worth its points halved every ``half_life`` since it
+happened, and the sum is capped after decay. Scores are rounded to two decimals so that the
+same inputs always compare the same way against thresholds.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from leadcontract.model import EngagementRule, FitRule, Scoring
+from leadcontract.records import Event
+from leadcontract.rules.conditions import CompiledCondition
+from leadcontract.verdict import Fact, Score, ScoreLine, TraceStep
+
+__all__ = ["CompiledScoring", "EventIndex", "facts_from_leaves"]
+
+
+class EventIndex:
+    """One lead's events (up to ``as_of``), bucketed by type and sorted by time."""
+
+    __slots__ = ("by_type", "times")
+
+    def __init__(self, events: Sequence[Event]) -> None:
+        self.by_type: dict[str, list[Event]] = {}
+        for event in events:
+            self.by_type.setdefault(event.type, []).append(event)
+        self.times = {kind: [e.at for e in bucket] for kind, bucket in self.by_type.items()}
+
+    def count(self, kind: str, at: datetime | None = None) -> int:
+        """How many events of ``kind`` happened up to ``at`` (all when None)."""
+        times = self.times.get(kind)
+        if not times:
+            return 0
+        return len(times) if at is None else bisect.bisect_right(times, at)
+
+    def upto(self, kind: str, at: datetime) -> list[Event]:
+        """Events of ``kind`` up to ``at``, oldest first."""
+        bucket = self.by_type.get(kind)
+        if not bucket:
+            return []
+        return bucket[: bisect.bisect_right(self.times[kind], at)]
+
+
+def facts_from_leaves(leaves: Sequence[Any]) -> tuple[Fact, ...]:
+    """Condition leaves as trace facts."""
+    return tuple(
+        Fact(leaf.field, leaf.observed, leaf.expected, str(leaf.op), leaf.result) for leaf in leaves
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Engagement:
+    rule: EngagementRule
+    pointer: str
+    half_life_seconds: float | None
+
+
+class CompiledScoring:
+    """A contract's scoring rules, ready to apply to records many times."""
+
+    def __init__(
+        self, scoring: Scoring, fit_conditions: Sequence[tuple[FitRule, CompiledCondition]]
+    ) -> None:
+        self._fit = [
+            (rule, condition, f"/lead/scoring/fit/rules/{i}")
+            for i, (rule, condition) in enumerate(fit_conditions)
+        ]
+        self._fit_cap = scoring.fit.cap
+        decay = scoring.engagement.decay
+        half_life = decay.half_life.as_timedelta().total_seconds() if decay else None
+        self._engagement = [
+            _Engagement(rule, f"/lead/scoring/engagement/rules/{i}", half_life)
+            for i, rule in enumerate(scoring.engagement.rules)
+        ]
+        self._engagement_cap = scoring.engagement.cap
+        self.event_types = frozenset(rule.event for rule in scoring.engagement.rules)
+
+    def fit(
+        self, record: Mapping[str, Any], steps: list[TraceStep] | None
+    ) -> tuple[float, list[ScoreLine], bool]:
+        """Fit points for ``record``: (capped total, lines, whether the cap applied)."""
+        total = 0.0
+        lines: list[ScoreLine] = []
+        for rule, condition, pointer in self._fit:
+            if steps is None:
+                held = condition(record)
+            else:
+                held, leaves = condition.trace(record)
+                steps.append(
+                    TraceStep(
+                        f"scoring.fit.{rule.id}",
+                        pointer,
+                        f"{rule.points:+d} points" if held else "no points",
+                        facts_from_leaves(leaves),
+                    )
+                )
+            if held:
+                total += rule.points
+                lines.append(ScoreLine(rule.id, "fit", float(rule.points)))
+        capped = self._fit_cap is not None and total > self._fit_cap
+        if capped and self._fit_cap is not None:
+            total = float(self._fit_cap)
+        return round(total, 2), lines, capped
+
+    def engagement(
+        self, events: EventIndex, at: datetime, steps: list[TraceStep] | None = None
+    ) -> tuple[float, list[ScoreLine], bool]:
+        """Engagement points as of ``at``: (capped total, lines, whether the cap applied)."""
+        total = 0.0
+        lines: list[ScoreLine] = []
+        for item in self._engagement:
+            rule = item.rule
+            counted = events.upto(rule.event, at)
+            if rule.channel is not None:
+                counted = [e for e in counted if e.channel == rule.channel]
+            if rule.max_count is not None:
+                counted = counted[-rule.max_count :]
+            if not counted:
+                continue
+            if item.half_life_seconds:
+                points = sum(
+                    rule.points * 0.5 ** ((at - e.at).total_seconds() / item.half_life_seconds)
+                    for e in counted
+                )
+            else:
+                points = float(rule.points * len(counted))
+            points = round(points, 2)
+            total += points
+            lines.append(ScoreLine(rule.id, "engagement", points, len(counted)))
+            if steps is not None:
+                steps.append(
+                    TraceStep(
+                        f"scoring.engagement.{rule.id}",
+                        item.pointer,
+                        f"{points:+.2f} points",
+                        (Fact(f"events.{rule.event}", len(counted)),),
+                        f"{len(counted)} × {rule.points} points"
+                        + (", decayed" if item.half_life_seconds else ""),
+                    )
+                )
+        capped = self._engagement_cap is not None and total > self._engagement_cap
+        if capped and self._engagement_cap is not None:
+            total = float(self._engagement_cap)
+        return round(total, 2), lines, capped
+
+    def score(
+        self,
+        record: Mapping[str, Any],
+        events: EventIndex,
+        at: datetime,
+        steps: list[TraceStep] | None = None,
+    ) -> Score:
+        """The full score with its breakdown as of ``at``."""
+        fit, fit_lines, fit_capped = self.fit(record, steps)
+        engagement, engagement_lines, engagement_capped = self.engagement(events, at, steps)
+        caps = tuple(
+            name
+            for name, applied in (("fit", fit_capped), ("engagement", engagement_capped))
+            if applied
+        )
+        return Score(
+            total=round(fit + engagement, 2),
+            fit=fit,
+            engagement=engagement,
+            lines=tuple(fit_lines + engagement_lines),
+            caps_applied=caps,
+        )

@@ -1,0 +1,211 @@
+"""Verdicts: where one lead stands under the agreement as of a time, with the evidence.
+
+A verdict is a tree of frozen records. Sections that later rule families fill (SLA clocks,
+spiffs) are tuples that default to empty, so adding them never reshapes the type.
+:func:`to_plain` turns any of these records into JSON-ready built-ins with a fixed key
+order, which is what makes output byte-identical for identical input.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+__all__ = [
+    "ContractRef",
+    "Disqualification",
+    "Fact",
+    "Handoff",
+    "Score",
+    "ScoreLine",
+    "StageChange",
+    "StageVerdict",
+    "TraceStep",
+    "Verdict",
+    "format_instant",
+    "to_plain",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ContractRef:
+    """Which contract decided: id, version and a digest of its content."""
+
+    id: str
+    version: str
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One thing the engine looked at: a field read, the value seen, what was expected."""
+
+    field: str
+    observed: Any
+    expected: Any = None
+    op: str = ""
+    result: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TraceStep:
+    """One rule evaluated for a lead: which rule, where it is written, what came of it, why."""
+
+    rule: str
+    pointer: str
+    outcome: str
+    facts: tuple[Fact, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreLine:
+    """Points one scoring rule gave."""
+
+    rule: str
+    kind: str
+    points: float
+    events: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """The lead's score with its breakdown, as of the verdict's time."""
+
+    total: float
+    fit: float
+    engagement: float
+    lines: tuple[ScoreLine, ...] = ()
+    caps_applied: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StageChange:
+    """A move from one stage to another, with its cause."""
+
+    stage: str
+    at: datetime | None
+    cause: str
+
+
+@dataclass(frozen=True, slots=True)
+class StageVerdict:
+    """The lifecycle stage and how the lead got there."""
+
+    id: str
+    role: str | None
+    since: datetime | None
+    history: tuple[StageChange, ...] = ()
+    anomalies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    """The campaign's handoff point and whether marketing and sales kept it."""
+
+    campaign: str
+    stage: str
+    qualified_by: str
+    to: str
+    due: bool
+    done: bool
+    at: datetime | None = None
+    by: str | None = None
+    missing_fields: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Handed off with every required field filled."""
+        return self.done and not self.missing_fields
+
+
+@dataclass(frozen=True, slots=True)
+class Disqualification:
+    """The latest disqualification and whether it followed the agreement."""
+
+    at: datetime
+    by: str | None
+    reason: str | None
+    reason_allowed: bool
+    note_required: bool
+    note_present: bool
+    recycle_to: str | None = None
+    recycles: int = 0
+    returns_at: datetime | None = None
+    max_recycles_reached: bool = False
+
+    @property
+    def valid(self) -> bool:
+        """An allowed reason, with a note where the reason needs one."""
+        return self.reason_allowed and (self.note_present or not self.note_required)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Where one lead stands under the agreement, as of ``as_of``."""
+
+    lead_id: str
+    contract: ContractRef
+    as_of: datetime
+    library_version: str
+    stage: StageVerdict
+    score: Score
+    buyer_stage: str | None = None
+    campaign: str | None = None
+    handoff: Handoff | None = None
+    disqualification: Disqualification | None = None
+    slas: tuple[Any, ...] = ()
+    spiffs: tuple[Any, ...] = ()
+    trace: tuple[TraceStep, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready built-ins, with computed properties (handoff complete, valid) included."""
+        plain = to_plain(self)
+        assert isinstance(plain, dict)
+        return plain
+
+
+def format_instant(value: datetime) -> str:
+    """An instant as ISO 8601 in UTC with a ``Z``: one spelling for one instant."""
+    text = value.astimezone(UTC).isoformat()
+    return text.replace("+00:00", "Z")
+
+
+_PROPERTIES: dict[type, tuple[str, ...]] = {
+    Handoff: ("complete",),
+    Disqualification: ("valid",),
+}
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def to_plain(value: Any) -> Any:
+    """Convert verdict records (and what they hold) into JSON-ready built-ins."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value
+    if isinstance(value, datetime):
+        return format_instant(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return to_plain(value.value)
+    if isinstance(value, tuple | list):
+        return [to_plain(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    kind = type(value)
+    names = _FIELDS.get(kind)
+    if names is None:
+        if not dataclasses.is_dataclass(value):
+            return str(value)
+        names = tuple(f.name for f in dataclasses.fields(value)) + _PROPERTIES.get(kind, ())
+        _FIELDS[kind] = names
+    return {name: to_plain(getattr(value, name)) for name in names}
