@@ -31,7 +31,7 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Any, Final, NoReturn, Protocol
 
 import yaml
 from yaml.events import (
@@ -138,10 +138,10 @@ class SourceMap:
     """Where each node of a document was written, by JSON pointer (RFC 6901).
 
     ``values`` maps the pointer of every value (``""`` is the root) to the ``(line, column)``
-    where that value starts; for an alias that is the alias itself, while the values inside
-    an alias or brought in by a merge key point to where they were written in the anchor.
-    ``keys`` maps the pointer of every mapping member to where its key was written.
-    Positions are 1-based, as editors show them.
+    where that value starts (at its anchor or tag if it has one); for an alias that is the
+    alias itself, while the values inside an alias or brought in by a merge key point to
+    where they were written in the anchor. ``keys`` maps the pointer of every mapping member
+    to where its key was written. Positions are 1-based, as editors show them.
     """
 
     file: str
@@ -775,9 +775,10 @@ class _Composer:
                 continue
             explicit[key.text] = key_node.line
             plan.append((key.text, _escape(key.text), key_node.line, key_node.column, value))
-        if merge_line is None:
-            return plan  # type: ignore[return-value]  # only members without merges
         entries: list[_Entry] = []
+        if merge_line is None:
+            entries.extend(item for item in plan if isinstance(item, tuple))
+            return entries
         present: set[str] = set()
         for item in plan:
             if isinstance(item, tuple):
@@ -857,7 +858,7 @@ class _Composer:
             tag = _STR
         if tag == _STR:
             return _Scalar(line, column, text, text, style=style, end=end)
-        if tag == _MERGE:
+        if tag == _MERGE and event.tag is None:  # only a plain '<<' merges; '!!merge' is a tag
             return _Scalar(line, column, text, text, style=style, end=end, is_merge=True)
         constructor = _CONSTRUCTORS.get(tag)
         if constructor is None:
@@ -949,7 +950,7 @@ class _Composer:
                 )
             )
 
-    def _too_many(self, line: int, column: int, what: str, frames: int | None = None) -> None:
+    def _too_many(self, line: int, column: int, what: str, frames: int | None = None) -> NoReturn:
         raise _FatalError(
             make(
                 "LC007",

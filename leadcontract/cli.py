@@ -59,6 +59,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lint_parser.add_argument("--output", "-o", type=Path, help="write the report to this file")
 
+    evaluate_parser = commands.add_parser(
+        "evaluate",
+        help="evaluate lead records and events against a contract",
+        description="Write one verdict per lead (and report every record that is an error "
+        "row), then print a summary per stage and per campaign.",
+    )
+    _add_inputs(evaluate_parser)
+    evaluate_parser.add_argument(
+        "--format",
+        choices=["jsonl", "csv", "table"],
+        default=None,
+        help="verdict format (default: from --out's suffix, else jsonl)",
+    )
+    evaluate_parser.add_argument("--out", "-o", type=Path, help="write verdicts to this file")
+    evaluate_parser.add_argument(
+        "--errors", type=Path, help="write error rows to this file (JSON Lines)"
+    )
+    evaluate_parser.add_argument(
+        "--no-trace", action="store_true", help="leave the rule trace out of the verdicts"
+    )
+    evaluate_parser.add_argument(
+        "--grouped",
+        action="store_true",
+        help="leads and events are both sorted by lead id: stream them with flat memory",
+    )
+
+    explain_parser = commands.add_parser(
+        "explain",
+        help="explain one lead's verdict in words",
+        description="Evaluate one lead and explain its verdict rule by rule.",
+    )
+    _add_inputs(explain_parser)
+    explain_parser.add_argument("--lead", required=True, metavar="ID", help="the lead id")
+
     schema_parser = commands.add_parser(
         "schema", help="print the JSON Schema of the contract format"
     )
@@ -66,11 +100,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_inputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("contract", metavar="CONTRACT", help="contract file or folder")
+    parser.add_argument(
+        "--leads", required=True, type=Path, help="lead records: .csv, .jsonl or .json"
+    )
+    parser.add_argument("--events", type=Path, help="activity events: .csv, .jsonl or .json")
+    parser.add_argument(
+        "--as-of",
+        required=True,
+        metavar="TIME",
+        help="evaluate as of this instant, ISO 8601 (e.g. 2026-11-16T17:00:00Z); "
+        "without an offset it is read in the contract's time zone",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
     if args.command == "lint":
         return _lint(args)
+    if args.command in ("evaluate", "explain"):
+        from leadcontract._cli_evaluate import run_evaluate, run_explain
+
+        return run_evaluate(args) if args.command == "evaluate" else run_explain(args)
     if args.command == "schema":
         return _write(schema_text(), args.output, sys.stdout)
     raise AssertionError(f"unhandled command {args.command}")  # pragma: no cover

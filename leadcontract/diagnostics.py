@@ -202,7 +202,7 @@ _REGISTRY: list[Code] = [
         "yaml.unsupported",
         _E,
         "A YAML feature that contracts do not allow.",
-        "Tags, complex keys and merge keys make a contract mean something other than it reads.",
+        "Custom tags and complex keys make a contract mean something other than it reads.",
     ),
     Code(
         "LC010",

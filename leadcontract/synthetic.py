@@ -178,11 +178,14 @@ _Cards = tuple[tuple[str, int], ...]
 
 
 def _habit(on_time: float, late: float, *, diligent: float = 0.28) -> _Cards:
-    """First-touch cards out of 20: on time (some of them diligent), late, never."""
-    on = round(on_time * 20)
+    """First-touch cards out of 10: on time (some of them diligent), late, never.
+
+    Small decks: even a rep with a handful of leads shows about their habit.
+    """
+    on = round(on_time * 10)
     eager = round(on * diligent)
-    slow = round(late * 20)
-    return (("on_time", on - eager), ("diligent", eager), ("late", slow), ("never", 20 - on - slow))
+    slow = round(late * 10)
+    return (("on_time", on - eager), ("diligent", eager), ("late", slow), ("never", 10 - on - slow))
 
 
 @dataclass(frozen=True)
@@ -192,7 +195,7 @@ class _Rep:
     on_time: float  # share of handed-off leads touched within the SLA
     late: float  # share touched, but late; the rest is never touched
     diligent: float = 0.28  # share of the on-time leads worked with six attempts
-    demo_boost: float = 1.35  # demo requests are hotter: more of them are touched on time
+    demo_boost: float = 1.75  # demo requests are hotter: more of them are touched on time
 
     @property
     def habit(self) -> _Cards:
@@ -205,13 +208,13 @@ class _Rep:
 
 
 _REPS: Final = {
-    "ava": _Rep(_NY, "us-east", 0.40, 0.22),
-    "ben": _Rep("America/Chicago", "us-east", 0.10, 0.12),
-    "carl": _Rep(_NY, "us-east", 0.35, 0.18),
-    "dana": _Rep("America/Los_Angeles", "us-east", 0.10, 0.15),
-    "emil": _Rep(_BERLIN, "emea", 0.40, 0.22),
-    "frieda": _Rep("Europe/Oslo", "emea", 0.25, 0.20),
-    "datahaus": _Rep(_BERLIN, "emea", 0.10, 0.55, diligent=0.0),
+    "ava": _Rep(_NY, "us-east", 0.3, 0.2),
+    "ben": _Rep("America/Chicago", "us-east", 0.1, 0.1),
+    "carl": _Rep(_NY, "us-east", 0.3, 0.2),
+    "dana": _Rep("America/Los_Angeles", "us-east", 0.1, 0.2),
+    "emil": _Rep(_BERLIN, "emea", 0.3, 0.2),
+    "frieda": _Rep("Europe/Oslo", "emea", 0.2, 0.2),
+    "datahaus": _Rep(_BERLIN, "emea", 0.1, 0.5, diligent=0.0),
 }
 """The reps who own leads (``mia`` manages and owns none), with their follow-up habits."""
 
@@ -219,21 +222,21 @@ _OWNERS: Final = {
     # campaign, region -> (owner, weight)
     ("webinar-q4", "na"): (("ava", 4), ("ben", 4), ("carl", 1), ("dana", 1)),
     ("content-syndication", "na"): (("ava", 4), ("ben", 4), ("carl", 1), ("dana", 1)),
-    ("demo-request", "na"): (("ava", 15), ("ben", 15), ("carl", 35), ("dana", 35)),
+    ("demo-request", "na"): (("ava", 25), ("ben", 10), ("carl", 40), ("dana", 25)),
     ("webinar-q4", "emea"): (("emil", 6), ("frieda", 4)),
     ("content-syndication", "emea"): (("emil", 6), ("frieda", 4)),
     ("demo-request", "emea"): (("emil", 5), ("frieda", 5)),
     ("partner-emea", "emea"): (("datahaus", 16), ("emil", 2), ("frieda", 2)),
 }
 
-_REASONS: Final = (
-    ("not-ready", 25),
-    ("no-budget", 20),
-    ("not-decision-maker", 15),
-    ("competitor-chosen", 10),
-    ("bad-data", 12),
-    ("student-or-job-seeker", 10),
-    ("existing-customer", 8),
+_REASONS: Final = (  # a deck of 20 cards
+    ("not-ready", 4),
+    ("no-budget", 4),
+    ("not-decision-maker", 3),
+    ("competitor-chosen", 3),
+    ("bad-data", 2),
+    ("student-or-job-seeker", 2),
+    ("existing-customer", 2),
 )
 _NOTE_REQUIRED: Final = frozenset({"not-decision-maker", "competitor-chosen"})
 _NO_FEEDBACK: Final = frozenset({"student-or-job-seeker"})
@@ -286,6 +289,7 @@ _MQL_FIT: Final = 20
 _SENIOR_WORDS: Final = ("vp", "vice president", "director", "head", "chief")
 _SENIOR_CXO: Final = frozenset({"ceo", "cio", "cto", "cfo", "coo"})
 _FREE_MAIL: Final = ("gmail.com", "yahoo.com", "hotmail.com", "outlook.com")
+_NON_ICP_LABELS: Final = frozenset({"Healthcare", "Retail", "Education"})
 
 # --- fake but plausible people and companies ------------------------------------------------
 
@@ -672,6 +676,7 @@ class _Generator:
         self.stray_number = 0
         self.decks: dict[str, _Deck] = {}
         self.partner_wins = 0
+        self.pending_gaps = 0
         self.refunds = 0
 
     def draw(self, key: str, options: Sequence[tuple[str, int]]) -> str:
@@ -726,6 +731,8 @@ class _Generator:
             for at, kind in marketing
         )
         handoff = self.handoff(lead, fit, marketing)
+        if campaign in ("webinar-q4", "content-syndication"):
+            self.gaps(row, handed_off=handoff is not None)
         if handoff is not None and owner:
             self.follow_up(lead, handoff)
 
@@ -748,19 +755,11 @@ class _Generator:
         phone = f"{phone_prefix}{rng.randint(0, 99):02d}"
         employees, revenue = self.size(buyer_bias, known=partner or rng.random() >= 0.08)
 
-        # required handoff fields: complete, except marketing's misses (webinar and content)
-        if campaign == "webinar-q4":
-            missing = self.draw("webinar-gap", (("phone", 3), ("title", 1), ("", 12)))
-            if missing == "phone":
-                phone = ""
-            elif missing == "title":
-                title = ""
-        elif campaign == "content-syndication":
+        # required handoff fields start complete; marketing's misses come in gaps()
+        if campaign == "content-syndication":
             if not industry:  # industry is required: the vendor always fills it in
                 industry, labels, _ = _INDUSTRIES[0][0]
             label = label if label and label != "Select" else labels[0]
-            if self.draw("content-gap", (("title", 3), ("", 7))) == "title":
-                title = ""
             if rng.random() < 0.2:
                 phone = ""  # not required for content leads
         elif campaign == "demo-request":
@@ -829,6 +828,33 @@ class _Generator:
         else:
             email = f"{local}@{domain}"
         return first, last, email, company, industry
+
+    def gaps(self, row: dict[str, str], *, handed_off: bool) -> None:
+        """Marketing's misses: a fifth of webinar and content leads lack a handoff field.
+
+        Among the handed-off leads the share is exact (a deck) and the blanked field never
+        changes the fit score (the phone, a title that is not senior, an industry outside the
+        ideal profile), so the lead is still the MQL it was handed off as. A handed-off lead
+        with no such field passes its gap on to the next one.
+        """
+        if not handed_off:
+            if self.draw("gap", (("yes", 1), ("no", 4))) == "yes":
+                row["Title" if self.rng.random() < 0.5 else "Phone"] = ""
+            return
+        if self.draw("handoff-gap", (("yes", 1), ("no", 4))) == "yes":
+            self.pending_gaps += 1
+        if not self.pending_gaps:
+            return
+        neutral: list[str] = []
+        if row["CampaignId"] == "webinar-q4":
+            neutral += ["Phone", "Phone", "Phone"]  # required for webinar leads only
+        if not _is_senior(row["Title"]):
+            neutral.append("Title")
+        if row["CampaignId"] == "content-syndication" and row["Industry"] in _NON_ICP_LABELS:
+            neutral.append("Industry")
+        if neutral:
+            row[self.rng.choice(neutral)] = ""
+            self.pending_gaps -= 1
 
     def size(self, bias: float, *, known: bool) -> tuple[int | None, str]:
         """Employees (``None`` when not known) and the annual revenue column."""

@@ -1,0 +1,272 @@
+"""The ``evaluate`` and ``explain`` commands: run the engine and format what it returns."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from leadcontract.engine import (
+    CompiledContract,
+    ContractError,
+    Evaluation,
+    InputOrderError,
+    compile,
+)
+from leadcontract.explain import explain
+from leadcontract.lint import lint
+from leadcontract.records import RecordError
+from leadcontract.reporters import render_text
+from leadcontract.summary import Tally
+from leadcontract.verdict import Verdict
+from leadcontract.writers import CSV_COLUMNS, csv_row, error_json, table, verdict_json
+
+__all__ = ["run_evaluate", "run_explain"]
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+SHOWN_ERRORS = 20
+"""Error rows printed on the terminal; all of them go to --errors."""
+PROGRESS_EVERY = 5000
+
+
+class _UsageError(Exception):
+    """Input the command cannot work with; reported as one line, exit 2."""
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"leadcontract: {message}\n")
+    return EXIT_USAGE
+
+
+def _compiled(contract_path: str) -> CompiledContract:
+    result = lint(contract_path)
+    if result.errors or result.contract is None:
+        report = render_text(result.diagnostics)
+        raise _UsageError(f"the contract has errors; fix them first:\n{report}")
+    try:
+        return compile(result.contract)
+    except ContractError as error:  # pragma: no cover - lint reports these first
+        raise _UsageError(str(error)) from error
+
+
+def _as_of(text: str, compiled: CompiledContract) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError as error:
+        raise _UsageError(
+            f"--as-of {text!r} is not an ISO 8601 time such as 2026-11-16T17:00:00Z"
+        ) from error
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(compiled.contract.metadata.timezone))
+    return value
+
+
+def _check_inputs(args: argparse.Namespace) -> None:
+    for path in (args.leads, args.events):
+        if path is None:
+            continue
+        if not path.is_file():
+            raise _UsageError(f"cannot read {path}: no such file")
+        if path.suffix.lower() not in (".csv", ".jsonl", ".ndjson", ".json"):
+            raise _UsageError(f"{path}: expected a .csv, .jsonl, .ndjson or .json file")
+
+
+def _start(args: argparse.Namespace, *, trace: bool, only: set[str] | None = None) -> Evaluation:
+    _check_inputs(args)
+    compiled = _compiled(args.contract)
+    as_of = _as_of(args.as_of, compiled)
+    return compiled.evaluate(
+        args.leads,
+        args.events if args.events is not None else (),
+        as_of=as_of,
+        trace=trace,
+        grouped=getattr(args, "grouped", False),
+        only=only,
+    )
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    """``leadcontract evaluate``: verdicts out, summary on the terminal."""
+    fmt = args.format or _format_for(args.out)
+    try:
+        evaluation = _start(args, trace=not args.no_trace)
+        tally = Tally()
+        with ExitStack() as stack:
+            out = _open(stack, args.out) if args.out else sys.stdout
+            errors_out = _open(stack, args.errors) if args.errors else None
+            shown: list[RecordError] = []
+            items = _with_progress(iter(evaluation), tally)
+            _write_verdicts(items, fmt, out, tally, errors_out, shown)
+    except _UsageError as error:
+        return _fail(str(error))
+    except InputOrderError as error:
+        return _fail(f"{error} (run without --grouped)")
+    except OSError as error:
+        return _fail(f"cannot read or write {error.filename}: {error.strerror}")
+    summary_stream = sys.stderr if args.out is None else sys.stdout
+    summary_stream.write(_summary(evaluation, tally, shown))
+    return EXIT_PROBLEMS if tally.error_rows else EXIT_OK
+
+
+def _format_for(out: Path | None) -> str:
+    if out is not None and out.suffix.lower() == ".csv":
+        return "csv"
+    if out is not None and out.suffix.lower() in (".txt", ".table"):
+        return "table"
+    return "jsonl"
+
+
+def _open(stack: ExitStack, path: Path) -> TextIO:
+    return stack.enter_context(path.open("w", encoding="utf-8", newline=""))
+
+
+def _with_progress(
+    items: Iterator[Verdict | RecordError], tally: Tally
+) -> Iterator[Verdict | RecordError]:
+    """Pass items through, drawing a counter on stderr when it is a terminal."""
+    if not sys.stderr.isatty():
+        yield from items
+        return
+    count = 0
+    for item in items:
+        count += 1
+        if count % PROGRESS_EVERY == 0:
+            sys.stderr.write(f"\r  evaluated {count:,} records ({tally.error_rows:,} errors)")
+            sys.stderr.flush()
+        yield item
+    if count >= PROGRESS_EVERY:
+        sys.stderr.write("\r" + " " * 60 + "\r")
+
+
+def _write_verdicts(
+    items: Iterator[Verdict | RecordError],
+    fmt: str,
+    out: TextIO,
+    tally: Tally,
+    errors_out: TextIO | None,
+    shown: list[RecordError],
+) -> None:
+    writer = (
+        csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n") if fmt == "csv" else None
+    )
+    if writer is not None:
+        writer.writeheader()
+    rows: list[list[str]] = []
+    for item in items:
+        tally.add(item)
+        if isinstance(item, RecordError):
+            if len(shown) < SHOWN_ERRORS:
+                shown.append(item)
+            if errors_out is not None:
+                errors_out.write(error_json(item) + "\n")
+            continue
+        if writer is not None:
+            writer.writerow(csv_row(item))
+        elif fmt == "table":
+            row = csv_row(item)
+            rows.append([row[c] for c in _TABLE_COLUMNS])
+        else:
+            out.write(verdict_json(item) + "\n")
+    if fmt == "table":
+        out.write(table(rows, _TABLE_COLUMNS))
+
+
+_TABLE_COLUMNS = (
+    "lead_id",
+    "stage",
+    "score",
+    "campaign",
+    "handoff_due",
+    "handoff_done",
+    "missing_fields",
+    "disqualified_reason",
+    "disqualification_valid",
+)
+
+
+def _summary(evaluation: Evaluation, tally: Tally, shown: list[RecordError]) -> str:
+    counts = evaluation.counts
+    lines = [
+        f"leads: {counts.leads_read:,} read, {counts.verdicts:,} verdicts, "
+        f"{counts.lead_errors:,} error rows"
+        + (f", {counts.skipped:,} skipped" if counts.skipped else ""),
+        f"events: {counts.events_read:,} read, {counts.events_used:,} used, "
+        f"{counts.events_after_as_of:,} after as-of, {counts.events_unknown_lead:,} for unknown "
+        f"leads, {counts.events_of_error_rows:,} for error-row leads, "
+        f"{counts.event_errors:,} error rows",
+        "counts reconcile" if counts.reconciles else "COUNTS DO NOT RECONCILE (a bug: report it)",
+        "",
+    ]
+    stage_rows = [[stage, str(n)] for stage, n in sorted(tally.stages.items())]
+    lines.append(table(stage_rows, ["stage", "leads"]))
+    campaign_rows = [
+        [
+            name,
+            str(c.leads),
+            str(c.handoff_due),
+            str(c.handed_off),
+            str(c.due_not_handed_off),
+            str(c.missing_fields),
+            str(c.disqualified_valid),
+            str(c.disqualified_invalid),
+        ]
+        for name, c in sorted(tally.campaigns.items())
+    ]
+    lines.append(
+        table(
+            campaign_rows,
+            [
+                "campaign",
+                "leads",
+                "due",
+                "handed off",
+                "due, not handed off",
+                "missing fields",
+                "dq valid",
+                "dq invalid",
+            ],
+        )
+    )
+    if shown:
+        lines.append(f"error rows ({tally.error_rows:,}):")
+        lines += [f"  {error}" for error in shown]
+        if tally.error_rows > len(shown):
+            lines.append(f"  ... and {tally.error_rows - len(shown):,} more (see --errors FILE)")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    """``leadcontract explain``: one lead's verdict in words."""
+    try:
+        evaluation = _start(args, trace=True, only={args.lead})
+        found: list[Verdict] = []
+        problems: list[RecordError] = []
+        for item in evaluation:
+            if isinstance(item, Verdict):
+                found.append(item)
+            elif item.lead_id == args.lead:
+                problems.append(item)
+    except _UsageError as error:
+        return _fail(str(error))
+    except OSError as error:
+        return _fail(f"cannot read {error.filename}: {error.strerror}")
+    if found:
+        sys.stdout.write(explain(found[0]))
+        return EXIT_OK
+    if problems:
+        sys.stdout.write(f"lead {args.lead} is an error row, so it has no verdict:\n")
+        sys.stdout.writelines(f"  {p}\n" for p in problems)
+        return EXIT_PROBLEMS
+    sys.stderr.write(f"leadcontract: lead {args.lead!r} is not in {args.leads}\n")
+    return EXIT_PROBLEMS
+
+
+def _unused(path: Path) -> None:  # pragma: no cover
+    del path

@@ -1,0 +1,122 @@
+"""Explain a verdict in words a sales manager can read.
+
+``explain(verdict)`` renders the verdict and its trace as plain text: the stage and why it is
+not further along ("not mql: score is 55, needs >= 60"), the score line by line, the handoff
+and what marketing still owes, the disqualification and whether it followed the agreement.
+The text is built only from the verdict, so it explains exactly what was decided.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from leadcontract.rules.conditions import Leaf, Op, explain_leaf
+from leadcontract.verdict import Fact, TraceStep, Verdict
+
+__all__ = ["explain", "explain_fact"]
+
+_OPS = {op.value for op in Op}
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return "unknown time"
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def explain_fact(fact: Fact) -> str:
+    """One fact in words, in the condition language's wording where it came from one."""
+    if fact.op in _OPS and fact.result is not None:
+        leaf = Leaf(fact.field, Op(fact.op), fact.expected, fact.observed, fact.result, "")
+        return explain_leaf(leaf)
+    if fact.expected is None and not fact.op:
+        return f"{fact.field} is {fact.observed!r}"
+    return f"{fact.field} is {fact.observed!r}, needs {fact.op or ''} {fact.expected!r}".strip()
+
+
+def _failed(step: TraceStep) -> list[str]:
+    return [explain_fact(f) for f in step.facts if f.result is False]
+
+
+def explain(verdict: Verdict) -> str:
+    """The verdict of one lead as readable text."""
+    out: list[str] = []
+    contract = verdict.contract
+    out.append(f"Lead {verdict.lead_id}, as of {_when(verdict.as_of)}")
+    out.append(
+        f"Contract {contract.id} {contract.version} ({contract.digest[:19]}...), "
+        f"leadcontract {verdict.library_version}"
+    )
+    out.append("")
+    stage = verdict.stage
+    cause = stage.history[-1].cause if stage.history else "created"
+    out.append(f"Stage: {stage.id} since {_when(stage.since)} ({cause})")
+    path = " -> ".join(f"{change.stage} ({_when(change.at)})" for change in stage.history)
+    out.append(f"  path: {path}")
+    for anomaly in stage.anomalies:
+        out.append(f"  anomaly: {anomaly}")
+    last_checks: dict[str, TraceStep] = {}
+    for step in verdict.trace:
+        if step.rule.startswith("lifecycle.") and step.outcome.startswith("criteria"):
+            last_checks[step.rule.removeprefix("lifecycle.")] = step
+    for stage_id, step in last_checks.items():
+        if step.outcome == "criteria not met" and stage_id != stage.id:
+            reasons = "; ".join(_failed(step)) or "its criteria do not hold"
+            out.append(f"  not {stage_id}: {reasons}")
+    out.append("")
+    score = verdict.score
+    caps = ", ".join(score.caps_applied) or "none"
+    out.append(
+        f"Score {score.total:g} = fit {score.fit:g} + engagement {score.engagement:g} "
+        f"(caps applied: {caps})"
+    )
+    for step in verdict.trace:
+        if step.rule.startswith("scoring.fit."):
+            facts = "; ".join(explain_fact(f) for f in step.facts)
+            out.append(f"  fit {step.rule.removeprefix('scoring.fit.')}: {step.outcome} ({facts})")
+        elif step.rule.startswith("scoring.engagement."):
+            name = step.rule.removeprefix("scoring.engagement.")
+            out.append(f"  engagement {name}: {step.outcome} ({step.note})")
+    if verdict.buyer_stage is not None:
+        out.append(f"Buyer stage: {verdict.buyer_stage}")
+    out.append("")
+    handoff = verdict.handoff
+    if handoff is None:
+        out.append(f"Handoff: none (campaign {verdict.campaign!r} is not in the contract)")
+    else:
+        state = (
+            f"done {_when(handoff.at)}" + (f" by {handoff.by}" if handoff.by else "")
+            if handoff.done
+            else ("DUE, not done" if handoff.due else "not due yet")
+        )
+        out.append(
+            f"Handoff ({handoff.campaign}, at {handoff.stage}, qualified by "
+            f"{handoff.qualified_by}, to {handoff.to}): {state}"
+        )
+        if handoff.missing_fields:
+            out.append(
+                "  required fields missing (marketing owes them): "
+                + ", ".join(handoff.missing_fields)
+            )
+    dq = verdict.disqualification
+    if dq is not None:
+        validity = "valid" if dq.valid else "NOT valid"
+        out.append(
+            f"Disqualified {_when(dq.at)}"
+            + (f" by {dq.by}" if dq.by else "")
+            + f": reason {dq.reason!r} ({validity})"
+        )
+        if not dq.reason_allowed:
+            out.append("  the reason is not one the contract allows")
+        if dq.note_required and not dq.note_present:
+            out.append("  this reason needs a note, and none was given")
+        if dq.recycle_to:
+            out.append(
+                f"  recycled to {dq.recycle_to} (time {dq.recycles}); may return "
+                f"{_when(dq.returns_at)}"
+            )
+        if dq.max_recycles_reached:
+            out.append("  not recycled: the reason's max_recycles is used up")
+    for section in (*verdict.slas, *verdict.spiffs):
+        out.append(str(section))
+    return "\n".join(out).rstrip() + "\n"

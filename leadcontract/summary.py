@@ -1,0 +1,78 @@
+"""Run summaries: counts per stage and per campaign, built while verdicts stream past.
+
+A :class:`Tally` takes each verdict and error row once, so a summary of a million leads costs
+a few counters, not a second pass. The CLI prints it; embedding code can read its fields.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from leadcontract.records import RecordError
+from leadcontract.verdict import Verdict
+
+__all__ = ["CampaignTally", "Tally"]
+
+
+@dataclass
+class CampaignTally:
+    """How one campaign's leads stand."""
+
+    leads: int = 0
+    handoff_due: int = 0
+    handed_off: int = 0
+    due_not_handed_off: int = 0
+    missing_fields: int = 0
+    disqualified_valid: int = 0
+    disqualified_invalid: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Tally:
+    """Counts over one evaluation run."""
+
+    verdicts: int = 0
+    error_rows: int = 0
+    stages: Counter[str] = field(default_factory=Counter)
+    campaigns: dict[str, CampaignTally] = field(default_factory=dict)
+    error_codes: Counter[str] = field(default_factory=Counter)
+
+    def add(self, item: Verdict | RecordError) -> None:
+        """Count one verdict or error row."""
+        if isinstance(item, RecordError):
+            self.error_rows += 1
+            self.error_codes[item.code] += 1
+            return
+        self.verdicts += 1
+        self.stages[item.stage.id] += 1
+        name = item.campaign if item.campaign is not None else "(none)"
+        if item.handoff is None and item.campaign is not None:
+            name = f"{item.campaign} (not in contract)"
+        tally = self.campaigns.setdefault(name, CampaignTally())
+        tally.leads += 1
+        handoff = item.handoff
+        if handoff is not None:
+            tally.handoff_due += handoff.due
+            tally.handed_off += handoff.done
+            tally.due_not_handed_off += handoff.due and not handoff.done
+            tally.missing_fields += bool((handoff.due or handoff.done) and handoff.missing_fields)
+        dq = item.disqualification
+        if dq is not None:
+            if dq.valid:
+                tally.disqualified_valid += 1
+            else:
+                tally.disqualified_invalid += 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdicts": self.verdicts,
+            "error_rows": self.error_rows,
+            "stages": dict(sorted(self.stages.items())),
+            "campaigns": {k: v.to_dict() for k, v in sorted(self.campaigns.items())},
+            "error_codes": dict(sorted(self.error_codes.items())),
+        }

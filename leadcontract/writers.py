@@ -1,0 +1,117 @@
+"""Verdicts as text: JSON Lines, CSV rows and a fixed-width table. Pure functions; the CLI
+(or the caller) decides where the text goes.
+
+JSON Lines carry the whole verdict (with its trace unless it was evaluated without one); CSV
+and the table flatten the fields people sort and filter on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from leadcontract.records import RecordError
+from leadcontract.verdict import Verdict, format_instant
+
+__all__ = ["CSV_COLUMNS", "csv_row", "error_json", "table", "verdict_json"]
+
+CSV_COLUMNS: tuple[str, ...] = (
+    "lead_id",
+    "stage",
+    "stage_since",
+    "buyer_stage",
+    "score",
+    "fit",
+    "engagement",
+    "campaign",
+    "handoff_due",
+    "handoff_done",
+    "handoff_at",
+    "handoff_by",
+    "missing_fields",
+    "disqualified_reason",
+    "disqualification_valid",
+    "recycled_to",
+    "returns_at",
+    "anomalies",
+    "contract_version",
+    "as_of",
+)
+
+
+def verdict_json(verdict: Verdict) -> str:
+    """One verdict as one line of JSON (no trailing newline); identical input, identical bytes."""
+    return json.dumps(verdict.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+def error_json(error: RecordError) -> str:
+    """One error row as one line of JSON."""
+    return json.dumps(error.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if hasattr(value, "astimezone"):
+        return format_instant(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def csv_row(verdict: Verdict) -> dict[str, str]:
+    """The flat fields of a verdict, keyed by :data:`CSV_COLUMNS`."""
+    handoff = verdict.handoff
+    dq = verdict.disqualification
+    values: dict[str, Any] = {
+        "lead_id": verdict.lead_id,
+        "stage": verdict.stage.id,
+        "stage_since": verdict.stage.since,
+        "buyer_stage": verdict.buyer_stage,
+        "score": verdict.score.total,
+        "fit": verdict.score.fit,
+        "engagement": verdict.score.engagement,
+        "campaign": verdict.campaign,
+        "handoff_due": handoff.due if handoff else None,
+        "handoff_done": handoff.done if handoff else None,
+        "handoff_at": handoff.at if handoff else None,
+        "handoff_by": handoff.by if handoff else None,
+        "missing_fields": ";".join(handoff.missing_fields) if handoff else None,
+        "disqualified_reason": dq.reason if dq else None,
+        "disqualification_valid": dq.valid if dq else None,
+        "recycled_to": dq.recycle_to if dq else None,
+        "returns_at": dq.returns_at if dq else None,
+        "anomalies": len(verdict.stage.anomalies) or None,
+        "contract_version": verdict.contract.version,
+        "as_of": verdict.as_of,
+    }
+    return {column: _text(values[column]) for column in CSV_COLUMNS}
+
+
+def table(rows: Iterable[Sequence[str]], header: Sequence[str]) -> str:
+    """A plain fixed-width table (numbers right-aligned)."""
+    body = [list(map(str, row)) for row in rows]
+    widths = [len(h) for h in header]
+    for row in body:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [
+            cell.rjust(width) if _numeric(cell) else cell.ljust(width)
+            for cell, width in zip(cells, widths, strict=True)
+        ]
+        return "  ".join(parts).rstrip()
+
+    out = [line(header), line(["-" * w for w in widths]), *(line(row) for row in body)]
+    return "\n".join(out) + "\n"
+
+
+def _numeric(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
