@@ -102,7 +102,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
             errors_out = _open(stack, args.errors) if args.errors else None
             shown: list[RecordError] = []
             items = _with_progress(iter(evaluation), tally)
-            _write_verdicts(items, fmt, out, tally, errors_out, shown)
+            _write_verdicts(
+                items, fmt=fmt, out=out, tally=tally, errors_out=errors_out, shown=shown
+            )
     except _UsageError as error:
         return _fail(str(error))
     except InputOrderError as error:
@@ -146,6 +148,7 @@ def _with_progress(
 
 def _write_verdicts(
     items: Iterator[Verdict | RecordError],
+    *,
     fmt: str,
     out: TextIO,
     tally: Tally,
@@ -266,7 +269,3 @@ def run_explain(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     sys.stderr.write(f"leadcontract: lead {args.lead!r} is not in {args.leads}\n")
     return EXIT_PROBLEMS
-
-
-def _unused(path: Path) -> None:  # pragma: no cover
-    del path

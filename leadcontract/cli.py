@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from leadcontract._cli_evaluate import run_evaluate, run_explain
 from leadcontract._version import __version__
 from leadcontract.diagnostics import Diagnostic
 from leadcontract.lint import lint
@@ -121,8 +122,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "lint":
         return _lint(args)
     if args.command in ("evaluate", "explain"):
-        from leadcontract._cli_evaluate import run_evaluate, run_explain
-
         return run_evaluate(args) if args.command == "evaluate" else run_explain(args)
     if args.command == "schema":
         return _write(schema_text(), args.output, sys.stdout)

@@ -136,18 +136,19 @@ class CompiledContract:
             for i, stage in enumerate(lead.lifecycle.stages)
             if stage.when is not None
         }
+        read = set().union(*(references(c.condition) for c in compiled.values()))
+        self.event_counts = sorted(
+            (name, name.removeprefix("events.")) for name in read if name.startswith("events.")
+        )
+        watched = self.scoring.event_types | {kind for _, kind in self.event_counts}
         self.lifecycle = CompiledLifecycle(
-            lead.lifecycle, stage_conditions, lead.disqualification.reasons
+            lead.lifecycle, stage_conditions, lead.disqualification.reasons, frozenset(watched)
         )
         self.buyer_stages = [
             (buyer.id, compiled[f"/lead/buyer_stages/{i}/when"], f"/lead/buyer_stages/{i}/when")
             for i, buyer in enumerate(lead.buyer_stages)
         ]
         self.handoffs = CompiledHandoffs(contract)
-        read = set().union(*(references(c.condition) for c in compiled.values()))
-        self.event_counts = sorted(
-            (name, name.removeprefix("events.")) for name in read if name.startswith("events.")
-        )
         self.lead_coercer = LeadCoercer(lead, default_tz=self.zone)
         self.event_coercer = EventCoercer(default_tz=self.zone)
 
@@ -207,11 +208,13 @@ class CompiledContract:
         ordered = sorted(events, key=_event_order)
         index = EventIndex(ordered)
         scoring = self.scoring
-        fit, _, _ = scoring.fit(record, None)
+        times = scoring.times(index)
+        score = scoring.score(record, times, as_of, steps)
+        fit = score.fit
         event_counts = self.event_counts
 
         def facts_at(at: datetime) -> dict[str, Any]:
-            engagement, _, _ = scoring.engagement(index, at)
+            engagement, _ = scoring.engagement(times, at)
             facts = dict(record)
             facts["fit_score"] = fit
             facts["engagement_score"] = engagement
@@ -221,13 +224,12 @@ class CompiledContract:
             return facts
 
         created = record.get(keys.created)
-        score = scoring.score(record, index, as_of, steps)
         outcome = self.lifecycle.replay(created, ordered, as_of, facts_at, steps)
         final = facts_at(as_of)
         buyer_stage = None
         for buyer_id, condition, pointer in self.buyer_stages:
             if steps is None:
-                held = condition(final)
+                held = condition.predicate(final)
             else:
                 held, leaves = condition.trace(final)
                 steps.append(

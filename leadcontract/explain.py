@@ -40,21 +40,29 @@ def _failed(step: TraceStep) -> list[str]:
 
 def explain(verdict: Verdict) -> str:
     """The verdict of one lead as readable text."""
-    out: list[str] = []
     contract = verdict.contract
-    out.append(f"Lead {verdict.lead_id}, as of {_when(verdict.as_of)}")
-    out.append(
+    out = [
+        f"Lead {verdict.lead_id}, as of {_when(verdict.as_of)}",
         f"Contract {contract.id} {contract.version} ({contract.digest[:19]}...), "
-        f"leadcontract {verdict.library_version}"
-    )
-    out.append("")
+        f"leadcontract {verdict.library_version}",
+        "",
+        *_stage_lines(verdict),
+        "",
+        *_score_lines(verdict),
+        "",
+        *_handoff_lines(verdict),
+        *_disqualification_lines(verdict),
+    ]
+    out += [str(section) for section in (*verdict.slas, *verdict.spiffs)]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _stage_lines(verdict: Verdict) -> list[str]:
     stage = verdict.stage
     cause = stage.history[-1].cause if stage.history else "created"
-    out.append(f"Stage: {stage.id} since {_when(stage.since)} ({cause})")
     path = " -> ".join(f"{change.stage} ({_when(change.at)})" for change in stage.history)
-    out.append(f"  path: {path}")
-    for anomaly in stage.anomalies:
-        out.append(f"  anomaly: {anomaly}")
+    out = [f"Stage: {stage.id} since {_when(stage.since)} ({cause})", f"  path: {path}"]
+    out += [f"  anomaly: {anomaly}" for anomaly in stage.anomalies]
     last_checks: dict[str, TraceStep] = {}
     for step in verdict.trace:
         if step.rule.startswith("lifecycle.") and step.outcome.startswith("criteria"):
@@ -63,13 +71,16 @@ def explain(verdict: Verdict) -> str:
         if step.outcome == "criteria not met" and stage_id != stage.id:
             reasons = "; ".join(_failed(step)) or "its criteria do not hold"
             out.append(f"  not {stage_id}: {reasons}")
-    out.append("")
+    return out
+
+
+def _score_lines(verdict: Verdict) -> list[str]:
     score = verdict.score
     caps = ", ".join(score.caps_applied) or "none"
-    out.append(
+    out = [
         f"Score {score.total:g} = fit {score.fit:g} + engagement {score.engagement:g} "
         f"(caps applied: {caps})"
-    )
+    ]
     for step in verdict.trace:
         if step.rule.startswith("scoring.fit."):
             facts = "; ".join(explain_fact(f) for f in step.facts)
@@ -79,44 +90,43 @@ def explain(verdict: Verdict) -> str:
             out.append(f"  engagement {name}: {step.outcome} ({step.note})")
     if verdict.buyer_stage is not None:
         out.append(f"Buyer stage: {verdict.buyer_stage}")
-    out.append("")
+    return out
+
+
+def _handoff_lines(verdict: Verdict) -> list[str]:
     handoff = verdict.handoff
     if handoff is None:
-        out.append(f"Handoff: none (campaign {verdict.campaign!r} is not in the contract)")
+        return [f"Handoff: none (campaign {verdict.campaign!r} is not in the contract)"]
+    if handoff.done:
+        state = f"done {_when(handoff.at)}" + (f" by {handoff.by}" if handoff.by else "")
     else:
-        state = (
-            f"done {_when(handoff.at)}" + (f" by {handoff.by}" if handoff.by else "")
-            if handoff.done
-            else ("DUE, not done" if handoff.due else "not due yet")
-        )
+        state = "DUE, not done" if handoff.due else "not due yet"
+    out = [
+        f"Handoff ({handoff.campaign}, at {handoff.stage}, qualified by "
+        f"{handoff.qualified_by}, to {handoff.to}): {state}"
+    ]
+    if handoff.missing_fields:
         out.append(
-            f"Handoff ({handoff.campaign}, at {handoff.stage}, qualified by "
-            f"{handoff.qualified_by}, to {handoff.to}): {state}"
+            "  required fields missing (marketing owes them): " + ", ".join(handoff.missing_fields)
         )
-        if handoff.missing_fields:
-            out.append(
-                "  required fields missing (marketing owes them): "
-                + ", ".join(handoff.missing_fields)
-            )
+    return out
+
+
+def _disqualification_lines(verdict: Verdict) -> list[str]:
     dq = verdict.disqualification
-    if dq is not None:
-        validity = "valid" if dq.valid else "NOT valid"
+    if dq is None:
+        return []
+    validity = "valid" if dq.valid else "NOT valid"
+    by = f" by {dq.by}" if dq.by else ""
+    out = [f"Disqualified {_when(dq.at)}{by}: reason {dq.reason!r} ({validity})"]
+    if not dq.reason_allowed:
+        out.append("  the reason is not one the contract allows")
+    if dq.note_required and not dq.note_present:
+        out.append("  this reason needs a note, and none was given")
+    if dq.recycle_to:
         out.append(
-            f"Disqualified {_when(dq.at)}"
-            + (f" by {dq.by}" if dq.by else "")
-            + f": reason {dq.reason!r} ({validity})"
+            f"  recycled to {dq.recycle_to} (time {dq.recycles}); may return {_when(dq.returns_at)}"
         )
-        if not dq.reason_allowed:
-            out.append("  the reason is not one the contract allows")
-        if dq.note_required and not dq.note_present:
-            out.append("  this reason needs a note, and none was given")
-        if dq.recycle_to:
-            out.append(
-                f"  recycled to {dq.recycle_to} (time {dq.recycles}); may return "
-                f"{_when(dq.returns_at)}"
-            )
-        if dq.max_recycles_reached:
-            out.append("  not recycled: the reason's max_recycles is used up")
-    for section in (*verdict.slas, *verdict.spiffs):
-        out.append(str(section))
-    return "\n".join(out).rstrip() + "\n"
+    if dq.max_recycles_reached:
+        out.append("  not recycled: the reason's max_recycles is used up")
+    return out

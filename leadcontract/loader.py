@@ -173,12 +173,42 @@ def _merge(
                     hint=f"start the file with `apiVersion: {API_VERSION}`",
                 )
             )
+        elif data.get("apiVersion", API_VERSION) != API_VERSION and len(documents) > 1:
+            # Merged, only one copy would reach the model; check each file's own.
+            shown = repr(data["apiVersion"])
+            diagnostics.append(
+                make(
+                    "LC103",
+                    f"`apiVersion`: this file is written for {shown[:60]}, but leadcontract "
+                    f"reads `{API_VERSION}`",
+                    where.locate("/apiVersion"),
+                    pointer="/apiVersion",
+                    hint=f"write `apiVersion: {API_VERSION}` in every file of the folder",
+                )
+            )
         for key, value in data.items():
             pointer = "/" + escape_pointer(key)
+            if (
+                key in COLLECTIONS
+                and key in merged
+                and (not isinstance(value, dict) or not isinstance(merged[key], dict))
+            ):
+                # One file wrote the collection as something other than a mapping of ids: the
+                # copies cannot be merged, and which one is wrong is not ours to guess.
+                first = maps[owners[pointer]].locate(pointer, key=True)
+                diagnostics.append(
+                    make(
+                        "LC103",
+                        f"`{key}` must be a mapping of ids to definitions in every file; "
+                        f"here it is {_kind(value)}, and at {first} {_kind(merged[key])}",
+                        where.locate(pointer),
+                        pointer=pointer,
+                        hint=f"write `{key}:` followed by `id: definition` entries",
+                    )
+                )
+                continue
             if key in COLLECTIONS and isinstance(value, dict):
                 bucket = merged.setdefault(key, {})
-                if not isinstance(bucket, dict):
-                    continue
                 owners.setdefault(pointer, document.file)
                 for member_id, member in value.items():
                     member_pointer = f"{pointer}/{escape_pointer(member_id)}"
@@ -197,9 +227,9 @@ def _merge(
                         continue
                     bucket[member_id] = member
                     owners[member_pointer] = document.file
+            elif key == "apiVersion" and key in merged:
+                continue  # every file repeats it; each copy is checked above
             elif key in merged:
-                if key == "apiVersion" and merged[key] == value:
-                    continue
                 first = maps[owners[pointer]].locate(pointer, key=True)
                 diagnostics.append(
                     make(
@@ -275,7 +305,13 @@ def _placed(
             ):
                 shown = repr(item["input"])
                 message += f" (found {shown[:60] + '...' if len(shown) > 60 else shown})"
-            yield make("LC103", message, source.locate(pointer, key=is_key), pointer=pointer)
+            # A validator of a whole section or list (owners need both teams, an SLA needs a
+            # stop) is about that node: show its key, not the first line inside it.
+            whole = kind in ("value_error", "assertion_error") and isinstance(
+                item.get("input"), dict | list
+            )
+            location = source.locate(pointer, key=is_key or (whole and bool(pointer)))
+            yield make("LC103", message, location, pointer=pointer)
 
 
 def _readable(pointer: str) -> str:

@@ -21,12 +21,14 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
@@ -192,16 +194,18 @@ class Metadata(_Model):
     timezone: str = Field(min_length=1)
     """Default IANA time zone (e.g. America/New_York) for dates and naive times."""
 
-    @model_validator(mode="after")
-    def _both_sides_own_it(self) -> Metadata:
-        teams = {owner.team for owner in self.owners}
+    @field_validator("owners")
+    @classmethod
+    def _both_sides_own_it(cls, owners: list[Owner]) -> list[Owner]:
+        # A field validator, so that the error is placed on `owners`, not on the section.
+        teams = {owner.team for owner in owners}
         missing = [t.value for t in (Team.MARKETING, Team.SALES) if t not in teams]
         if missing:
             raise ValueError(
                 "owners must include someone from marketing and someone from sales; "
                 f"missing: {', '.join(missing)}"
             )
-        return self
+        return owners
 
 
 # --- calendars ------------------------------------------------------------------------------
@@ -689,6 +693,16 @@ class Attempts(_Model):
     """Attempts must use at least this many different channels."""
 
 
+def _percentage(value: int) -> int:
+    if not 0 < value < 100:
+        raise ValueError("`warn_at` thresholds are percentages between 1 and 99")
+    return value
+
+
+Percentage = Annotated[int, AfterValidator(_percentage)]
+"""A warning threshold; checked per item, so that the error points at the item."""
+
+
 class Sla(_Model):
     """A follow-up promise measured by a clock."""
 
@@ -711,7 +725,7 @@ class Sla(_Model):
     """Business calendar; required for business time."""
     clock_zone: Literal["calendar", "lead", "owner"] = "calendar"
     """Whose time zone the working hours are read in."""
-    warn_at: list[int] = Field(default_factory=list)
+    warn_at: list[Percentage] = Field(default_factory=list)
     """Warning thresholds, in percent of the target (e.g. [50, 75])."""
     attempts: Attempts | None = None
     """For `kind: attempts`."""
@@ -726,8 +740,6 @@ class Sla(_Model):
             raise ValueError(f"a `{self.kind.value}` SLA needs a `stop` trigger")
         if self.time == "business" and self.calendar is None:
             raise ValueError("a business-time SLA needs a `calendar`")
-        if any(not 0 < t < 100 for t in self.warn_at):
-            raise ValueError("`warn_at` thresholds are percentages between 1 and 99")
         return self
 
 
@@ -823,11 +835,12 @@ class Spiff(_Model):
     shadow: bool = False
     """Computed and shown, but not payable: to try a rule before it pays."""
 
-    @model_validator(mode="after")
-    def _split_adds_up(self) -> Spiff:
-        if self.split is not None and sum(s.share for s in self.split) != 1:
+    @field_validator("split")
+    @classmethod
+    def _split_adds_up(cls, split: list[Split] | None) -> list[Split] | None:
+        if split is not None and sum(s.share for s in split) != 1:
             raise ValueError("`split` shares must add up to 1")
-        return self
+        return split
 
 
 # --- the contract ---------------------------------------------------------------------------

@@ -19,17 +19,20 @@ The story (see ``contracts/example/data/README.md`` for the counts of the exampl
     Leads arrive on the 44 days from 46 days before ``as_of`` (1 October to 13 November 2026
     for the default), from four campaigns: webinar-q4 (35 %, most of it a burst after the big
     webinar of 27 October that exceeds the campaign's weekly capacity of 60), demo-request
-    (20 %), partner-emea (15 %) and content-syndication (30 %). Demo requests are handed to sales at
-    once; the others are handed off when their score would make them MQLs (about nine in ten
-    of those), and about a fifth of the handed-off webinar and content leads lack a handoff
-    field. Most handed-off leads are never touched, some late, a quarter on time; reps differ
-    a lot. Touched leads are accepted, disqualified (sometimes without a valid reason or the
-    required note) or left pending; a few reach opportunity, won, lost or refunded.
+    (20 %), partner-emea (15 %) and content-syndication (30 %). Demo requests are handed to
+    sales at creation (a ``handoff`` event at ``CreatedDate``; their ``demo_requested`` event
+    is at ``form_submitted_at``, minutes earlier); the others are handed off when their score
+    would make them MQLs (nine in ten of those), and a fifth of the handed-off webinar and
+    content leads lack a handoff field. Most handed-off leads are never touched, a fifth late,
+    a quarter on time; reps differ a lot. Touched leads are accepted, disqualified (sometimes
+    without a valid reason or the required note) or left pending; some reach opportunity,
+    won, lost or refunded. The story's decisions draw from small shuffled decks
+    (:class:`_Deck`), so even the 240-lead example has the intended proportions.
 
 Data quirks, on purpose
     About 1 % of the events name lead ids that are not in the leads file (``L9…``, activity of
     leads deleted before the export; :attr:`GeneratedLead.stray_events`), and about 1 % happen
-    after ``as_of`` (the export was taken eight hours later). Lead rows are all valid for the
+    after ``as_of`` (the export ran 20 hours later). Lead rows are all valid for the
     contract.
 
 Run ``python -m leadcontract.synthetic --leads 240 --seed 2026 --out contracts/example/data``
@@ -214,7 +217,7 @@ _REPS: Final = {
     "dana": _Rep("America/Los_Angeles", "us-east", 0.1, 0.2),
     "emil": _Rep(_BERLIN, "emea", 0.3, 0.2),
     "frieda": _Rep("Europe/Oslo", "emea", 0.2, 0.2),
-    "datahaus": _Rep(_BERLIN, "emea", 0.1, 0.5, diligent=0.0),
+    "datahaus": _Rep(_BERLIN, "emea", 0.1, 0.6, diligent=0.0),
 }
 """The reps who own leads (``mia`` manages and owns none), with their follow-up habits."""
 
@@ -271,7 +274,7 @@ _FUNNEL: Final[dict[str, dict[str, _Cards]]] = {
         "meeting": (("yes", 18), ("no", 2)),
         "after-meeting": (("disqualified", 1), ("stall", 2), ("qualified", 17)),
         "opportunity": (("yes", 19), ("no", 1)),
-        "close": (("won", 14), ("lost", 4), ("open", 2)),
+        "close": (("won", 15), ("lost", 3), ("open", 2)),
     },
 }
 
@@ -412,7 +415,7 @@ _WEBINARS: Final = (
 _SCENARIO_DAYS: Final = 44
 """Leads are created on the 44 days from ``as_of``'s date minus 46 days (1 Oct to 13 Nov)."""
 _BIN: Final = timedelta(minutes=5)
-_EXPORT_LAG: Final = timedelta(hours=8)
+_EXPORT_LAG: Final = timedelta(hours=20)
 """The export was taken this long after ``as_of``: events up to then are in it."""
 
 _MARKETING_OPS: Final = "marketing-ops"
@@ -767,8 +770,8 @@ class _Generator:
                 phone = ""
             if rng.random() < 0.15:
                 title = ""
-        elif rng.random() < 0.1:
-            title = ""
+        elif partner and rng.random() < 0.1:
+            title = ""  # not required for partner leads
         lead.timezone = lead.zone if rng.random() < 0.88 else ""
         lead.do_not_call = rng.random() < 0.04
         lead.opted_out = rng.random() < 0.05
@@ -881,11 +884,13 @@ class _Generator:
         if lead.campaign == "demo-request":
             lead.events.append(_Event(lead.created, "handoff", actor=_MARKETING_OPS))
             return lead.created
-        if fit < _MQL_FIT or self.draw("hand-off-mql", (("yes", 9), ("no", 1))) == "no":
+        if fit < _MQL_FIT:
             return None
         for count, (at, _) in enumerate(marketing, start=1):
             if fit + _engagement(marketing[:count], at) < _MQL_SCORE:
                 continue
+            if self.draw("hand-off-mql", (("yes", 9), ("no", 1))) == "no":
+                return None  # an MQL marketing never hands off
             if lead.campaign == "partner-emea":
                 actor = "datahaus"
                 handoff = self.base["emea"].add(at, timedelta(minutes=self.rng.uniform(30, 900)))
@@ -1028,6 +1033,8 @@ class _Generator:
         away = touched + timedelta(minutes=rng.randint(1, 30))
         home = ZoneInfo(lead.timezone or _REPS[lead.owner].zone)
         back_day = (away + timedelta(days=rng.randint(3, 9))).astimezone(home).date()
+        while back_day.weekday() >= 5:  # back on a working day
+            back_day += timedelta(days=1)
         back = datetime.combine(back_day, time(8, rng.randint(0, 59)), home)
         note = f"Auto-reply: out of office until {back:%d %B}"
         lead.events.append(_Event(away, "out_of_office", channel="email", note=note))
@@ -1154,7 +1161,7 @@ def generate(
     times ascend with them, and each lead's events are in ascending time. ``as_of`` is the
     evaluation time the data is made for: leads are created on the 44 UTC days starting 46
     days before its date (1 October to 13 November 2026 for the default), and the export
-    includes the events up to eight hours after it. Deterministic in all arguments; lazy (the
+    includes the events up to 20 hours after it. Deterministic in all arguments; lazy (the
     arguments are checked at once, the leads made one at a time as they are consumed).
     """
     if isinstance(n_leads, bool) or not isinstance(n_leads, int) or n_leads < 0:

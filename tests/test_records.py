@@ -71,6 +71,17 @@ def where(error: RecordError) -> tuple[str, int, int | None, str | None, str]:
 # --- RecordError ----------------------------------------------------------------------------
 
 
+def test_one_error_row_per_record_carries_every_problem() -> None:
+    first = RecordError("lead", "leads.csv", 3, 4, "00Q1", "employees", "wrong-type", "bad")
+    second = RecordError("lead", "leads.csv", 3, 4, "00Q1", "email", "missing-required", "none")
+    row = RecordError.of_record([first, second])
+    assert (row.field, row.code, row.also) == ("employees", "wrong-type", (second,))
+    assert row.to_dict()["also"] == [
+        {"field": "email", "code": "missing-required", "message": "none"}
+    ]
+    assert str(row).endswith("wrong-type: bad; missing-required: none")
+
+
 def test_record_error_to_dict_and_str() -> None:
     error = RecordError(
         "lead", "leads.csv", 3, 4, "00Q1", "employees", "wrong-type", "employees: bad"
@@ -84,6 +95,7 @@ def test_record_error_to_dict_and_str() -> None:
         "field": "employees",
         "code": "wrong-type",
         "message": "employees: bad",
+        "also": [],
     }
     json.dumps(error.to_dict())
     assert str(error) == "leads.csv:4: lead 3 (lead 00Q1): wrong-type: employees: bad"

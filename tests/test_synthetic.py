@@ -9,10 +9,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -256,9 +257,10 @@ def _files(folder: Path) -> tuple[bytes, bytes]:
 
 
 def test_same_seed_same_bytes_and_other_seed_differs(tmp_path: Path) -> None:
-    first = _files(tmp_path / "a") if write_dataset(tmp_path / "a", 150) else None
+    write_dataset(tmp_path / "a", 150)
     write_dataset(tmp_path / "b", 150)
     write_dataset(tmp_path / "c", 150, seed=7)
+    first = _files(tmp_path / "a")
     assert first == _files(tmp_path / "b")
     other = _files(tmp_path / "c")
     assert other[0] != first[0]
@@ -357,7 +359,7 @@ def test_rows_are_valid_for_the_contract(thousand: list[GeneratedLead]) -> None:
         elif row["Country"] in ("United States", "Canada"):
             assert owner in ("", "ava", "ben", "carl", "dana")
         if row["timezone"]:
-            datetime.now(UTC).astimezone(__import__("zoneinfo").ZoneInfo(row["timezone"]))
+            ZoneInfo(row["timezone"])  # a real IANA zone
         assert "@" in row["Email"]
 
 

@@ -108,6 +108,7 @@ def check_effective_ranges(ctx: LintContext) -> Iterator[Diagnostic]:
             f"{contract_range.start}",
             "/metadata/effective/end",
         )
+    contract_valid = contract_range.end is None or contract_range.start <= contract_range.end
     for pointer, span in _ranges(ctx):
         if pointer.endswith("/effective") and span.end is not None and span.end < span.start:
             yield ctx.report(
@@ -123,7 +124,11 @@ def check_effective_ranges(ctx: LintContext) -> Iterator[Diagnostic]:
             and span.end is not None
             and span.end > contract_range.end
         )
-        if (outside_start or outside_end) and not (span.end and span.end < span.start):
+        if (
+            contract_valid  # an inverted contract range is LC801; every range would be outside
+            and (outside_start or outside_end)
+            and not (span.end and span.end < span.start)
+        ):
             side = "starts before" if outside_start else "runs past"
             yield ctx.report(
                 "LC805",

@@ -90,8 +90,8 @@ def check_roles(ctx: LintContext) -> Iterator[Diagnostic]:
     seen: dict[StageRole, int] = {}
     for i, stage in enumerate(ctx.stages):
         role = stage.effective_role
-        if role is None:
-            continue
+        if role is None or ctx.stage_index[stage.id] != i:
+            continue  # a repeated id is reported as LC104, not again as a repeated role
         if role in seen:
             first = ctx.stages[seen[role]].id
             where = "role" if stage.role is not None else "id"

@@ -50,11 +50,26 @@ def check_field_references(ctx: LintContext) -> Iterator[Diagnostic]:
         "timezone": (FieldType.STRING,),
     }
     keys = ctx.contract.lead.keys
+    written = keys.model_fields_set if "keys" in ctx.contract.lead.model_fields_set else set()
     for role, allowed in expected_types.items():
         name = getattr(keys, role)
         if name is None:
             continue
-        yield from _field(ctx, name, f"/lead/keys/{role}", allowed, f"the `{role}` key")
+        if role in written:
+            yield from _field(ctx, name, f"/lead/keys/{role}", allowed, f"the `{role}` key")
+        elif name not in fields:
+            # Nothing was written where the default applies: say so, at the fields it is
+            # missing from, instead of reporting a name the author never wrote.
+            yield ctx.report(
+                "LC301",
+                f"`lead.keys.{role}` defaults to the field `{name}`, which is not a lead field",
+                "/lead/fields",
+                key=True,
+                hint=f"add a field `{name}` under `lead.fields`, or set `lead.keys.{role}` "
+                "to the field that plays this role",
+            )
+        elif fields[name].type not in allowed:
+            yield from _field(ctx, name, f"/lead/fields/{name}/type", allowed, f"the `{role}` key")
     for channel, name in ctx.contract.lead.consent.items():
         yield from _field(
             ctx, name, f"/lead/consent/{channel}", (FieldType.BOOLEAN,), "a consent flag"
@@ -67,7 +82,11 @@ def check_field_references(ctx: LintContext) -> Iterator[Diagnostic]:
         if trigger.field is not None:
             pointer = f"/slas/{sla_id}/{name}/field"
             yield from _field(
-                ctx, trigger.field, pointer, (FieldType.DATETIME, FieldType.DATE), "a start time"
+                ctx,
+                trigger.field,
+                pointer,
+                (FieldType.DATETIME, FieldType.DATE),
+                f"the field of a `{name}` trigger",
             )
     for spiff_id, spiff in ctx.contract.spiffs.items():
         unit = spiff.amount.unit
@@ -95,9 +114,14 @@ def _field(
         kinds = " or ".join(t.value for t in allowed)
         yield ctx.report(
             "LC203",
-            f"field `{name}` is a {fields[name].type.value}, but {role} must be a {kinds}",
+            f"field `{name}` is {_a(fields[name].type.value)}, but {role} must be {_a(kinds)}",
             pointer,
         )
+
+
+def _a(word: str) -> str:
+    """``word`` with its indefinite article (an integer, a string)."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
 def _sla_triggers(ctx: LintContext) -> Iterator[tuple[str, str, Trigger]]:

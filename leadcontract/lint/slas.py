@@ -81,6 +81,8 @@ def check_target_within_window(ctx: LintContext) -> Iterator[Diagnostic]:
             campaign = ctx.contract.campaigns.get(campaign_id)
             if campaign is None or campaign.window.end is None:
                 continue
+            if campaign.window.end < campaign.window.start:
+                continue  # reported as LC503; no target fits a window that never opens
             window = campaign.window.end - campaign.window.start + timedelta(days=1)
             if span > window:
                 yield ctx.report(

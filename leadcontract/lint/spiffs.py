@@ -19,7 +19,12 @@ def check_required_slas_apply(ctx: LintContext) -> Iterator[Diagnostic]:
             sla = ctx.contract.slas.get(sla_id)
             if sla is None or sla.applies_to.campaigns is None:
                 continue
-            uncovered = [c for c in spiff.campaigns if c not in sla.applies_to.campaigns]
+            uncovered = [
+                c
+                for c in spiff.campaigns
+                if c in ctx.contract.campaigns  # an unknown campaign is reported as LC304
+                and c not in sla.applies_to.campaigns
+            ]
             if uncovered:
                 yield ctx.report(
                     "LC701",

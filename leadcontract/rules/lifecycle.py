@@ -10,9 +10,12 @@ Order of evaluation (documented in docs/evaluation.md):
 3. A ``disqualified`` event moves the lead to the disqualified stage and, when its reason
    recycles and the reason's ``max_recycles`` is not used up, straight on to the nurture stage,
    where it waits ``recycle.after`` before its criteria may promote it again.
-4. After the creation and after each event, criteria stages (``when:``) reachable from the
-   current stage are tried, furthest first, with the score as of that moment; the last try is
-   at ``as_of``. Stages are sticky: a score that decays later does not demote a lead.
+4. Criteria stages (``when:``) reachable from the current stage are tried, furthest first,
+   with the score as of that moment: at the creation, after each event that moved the lead or
+   that changes what criteria read (a scored event, or one whose count they read), when a
+   recycled lead's wait is over, and at ``as_of``. Between those moments scores only decay, so
+   no criteria can become true there. Stages are sticky: a score that decays later does not
+   demote a lead.
 """
 
 from __future__ import annotations
@@ -59,8 +62,11 @@ class CompiledLifecycle:
         lifecycle: Lifecycle,
         stage_conditions: Mapping[str, CompiledCondition],
         reasons: Mapping[str, Reason],
+        watched: frozenset[str],
     ) -> None:
         stages = lifecycle.stages
+        self.watched = watched
+        """Event types that change what stage criteria read (scored or counted events)."""
         self.order = {stage.id: i for i, stage in enumerate(stages)}
         self.roles = {stage.id: stage.effective_role for stage in stages}
         self.first = stages[0].id
@@ -97,14 +103,21 @@ class CompiledLifecycle:
         run = _Replay(self, facts_at, steps)
         run.enter(self.first, created, "created")
         run.promote(created or as_of)
+        watched = self.watched
         for event in events:
+            if run.returns_at is not None and run.returns_at <= event.at:
+                run.promote(run.returns_at)
+            stage = run.stage
             if event.type == "disqualified" and self.disqualified is not None:
                 run.disqualify(event)
             else:
                 target = self.by_event.get(event.type)
                 if target is not None and target != run.stage:
                     run.move(target, event.at, event.type)
-            run.promote(event.at)
+            if run.stage != stage or event.type in watched:
+                run.promote(event.at)
+        if run.returns_at is not None and run.returns_at <= as_of:
+            run.promote(run.returns_at)
         run.promote(as_of)
         role = self.roles.get(run.stage)
         verdict = StageVerdict(
@@ -182,7 +195,7 @@ class _Replay:
             facts = self.facts_at(at)
             for promotion in candidates:
                 if self.steps is None:
-                    held = promotion.condition(facts)
+                    held = promotion.condition.predicate(facts)
                 else:
                     held, leaves = promotion.condition.trace(facts)
                     self.steps.append(

@@ -20,7 +20,7 @@ from leadcontract.records import Event
 from leadcontract.rules.conditions import CompiledCondition
 from leadcontract.verdict import Fact, Score, ScoreLine, TraceStep
 
-__all__ = ["CompiledScoring", "EventIndex", "facts_from_leaves"]
+__all__ = ["CompiledScoring", "EngagementTimes", "EventIndex", "facts_from_leaves"]
 
 
 class EventIndex:
@@ -63,6 +63,25 @@ class _Engagement:
     half_life_seconds: float | None
 
 
+class EngagementTimes:
+    """For one lead: the POSIX times of the events each engagement rule counts, sorted.
+
+    Built once per lead so that scoring the lead at many instants (the lifecycle replay
+    checks criteria at each event) costs a bisect and a few multiplications per rule.
+    """
+
+    __slots__ = ("times",)
+
+    def __init__(self, rules: Sequence[_Engagement], events: EventIndex) -> None:
+        self.times: list[list[float]] = []
+        for item in rules:
+            bucket = events.by_type.get(item.rule.event, ())
+            channel = item.rule.channel
+            self.times.append(
+                [e.at.timestamp() for e in bucket if channel is None or e.channel == channel]
+            )
+
+
 class CompiledScoring:
     """A contract's scoring rules, ready to apply to records many times."""
 
@@ -91,7 +110,7 @@ class CompiledScoring:
         lines: list[ScoreLine] = []
         for rule, condition, pointer in self._fit:
             if steps is None:
-                held = condition(record)
+                held = condition.predicate(record)
             else:
                 held, leaves = condition.trace(record)
                 steps.append(
@@ -110,57 +129,70 @@ class CompiledScoring:
             total = float(self._fit_cap)
         return round(total, 2), lines, capped
 
+    def times(self, events: EventIndex) -> EngagementTimes:
+        """Prepare one lead's events for scoring at many instants."""
+        return EngagementTimes(self._engagement, events)
+
     def engagement(
-        self, events: EventIndex, at: datetime, steps: list[TraceStep] | None = None
-    ) -> tuple[float, list[ScoreLine], bool]:
-        """Engagement points as of ``at``: (capped total, lines, whether the cap applied)."""
+        self,
+        times: EngagementTimes,
+        at: datetime,
+        *,
+        lines: list[ScoreLine] | None = None,
+        steps: list[TraceStep] | None = None,
+    ) -> tuple[float, bool]:
+        """Engagement points as of ``at``: (capped total, whether the cap applied).
+
+        With ``lines`` (and ``steps``), each rule's contribution is appended to them.
+        """
         total = 0.0
-        lines: list[ScoreLine] = []
-        for item in self._engagement:
-            rule = item.rule
-            counted = events.upto(rule.event, at)
-            if rule.channel is not None:
-                counted = [e for e in counted if e.channel == rule.channel]
-            if rule.max_count is not None:
-                counted = counted[-rule.max_count :]
-            if not counted:
+        now = at.timestamp()
+        for item, counted_times in zip(self._engagement, times.times, strict=True):
+            end = bisect.bisect_right(counted_times, now) if counted_times else 0
+            if not end:
                 continue
-            if item.half_life_seconds:
-                points = sum(
-                    rule.points * 0.5 ** ((at - e.at).total_seconds() / item.half_life_seconds)
-                    for e in counted
+            rule = item.rule
+            start = max(0, end - rule.max_count) if rule.max_count is not None else 0
+            half_life = item.half_life_seconds
+            if half_life:
+                points = round(
+                    sum(
+                        rule.points * 0.5 ** ((now - t) / half_life)
+                        for t in counted_times[start:end]
+                    ),
+                    2,
                 )
             else:
-                points = float(rule.points * len(counted))
-            points = round(points, 2)
+                points = float(rule.points * (end - start))
             total += points
-            lines.append(ScoreLine(rule.id, "engagement", points, len(counted)))
+            count = end - start
+            if lines is not None:
+                lines.append(ScoreLine(rule.id, "engagement", points, count))
             if steps is not None:
                 steps.append(
                     TraceStep(
                         f"scoring.engagement.{rule.id}",
                         item.pointer,
                         f"{points:+.2f} points",
-                        (Fact(f"events.{rule.event}", len(counted)),),
-                        f"{len(counted)} × {rule.points} points"
-                        + (", decayed" if item.half_life_seconds else ""),
+                        (Fact(f"events.{rule.event}", count),),
+                        f"{count} × {rule.points} points" + (", decayed" if half_life else ""),
                     )
                 )
         capped = self._engagement_cap is not None and total > self._engagement_cap
         if capped and self._engagement_cap is not None:
             total = float(self._engagement_cap)
-        return round(total, 2), lines, capped
+        return round(total, 2), capped
 
     def score(
         self,
         record: Mapping[str, Any],
-        events: EventIndex,
+        times: EngagementTimes,
         at: datetime,
         steps: list[TraceStep] | None = None,
     ) -> Score:
         """The full score with its breakdown as of ``at``."""
-        fit, fit_lines, fit_capped = self.fit(record, steps)
-        engagement, engagement_lines, engagement_capped = self.engagement(events, at, steps)
+        fit, lines, fit_capped = self.fit(record, steps)
+        engagement, engagement_capped = self.engagement(times, at, lines=lines, steps=steps)
         caps = tuple(
             name
             for name, applied in (("fit", fit_capped), ("engagement", engagement_capped))
@@ -170,6 +202,6 @@ class CompiledScoring:
             total=round(fit + engagement, 2),
             fit=fit,
             engagement=engagement,
-            lines=tuple(fit_lines + engagement_lines),
+            lines=tuple(lines),
             caps_applied=caps,
         )
