@@ -44,8 +44,9 @@ from leadcontract.rules.conditions import (
 from leadcontract.rules.handoff import CompiledHandoffs
 from leadcontract.rules.lifecycle import CompiledLifecycle
 from leadcontract.rules.scoring import CompiledScoring, EventIndex, facts_from_leaves
+from leadcontract.rules.sla import CompiledSla, LeadContext, build_calendar
 from leadcontract.scopes import ScopeKind, build_scope, condition_sites
-from leadcontract.verdict import ContractRef, Fact, TraceStep, Verdict
+from leadcontract.verdict import ContractRef, Fact, SlaVerdict, TraceStep, Verdict
 
 __all__ = [
     "CompiledContract",
@@ -149,6 +150,14 @@ class CompiledContract:
             for i, buyer in enumerate(lead.buyer_stages)
         ]
         self.handoffs = CompiledHandoffs(contract)
+        calendars = {name: build_calendar(c) for name, c in contract.calendars.items()}
+        self.slas = [
+            CompiledSla(sla_id, sla, contract, compiled, calendars)
+            for sla_id, sla in contract.slas.items()
+        ]
+        self.rep_zones = {
+            rep_id: rep.timezone for rep_id, rep in contract.reps.items() if rep.timezone
+        }
         self.lead_coercer = LeadCoercer(lead, default_tz=self.zone)
         self.event_coercer = EventCoercer(default_tz=self.zone)
 
@@ -247,6 +256,24 @@ class CompiledContract:
             campaign, record, reached=outcome.reached, events=index, created=created, steps=steps
         )
         disqualification = outcome.disqualification
+        slas: tuple[SlaVerdict, ...] = ()
+        if self.slas:
+            final["stage"] = outcome.stage.id
+            zone = record.get(keys.timezone) if keys.timezone else None
+            owner = record.get(keys.owner)
+            lead = LeadContext(
+                record=record,
+                facts=final,
+                events=index,
+                reached=outcome.reached,
+                campaign=campaign,
+                handoff=handoff,
+                zone=zone if isinstance(zone, str) else None,
+                owner_zone=self.rep_zones.get(owner) if isinstance(owner, str) else None,
+            )
+            slas = tuple(sla.judge(lead, as_of) for sla in self.slas)
+            if steps is not None:
+                steps.extend(_sla_step(clock) for clock in slas)
         if steps is not None and disqualification is not None:
             steps.append(
                 TraceStep(
@@ -282,8 +309,18 @@ class CompiledContract:
             campaign=campaign,
             handoff=handoff,
             disqualification=disqualification,
+            slas=slas,
             trace=tuple(steps) if steps is not None else (),
         )
+
+
+def _sla_step(clock: SlaVerdict) -> TraceStep:
+    """An SLA verdict as a trace step: its clock events are the facts."""
+    facts = tuple(
+        Fact(f"clock.{event.kind}", event.at, event.target, note=event.note)
+        for event in clock.events
+    )
+    return TraceStep(f"sla.{clock.sla}", f"/slas/{clock.sla}", clock.status, facts, clock.evidence)
 
 
 def _event_order(event: Event) -> tuple[datetime, int]:

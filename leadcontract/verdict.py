@@ -17,12 +17,14 @@ from enum import Enum
 from typing import Any
 
 __all__ = [
+    "ClockEvent",
     "ContractRef",
     "Disqualification",
     "Fact",
     "Handoff",
     "Score",
     "ScoreLine",
+    "SlaVerdict",
     "StageChange",
     "StageVerdict",
     "TraceStep",
@@ -50,6 +52,7 @@ class Fact:
     expected: Any = None
     op: str = ""
     result: bool | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +149,41 @@ class Disqualification:
 
 
 @dataclass(frozen=True, slots=True)
+class ClockEvent:
+    """Something that happened to an SLA clock: activate, pause, resume, warn, fulfil,
+    breach, escalate or cancel."""
+
+    kind: str
+    at: datetime
+    note: str = ""
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SlaVerdict:
+    """One SLA's clock for one lead as of the verdict's time.
+
+    ``status`` is one of not_applicable, pending, at_risk, paused, met, breached, cancelled.
+    ``party`` names who broke the promise when it is breached; ``evidence`` says why.
+    """
+
+    sla: str
+    kind: str
+    status: str
+    start: datetime | None = None
+    due: datetime | None = None
+    stop: datetime | None = None
+    breached_at: datetime | None = None
+    elapsed_minutes: int | None = None
+    remaining_minutes: int | None = None
+    attempts: int | None = None
+    party: str | None = None
+    evidence: str = ""
+    escalate_to: str | None = None
+    events: tuple[ClockEvent, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """Where one lead stands under the agreement, as of ``as_of``."""
 
@@ -159,7 +197,7 @@ class Verdict:
     campaign: str | None = None
     handoff: Handoff | None = None
     disqualification: Disqualification | None = None
-    slas: tuple[Any, ...] = ()
+    slas: tuple[SlaVerdict, ...] = ()
     spiffs: tuple[Any, ...] = ()
     trace: tuple[TraceStep, ...] = ()
 

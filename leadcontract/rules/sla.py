@@ -1,0 +1,455 @@
+"""SLA clocks: every follow-up promise of the contract, measured in business time.
+
+Order of evaluation for one SLA and one lead (modelled on ServiceNow's SLA definitions):
+
+1. **Applies?** The selector (``applies_to``: campaigns and a condition over the lead as of
+   ``as_of``) decides. If not, the status is ``not_applicable``.
+2. **Start** is the first occurrence of the start trigger: an event (of the listed types,
+   channels and disqualification reasons), the first entry into a stage, or a datetime field
+   of the record (a retroactive start, e.g. when the form was submitted). No start: the status
+   is ``not_applicable`` ("not started").
+3. After the start, in time order: a **cancel** occurrence ends the clock (``cancelled``); a
+   **pause** occurrence stops it until the next **resume** occurrence; a **stop** occurrence
+   fulfils it (response SLAs), restarts it (idle SLAs). Attempts SLAs count the attempts
+   (``touch`` events on the allowed channels) made within ``attempts.within``.
+4. **Due** is the start plus the target in business time on the SLA's calendar, read in the
+   zone the SLA names (calendar, the lead's own zone, or the owning rep's), pushed later by the
+   business time spent paused. Warning thresholds are percentages of the same span.
+5. **Status** as of ``as_of``, by precedence: cancelled, met, breached, paused, at_risk,
+   pending. A met clock that stopped after its due time is ``breached``.
+
+Consent: a channel the lead's consent flags forbid (``lead.consent``) does not count against
+sales: attempts SLAs drop it from the channel mix, and when every channel is forbidden the
+promise is excused (``met``, with the reason).
+
+Each breach names who is accountable (``party``): marketing when the lead was handed off with
+required fields missing (the clock could not fairly start), otherwise the SLA's responsible
+party (sales by default).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from leadcontract.calendar import BusinessCalendar
+from leadcontract.durations import Duration
+from leadcontract.model import Calendar, Contract, Sla, SlaKind, Trigger
+from leadcontract.records import Event
+from leadcontract.rules.conditions import CompiledCondition
+from leadcontract.rules.scoring import EventIndex
+from leadcontract.verdict import ClockEvent, Handoff, SlaVerdict
+
+__all__ = ["CompiledSla", "build_calendar"]
+
+ATTEMPT_EVENTS = ("touch",)
+"""Event types that count as contact attempts."""
+
+
+def build_calendar(calendar: Calendar) -> BusinessCalendar:
+    """The business calendar a contract's calendar section describes."""
+    return BusinessCalendar(
+        calendar.timezone,
+        calendar.intervals(),
+        holidays=calendar.holidays.dates,
+        holiday_regions=[(r.country, r.subdivision) for r in calendar.holidays.regions],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LeadContext:
+    """What a clock needs to know about one lead besides its events."""
+
+    record: Mapping[str, Any]
+    facts: Mapping[str, Any]
+    events: EventIndex
+    reached: Mapping[str, datetime]
+    campaign: str | None
+    handoff: Handoff | None
+    zone: str | None
+    owner_zone: str | None
+
+
+class CompiledSla:
+    """One SLA, ready to run its clock over leads."""
+
+    def __init__(
+        self,
+        sla_id: str,
+        sla: Sla,
+        contract: Contract,
+        conditions: Mapping[str, CompiledCondition],
+        calendars: Mapping[str, BusinessCalendar],
+    ) -> None:
+        self.id = sla_id
+        self.sla = sla
+        self.pointer = f"/slas/{sla_id}"
+        self.campaigns = frozenset(sla.applies_to.campaigns or ()) or None
+        self.selector = conditions.get(f"{self.pointer}/applies_to/when")
+        self.trigger_conditions = {
+            name: conditions.get(f"{self.pointer}/{name}/when")
+            for name in ("start", "stop", "pause", "resume", "cancel")
+        }
+        self.calendar = calendars.get(sla.calendar) if sla.calendar else None
+        self.business = sla.time == "business" and self.calendar is not None
+        self.consent = dict(contract.lead.consent)
+        self.zone_cache: dict[str, BusinessCalendar] = {}
+
+    # --- triggers ---------------------------------------------------------------------------
+
+    def occurrences(self, name: str, trigger: Trigger | None, lead: LeadContext) -> list[datetime]:
+        """When ``trigger`` happened for this lead, in time order."""
+        if trigger is None:
+            return []
+        condition = self.trigger_conditions.get(name)
+        if condition is not None and not condition.predicate(lead.facts):
+            return []
+        times: list[datetime] = []
+        for kind in trigger.event or ():
+            for event in lead.events.by_type.get(kind, ()):
+                if _matches(event, trigger):
+                    times.append(event.at)
+        for stage in trigger.stage or ():
+            if stage in lead.reached:
+                times.append(lead.reached[stage])
+        if trigger.field is not None:
+            value = lead.record.get(trigger.field)
+            if isinstance(value, datetime):
+                times.append(value)
+        times.sort()
+        return times
+
+    def _calendar_for(self, lead: LeadContext) -> tuple[BusinessCalendar | None, str]:
+        calendar = self.calendar
+        if calendar is None or not self.business:
+            return None, "calendar time"
+        wanted = {"lead": lead.zone, "owner": lead.owner_zone}.get(self.sla.clock_zone)
+        if not wanted:
+            return calendar, f"{self.sla.calendar} in {calendar.zone.key}"
+        if wanted not in self.zone_cache:
+            try:
+                self.zone_cache[wanted] = calendar.in_zone(ZoneInfo(wanted))
+            except (ZoneInfoNotFoundError, ValueError):
+                return (
+                    calendar,
+                    f"{self.sla.calendar} in {calendar.zone.key} ({wanted!r} is no zone)",
+                )
+        return self.zone_cache[wanted], f"{self.sla.calendar} hours in {wanted}"
+
+    # --- the clock --------------------------------------------------------------------------
+
+    def judge(self, lead: LeadContext, as_of: datetime) -> SlaVerdict:
+        """The state of this SLA's clock for one lead as of ``as_of``."""
+        sla = self.sla
+        if self.campaigns is not None and lead.campaign not in self.campaigns:
+            return self._not_applicable("the lead's campaign is not covered")
+        if self.selector is not None and not self.selector.predicate(lead.facts):
+            return self._not_applicable("the selector does not hold")
+        starts = self.occurrences("start", sla.start, lead)
+        if not starts:
+            return self._not_applicable("not started")
+        start = starts[0]
+        calendar, clock = self._calendar_for(lead)
+        cancels = [t for t in self.occurrences("cancel", sla.cancel, lead) if t >= start]
+        cancel_at = cancels[0] if cancels and cancels[0] <= as_of else None
+        end = min(as_of, cancel_at) if cancel_at else as_of
+        pauses = [t for t in self.occurrences("pause", sla.pause, lead) if t >= start]
+        resumes = [t for t in self.occurrences("resume", sla.resume, lead) if t >= start]
+        paused = _paused_spans(pauses, resumes, end)
+        shift = sum(
+            (_span(calendar, a, b if b is not None else end) for a, b in paused), timedelta()
+        )
+        due_base = _add(calendar, start, sla.target)
+        due = _add(calendar, due_base, shift) if shift else due_base
+        if sla.kind is SlaKind.ATTEMPTS:
+            outcome = self._attempts(lead, start, end, calendar)
+        elif sla.kind is SlaKind.IDLE:
+            outcome = self._idle(lead, start, end, calendar)
+        else:
+            outcome = self._response(lead, start, end, due, calendar)
+        clock_state = _Clock(
+            start=start,
+            end=end,
+            as_of=as_of,
+            due=outcome.due or due,
+            cancel_at=cancel_at,
+            paused=paused,
+            calendar=calendar,
+            note=f"started; clock: {clock}",
+        )
+        return self._settle(clock_state, outcome, lead)
+
+    def _response(
+        self,
+        lead: LeadContext,
+        start: datetime,
+        end: datetime,
+        due: datetime,
+        calendar: BusinessCalendar | None,
+    ) -> _Outcome:
+        stops = [t for t in self.occurrences("stop", self.sla.stop, lead) if t >= start]
+        stop = stops[0] if stops and stops[0] <= end else None
+        if stop is None:
+            why = f"nothing fulfilled it by {_iso(due)}" if due <= end else ""
+        elif stop > due:
+            late = _span(calendar, due, stop)
+            why = f"fulfilled {_iso(stop)}, {_minutes(late)} business minutes after due"
+        else:
+            why = f"fulfilled {_iso(stop)}, before due {_iso(due)}"
+        return _Outcome(stop=stop, due=due, met=stop is not None and stop <= due, why=why)
+
+    def _settle(self, clock: _Clock, outcome: _Outcome, lead: LeadContext) -> SlaVerdict:
+        """Turn what the clock saw into clock events and a status."""
+        sla = self.sla
+        calendar, start, due = clock.calendar, clock.start, clock.due
+        events = [ClockEvent("activate", start, clock.note)]
+        for pause_start, pause_end in clock.paused:
+            events.append(ClockEvent("pause", pause_start))
+            if pause_end is not None:
+                events.append(ClockEvent("resume", pause_end))
+        warnings = [
+            (percent, _add(calendar, start, _fraction(calendar, start, due, percent)))
+            for percent in sla.warn_at
+        ]
+        stopped_at = outcome.stop
+        horizon = stopped_at or clock.end
+        events += [
+            ClockEvent("warn", at, f"{percent}% of the target")
+            for percent, at in warnings
+            if at <= horizon and at < due
+        ]
+        breached_at = due if (stopped_at is None or stopped_at > due) and due <= horizon else None
+        if breached_at is not None:
+            events.append(ClockEvent("breach", due, outcome.why or "target passed"))
+            if sla.escalate_to:
+                events.append(ClockEvent("escalate", due, target=sla.escalate_to))
+        if stopped_at is not None:
+            events.append(ClockEvent("fulfil", stopped_at, outcome.why or "stop condition met"))
+        cancelled = clock.cancel_at is not None and stopped_at is None and breached_at is None
+        if cancelled and clock.cancel_at is not None:
+            events.append(ClockEvent("cancel", clock.cancel_at))
+        events.sort(key=lambda e: (e.at, _EVENT_ORDER[e.kind]))
+        if cancelled:
+            status = "cancelled"
+        elif outcome.excused or (stopped_at is not None and breached_at is None):
+            status = "met"
+        elif breached_at is not None:
+            status = "breached"
+        elif clock.paused and clock.paused[-1][1] is None:
+            status = "paused"
+        elif any(at <= clock.as_of for _, at in warnings):
+            status = "at_risk"
+        else:
+            status = "pending"
+        elapsed = _span(calendar, start, horizon) - _span_paused(calendar, clock.paused, horizon)
+        running = status in ("pending", "at_risk", "paused")
+        return SlaVerdict(
+            sla=self.id,
+            kind=sla.kind.value,
+            status=status,
+            start=start,
+            due=due,
+            stop=stopped_at,
+            breached_at=breached_at,
+            elapsed_minutes=_minutes(elapsed),
+            remaining_minutes=_minutes(_span(calendar, horizon, due)) if running else None,
+            attempts=outcome.attempts,
+            party=self._party(lead) if status == "breached" else None,
+            evidence=self._evidence(status, outcome, lead) if status != "pending" else "",
+            escalate_to=sla.escalate_to if breached_at is not None else None,
+            events=tuple(events),
+        )
+
+    def _not_applicable(self, why: str) -> SlaVerdict:
+        return SlaVerdict(
+            sla=self.id, kind=self.sla.kind.value, status="not_applicable", evidence=why
+        )
+
+    def _party(self, lead: LeadContext) -> str:
+        handoff = lead.handoff
+        if handoff is not None and handoff.missing_fields:
+            return "marketing"
+        return self.sla.responsible.value
+
+    def _evidence(self, status: str, outcome: _Outcome, lead: LeadContext) -> str:
+        handoff = lead.handoff
+        if status == "breached" and handoff is not None and handoff.missing_fields:
+            return (
+                "handed off without "
+                + ", ".join(handoff.missing_fields)
+                + "; the clock could not fairly start"
+            )
+        return outcome.why
+
+    def _forbidden(self, record: Mapping[str, Any]) -> set[str]:
+        return {channel for channel, flag in self.consent.items() if record.get(flag) is True}
+
+    def _attempts(
+        self, lead: LeadContext, start: datetime, end: datetime, calendar: BusinessCalendar | None
+    ) -> _Outcome:
+        rule = self.sla.attempts
+        assert rule is not None
+        window_end = _add(calendar, start, rule.within)
+        channels = set(rule.channels) if rule.channels else None
+        forbidden = self._forbidden(lead.record)
+        allowed = (channels - forbidden) if channels is not None else None
+        if allowed is not None and not allowed:
+            return _Outcome(
+                due=window_end,
+                excused=True,
+                why="excused: the lead's consent forbids every attempt channel",
+            )
+        spacing = rule.min_spacing.as_timedelta() if rule.min_spacing else timedelta()
+        counted: list[Event] = []
+        for kind in ATTEMPT_EVENTS:
+            for event in lead.events.by_type.get(kind, ()):
+                if not start <= event.at <= min(window_end, end):
+                    continue
+                if allowed is not None and event.channel not in allowed:
+                    continue
+                if counted and event.at - counted[-1].at < spacing:
+                    continue
+                counted.append(event)
+        counted.sort(key=lambda e: e.at)
+        needed_mix = rule.min_channels or 0
+        if allowed is not None:
+            needed_mix = min(needed_mix, len(allowed))
+        seen: set[str | None] = set()
+        for number, event in enumerate(counted, start=1):
+            seen.add(event.channel)
+            if number >= rule.count and len(seen) >= needed_mix:
+                return _Outcome(
+                    stop=event.at,
+                    due=window_end,
+                    met=True,
+                    attempts=number,
+                    why=f"{number} attempts on {len(seen)} channel(s)",
+                )
+        mix = f" on {len(seen)} of {needed_mix} required channels" if needed_mix else ""
+        excused = " (some channels excused by consent)" if forbidden & (channels or set()) else ""
+        return _Outcome(
+            due=window_end,
+            attempts=len(counted),
+            why=f"{len(counted)} of {rule.count} attempts{mix}{excused}",
+        )
+
+    def _idle(
+        self, lead: LeadContext, start: datetime, end: datetime, calendar: BusinessCalendar | None
+    ) -> _Outcome:
+        stops = [t for t in self.occurrences("stop", self.sla.stop, lead) if start <= t <= end]
+        last = start
+        for touch in stops:
+            due = _add(calendar, last, self.sla.target)
+            if touch > due:
+                return _Outcome(due=due, why=f"untouched from {_iso(last)} until {_iso(touch)}")
+            last = touch
+        return _Outcome(
+            due=_add(calendar, last, self.sla.target),
+            why=f"last touched {_iso(last)}" if stops else "never touched",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Clock:
+    """The measured frame of one clock: when it ran, paused, and comes due."""
+
+    start: datetime
+    end: datetime
+    as_of: datetime
+    due: datetime
+    cancel_at: datetime | None
+    paused: list[tuple[datetime, datetime | None]]
+    calendar: BusinessCalendar | None
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    stop: datetime | None = None
+    due: datetime | None = None
+    met: bool = False
+    excused: bool = False
+    attempts: int | None = None
+    why: str = ""
+
+
+_EVENT_ORDER = {
+    "activate": 0,
+    "pause": 1,
+    "resume": 2,
+    "warn": 3,
+    "fulfil": 4,
+    "breach": 5,
+    "escalate": 6,
+    "cancel": 7,
+}
+
+
+def _matches(event: Event, trigger: Trigger) -> bool:
+    if trigger.channels is not None and event.channel not in trigger.channels:
+        return False
+    return trigger.reasons is None or event.reason in trigger.reasons
+
+
+def _paused_spans(
+    pauses: Sequence[datetime], resumes: Sequence[datetime], end: datetime
+) -> list[tuple[datetime, datetime | None]]:
+    """Pause periods up to ``end``: each pause lasts until the next resume after it."""
+    spans: list[tuple[datetime, datetime | None]] = []
+    cursor: datetime | None = None
+    for pause in pauses:
+        if pause > end or (cursor is not None and pause < cursor):
+            continue
+        resume = next((r for r in resumes if r >= pause), None)
+        if resume is not None and resume <= end:
+            spans.append((pause, resume))
+            cursor = resume
+        else:
+            spans.append((pause, None))
+            break
+    return spans
+
+
+def _add(
+    calendar: BusinessCalendar | None, start: datetime, amount: Duration | timedelta
+) -> datetime:
+    if calendar is None:
+        delta = amount.as_timedelta() if isinstance(amount, Duration) else amount
+        return (start + delta).astimezone(UTC)
+    return calendar.add(start, amount).astimezone(UTC)
+
+
+def _span(calendar: BusinessCalendar | None, start: datetime, end: datetime) -> timedelta:
+    if end <= start:
+        return timedelta()
+    if calendar is None:
+        return end - start
+    return calendar.elapsed(start, end)
+
+
+def _span_paused(
+    calendar: BusinessCalendar | None,
+    paused: Sequence[tuple[datetime, datetime | None]],
+    until: datetime,
+) -> timedelta:
+    total = timedelta()
+    for a, b in paused:
+        total += _span(calendar, a, min(b, until) if b is not None else until)
+    return total
+
+
+def _fraction(
+    calendar: BusinessCalendar | None, start: datetime, due: datetime, percent: int
+) -> timedelta:
+    return _span(calendar, start, due) * percent / 100
+
+
+def _minutes(value: timedelta) -> int:
+    return int(value.total_seconds() // 60)
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
