@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
+import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from leadcontract.engine import (
@@ -22,12 +24,13 @@ from leadcontract.engine import (
 from leadcontract.explain import explain
 from leadcontract.lint import lint
 from leadcontract.records import RecordError
+from leadcontract.report import capacity_rows, compliance
 from leadcontract.reporters import render_text
 from leadcontract.summary import Tally
 from leadcontract.verdict import Verdict
 from leadcontract.writers import CSV_COLUMNS, csv_row, error_json, table, verdict_json
 
-__all__ = ["run_evaluate", "run_explain"]
+__all__ = ["run_evaluate", "run_explain", "run_report"]
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 SHOWN_ERRORS = 20
@@ -81,13 +84,16 @@ def _start(args: argparse.Namespace, *, trace: bool, only: set[str] | None = Non
     _check_inputs(args)
     compiled = _compiled(args.contract)
     as_of = _as_of(args.as_of, compiled)
+    events = args.events if args.events is not None else ()
+    capacity = compiled.plan_capacity(args.leads)
     return compiled.evaluate(
         args.leads,
-        args.events if args.events is not None else (),
+        events,
         as_of=as_of,
         trace=trace,
         grouped=getattr(args, "grouped", False),
         only=only,
+        capacity=capacity,
     )
 
 
@@ -269,3 +275,101 @@ def run_explain(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     sys.stderr.write(f"leadcontract: lead {args.lead!r} is not in {args.leads}\n")
     return EXIT_PROBLEMS
+
+
+_REPORT_COLUMNS = (
+    "group",
+    "leads",
+    "handed_off",
+    "touched_share",
+    "within_sla_share",
+    "median_minutes_to_first_touch",
+    "p90_minutes_to_first_touch",
+    "attempts_per_lead",
+    "breaches",
+)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """``leadcontract report``: follow-up compliance and capacity load."""
+    try:
+        _check_inputs(args)
+        compiled = _compiled(args.contract)
+        as_of = _as_of(args.as_of, compiled)
+        events = args.events if args.events is not None else ()
+        plan = compiled.plan_capacity(args.leads)
+        evaluation = compiled.evaluate(args.leads, events, as_of=as_of, trace=False, capacity=plan)
+        verdicts = (item for item in evaluation if isinstance(item, Verdict))
+        rows = [
+            row.to_dict()
+            for row in compliance(
+                verdicts, contract=compiled.contract, zone=compiled.zone, by=args.by
+            )
+        ]
+    except _UsageError as error:
+        return _fail(str(error))
+    except OSError as error:
+        return _fail(f"cannot read {error.filename}: {error.strerror}")
+    loads = capacity_rows(plan)
+    text = _render_report(rows, loads, args.format, args.by)
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        args.out.write_text(text, encoding="utf-8")
+    errors = evaluation.counts.lead_errors + evaluation.counts.event_errors
+    return EXIT_PROBLEMS if errors else EXIT_OK
+
+
+def _render_report(
+    rows: Sequence[Mapping[str, Any]], loads: Sequence[Mapping[str, Any]], fmt: str, by: str
+) -> str:
+    if fmt == "json":
+        document = {"by": by, "groups": rows, "capacity": loads}
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+    def cell(value: object) -> str:
+        if isinstance(value, dict):
+            return " ".join(f"{k}:{v}" for k, v in value.items()) or "-"
+        if isinstance(value, float):
+            return f"{value:.0%}" if fmt == "table" and value <= 1 else f"{value:g}"
+        return "-" if value is None else str(value)
+
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow([by if c == "group" else c for c in _REPORT_COLUMNS])
+        writer.writerows([[cell(row[c]) for c in _REPORT_COLUMNS] for row in rows])
+        return buffer.getvalue()
+    header = [
+        by,
+        "leads",
+        "handed off",
+        "touched",
+        "within SLA",
+        "median min",
+        "p90 min",
+        "attempts/lead",
+        "breaches by party",
+    ]
+    body = [[cell(row[c]) for c in _REPORT_COLUMNS] for row in rows]
+    for line in body:
+        if line[7] not in ("-",):
+            line[7] = f"{float(line[7].rstrip('%')) / (100 if line[7].endswith('%') else 1):.1f}"
+    out = ["Follow-up compliance of handed-off leads", "", table(body, header)]
+    if loads:
+        load_rows = [
+            [
+                str(load["campaign"]),
+                str(load["week"]),
+                str(load["leads"]),
+                str(load["capacity"]),
+                str(load["overflow"]),
+            ]
+            for load in loads
+        ]
+        out += [
+            "Leads delivered against declared capacity (campaign-week of creation)",
+            "",
+            table(load_rows, ["campaign", "week", "leads", "capacity", "overflow"]),
+        ]
+    return "\n".join(out)

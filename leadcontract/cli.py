@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from leadcontract._cli_evaluate import run_evaluate, run_explain
+from leadcontract._cli_evaluate import run_evaluate, run_explain, run_report
 from leadcontract._version import __version__
 from leadcontract.diagnostics import Diagnostic
 from leadcontract.lint import lint
@@ -94,6 +94,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_inputs(explain_parser)
     explain_parser.add_argument("--lead", required=True, metavar="ID", help="the lead id")
 
+    report_parser = commands.add_parser(
+        "report",
+        help="follow-up compliance: touched, within SLA, time to first touch, breaches",
+        description="Follow-up compliance of handed-off leads, grouped by campaign, rep or "
+        "week, and the load of each campaign-week against its declared capacity.",
+    )
+    _add_inputs(report_parser)
+    report_parser.add_argument("--by", choices=["campaign", "rep", "week"], default="campaign")
+    report_parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    report_parser.add_argument("--out", "-o", type=Path, help="write the report to this file")
+
     schema_parser = commands.add_parser(
         "schema", help="print the JSON Schema of the contract format"
     )
@@ -121,8 +132,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "lint":
         return _lint(args)
-    if args.command in ("evaluate", "explain"):
-        return run_evaluate(args) if args.command == "evaluate" else run_explain(args)
+    if args.command == "evaluate":
+        return run_evaluate(args)
+    if args.command == "explain":
+        return run_explain(args)
+    if args.command == "report":
+        return run_report(args)
     if args.command == "schema":
         return _write(schema_text(), args.output, sys.stdout)
     raise AssertionError(f"unhandled command {args.command}")  # pragma: no cover

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from leadcontract._version import __version__
 from leadcontract.audit import contract_digest
+from leadcontract.capacity import CapacityPlan, plan_capacity
 from leadcontract.diagnostics import Diagnostic
 from leadcontract.model import Contract
 from leadcontract.records import (
@@ -191,15 +192,32 @@ class CompiledContract:
         trace: bool = True,
         grouped: bool = False,
         only: Iterable[str] | None = None,
+        capacity: CapacityPlan | None = None,
     ) -> Evaluation:
         """Evaluate every lead as of ``as_of`` (an aware datetime). Lazy: iterate the result.
 
         ``only`` restricts the verdicts to these lead ids (the others are still read and
-        counted as ``skipped``, so the counts reconcile).
+        counted as ``skipped``, so the counts reconcile). ``capacity`` (from
+        :meth:`plan_capacity`) lets SLA breaches of overflow leads be excused.
         """
         if as_of.tzinfo is None:
             raise ValueError("as_of must be timezone-aware (e.g. 2026-11-16T17:00:00+00:00)")
-        return Evaluation(self, leads, events, as_of, trace, grouped, only)
+        overflow = capacity.overflow if capacity is not None else frozenset()
+        return Evaluation(self, leads, events, as_of, trace, grouped, only, overflow)
+
+    def plan_capacity(self, leads: Source) -> CapacityPlan:
+        """Rank each campaign-week's leads against its declared capacity (a pass of its own
+        over the leads, so they must be re-readable: a file, or a list)."""
+        if not any(c.capacity for c in self.contract.campaigns.values()):
+            return CapacityPlan((), frozenset())
+        records = (
+            record
+            for row in _rows(leads, "lead")
+            if isinstance(row, RawRecord)
+            for record in [self.lead_coercer.coerce(row)[0]]
+            if record is not None
+        )
+        return plan_capacity(self.contract, self.zone, records)
 
     # --- one lead ---------------------------------------------------------------------------
 
@@ -210,8 +228,12 @@ class CompiledContract:
         as_of: datetime,
         *,
         trace: bool = True,
+        overflow: bool = False,
     ) -> Verdict:
-        """The verdict for one coerced lead record and its events (all up to ``as_of``)."""
+        """The verdict for one coerced lead record and its events (all up to ``as_of``).
+
+        ``overflow`` marks a lead beyond its campaign's weekly capacity (see capacity.py).
+        """
         steps: list[TraceStep] | None = [] if trace else None
         keys = self.keys
         ordered = sorted(events, key=_event_order)
@@ -256,11 +278,12 @@ class CompiledContract:
             campaign, record, reached=outcome.reached, events=index, created=created, steps=steps
         )
         disqualification = outcome.disqualification
+        owner = record.get(keys.owner)
+        touches = index.by_type.get("touch", [])
         slas: tuple[SlaVerdict, ...] = ()
         if self.slas:
             final["stage"] = outcome.stage.id
             zone = record.get(keys.timezone) if keys.timezone else None
-            owner = record.get(keys.owner)
             lead = LeadContext(
                 record=record,
                 facts=final,
@@ -270,6 +293,7 @@ class CompiledContract:
                 handoff=handoff,
                 zone=zone if isinstance(zone, str) else None,
                 owner_zone=self.rep_zones.get(owner) if isinstance(owner, str) else None,
+                overflow=overflow,
             )
             slas = tuple(sla.judge(lead, as_of) for sla in self.slas)
             if steps is not None:
@@ -307,6 +331,9 @@ class CompiledContract:
             score=score,
             buyer_stage=buyer_stage,
             campaign=campaign,
+            owner=owner if isinstance(owner, str) else None,
+            touches=len(touches),
+            first_touch_at=touches[0].at if touches else None,
             handoff=handoff,
             disqualification=disqualification,
             slas=slas,
@@ -344,6 +371,7 @@ class Evaluation:
     trace: bool
     grouped: bool
     only: Iterable[str] | None
+    overflow: frozenset[str] = frozenset()
     counts: RunCounts = field(default_factory=RunCounts)
     _started: bool = False
 
@@ -427,7 +455,10 @@ class Evaluation:
             self.counts.skipped += 1
             return
         self.counts.verdicts += 1
-        yield self.compiled.verdict(record, used, as_of, trace=self.trace)
+        lead_id = str(record[self.compiled.keys.id])
+        yield self.compiled.verdict(
+            record, used, as_of, trace=self.trace, overflow=lead_id in self.overflow
+        )
 
     def _duplicate(self, raw: RawRecord, lead_id: str) -> RecordError:
         self.counts.lead_errors += 1

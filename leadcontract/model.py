@@ -91,12 +91,15 @@ _SEMVER = (
     r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
 )
 
+_IDENTIFIER_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
+_IDENTIFIER_DESCRIPTION = "A name: a letter, then letters, digits, '_' or '-'."
+
 Identifier = Annotated[
     str,
     Field(
-        pattern=r"^[A-Za-z][A-Za-z0-9_-]*$",
+        pattern=_IDENTIFIER_PATTERN,
         max_length=64,
-        description="A name: a letter, then letters, digits, '_' or '-'.",
+        description=_IDENTIFIER_DESCRIPTION,
     ),
 ]
 SemVer = Annotated[str, Field(pattern=_SEMVER, description="Semantic version, e.g. 1.4.0.")]
@@ -642,9 +645,32 @@ def _one_or_many(value: object) -> object:
     return [value] if isinstance(value, str) else value
 
 
-Names = Annotated[list[str], BeforeValidator(_one_or_many), Field(min_length=1)]
+def _one_or_many_schema(item: dict[str, Any]) -> WithJsonSchema:
+    """The JSON schema of "one name or a list of names": the schema pydantic derives from the
+    list type alone would reject the single name the validator accepts."""
+    return WithJsonSchema({"anyOf": [item, {"type": "array", "items": item, "minItems": 1}]})
+
+
+Names = Annotated[
+    list[str],
+    BeforeValidator(_one_or_many),
+    Field(min_length=1),
+    _one_or_many_schema({"type": "string"}),
+]
 """One name or a list of names."""
-StageNames = Annotated[list[Identifier], BeforeValidator(_one_or_many), Field(min_length=1)]
+StageNames = Annotated[
+    list[Identifier],
+    BeforeValidator(_one_or_many),
+    Field(min_length=1),
+    _one_or_many_schema(
+        {
+            "type": "string",
+            "pattern": _IDENTIFIER_PATTERN,
+            "maxLength": 64,
+            "description": _IDENTIFIER_DESCRIPTION,
+        }
+    ),
+]
 
 
 class Trigger(_Model):

@@ -195,6 +195,10 @@ class Verdict:
     score: Score
     buyer_stage: str | None = None
     campaign: str | None = None
+    owner: str | None = None
+    touches: int = 0
+    """Contact attempts (``touch`` events) up to ``as_of``."""
+    first_touch_at: datetime | None = None
     handoff: Handoff | None = None
     disqualification: Disqualification | None = None
     slas: tuple[SlaVerdict, ...] = ()

@@ -22,9 +22,11 @@ Consent: a channel the lead's consent flags forbid (``lead.consent``) does not c
 sales: attempts SLAs drop it from the channel mix, and when every channel is forbidden the
 promise is excused (``met``, with the reason).
 
-Each breach names who is accountable (``party``): marketing when the lead was handed off with
-required fields missing (the clock could not fairly start), otherwise the SLA's responsible
-party (sales by default).
+Each breach names who is accountable (``party``): ``marketing`` when the lead was handed off
+with required fields missing (the clock could not fairly start); ``capacity-overflow`` when
+the lead was one of the excess leads of a campaign-week that delivered more than the campaign's
+declared capacity (excused; see :mod:`leadcontract.capacity` for how the excess is chosen);
+otherwise the SLA's responsible party (sales by default).
 """
 
 from __future__ import annotations
@@ -71,6 +73,8 @@ class LeadContext:
     handoff: Handoff | None
     zone: str | None
     owner_zone: str | None
+    overflow: bool = False
+    """The lead came beyond its campaign's declared weekly capacity (see capacity.py)."""
 
 
 class CompiledSla:
@@ -272,6 +276,8 @@ class CompiledSla:
         handoff = lead.handoff
         if handoff is not None and handoff.missing_fields:
             return "marketing"
+        if lead.overflow:
+            return "capacity-overflow"
         return self.sla.responsible.value
 
     def _evidence(self, status: str, outcome: _Outcome, lead: LeadContext) -> str:
@@ -281,6 +287,11 @@ class CompiledSla:
                 "handed off without "
                 + ", ".join(handoff.missing_fields)
                 + "; the clock could not fairly start"
+            )
+        if status == "breached" and lead.overflow:
+            return (
+                "excused: the lead came beyond its campaign's declared weekly capacity; "
+                + outcome.why
             )
         return outcome.why
 
