@@ -24,6 +24,12 @@ def _when(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _number(value: float) -> str:
+    """A score as written: no ``.0`` on whole numbers, every decimal kept (``:g`` would
+    round 12345.67 to 12345.7)."""
+    return f"{value:.15g}"
+
+
 def explain_fact(fact: Fact) -> str:
     """One fact in words, in the condition language's wording where it came from one."""
     if fact.op in _OPS and fact.result is not None:
@@ -53,7 +59,8 @@ def explain(verdict: Verdict) -> str:
         *_handoff_lines(verdict),
         *_disqualification_lines(verdict),
     ]
-    out += [str(section) for section in (*verdict.slas, *verdict.spiffs)]
+    out += _sla_lines(verdict)
+    out += [str(section) for section in verdict.spiffs]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -63,9 +70,16 @@ def _stage_lines(verdict: Verdict) -> list[str]:
     path = " -> ".join(f"{change.stage} ({_when(change.at)})" for change in stage.history)
     out = [f"Stage: {stage.id} since {_when(stage.since)} ({cause})", f"  path: {path}"]
     out += [f"  anomaly: {anomaly}" for anomaly in stage.anomalies]
+    # Only criteria checked since the lead entered its current stage say why it is not
+    # further along: a check made from an earlier stage is history (a lead accepted straight
+    # from inquiry is not "not mql").
     last_checks: dict[str, TraceStep] = {}
     for step in verdict.trace:
-        if step.rule.startswith("lifecycle.") and step.outcome.startswith("criteria"):
+        if not step.rule.startswith("lifecycle."):
+            continue
+        if step.outcome.startswith("entered ") or step.outcome == "criteria met":
+            last_checks.clear()
+        elif step.outcome == "criteria not met":
             last_checks[step.rule.removeprefix("lifecycle.")] = step
     for stage_id, step in last_checks.items():
         if step.outcome == "criteria not met" and stage_id != stage.id:
@@ -78,7 +92,8 @@ def _score_lines(verdict: Verdict) -> list[str]:
     score = verdict.score
     caps = ", ".join(score.caps_applied) or "none"
     out = [
-        f"Score {score.total:g} = fit {score.fit:g} + engagement {score.engagement:g} "
+        f"Score {_number(score.total)} = fit {_number(score.fit)} + engagement "
+        f"{_number(score.engagement)} "
         f"(caps applied: {caps})"
     ]
     for step in verdict.trace:
@@ -96,6 +111,8 @@ def _score_lines(verdict: Verdict) -> list[str]:
 def _handoff_lines(verdict: Verdict) -> list[str]:
     handoff = verdict.handoff
     if handoff is None:
+        if verdict.campaign is None:
+            return ["Handoff: none (the lead has no campaign)"]
         return [f"Handoff: none (campaign {verdict.campaign!r} is not in the contract)"]
     if handoff.done:
         state = f"done {_when(handoff.at)}" + (f" by {handoff.by}" if handoff.by else "")
@@ -129,4 +146,36 @@ def _disqualification_lines(verdict: Verdict) -> list[str]:
         )
     if dq.max_recycles_reached:
         out.append("  not recycled: the reason's max_recycles is used up")
+    return out
+
+
+def _sla_lines(verdict: Verdict) -> list[str]:
+    if not verdict.slas:
+        return []
+    out = ["", "SLAs:"]
+    for clock in verdict.slas:
+        if clock.status == "not_applicable":
+            out.append(f"  {clock.sla}: not applicable ({clock.evidence})")
+            continue
+        line = f"  {clock.sla}: {clock.status.replace('_', ' ')}"
+        if clock.start is not None:
+            line += f", started {_when(clock.start)}"
+        if clock.due is not None:
+            line += f", due {_when(clock.due)}"
+        if clock.stop is not None:
+            line += f", fulfilled {_when(clock.stop)}"
+        if clock.attempts is not None:
+            line += f", {clock.attempts} attempt(s)"
+        if clock.remaining_minutes is not None:
+            line += f", {clock.remaining_minutes} business minutes left"
+        out.append(line)
+        if clock.party is not None:
+            out.append(
+                f"    accountable: {clock.party}"
+                + (f" ({clock.evidence})" if clock.evidence else "")
+            )
+        elif clock.evidence:
+            out.append(f"    {clock.evidence}")
+        if clock.escalate_to is not None:
+            out.append(f"    escalated to {clock.escalate_to}")
     return out

@@ -15,6 +15,7 @@ type-checked by :mod:`leadcontract.rules.conditions` with the source positions o
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal
 from enum import StrEnum
@@ -26,11 +27,14 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     PlainSerializer,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from leadcontract.durations import DurationField
 from leadcontract.fields import FieldType
@@ -94,21 +98,38 @@ _SEMVER = (
 _IDENTIFIER_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
 _IDENTIFIER_DESCRIPTION = "A name: a letter, then letters, digits, '_' or '-'."
 
+
+@dataclass(frozen=True, slots=True)
+class _Describe:
+    """A type's own JSON schema description, for fields that have no docstring.
+
+    ``Field(description=...)`` in a reusable ``Annotated`` type would become the description of
+    every field of that type and hide the field's docstring; this only fills in a missing one.
+    """
+
+    text: str
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema.setdefault("description", self.text)
+        return json_schema
+
+
 Identifier = Annotated[
     str,
-    Field(
-        pattern=_IDENTIFIER_PATTERN,
-        max_length=64,
-        description=_IDENTIFIER_DESCRIPTION,
-    ),
+    Field(pattern=_IDENTIFIER_PATTERN, max_length=64),
+    _Describe(_IDENTIFIER_DESCRIPTION),
 ]
-SemVer = Annotated[str, Field(pattern=_SEMVER, description="Semantic version, e.g. 1.4.0.")]
+SemVer = Annotated[str, Field(pattern=_SEMVER), _Describe("Semantic version, e.g. 1.4.0.")]
 CurrencyCode = Annotated[
-    str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 currency code, e.g. USD.")
+    str, Field(pattern=r"^[A-Z]{3}$"), _Describe("ISO 4217 currency code, e.g. USD.")
 ]
 Money = Annotated[
     Decimal,
-    Field(ge=0, description="An amount of money; write it as a string ('49.50') to be exact."),
+    Field(ge=0),
+    _Describe("An amount of money; write it as a string ('49.50') to be exact."),
 ]
 ConditionSource = Annotated[
     Any,

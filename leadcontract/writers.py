@@ -58,7 +58,7 @@ def _text(value: Any) -> str:
     if hasattr(value, "astimezone"):
         return format_instant(value)
     if isinstance(value, float):
-        return f"{value:g}"
+        return f"{value:.15g}"  # scores have two decimals; `:g` would keep only 6 digits
     return str(value)
 
 

@@ -83,18 +83,12 @@ def test_every_node_is_located_in_the_file_that_wrote_it() -> None:
     assert source.locate("/campaigns/webinar/handoff/stage") == Location(
         f"{FOLDER}/campaigns.yml", 9, 22
     )
-    assert source.locate("/slas/first-touch/target") == Location(
-        f"{FOLDER}/rules/slas.yaml", 9, 13
-    )
+    assert source.locate("/slas/first-touch/target") == Location(f"{FOLDER}/rules/slas.yaml", 9, 13)
     assert source.locate("/spiffs/webinar-sql", key=True) == Location(
         f"{FOLDER}/rules/spiffs.yaml", 5, 3
     )
-    assert source.locate("/lead/lifecycle/stages/1/when") == Location(
-        f"{FOLDER}/lead.yaml", 31, 15
-    )
-    assert source.locate("/metadata/owners/1/team") == Location(
-        f"{FOLDER}/contract.yaml", 11, 31
-    )
+    assert source.locate("/lead/lifecycle/stages/1/when") == Location(f"{FOLDER}/lead.yaml", 31, 15)
+    assert source.locate("/metadata/owners/1/team") == Location(f"{FOLDER}/contract.yaml", 11, 31)
     assert source.locate("/metadata/owners/1/team", key=True) == Location(
         f"{FOLDER}/contract.yaml", 11, 25
     )
@@ -318,8 +312,12 @@ def test_unknown_key_without_a_close_match_lists_the_allowed_ones(tmp_path: Path
         # a value deep in a list of mappings of a list
         ("{id: big, when", "{id: 7big, when", ("LC103", 47, 16), "rules.0.id`: String"),
         # a whole list
-        ("regions:\n        - {country: US, subdivision: NY}", "regions: US", ("LC103", 22, 16),
-         "valid list"),
+        (
+            "regions:\n        - {country: US, subdivision: NY}",
+            "regions: US",
+            ("LC103", 22, 16),
+            "valid list",
+        ),
         # a missing key, shown at the key of the mapping it is missing from
         ("    start: {event: handoff}\n", "", ("LC102", 93, 3), "`start` in `slas.first-touch`"),
     ],
@@ -373,7 +371,10 @@ def test_many_errors_at_once_in_report_order(tmp_path: Path) -> None:
 
 def test_yaml_one_one_traps_mean_what_they_read_as(tmp_path: Path) -> None:
     text = base_with(
-        ("{country: US, subdivision: NY}", "{country: NO}\n        - {country: DE, subdivision: BE}"),
+        (
+            "{country: US, subdivision: NY}",
+            "{country: NO}\n        - {country: DE, subdivision: BE}",
+        ),
         ("label: No budget", "label: no"),
         ("bad-data: {label: Invalid contact data}", "bad-data: {label: off, description: yes}"),
         ("      tue:", "      wed: ['09:00-10:00']\n      tue:"),
@@ -392,8 +393,10 @@ def test_yaml_one_one_traps_mean_what_they_read_as(tmp_path: Path) -> None:
 def test_dates_written_as_text_become_dates(tmp_path: Path) -> None:
     text = base_with(
         ("effective: {start: 2026-01-01,", 'effective: {start: "2026-01-01",'),
-        ("        - {country: US, subdivision: NY}\n",
-         "        - {country: US, subdivision: NY}\n      dates: [2026-12-24, '2026-12-31']\n"),
+        (
+            "        - {country: US, subdivision: NY}\n",
+            "        - {country: US, subdivision: NY}\n      dates: [2026-12-24, '2026-12-31']\n",
+        ),
     )
     contract = load_text(tmp_path, text).contract
     assert contract is not None

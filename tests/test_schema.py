@@ -197,9 +197,9 @@ def test_a_broken_file_is_rejected_by_the_loader(tmp_path: Path, name: str) -> N
     _, expected = BROKEN_CASES[name]
     result = load(folder)
     assert result.contract is None
-    assert [
-        (d.code, d.line, d.column, d.pointer) for d in result.diagnostics
-    ] == expected, result.diagnostics
+    assert [(d.code, d.line, d.column, d.pointer) for d in result.diagnostics] == expected, (
+        result.diagnostics
+    )
     assert {d.file for d in result.diagnostics} == {f"{folder}/{name}"}
 
 
@@ -207,7 +207,9 @@ def test_a_broken_file_is_rejected_by_the_loader(tmp_path: Path, name: str) -> N
 def test_schema_and_loader_agree_on_where(validator: Draft202012Validator, name: str) -> None:
     schema_pointers, diagnostics = BROKEN_CASES[name]
     for schema_pointer, _ in schema_pointers:
-        assert any(p == schema_pointer or p.startswith(schema_pointer + "/") for *_, p in diagnostics)
+        assert any(
+            p == schema_pointer or p.startswith(schema_pointer + "/") for *_, p in diagnostics
+        )
 
 
 # --------------------------------------------------------------------------------------------
