@@ -260,7 +260,8 @@ def run_explain(args: argparse.Namespace) -> int:
         for item in evaluation:
             if isinstance(item, Verdict):
                 found.append(item)
-            elif item.lead_id == args.lead:
+            elif item.kind == "lead" and item.lead_id == args.lead:
+                # An event error row naming the lead does not make the lead an error row.
                 problems.append(item)
     except _UsageError as error:
         return _fail(str(error))
