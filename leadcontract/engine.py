@@ -88,6 +88,7 @@ class RunCounts:
     events_after_as_of: int = 0
     events_unknown_lead: int = 0
     events_of_error_rows: int = 0
+    events_of_skipped_leads: int = 0
     event_errors: int = 0
 
     @property
@@ -99,6 +100,7 @@ class RunCounts:
             + self.events_after_as_of
             + self.events_unknown_lead
             + self.events_of_error_rows
+            + self.events_of_skipped_leads
             + self.event_errors
         )
         return leads and events
@@ -309,7 +311,7 @@ class CompiledContract:
                             "reason",
                             disqualification.reason,
                             "an allowed reason",
-                            "in",
+                            "allowed",
                             disqualification.reason_allowed,
                         ),
                         Fact(
@@ -420,10 +422,12 @@ class Evaluation:
         previous: str | None = None
         for record_or_error in self._leads():
             if isinstance(record_or_error, RecordError):
+                # Its events wait: a valid record with the same id may follow (as in
+                # buffered mode, the first valid record of an id gets its events).
                 lead_id = record_or_error.lead_id
                 if lead_id is not None:
                     yield from events.drain_below(lead_id, self.counts)
-                    self.counts.events_of_error_rows += len(events.take(lead_id))
+                    events.errored = lead_id
                 yield from events.errors()
                 yield record_or_error
                 continue
@@ -440,6 +444,8 @@ class Evaluation:
             previous = lead_id
             yield from events.drain_below(lead_id, self.counts)
             mine = events.take(lead_id)
+            if events.errored == lead_id:
+                events.errored = None
             yield from events.errors()
             yield from self._judge(record, mine, wanted)
         yield from events.drain_below(None, self.counts)
@@ -448,12 +454,13 @@ class Evaluation:
         self, record: dict[str, Any], events: list[Event], wanted: frozenset[str] | None
     ) -> Iterator[Verdict]:
         as_of = self.as_of
+        if wanted is not None and str(record[self.compiled.keys.id]) not in wanted:
+            self.counts.skipped += 1
+            self.counts.events_of_skipped_leads += len(events)
+            return
         used = [e for e in events if e.at <= as_of]
         self.counts.events_after_as_of += len(events) - len(used)
         self.counts.events_used += len(used)
-        if wanted is not None and str(record[self.compiled.keys.id]) not in wanted:
-            self.counts.skipped += 1
-            return
         self.counts.verdicts += 1
         lead_id = str(record[self.compiled.keys.id])
         yield self.compiled.verdict(
@@ -519,6 +526,8 @@ class _Lookahead:
         self._pending_errors: list[RecordError] = []
         self._last: str | None = None
         self._done = False
+        self.errored: str | None = None
+        """The id of the latest lead that was an error row, until a valid record claims it."""
         self._advance()
 
     def _advance(self) -> None:
@@ -542,9 +551,13 @@ class _Lookahead:
         yield from pending
 
     def drain_below(self, lead_id: str | None, counts: RunCounts) -> Iterator[RecordError]:
-        """Count events for leads before ``lead_id`` (all when None) as unknown leads."""
+        """Count events for leads before ``lead_id`` (all when None): unknown leads, or leads
+        whose only records were error rows."""
         while self._next is not None and (lead_id is None or self._next.lead_id < lead_id):
-            counts.events_unknown_lead += 1
+            if self._next.lead_id == self.errored:
+                counts.events_of_error_rows += 1
+            else:
+                counts.events_unknown_lead += 1
             self._advance()
         yield from self.errors()
 

@@ -176,7 +176,7 @@ def test_github_format(
         f"::error file={with_error},line=84,col=22,title=LC302 reference.unknown-stage"
         "::unknown stage `mqll` — hint: did you mean `mql`?",
         f"::warning file={with_warning},line=85,col=5,title=LC502 campaign.capacity-shortfall"
-        "::campaign `webinar` expects 30 leads a week but 1 reps × 20 leads each can work 20: "
+        "::campaign `webinar` expects 30 leads a week but 1 rep × 20 leads each can work 20: "
         "10 leads a week would go unworked — hint: plan 2 reps, or lower `leads_per_week`",
     ]
     assert lines[0].startswith("::error file=")

@@ -391,25 +391,22 @@ def test_a_recycled_lead_checks_its_wait_before_a_later_event(engine: CompiledCo
 
 
 @pytest.mark.parametrize(
-    ("extra", "reason_allowed", "note_required", "note_present", "valid"),
+    ("extra", "flags"),
     [
-        ({"reason": "spam"}, True, False, False, True),
-        ({"reason": "duplicate"}, False, False, False, False),
-        ({}, False, False, False, False),
-        ({"reason": "wrong-person"}, True, True, False, False),
-        ({"reason": "wrong-person", "note": "   "}, True, True, False, False),
-        ({"reason": "wrong-person", "note": "Talked to the intern"}, True, True, True, True),
-        ({"reason": "spam", "note": "a bot"}, True, False, True, True),
+        # flags: reason_allowed, note_required, note_present, valid
+        ({"reason": "spam"}, (True, False, False, True)),
+        ({"reason": "duplicate"}, (False, False, False, False)),
+        ({}, (False, False, False, False)),
+        ({"reason": "wrong-person"}, (True, True, False, False)),
+        ({"reason": "wrong-person", "note": "   "}, (True, True, False, False)),
+        ({"reason": "wrong-person", "note": "Talked to the intern"}, (True, True, True, True)),
+        ({"reason": "spam", "note": "a bot"}, (True, False, True, True)),
     ],
 )
 def test_disqualification_validity(
-    engine: CompiledContract,
-    extra: dict[str, str],
-    reason_allowed: bool,
-    note_required: bool,
-    note_present: bool,
-    valid: bool,
+    engine: CompiledContract, extra: dict[str, str], flags: tuple[bool, bool, bool, bool]
 ) -> None:
+    reason_allowed, note_required, note_present, valid = flags
     verdict = verdict_of(engine, lead(), [event("disqualified", T0 + 2 * DAY, **extra)])
     assert verdict.stage.id == "disqualified"
     dq = verdict.disqualification
@@ -454,3 +451,13 @@ def test_buyer_stage_is_the_furthest_that_holds(
         "buyer_stage.interest",
         "buyer_stage.intent",
     ]
+
+
+def test_no_stage_is_entered_before_the_lead_was_created(engine: CompiledContract) -> None:
+    # Fit 40; a webinar an hour before the record was created (a form submitted first) is
+    # worth 20 at that moment (60: MQL) and 19.94 at the creation (59.94: not MQL).
+    verdict = verdict_of(engine, fit40(), [event("webinar_attended", T0 - timedelta(hours=1))])
+    times = [change.at for change in verdict.stage.history]
+    assert times == sorted(times)
+    assert verdict.stage.since is not None
+    assert verdict.stage.since >= T0

@@ -116,9 +116,8 @@ def test_an_mql_has_no_not_line(engine: CompiledContract) -> None:
     assert "Stage: mql since 2026-06-02 00:00 UTC (criteria of mql)" in lines(text)
     assert "  path: inquiry (2026-06-01 00:00 UTC) -> mql (2026-06-02 00:00 UTC)" in lines(text)
     assert not any(line.startswith("  not ") for line in lines(text))
-    assert (
-        "Handoff (webinar, at mql, qualified by marketing, to sales): DUE, not done"
-        in lines(text)
+    assert "Handoff (webinar, at mql, qualified by marketing, to sales): DUE, not done" in lines(
+        text
     )
 
 

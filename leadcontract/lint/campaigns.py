@@ -61,12 +61,17 @@ def check_capacity(ctx: LintContext) -> Iterator[Diagnostic]:
         yield ctx.report(
             "LC502",
             f"campaign `{campaign_id}` expects {plan.leads_per_week} leads a week but "
-            f"{plan.reps} reps × {plan.leads_per_rep_per_week} leads each can work "
-            f"{plan.weekly_capacity}: {short} leads a week would go unworked",
+            f"{_count(plan.reps, 'rep')} × {_count(plan.leads_per_rep_per_week, 'lead')} "
+            f"each can work {plan.weekly_capacity}: {_count(short, 'lead')} a week would go "
+            "unworked",
             f"/campaigns/{campaign_id}/capacity",
             key=True,
             hint=f"plan {reps_needed} reps, or lower `leads_per_week`",
         )
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}" if number == 1 else f"{number} {word}s"
 
 
 @check("LC503")

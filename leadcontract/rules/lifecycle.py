@@ -105,17 +105,20 @@ class CompiledLifecycle:
         run.promote(created or as_of)
         watched = self.watched
         for event in events:
-            if run.returns_at is not None and run.returns_at <= event.at:
+            # Events recorded before the lead existed (a webinar attended before the CRM
+            # record was made) count from the creation on: no stage is entered earlier.
+            at = max(event.at, created) if created is not None else event.at
+            if run.returns_at is not None and run.returns_at <= at:
                 run.promote(run.returns_at)
             stage = run.stage
             if event.type == "disqualified" and self.disqualified is not None:
-                run.disqualify(event)
+                run.disqualify(event, at)
             else:
                 target = self.by_event.get(event.type)
                 if target is not None and target != run.stage:
-                    run.move(target, event.at, event.type)
+                    run.move(target, at, event.type)
             if run.stage != stage or event.type in watched:
-                run.promote(event.at)
+                run.promote(at)
         if run.returns_at is not None and run.returns_at <= as_of:
             run.promote(run.returns_at)
         run.promote(as_of)
@@ -215,11 +218,11 @@ class _Replay:
                 return
             candidates = self.machine.promotions.get(self.stage)
 
-    def disqualify(self, event: Event) -> None:
+    def disqualify(self, event: Event, at: datetime) -> None:
         machine = self.machine
         assert machine.disqualified is not None
         if machine.disqualified != self.stage:
-            self.move(machine.disqualified, event.at, "disqualified")
+            self.move(machine.disqualified, at, "disqualified")
         reason = machine.reasons.get(event.reason) if event.reason else None
         note_present = bool(event.note and event.note.strip())
         recycle_to: str | None = None
@@ -232,13 +235,13 @@ class _Replay:
                 count += 1
                 self.recycles[event.reason] = count
                 recycle_to = reason.recycle.to
-                returns_at = event.at + reason.recycle.after.as_timedelta()
-                self.move(recycle_to, event.at, f"recycled ({event.reason})")
+                returns_at = at + reason.recycle.after.as_timedelta()
+                self.move(recycle_to, at, f"recycled ({event.reason})")
                 self.returns_at = returns_at
             else:
                 maxed = True
         self.disqualification = Disqualification(
-            at=event.at,
+            at=at,
             by=event.actor,
             reason=event.reason,
             reason_allowed=reason is not None,
