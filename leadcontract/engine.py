@@ -375,6 +375,7 @@ class Evaluation:
     only: Iterable[str] | None
     overflow: frozenset[str] = frozenset()
     counts: RunCounts = field(default_factory=RunCounts)
+    _current: RawRecord | None = None
     _started: bool = False
 
     def __iter__(self) -> Iterator[Verdict | RecordError]:
@@ -452,11 +453,15 @@ class Evaluation:
 
     def _judge(
         self, record: dict[str, Any], events: list[Event], wanted: frozenset[str] | None
-    ) -> Iterator[Verdict]:
+    ) -> Iterator[Verdict | RecordError]:
         as_of = self.as_of
         if wanted is not None and str(record[self.compiled.keys.id]) not in wanted:
             self.counts.skipped += 1
             self.counts.events_of_skipped_leads += len(events)
+            return
+        created = record.get(self.compiled.keys.created)
+        if isinstance(created, datetime) and created > as_of:
+            yield self._not_yet(record, events, created)
             return
         used = [e for e in events if e.at <= as_of]
         self.counts.events_after_as_of += len(events) - len(used)
@@ -465,6 +470,25 @@ class Evaluation:
         lead_id = str(record[self.compiled.keys.id])
         yield self.compiled.verdict(
             record, used, as_of, trace=self.trace, overflow=lead_id in self.overflow
+        )
+
+    def _not_yet(
+        self, record: dict[str, Any], events: list[Event], created: datetime
+    ) -> RecordError:
+        """A lead created after ``as_of`` did not exist then: an error row, not a verdict."""
+        self.counts.lead_errors += 1
+        self.counts.events_of_error_rows += len(events)
+        raw = self._current
+        return RecordError(
+            kind="lead",
+            source=raw.source if raw else "<input>",
+            record=raw.record if raw else 0,
+            line=raw.line if raw else None,
+            lead_id=str(record[self.compiled.keys.id]),
+            field=self.compiled.keys.created,
+            code="after-as-of",
+            message=f"created {created.isoformat()}, after the evaluation time "
+            f"{self.as_of.isoformat()}; evaluate with a later as-of to judge it",
         )
 
     def _duplicate(self, raw: RawRecord, lead_id: str) -> RecordError:
@@ -494,6 +518,7 @@ class Evaluation:
                 self.counts.lead_errors += 1
                 yield RecordError.of_record(errors)
                 continue
+            self._current = row
             yield row, record
 
     def _events(self) -> Iterator[Event | RecordError]:

@@ -49,9 +49,12 @@ DEAL_SYMBOLS: dict[str, Symbol] = {
 
 
 def known_events(contract: Contract) -> frozenset[str]:
-    """Every event type a contract may refer to: built-in, declared, or scored."""
-    scored = {rule.event for rule in contract.lead.scoring.engagement.rules}
-    return frozenset(BUILTIN_EVENTS) | frozenset(contract.lead.events) | scored
+    """Every event type a contract may refer to: built-in or declared under `lead.events`.
+
+    Scoring rules must name declared types too, so a typo in one is reported (LC308) instead
+    of silently never scoring.
+    """
+    return frozenset(BUILTIN_EVENTS) | frozenset(contract.lead.events)
 
 
 def build_scope(contract: Contract, kind: ScopeKind) -> Scope:

@@ -547,3 +547,21 @@ def test_every_record_and_event_is_accounted_for_when_grouped(
     events = sorted(events, key=sort_key)
     evaluation = engine().evaluate(leads, events, as_of=AS_OF, grouped=True)
     check_nothing_lost(leads, events, evaluation)
+
+
+def test_a_lead_created_after_as_of_is_an_error_row_not_a_verdict() -> None:
+    late = (AS_OF + timedelta(days=1)).isoformat()
+    evaluation = engine().evaluate(
+        [lead("A1"), lead("B1", created_at=late)],
+        [event("B1", "pricing_page_visit", AS_OF - timedelta(hours=1))],
+        as_of=AS_OF,
+    )
+    verdicts, errors = run(evaluation)
+    assert [v.lead_id for v in verdicts] == ["A1"]
+    assert [(e.lead_id, e.record, e.field, e.code) for e in errors] == [
+        ("B1", 2, "created_at", "after-as-of")
+    ]
+    assert "after the evaluation time" in errors[0].message
+    assert evaluation.counts.lead_errors == 1
+    assert evaluation.counts.events_of_error_rows == 1
+    assert evaluation.counts.reconciles

@@ -215,9 +215,24 @@ def check_campaign_and_sla_references(ctx: LintContext) -> Iterator[Diagnostic]:
 
 @check("LC306", "LC308")
 def check_event_references(ctx: LintContext) -> Iterator[Diagnostic]:
-    """Stages, triggers and clawbacks wait for event types that exist, and reasons that exist."""
+    """Scoring rules, stages, triggers and clawbacks name event types that exist (declared in
+    lower case), and reasons that exist."""
     events = known_events(ctx.contract)
     reasons = ctx.contract.lead.disqualification.reasons
+    for i, rule in enumerate(ctx.contract.lead.scoring.engagement.rules):
+        if rule.event not in events:
+            pointer = f"/lead/scoring/engagement/rules/{i}/event"
+            yield ctx.unknown("LC308", "event type", rule.event, events, pointer)
+    for name in ctx.contract.lead.events:
+        if name != name.lower():
+            yield ctx.report(
+                "LC308",
+                f"event type `{name}` has capitals, but event types are read in lower case, "
+                "so no event would ever match it",
+                f"/lead/events/{name}",
+                key=True,
+                hint=f"write `{name.lower()}`",
+            )
     for i, stage in enumerate(ctx.stages):
         for j, event in enumerate(stage.on or ()):
             if event not in events:
