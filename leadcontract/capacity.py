@@ -59,18 +59,23 @@ def plan_capacity(
 ) -> CapacityPlan:
     """Rank each campaign-week's leads and find the overflow (see the module docs).
 
-    ``leads`` are coerced lead records.
+    ``leads`` are coerced lead records. A lead id seen before is skipped: as in evaluation,
+    the first record of an id is the lead, later ones are duplicate rows.
     """
     keys = contract.lead.keys
     weeks: dict[tuple[str, str], list[tuple[datetime, str]]] = {}
+    seen: set[str] = set()
     for record in leads:
+        lead_id = str(record.get(keys.id))
+        if lead_id in seen:
+            continue
+        seen.add(lead_id)
         campaign_id = record.get(keys.campaign)
         campaign = contract.campaigns.get(campaign_id) if isinstance(campaign_id, str) else None
         created = record.get(keys.created)
         if campaign is None or campaign.capacity is None or not isinstance(created, datetime):
             continue
         assert isinstance(campaign_id, str)
-        lead_id = str(record.get(keys.id))
         weeks.setdefault((campaign_id, week_of(created, zone)), []).append((created, lead_id))
     loads: list[WeekLoad] = []
     overflow: set[str] = set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tracemalloc
+import typing
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -21,6 +22,7 @@ from leadcontract.model import Lead
 from leadcontract.records import (
     ERROR_CODES,
     EVENT_ATTRIBUTES,
+    ErrorCode,
     Event,
     EventCoercer,
     LeadCoercer,
@@ -105,15 +107,10 @@ def test_record_error_to_dict_and_str() -> None:
 
 
 def test_error_codes_are_documented() -> None:
-    assert set(ERROR_CODES) == {
-        "missing-required",
-        "wrong-type",
-        "not-allowed",
-        "duplicate-id",
-        "malformed",
-        "missing-key",
-        "bad-time",
-    }
+    assert set(ERROR_CODES) == set(typing.get_args(ErrorCode))
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "evaluation.md").read_text("utf-8")
+    missing = [code for code in ERROR_CODES if f"`{code}`" not in docs]
+    assert not missing, f"docs/evaluation.md does not describe error codes {missing}"
 
 
 # --- read_rows: CSV -------------------------------------------------------------------------

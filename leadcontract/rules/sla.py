@@ -6,21 +6,26 @@ Order of evaluation for one SLA and one lead (modelled on ServiceNow's SLA defin
    ``as_of``) decides. If not, the status is ``not_applicable``.
 2. **Start** is the first occurrence of the start trigger: an event (of the listed types,
    channels and disqualification reasons), the first entry into a stage, or a datetime field
-   of the record (a retroactive start, e.g. when the form was submitted). No start: the status
-   is ``not_applicable`` ("not started").
+   of the record (a retroactive start, e.g. when the form was submitted). No start up to
+   ``as_of`` (a record field may lie later): the status is ``not_applicable`` ("not started").
 3. After the start, in time order: a **cancel** occurrence ends the clock (``cancelled``); a
    **pause** occurrence stops it until the next **resume** occurrence; a **stop** occurrence
    fulfils it (response SLAs), restarts it (idle SLAs). Attempts SLAs count the attempts
    (``touch`` events on the allowed channels) made within ``attempts.within``.
-4. **Due** is the start plus the target in business time on the SLA's calendar, read in the
-   zone the SLA names (calendar, the lead's own zone, or the owning rep's), pushed later by the
-   business time spent paused. Warning thresholds are percentages of the same span.
+4. **Due** is the start (for idle SLAs, the last restart) plus the target (for attempts SLAs,
+   ``attempts.within``) in business time on the SLA's calendar, read in the zone the SLA names
+   (calendar, the lead's own zone, or the owning rep's), pushed later by the business time
+   spent paused. Only pauses that begin before the (so far pushed) due time count: once a
+   clock has run out, pausing it changes nothing; a pause lasts until its resume, or until the
+   clock ends (fulfilled, cancelled, or ``as_of``). Warning thresholds are percentages of the
+   running time the target allows, pushed by pauses the same way: 50 % of a 4-hour target is
+   reached after 2 hours of running time, however long the clock was paused before.
 5. **Status** as of ``as_of``, by precedence: cancelled, met, breached, paused, at_risk,
    pending. A met clock that stopped after its due time is ``breached``.
 
 Consent: a channel the lead's consent flags forbid (``lead.consent``) does not count against
 sales: attempts SLAs drop it from the channel mix, and when every channel is forbidden the
-promise is excused (``met``, with the reason).
+promise is excused (``met``, with the reason; it never breaches).
 
 Each breach names who is accountable (``party``): ``marketing`` when the lead was handed off
 with required fields missing (the clock could not fairly start); ``capacity-overflow`` when
@@ -32,7 +37,7 @@ otherwise the SLA's responsible party (sales by default).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -152,7 +157,7 @@ class CompiledSla:
             return self._not_applicable("the lead's campaign is not covered")
         if self.selector is not None and not self.selector.predicate(lead.facts):
             return self._not_applicable("the selector does not hold")
-        starts = self.occurrences("start", sla.start, lead)
+        starts = [t for t in self.occurrences("start", sla.start, lead) if t <= as_of]
         if not starts:
             return self._not_applicable("not started")
         start = starts[0]
@@ -160,27 +165,27 @@ class CompiledSla:
         cancels = [t for t in self.occurrences("cancel", sla.cancel, lead) if t >= start]
         cancel_at = cancels[0] if cancels and cancels[0] <= as_of else None
         end = min(as_of, cancel_at) if cancel_at else as_of
+        stop = None
+        if sla.kind is SlaKind.RESPONSE:
+            stops = [t for t in self.occurrences("stop", sla.stop, lead) if t >= start]
+            stop = stops[0] if stops and stops[0] <= end else None
+        # Pauses count until the clock ends: fulfilled, cancelled, or as of now.
+        limit = stop or end
         pauses = [t for t in self.occurrences("pause", sla.pause, lead) if t >= start]
         resumes = [t for t in self.occurrences("resume", sla.resume, lead) if t >= start]
-        paused = _paused_spans(pauses, resumes, end)
-        shift = sum(
-            (_span(calendar, a, b if b is not None else end) for a, b in paused), timedelta()
-        )
-        due_base = _add(calendar, start, sla.target)
-        due = _add(calendar, due_base, shift) if shift else due_base
+        pausing = _Pauses(calendar, _paused_spans(pauses, resumes, limit), limit)
         if sla.kind is SlaKind.ATTEMPTS:
-            outcome = self._attempts(lead, start, end, calendar)
+            outcome = self._attempts(lead, start, end, calendar, pausing)
         elif sla.kind is SlaKind.IDLE:
-            outcome = self._idle(lead, start, end, calendar)
+            outcome = self._idle(lead, start, end, calendar, pausing)
         else:
-            outcome = self._response(lead, start, end, due, calendar)
+            outcome = self._response(start, stop, calendar, pausing)
         clock_state = _Clock(
             start=start,
             end=end,
             as_of=as_of,
-            due=outcome.due or due,
             cancel_at=cancel_at,
-            paused=paused,
+            pausing=pausing,
             calendar=calendar,
             note=f"started; clock: {clock}",
         )
@@ -188,34 +193,45 @@ class CompiledSla:
 
     def _response(
         self,
-        lead: LeadContext,
         start: datetime,
-        end: datetime,
-        due: datetime,
+        stop: datetime | None,
         calendar: BusinessCalendar | None,
+        pausing: _Pauses,
     ) -> _Outcome:
-        stops = [t for t in self.occurrences("stop", self.sla.stop, lead) if t >= start]
-        stop = stops[0] if stops and stops[0] <= end else None
+        due, paused = pausing.deadline(start, self.sla.target)
         if stop is None:
-            why = f"nothing fulfilled it by {_iso(due)}" if due <= end else ""
+            why = f"nothing fulfilled it by {_iso(due)}" if due <= pausing.limit else ""
         elif stop > due:
             late = _span(calendar, due, stop)
             why = f"fulfilled {_iso(stop)}, {_minutes(late)} business minutes after due"
         else:
             why = f"fulfilled {_iso(stop)}, before due {_iso(due)}"
-        return _Outcome(stop=stop, due=due, met=stop is not None and stop <= due, why=why)
+        return _Outcome(
+            stop=stop,
+            due=due,
+            origin=start,
+            unpaused_due=_add(calendar, start, self.sla.target),
+            paused=paused,
+            met=stop is not None and stop <= due,
+            why=why,
+        )
 
     def _settle(self, clock: _Clock, outcome: _Outcome, lead: LeadContext) -> SlaVerdict:
         """Turn what the clock saw into clock events and a status."""
         sla = self.sla
-        calendar, start, due = clock.calendar, clock.start, clock.due
+        calendar, start, due = clock.calendar, clock.start, outcome.due
+        paused = outcome.paused
         events = [ClockEvent("activate", start, clock.note)]
-        for pause_start, pause_end in clock.paused:
+        for pause_start, pause_end in paused:
             events.append(ClockEvent("pause", pause_start))
             if pause_end is not None:
                 events.append(ClockEvent("resume", pause_end))
+        # A threshold is a share of the running time the target allows, so pauses before it
+        # push it later just as they push the due time.
+        origin = outcome.origin
+        allowed = _span(calendar, origin, outcome.unpaused_due)
         warnings = [
-            (percent, _add(calendar, start, _fraction(calendar, start, due, percent)))
+            (percent, clock.pausing.deadline(origin, allowed * percent / 100)[0])
             for percent in sla.warn_at
         ]
         stopped_at = outcome.stop
@@ -225,7 +241,8 @@ class CompiledSla:
             for percent, at in warnings
             if at <= horizon and at < due
         ]
-        breached_at = due if (stopped_at is None or stopped_at > due) and due <= horizon else None
+        late = stopped_at is None or stopped_at > due
+        breached_at = due if late and due <= horizon and not outcome.excused else None
         if breached_at is not None:
             events.append(ClockEvent("breach", due, outcome.why or "target passed"))
             if sla.escalate_to:
@@ -242,13 +259,13 @@ class CompiledSla:
             status = "met"
         elif breached_at is not None:
             status = "breached"
-        elif clock.paused and clock.paused[-1][1] is None:
+        elif paused and paused[-1][1] is None:
             status = "paused"
         elif any(at <= clock.as_of for _, at in warnings):
             status = "at_risk"
         else:
             status = "pending"
-        elapsed = _span(calendar, start, horizon) - _span_paused(calendar, clock.paused, horizon)
+        elapsed = _span(calendar, start, horizon) - _span_paused(calendar, paused, horizon)
         running = status in ("pending", "at_risk", "paused")
         return SlaVerdict(
             sla=self.id,
@@ -299,17 +316,28 @@ class CompiledSla:
         return {channel for channel, flag in self.consent.items() if record.get(flag) is True}
 
     def _attempts(
-        self, lead: LeadContext, start: datetime, end: datetime, calendar: BusinessCalendar | None
+        self,
+        lead: LeadContext,
+        start: datetime,
+        end: datetime,
+        calendar: BusinessCalendar | None,
+        pausing: _Pauses,
     ) -> _Outcome:
         rule = self.sla.attempts
         assert rule is not None
-        window_end = _add(calendar, start, rule.within)
+        window_end, paused = pausing.deadline(start, rule.within)
+        frame = _Outcome(
+            due=window_end,
+            origin=start,
+            unpaused_due=_add(calendar, start, rule.within),
+            paused=paused,
+        )
         channels = set(rule.channels) if rule.channels else None
         forbidden = self._forbidden(lead.record)
         allowed = (channels - forbidden) if channels is not None else None
         if allowed is not None and not allowed:
-            return _Outcome(
-                due=window_end,
+            return replace(
+                frame,
                 excused=True,
                 why="excused: the lead's consent forbids every attempt channel",
             )
@@ -332,35 +360,91 @@ class CompiledSla:
         for number, event in enumerate(counted, start=1):
             seen.add(event.channel)
             if number >= rule.count and len(seen) >= needed_mix:
-                return _Outcome(
+                return replace(
+                    frame,
                     stop=event.at,
-                    due=window_end,
                     met=True,
                     attempts=number,
                     why=f"{number} attempts on {len(seen)} channel(s)",
                 )
         mix = f" on {len(seen)} of {needed_mix} required channels" if needed_mix else ""
         excused = " (some channels excused by consent)" if forbidden & (channels or set()) else ""
-        return _Outcome(
-            due=window_end,
+        return replace(
+            frame,
             attempts=len(counted),
             why=f"{len(counted)} of {rule.count} attempts{mix}{excused}",
         )
 
     def _idle(
-        self, lead: LeadContext, start: datetime, end: datetime, calendar: BusinessCalendar | None
+        self,
+        lead: LeadContext,
+        start: datetime,
+        end: datetime,
+        calendar: BusinessCalendar | None,
+        pausing: _Pauses,
     ) -> _Outcome:
+        target = self.sla.target
         stops = [t for t in self.occurrences("stop", self.sla.stop, lead) if start <= t <= end]
         last = start
+        paused: list[_PauseSpan] = []
         for touch in stops:
-            due = _add(calendar, last, self.sla.target)
+            due, during = pausing.deadline(last, target)
+            paused += [span for span in during if span not in paused]
             if touch > due:
-                return _Outcome(due=due, why=f"untouched from {_iso(last)} until {_iso(touch)}")
+                return _Outcome(
+                    due=due,
+                    origin=last,
+                    unpaused_due=_add(calendar, last, target),
+                    paused=paused,
+                    why=f"untouched from {_iso(last)} until {_iso(touch)}",
+                )
             last = touch
+        due, during = pausing.deadline(last, target)
         return _Outcome(
-            due=_add(calendar, last, self.sla.target),
+            due=due,
+            origin=last,
+            unpaused_due=_add(calendar, last, target),
+            paused=paused + [span for span in during if span not in paused],
             why=f"last touched {_iso(last)}" if stops else "never touched",
         )
+
+
+_PauseSpan = tuple[datetime, datetime | None]
+"""A pause: when it began, and when the clock resumed (None: still paused)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Pauses:
+    """The pauses of one clock, and how they push its deadlines."""
+
+    calendar: BusinessCalendar | None
+    spans: list[_PauseSpan]
+    limit: datetime
+    """Where the clock ends (fulfilled, cancelled or as of now): an open pause lasts until it."""
+
+    def deadline(
+        self, origin: datetime, amount: Duration | timedelta
+    ) -> tuple[datetime, list[_PauseSpan]]:
+        """``origin`` plus ``amount`` of running time, and the pauses that pushed it.
+
+        A pause that begins before the deadline (as pushed by the pauses before it) pushes it
+        later by the business time it lasts after ``origin``; a pause that begins once the
+        deadline has passed changes nothing: the clock had already run out.
+        """
+        due = _add(self.calendar, origin, amount)
+        used: list[_PauseSpan] = []
+        for span in self.spans:
+            begin, finish = span
+            if finish is not None and finish <= origin:
+                continue
+            begin = max(begin, origin)
+            if begin >= due:
+                break
+            used.append(span)
+            length = _span(self.calendar, begin, finish if finish is not None else self.limit)
+            if length:
+                due = _add(self.calendar, due, length)
+        return due, used
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,17 +454,26 @@ class _Clock:
     start: datetime
     end: datetime
     as_of: datetime
-    due: datetime
     cancel_at: datetime | None
-    paused: list[tuple[datetime, datetime | None]]
+    pausing: _Pauses
     calendar: BusinessCalendar | None
     note: str
 
 
 @dataclass(frozen=True, slots=True)
 class _Outcome:
+    """What one kind of clock found: its due time, and what it ran from.
+
+    ``origin`` is where the running time towards ``due`` began (the start; for an idle clock
+    the last touch), ``unpaused_due`` the due time had nothing paused it, ``paused`` the pauses
+    that pushed it; warning thresholds are shares of the same running time.
+    """
+
+    due: datetime
+    origin: datetime
+    unpaused_due: datetime
+    paused: list[_PauseSpan]
     stop: datetime | None = None
-    due: datetime | None = None
     met: bool = False
     excused: bool = False
     attempts: int | None = None
@@ -407,9 +500,9 @@ def _matches(event: Event, trigger: Trigger) -> bool:
 
 def _paused_spans(
     pauses: Sequence[datetime], resumes: Sequence[datetime], end: datetime
-) -> list[tuple[datetime, datetime | None]]:
+) -> list[_PauseSpan]:
     """Pause periods up to ``end``: each pause lasts until the next resume after it."""
-    spans: list[tuple[datetime, datetime | None]] = []
+    spans: list[_PauseSpan] = []
     cursor: datetime | None = None
     for pause in pauses:
         if pause > end or (cursor is not None and pause < cursor):
@@ -443,19 +536,13 @@ def _span(calendar: BusinessCalendar | None, start: datetime, end: datetime) -> 
 
 def _span_paused(
     calendar: BusinessCalendar | None,
-    paused: Sequence[tuple[datetime, datetime | None]],
+    paused: Sequence[_PauseSpan],
     until: datetime,
 ) -> timedelta:
     total = timedelta()
     for a, b in paused:
         total += _span(calendar, a, min(b, until) if b is not None else until)
     return total
-
-
-def _fraction(
-    calendar: BusinessCalendar | None, start: datetime, due: datetime, percent: int
-) -> timedelta:
-    return _span(calendar, start, due) * percent / 100
 
 
 def _minutes(value: timedelta) -> int:
