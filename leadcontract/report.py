@@ -4,9 +4,10 @@ Built from verdicts (and the capacity plan), grouped by campaign, rep or ISO wee
 
 - handed off: leads whose handoff was done;
 - touched: share of those ever touched (a ``touch`` event up to ``as_of``);
-- within SLA: share whose first-touch SLA (a response SLA that stops on ``touch``) was met;
-- median and 90th percentile business minutes from the first-touch SLA's start to the first
-  touch (leads touched so far; nearest-rank percentiles);
+- within SLA: share whose first-touch SLA (a response SLA that stops on ``touch``) was met,
+  among those whose clock has settled (met or breached; pending clocks are left out);
+- median and 90th percentile business minutes the first-touch clock ran before the first
+  touch (paused time left out; leads touched so far; nearest-rank percentiles);
 - attempts per handed-off lead;
 - breaches of every SLA by accountable party (sales, marketing, capacity-overflow, ...).
 
@@ -80,7 +81,10 @@ class ComplianceRow:
             "group": self.group,
             "leads": self.leads,
             "handed_off": self.handed_off,
+            "touched": self.touched,
             "touched_share": _round(self.touched_share),
+            "settled": self.measured,
+            "within_sla": self.within_sla,
             "within_sla_share": _round(self.within_sla_share),
             "median_minutes_to_first_touch": self.percentile(50),
             "p90_minutes_to_first_touch": self.percentile(90),
@@ -117,8 +121,8 @@ def compliance(
         row.attempts += verdict.touches
         row.touched += verdict.touches > 0
         for clock in verdict.slas:
-            if clock.sla not in touch_slas or clock.status in ("not_applicable", "cancelled"):
-                continue
+            if clock.sla not in touch_slas or clock.status not in ("met", "breached"):
+                continue  # only settled clocks say whether the touch was within the SLA
             row.measured += 1
             row.within_sla += clock.status == "met"
             if clock.stop is not None and clock.elapsed_minutes is not None:

@@ -347,7 +347,9 @@ class CompiledSla:
             for event in lead.events.by_type.get(kind, ()):
                 if not start <= event.at <= min(window_end, end):
                     continue
-                if allowed is not None and event.channel not in allowed:
+                if (allowed is not None and event.channel not in allowed) or (
+                    event.channel in forbidden
+                ):
                     continue
                 if counted and event.at - counted[-1].at < spacing:
                     continue
