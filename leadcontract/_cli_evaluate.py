@@ -9,7 +9,7 @@ import json
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -23,14 +23,16 @@ from leadcontract.engine import (
 )
 from leadcontract.explain import explain
 from leadcontract.lint import lint
+from leadcontract.payouts import parse_period, render_statements, statements
 from leadcontract.records import RecordError
 from leadcontract.report import capacity_rows, compliance
 from leadcontract.reporters import render_text
+from leadcontract.store import SqliteAuditStore, inputs_digest, record_evaluation
 from leadcontract.summary import Tally
 from leadcontract.verdict import Verdict
 from leadcontract.writers import CSV_COLUMNS, csv_row, error_json, table, verdict_json
 
-__all__ = ["run_evaluate", "run_explain", "run_report"]
+__all__ = ["run_evaluate", "run_explain", "run_payouts", "run_report"]
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 SHOWN_ERRORS = 20
@@ -107,10 +109,19 @@ def run_evaluate(args: argparse.Namespace) -> int:
             out = _open(stack, args.out) if args.out else sys.stdout
             errors_out = _open(stack, args.errors) if args.errors else None
             shown: list[RecordError] = []
-            items = _with_progress(iter(evaluation), tally)
-            _write_verdicts(
-                items, fmt=fmt, out=out, tally=tally, errors_out=errors_out, shown=shown
+            items = _written(
+                _with_progress(iter(evaluation), tally),
+                fmt=fmt,
+                out=out,
+                tally=tally,
+                errors_out=errors_out,
+                shown=shown,
             )
+            if args.audit is not None:
+                _record(items, evaluation, args, stack)
+            else:
+                for _ in items:
+                    pass
     except _UsageError as error:
         return _fail(str(error))
     except InputOrderError as error:
@@ -120,6 +131,26 @@ def run_evaluate(args: argparse.Namespace) -> int:
     summary_stream = sys.stderr if args.out is None else sys.stdout
     summary_stream.write(_summary(evaluation, tally, shown))
     return EXIT_PROBLEMS if tally.error_rows else EXIT_OK
+
+
+def _record(
+    items: Iterator[Verdict | RecordError],
+    evaluation: Evaluation,
+    args: argparse.Namespace,
+    stack: ExitStack,
+) -> None:
+    """Record the streaming items in the audit store, in one transaction that commits only
+    when the whole run went through (a crash leaves no partial run)."""
+    store = stack.enter_context(SqliteAuditStore(args.audit))
+    paths = [p for p in (args.leads, args.events) if p is not None]
+    record_evaluation(
+        store,
+        evaluation.compiled,
+        items,
+        as_of=evaluation.as_of,
+        inputs_digest=inputs_digest(paths),
+        reveal_pii=args.reveal_pii,
+    )
 
 
 def _format_for(out: Path | None) -> str:
@@ -152,7 +183,7 @@ def _with_progress(
         sys.stderr.write("\r" + " " * 60 + "\r")
 
 
-def _write_verdicts(
+def _written(
     items: Iterator[Verdict | RecordError],
     *,
     fmt: str,
@@ -160,7 +191,8 @@ def _write_verdicts(
     tally: Tally,
     errors_out: TextIO | None,
     shown: list[RecordError],
-) -> None:
+) -> Iterator[Verdict | RecordError]:
+    """Write each item as it streams past, then pass it on (to the audit store, if any)."""
     writer = (
         csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n") if fmt == "csv" else None
     )
@@ -174,14 +206,14 @@ def _write_verdicts(
                 shown.append(item)
             if errors_out is not None:
                 errors_out.write(error_json(item) + "\n")
-            continue
-        if writer is not None:
+        elif writer is not None:
             writer.writerow(csv_row(item))
         elif fmt == "table":
             row = csv_row(item)
             rows.append([row[c] for c in _TABLE_COLUMNS])
         else:
             out.write(verdict_json(item) + "\n")
+        yield item
     if fmt == "table":
         out.write(table(rows, _TABLE_COLUMNS))
 
@@ -374,3 +406,44 @@ def _render_report(
             table(load_rows, ["campaign", "week", "leads", "capacity", "overflow"]),
         ]
     return "\n".join(out)
+
+
+def run_payouts(args: argparse.Namespace) -> int:
+    """``leadcontract payouts``: one statement per rep for a period."""
+    try:
+        period = parse_period(args.period)
+    except ValueError as error:
+        return _fail(str(error))
+    try:
+        _check_inputs(args)
+        compiled = _compiled(args.contract)
+        if args.as_of is not None:
+            as_of = _as_of(args.as_of, compiled)
+        else:
+            as_of = datetime.combine(period.end + timedelta(days=1), time(), compiled.zone)
+        events = args.events if args.events is not None else ()
+        plan = compiled.plan_capacity(args.leads)
+        evaluation = compiled.evaluate(args.leads, events, as_of=as_of, trace=False, capacity=plan)
+        lines = []
+        not_yet = 0
+        for item in evaluation:
+            if isinstance(item, Verdict):
+                lines += [line for decision in item.spiffs for line in decision.lines]
+            elif item.code == "after-as-of":
+                not_yet += 1
+        result = statements(lines, contract=compiled.contract, period=args.period)
+    except _UsageError as error:
+        return _fail(str(error))
+    except OSError as error:
+        return _fail(f"cannot read {error.filename}: {error.strerror}")
+    text = render_statements(result, args.format)
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        args.out.write_text(text, encoding="utf-8")
+    if not all(statement.reconciles for statement in result):
+        sys.stderr.write("leadcontract: a statement does not reconcile (a bug: report it)\n")
+        return EXIT_PROBLEMS
+    # Leads created after the period are not errors of a payout run: they earn nothing yet.
+    errors = evaluation.counts.lead_errors + evaluation.counts.event_errors - not_yet
+    return EXIT_PROBLEMS if errors else EXIT_OK

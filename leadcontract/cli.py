@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from leadcontract._cli_evaluate import run_evaluate, run_explain, run_report
+from leadcontract._cli_audit import run_audit_show, run_audit_verify
+from leadcontract._cli_evaluate import run_evaluate, run_explain, run_payouts, run_report
 from leadcontract._version import __version__
 from leadcontract.diagnostics import Diagnostic
 from leadcontract.lint import lint
@@ -81,6 +82,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-trace", action="store_true", help="leave the rule trace out of the verdicts"
     )
     evaluate_parser.add_argument(
+        "--audit",
+        type=Path,
+        metavar="DB",
+        help="also record the run (every verdict and error row) in this SQLite audit store",
+    )
+    evaluate_parser.add_argument(
+        "--reveal-pii",
+        action="store_true",
+        help="store fields marked pii as they are (masked by default)",
+    )
+    evaluate_parser.add_argument(
         "--grouped",
         action="store_true",
         help="leads and events are both sorted by lead id: stream them with flat memory",
@@ -104,6 +116,40 @@ def build_parser() -> argparse.ArgumentParser:
     report_parser.add_argument("--by", choices=["campaign", "rep", "week"], default="campaign")
     report_parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
     report_parser.add_argument("--out", "-o", type=Path, help="write the report to this file")
+
+    payouts_parser = commands.add_parser(
+        "payouts",
+        help="spiff payout statements per rep for a month or quarter",
+        description="One statement per rep: spiff lines with lead, deal, amount, cap applied "
+        "and clawbacks, and totals that reconcile with the lines.",
+    )
+    payouts_parser.add_argument("contract", metavar="CONTRACT", help="contract file or folder")
+    payouts_parser.add_argument("--leads", required=True, type=Path, help="lead records")
+    payouts_parser.add_argument("--events", type=Path, help="activity events")
+    payouts_parser.add_argument(
+        "--period", required=True, help="a month (2026-10) or a quarter (2026-Q4)"
+    )
+    payouts_parser.add_argument(
+        "--as-of",
+        metavar="TIME",
+        help="evaluate as of this instant (default: the end of the period, in the contract's "
+        "time zone)",
+    )
+    payouts_parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    payouts_parser.add_argument("--out", "-o", type=Path, help="write the statements here")
+
+    audit_parser = commands.add_parser(
+        "audit", help="check or read an audit store (append-only, hash-chained)"
+    )
+    audit_commands = audit_parser.add_subparsers(dest="audit_command", required=True)
+    verify_parser = audit_commands.add_parser(
+        "verify", help="check the hash chain; name the first broken entry"
+    )
+    verify_parser.add_argument("db", type=Path, metavar="DB", help="the SQLite audit store")
+    show_parser = audit_commands.add_parser("show", help="a lead's verdicts across runs")
+    show_parser.add_argument("db", type=Path, metavar="DB", help="the SQLite audit store")
+    show_parser.add_argument("--lead", required=True, metavar="ID", help="the lead id")
+    show_parser.add_argument("--format", choices=["text", "json"], default="text")
 
     schema_parser = commands.add_parser(
         "schema", help="print the JSON Schema of the contract format"
@@ -138,6 +184,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_explain(args)
     if args.command == "report":
         return run_report(args)
+    if args.command == "payouts":
+        return run_payouts(args)
+    if args.command == "audit":
+        if args.audit_command == "verify":
+            code, text = run_audit_verify(args.db)
+        else:
+            code, text = run_audit_show(args.db, args.lead, args.format)
+        (sys.stdout if code == EXIT_OK else sys.stderr).write(text.rstrip("\n") + "\n")
+        return code
     if args.command == "schema":
         return _write(schema_text(), args.output, sys.stdout)
     raise AssertionError(f"unhandled command {args.command}")  # pragma: no cover

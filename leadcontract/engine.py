@@ -13,6 +13,7 @@ evaluated, so memory grows with the number of events, not of leads.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -46,6 +47,7 @@ from leadcontract.rules.handoff import CompiledHandoffs
 from leadcontract.rules.lifecycle import CompiledLifecycle
 from leadcontract.rules.scoring import CompiledScoring, EventIndex, facts_from_leaves
 from leadcontract.rules.sla import CompiledSla, LeadContext, build_calendar
+from leadcontract.rules.spiffs import CompiledSpiffs
 from leadcontract.scopes import ScopeKind, build_scope, condition_sites
 from leadcontract.verdict import ContractRef, Fact, SlaVerdict, TraceStep, Verdict
 
@@ -158,6 +160,7 @@ class CompiledContract:
             CompiledSla(sla_id, sla, contract, compiled, calendars)
             for sla_id, sla in contract.slas.items()
         ]
+        self.spiffs = CompiledSpiffs(contract) if contract.spiffs else None
         self.rep_zones = {
             rep_id: rep.timezone for rep_id, rep in contract.reps.items() if rep.timezone
         }
@@ -324,7 +327,7 @@ class CompiledContract:
                     ),
                 )
             )
-        return Verdict(
+        verdict = Verdict(
             lead_id=str(record.get(keys.id)),
             contract=self.ref,
             as_of=as_of,
@@ -341,6 +344,21 @@ class CompiledContract:
             slas=slas,
             trace=tuple(steps) if steps is not None else (),
         )
+        if self.spiffs is None:
+            return verdict
+        decisions = self.spiffs.judge(verdict, ordered, record=record)
+        trace_steps = verdict.trace
+        if steps is not None:
+            trace_steps += tuple(
+                TraceStep(
+                    f"spiff.{d.spiff}",
+                    f"/spiffs/{d.spiff}",
+                    "earned" if d.eligible else "not earned",
+                    note=d.why,
+                )
+                for d in decisions
+            )
+        return dataclasses.replace(verdict, spiffs=decisions, trace=trace_steps)
 
 
 def _sla_step(clock: SlaVerdict) -> TraceStep:

@@ -60,7 +60,7 @@ def explain(verdict: Verdict) -> str:
         *_disqualification_lines(verdict),
     ]
     out += _sla_lines(verdict)
-    out += [str(section) for section in verdict.spiffs]
+    out += _spiff_lines(verdict)
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -178,4 +178,19 @@ def _sla_lines(verdict: Verdict) -> list[str]:
             out.append(f"    {clock.evidence}")
         if clock.escalate_to is not None:
             out.append(f"    escalated to {clock.escalate_to}")
+    return out
+
+
+def _spiff_lines(verdict: Verdict) -> list[str]:
+    if not verdict.spiffs:
+        return []
+    out = ["", "Spiffs:"]
+    for decision in verdict.spiffs:
+        state = "earned" if decision.eligible else "not earned"
+        out.append(f"  {decision.spiff}: {state} ({decision.why})")
+        for line in decision.lines:
+            payable = "" if line.payable else " (shadow, not payable)"
+            who = line.rep or "unassigned"
+            role = f" as {line.role}" if line.role else ""
+            out.append(f"    {line.kind} {line.amount} {line.currency} to {who}{role}{payable}")
     return out

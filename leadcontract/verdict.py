@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the spiff rules import this module; the type is only needed for checking
+    from leadcontract.rules.spiffs import SpiffDecision
 
 __all__ = [
     "ClockEvent",
@@ -202,7 +205,7 @@ class Verdict:
     handoff: Handoff | None = None
     disqualification: Disqualification | None = None
     slas: tuple[SlaVerdict, ...] = ()
-    spiffs: tuple[Any, ...] = ()
+    spiffs: tuple[SpiffDecision, ...] = ()
     trace: tuple[TraceStep, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:

@@ -365,3 +365,48 @@ def test_explain_a_missing_lead_with_a_bad_event(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == f"leadcontract: lead 'E9' is not in {leads}\n"
+
+
+def test_evaluate_records_the_run_in_an_audit_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "audit.db"
+    out = tmp_path / "verdicts.jsonl"
+    args = [
+        "evaluate",
+        str(EXAMPLE),
+        "--leads",
+        str(EXAMPLE / "data" / "leads.csv"),
+        "--events",
+        str(EXAMPLE / "data" / "events.jsonl"),
+        "--as-of",
+        "2026-11-16T17:00:00Z",
+        "--out",
+        str(out),
+        "--audit",
+        str(db),
+    ]
+    assert main(args) == 0
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 240
+    capsys.readouterr()
+    assert main(["audit", "verify", str(db)]) == 0
+    assert capsys.readouterr().out.startswith("chain ok: 241 entries\n")  # a header + 240
+    assert main(["audit", "show", str(db), "--lead", "L000052", "--format", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [e["payload"]["lead_id"] for e in shown["entries"]] == ["L000052"]
+    with (EXAMPLE / "data" / "leads.csv").open(encoding="utf-8", newline="") as handle:
+        email = next(row["Email"] for row in csv.DictReader(handle) if row["Id"] == "L000052")
+    assert "@" in email
+    assert email not in json.dumps(shown)  # e-mail addresses are pii: masked in the store
+    assert main(["audit", "show", str(db), "--lead", "L999999"]) == 1
+
+
+def test_payouts_statements_reconcile_on_the_example(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["payouts", str(EXAMPLE), "--leads", str(EXAMPLE / "data" / "leads.csv")]
+    args += ["--events", str(EXAMPLE / "data" / "events.jsonl"), "--period", "2026-10"]
+    assert main([*args, "--format", "json"]) == 0
+    statements = json.loads(capsys.readouterr().out)
+    assert statements, "the example pays some spiffs in October"
+    assert all(s["reconciles"] for s in statements)
+    assert main([*args[:-1], "2026-13"]) == 2
+    assert "2026-10 or 2026-Q4" in capsys.readouterr().err

@@ -1,0 +1,691 @@
+"""The append-only audit store: what the engine decided, for whom, under which contract.
+
+Finance and sales managers need to answer, months later, "why was I not paid for this lead?"
+with evidence nobody could have quietly rewritten. So every run is stored as a chain of
+entries in which each entry's hash covers its own content *and* the previous entry's hash:
+editing, deleting or reordering any stored entry breaks the chain at that entry, and
+:meth:`AuditStore.verify` names the first entry that no longer fits.
+
+Layout (SQLite, WAL mode)::
+
+    entries(seq, run_id, lead_id, kind, payload, prev_hash, hash)   -- the chain
+    runs(run_id, header_seq, contract_id, ..., entries)            -- an index of runs
+    meta(head_seq, head_hash)                                       -- the chain's head
+
+``hash = sha256(prev_hash + canonical JSON of {seq, run_id, lead_id, kind, payload})``, with
+canonical JSON meaning sorted keys and no spaces, and the first entry linking to
+:data:`GENESIS_HASH`. A run starts with an entry of kind ``run`` holding the run header
+(contract, as-of time, inputs digest, ...), so the header is chained like everything else;
+the ``runs`` table is only an index, which :meth:`~SqliteAuditStore.verify` checks against the
+chained headers. ``meta`` records the head of the chain, updated in the same transaction as
+every run, so that deleting the *last* entries (which leaves a shorter but internally
+consistent chain) is noticed too. Someone with write access to the file who rewrites the
+whole chain and the head can still forge a consistent history; :attr:`VerifyResult.head` is
+the value to write down elsewhere (a ticket, an e-mail) to rule that out.
+
+Append-only: the store has no update or delete API, and SQLite triggers refuse UPDATE and
+DELETE on ``entries`` and ``runs``. A run is written in one ``BEGIN IMMEDIATE`` transaction
+that reads the chain's head inside it, so a crash half-way leaves nothing of the run and two
+processes appending at once queue up instead of forking the chain.
+
+Personal data (lead fields marked ``pii: true``) is masked before it is stored unless the
+caller asks otherwise: verdict traces carry observed values such as e-mail addresses.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import sqlite3
+import uuid
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Self
+
+from leadcontract._version import __version__
+from leadcontract.records import RecordError
+from leadcontract.verdict import Verdict, format_instant, to_plain
+
+if TYPE_CHECKING:
+    from leadcontract.engine import CompiledContract
+
+__all__ = [
+    "GENESIS_HASH",
+    "MASK",
+    "AuditChainError",
+    "AuditStore",
+    "AuditStoreError",
+    "LeadEntry",
+    "RunRecord",
+    "SqliteAuditStore",
+    "VerifyResult",
+    "canonical_json",
+    "entry_hash",
+    "inputs_digest",
+    "mask_pii",
+    "record_evaluation",
+    "records_digest",
+]
+
+GENESIS_HASH = "sha256:" + hashlib.sha256(b"leadcontract audit chain v1").hexdigest()
+"""What the first entry's ``prev_hash`` is: a fixed, documented value, so a verifier outside
+this library can recompute the chain from the table alone."""
+
+MASK = "***"
+"""What a personal value is replaced by in the store."""
+
+RUN_KIND = "run"
+"""The entry kind of run headers (reserved: callers cannot append entries of this kind)."""
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 30_000
+"""How long a writer waits for another process's run to commit before giving up."""
+
+RunKind = Literal["evaluation", "payouts"]
+_RUN_KINDS: frozenset[str] = frozenset({"evaluation", "payouts"})
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS entries (
+    seq INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    lead_id TEXT,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_by_lead ON entries (lead_id, seq);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    header_seq INTEGER NOT NULL,
+    contract_id TEXT NOT NULL,
+    contract_version TEXT NOT NULL,
+    contract_digest TEXT NOT NULL,
+    as_of TEXT NOT NULL,
+    library_version TEXT NOT NULL,
+    inputs_digest TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    entries INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    schema_version INTEGER NOT NULL,
+    head_seq INTEGER NOT NULL,
+    head_hash TEXT NOT NULL
+);
+INSERT OR IGNORE INTO meta (id, schema_version, head_seq, head_hash)
+    VALUES (1, {SCHEMA_VERSION}, 0, '{GENESIS_HASH}');
+CREATE TRIGGER IF NOT EXISTS entries_no_update BEFORE UPDATE ON entries
+    BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS entries_no_delete BEFORE DELETE ON entries
+    BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS runs_no_update BEFORE UPDATE ON runs
+    BEGIN SELECT RAISE(ABORT, 'audit runs are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS runs_no_delete BEFORE DELETE ON runs
+    BEGIN SELECT RAISE(ABORT, 'audit runs are append-only'); END;
+"""
+
+_TABLES = frozenset({"entries", "runs", "meta"})
+_HEADER_COLUMNS = (
+    "contract_id",
+    "contract_version",
+    "contract_digest",
+    "as_of",
+    "library_version",
+    "inputs_digest",
+    "kind",
+)
+
+
+class AuditStoreError(Exception):
+    """The file is not an audit store, or an append was refused."""
+
+
+class AuditChainError(AuditStoreError):
+    """Appending was refused because the stored chain's end does not match its head record:
+    appending would link new entries to a tampered chain and hide the tampering."""
+
+
+# --- records --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """The header of one run: which contract decided, as of when, on which inputs.
+
+    ``run_id`` is generated (a uuid4 hex) when left ``None``; that is the store's only
+    randomness, and tests pass fixed ids to stay deterministic.
+    """
+
+    contract_id: str
+    contract_version: str
+    contract_digest: str
+    as_of: datetime
+    library_version: str
+    inputs_digest: str
+    kind: RunKind = "evaluation"
+    run_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.as_of.tzinfo is None or self.as_of.utcoffset() is None:
+            raise ValueError("as_of must be timezone-aware (e.g. 2026-11-16T17:00:00+00:00)")
+        if self.kind not in _RUN_KINDS:
+            raise ValueError(f"run kind must be 'evaluation' or 'payouts', not {self.kind!r}")
+        if self.run_id is not None and not self.run_id:
+            raise ValueError("run_id must be a non-empty string or None")
+
+    def header(self, run_id: str) -> dict[str, Any]:
+        """The payload of the run's chained header entry."""
+        return {
+            "run_id": run_id,
+            "kind": self.kind,
+            "contract_id": self.contract_id,
+            "contract_version": self.contract_version,
+            "contract_digest": self.contract_digest,
+            "as_of": format_instant(self.as_of),
+            "library_version": self.library_version,
+            "inputs_digest": self.inputs_digest,
+        }
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """The outcome of walking the chain.
+
+    ``entries`` is how many entries the store holds. ``first_broken`` is the seq of the
+    first entry that does not fit (``None`` when ``ok``)
+    and ``reason`` says how, e.g. ``"entry 57: hash does not match its content (edited?)"``.
+    ``head`` is the hash of the last entry: written down elsewhere, it lets a later verify
+    prove that nobody rewrote the whole chain since.
+    """
+
+    ok: bool
+    entries: int
+    first_broken: int | None
+    reason: str | None
+    head: str | None = None
+
+
+@dataclass(frozen=True)
+class LeadEntry:
+    """One stored entry about one lead, with the header facts of its run.
+
+    ``kind`` is ``"verdict"`` for verdicts and ``"error"`` for error rows.
+    """
+
+    run_id: str
+    seq: int
+    as_of: datetime
+    contract_version: str
+    payload: dict[str, Any]
+    kind: str = "verdict"
+
+
+class AuditStore(Protocol):
+    """What the engine needs from an audit store; a server database can implement it too.
+
+    ``append_run`` takes entries as mappings ``{"kind": str, "lead_id": str | None,
+    "payload": Mapping}`` (``kind`` is e.g. ``"verdict"`` or ``"error"``; ``"run"`` is
+    reserved for headers) and stores the header and all entries atomically.
+    """
+
+    def append_run(self, run: RunRecord, entries: Iterable[Mapping[str, Any]]) -> str:
+        """Store a run and its entries in one transaction; return the run id."""
+        ...
+
+    def verify(self) -> VerifyResult:
+        """Walk the whole chain and report the first entry that does not fit."""
+        ...
+
+    def lead_history(self, lead_id: str) -> list[LeadEntry]:
+        """Every entry about ``lead_id``, oldest first, across runs."""
+        ...
+
+
+# --- hashing --------------------------------------------------------------------------------
+
+
+def canonical_json(value: Any) -> str:
+    """One spelling for one value: sorted keys, no spaces, UTF-8 kept, no NaN."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def entry_hash(
+    prev_hash: str, *, seq: int, run_id: str, lead_id: str | None, kind: str, payload: str
+) -> str:
+    """``sha256:<hex>`` of ``prev_hash`` followed by the canonical JSON of the entry.
+
+    ``payload`` is the stored canonical JSON text, spliced in as is: the result equals
+    hashing ``canonical_json({"kind", "lead_id", "payload", "run_id", "seq"})``, while any
+    byte changed in the stored text (even one that would parse the same) changes the hash.
+    """
+    text = (
+        '{"kind":'
+        + canonical_json(kind)
+        + ',"lead_id":'
+        + canonical_json(lead_id)
+        + ',"payload":'
+        + payload
+        + ',"run_id":'
+        + canonical_json(run_id)
+        + ',"seq":'
+        + canonical_json(seq)
+        + "}"
+    )
+    digest = hashlib.sha256(prev_hash.encode("utf-8"))
+    digest.update(text.encode("utf-8"))
+    return "sha256:" + digest.hexdigest()
+
+
+def inputs_digest(paths: Sequence[Path]) -> str:
+    """``sha256:<hex>`` over the input files, in order, each as name, size and bytes.
+
+    Streamed in blocks, so large exports are not read into memory. Only the file's name
+    (not its folder) is included, so the same export digests the same wherever it lies.
+    """
+    digest = hashlib.sha256()
+    for path in paths:
+        with Path(path).open("rb") as handle:
+            digest.update(b"file\0" + Path(path).name.encode("utf-8") + b"\0")
+            size = 0
+            for block in iter(lambda: handle.read(1 << 16), b""):
+                digest.update(block)
+                size += len(block)
+            digest.update(b"\0size\0" + str(size).encode("ascii") + b"\0")
+    return "sha256:" + digest.hexdigest()
+
+
+def records_digest(records: Iterable[Mapping[str, Any]]) -> str:
+    """``sha256:<hex>`` over in-memory records (inputs that are not files), in order.
+
+    Each record counts as its canonical JSON (so key order does not matter) on a line.
+    """
+    digest = hashlib.sha256()
+    for record in records:
+        digest.update(canonical_json(to_plain(record)).encode("utf-8") + b"\n")
+    return "sha256:" + digest.hexdigest()
+
+
+# --- personal data --------------------------------------------------------------------------
+
+
+def mask_pii(payload: Mapping[str, Any], pii_fields: Collection[str]) -> dict[str, Any]:
+    """A copy of ``payload`` with the values of personal fields replaced by :data:`MASK`.
+
+    Masked wherever they appear: as a trace fact (a mapping whose ``field`` is personal:
+    its ``observed`` value, and the ``message`` of an error row about that field, which
+    quotes the value) and as a key of any mapping (a record). ``None`` stays ``None``, so
+    "the field was empty" remains visible.
+    """
+    masked = _mask(payload, frozenset(pii_fields))
+    assert isinstance(masked, dict)
+    return masked
+
+
+def _mask(value: Any, pii: frozenset[str]) -> Any:
+    if isinstance(value, Mapping):
+        personal_fact = value.get("field") in pii
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if key in pii or (personal_fact and key in ("observed", "message")):
+                out[key] = None if item is None else MASK
+            else:
+                out[key] = _mask(item, pii)
+        return out
+    if isinstance(value, list | tuple):
+        return [_mask(item, pii) for item in value]
+    return value
+
+
+# --- SQLite -------------------------------------------------------------------------------
+
+
+class SqliteAuditStore:
+    """An :class:`AuditStore` in one SQLite file (WAL mode; safe for several processes).
+
+    ``create=False`` opens an existing store only (for verifying and showing: a missing file
+    or a database that is not an audit store raises :class:`AuditStoreError` instead of being
+    turned into an empty store).
+    """
+
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        self.path = Path(path)
+        if not create and not self.path.is_file():
+            raise AuditStoreError(f"{self.path}: no such audit store")
+        self._conn = sqlite3.connect(
+            self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+        )
+        try:
+            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if create:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                self._conn.execute("PRAGMA synchronous = FULL")
+                try:
+                    self._conn.executescript(f"BEGIN IMMEDIATE;{_SCHEMA};COMMIT;")
+                except BaseException:
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
+                    raise
+            else:
+                names = {
+                    row[0]
+                    for row in self._conn.execute(
+                        "SELECT name FROM sqlite_master WHERE type = 'table'"
+                    )
+                }
+                if not names >= _TABLES:
+                    raise AuditStoreError(f"{self.path}: not an audit store")
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- writing --------------------------------------------------------------------------
+
+    def append_run(self, run: RunRecord, entries: Iterable[Mapping[str, Any]]) -> str:
+        """Store the run header and every entry in one ``BEGIN IMMEDIATE`` transaction.
+
+        The chain's head is read inside the transaction, so concurrent writers queue up
+        (waiting up to :data:`BUSY_TIMEOUT_MS`) rather than both linking to the same entry.
+        If ``entries`` raises, or the process dies, nothing of the run is stored.
+        """
+        run_id = run.run_id if run.run_id is not None else uuid.uuid4().hex
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone():
+                raise AuditStoreError(f"run {run_id} is already in the store")
+            head = self._checked_head()
+            header = run.header(run_id)
+            header_seq = head[0] + 1
+            head = self._insert(head, run_id, None, RUN_KIND, header)
+            count = 0
+            for entry in entries:
+                kind, lead_id, payload = _unpack(entry)
+                head = self._insert(head, run_id, lead_id, kind, payload)
+                count += 1
+            conn.execute(
+                "INSERT INTO runs (run_id, header_seq, contract_id, contract_version, "
+                "contract_digest, as_of, library_version, inputs_digest, kind, entries) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run_id,
+                    header_seq,
+                    header["contract_id"],
+                    header["contract_version"],
+                    header["contract_digest"],
+                    header["as_of"],
+                    header["library_version"],
+                    header["inputs_digest"],
+                    header["kind"],
+                    count,
+                ),
+            )
+            conn.execute("UPDATE meta SET head_seq = ?, head_hash = ? WHERE id = 1", head)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return run_id
+
+    def _checked_head(self) -> tuple[int, str]:
+        """The last entry's seq and hash, refusing if they disagree with the head record."""
+        row = self._conn.execute(
+            "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        last: tuple[int, str] = (0, GENESIS_HASH) if row is None else (int(row[0]), str(row[1]))
+        meta = self._conn.execute("SELECT head_seq, head_hash FROM meta WHERE id = 1").fetchone()
+        if meta is None or (int(meta[0]), str(meta[1])) != last:
+            raise AuditChainError(
+                f"{self.path}: the chain's last entry does not match its head record; "
+                "run `leadcontract audit verify` and investigate before appending"
+            )
+        return last
+
+    def _insert(
+        self,
+        head: tuple[int, str],
+        run_id: str,
+        lead_id: str | None,
+        kind: str,
+        payload: Mapping[str, Any],
+    ) -> tuple[int, str]:
+        """Insert one entry after ``head`` (seq, hash); return the new head."""
+        seq, prev = head[0] + 1, head[1]
+        text = canonical_json(to_plain(payload))
+        digest = entry_hash(prev, seq=seq, run_id=run_id, lead_id=lead_id, kind=kind, payload=text)
+        self._conn.execute(
+            "INSERT INTO entries (seq, run_id, lead_id, kind, payload, prev_hash, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (seq, run_id, lead_id, kind, text, prev, digest),
+        )
+        return seq, digest
+
+    # --- reading --------------------------------------------------------------------------
+
+    def verify(self) -> VerifyResult:
+        """Recompute the chain in seq order and name the first entry that does not fit.
+
+        Checked, per entry: seq continuity (a gap is a deleted entry), the link to the
+        previous entry's hash (reordering, deletion, a forged entry re-hashed without fixing
+        its successor), the hash against the content (an edit), and that entries follow
+        their run's header. Then the head record (deleted last entries) and the runs index.
+        Everything is read in one transaction, so a concurrent append is not half-seen.
+        """
+        conn = self._conn
+        conn.execute("BEGIN")
+        try:
+            result = self._verify()
+            if result.ok:
+                return result
+            (total,) = conn.execute("SELECT COUNT(*) FROM entries").fetchone()
+            return dataclasses.replace(result, entries=int(total))
+        finally:
+            conn.execute("COMMIT")
+
+    def _verify(self) -> VerifyResult:
+        rows = self._conn.execute(
+            "SELECT seq, run_id, lead_id, kind, payload, prev_hash, hash FROM entries ORDER BY seq"
+        )
+        try:
+            return self._walk(rows)
+        finally:
+            rows.close()
+
+    def _walk(self, rows: sqlite3.Cursor) -> VerifyResult:
+        expected = 1
+        prev = GENESIS_HASH
+        headers: dict[str, tuple[int, str]] = {}
+        counts: dict[str, int] = {}
+        current_run: str | None = None
+        for row in rows:
+            seq, run_id, lead_id, kind, payload, prev_hash, stored = row
+            if not isinstance(seq, int) or seq < expected:
+                return _broken(expected, f"entry {expected}: malformed row (edited?)")
+            if seq != expected:
+                return _broken(expected, f"entry {expected} missing (deleted?)")
+            if prev_hash != prev:
+                return _broken(seq, f"entry {seq}: previous-hash link broken (reordered?)")
+            if not all(isinstance(v, str) for v in (run_id, kind, payload, stored)) or not (
+                lead_id is None or isinstance(lead_id, str)
+            ):
+                return _broken(seq, f"entry {seq}: malformed row (edited?)")
+            recomputed = entry_hash(
+                prev_hash, seq=seq, run_id=run_id, lead_id=lead_id, kind=kind, payload=payload
+            )
+            if recomputed != stored:
+                return _broken(seq, f"entry {seq}: hash does not match its content (edited?)")
+            if kind == RUN_KIND:
+                current_run = run_id
+                headers[run_id] = (seq, payload)
+            elif run_id != current_run:
+                return _broken(seq, f"entry {seq}: not preceded by the header of its run")
+            else:
+                counts[run_id] = counts.get(run_id, 0) + 1
+            prev = stored
+            expected += 1
+        last = expected - 1
+        meta = self._conn.execute("SELECT head_seq, head_hash FROM meta WHERE id = 1").fetchone()
+        if meta is None:
+            return _broken(last + 1, "the head record is missing (deleted?)")
+        head_seq, head_hash = int(meta[0]), str(meta[1])
+        if head_seq > last:
+            return _broken(last + 1, f"entry {last + 1} missing (deleted?)")
+        if head_seq < last:
+            return _broken(head_seq + 1, f"entry {head_seq + 1}: beyond the head record (forged?)")
+        if head_hash != prev:
+            return _broken(last, f"entry {last}: hash differs from the head record (rewritten?)")
+        problem = self._check_runs(headers, counts)
+        if problem is not None:
+            return _broken(problem[0], problem[1])
+        return VerifyResult(True, last, None, None, prev)
+
+    def _check_runs(
+        self, headers: Mapping[str, tuple[int, str]], counts: Mapping[str, int]
+    ) -> tuple[int, str] | None:
+        """The first run whose index row disagrees with its chained header (or with the
+        number of entries that follow it), if any."""
+        indexed: dict[str, tuple[int, dict[str, Any]]] = {}
+        for row in self._conn.execute(
+            "SELECT run_id, header_seq, entries, contract_id, contract_version, contract_digest, "
+            "as_of, library_version, inputs_digest, kind FROM runs"
+        ):
+            indexed[row[0]] = (
+                int(row[1]),
+                {
+                    "run_id": row[0],
+                    "entries": row[2],
+                    **dict(zip(_HEADER_COLUMNS, row[3:], strict=True)),
+                },
+            )
+        problems: list[tuple[int, str]] = []
+        for run_id, (seq, payload) in headers.items():
+            index = indexed.pop(run_id, None)
+            chained = {**json.loads(payload), "entries": counts.get(run_id, 0)}
+            if index is None or index[0] != seq or index[1] != chained:
+                problems.append((seq, f"entry {seq}: run header differs from the runs index"))
+        problems += [
+            (seq, f"run {run_id}: in the runs index but has no chained header (forged?)")
+            for run_id, (seq, _) in indexed.items()
+        ]
+        return min(problems) if problems else None
+
+    def lead_history(self, lead_id: str) -> list[LeadEntry]:
+        """Every entry about ``lead_id`` (verdicts and error rows), oldest first.
+
+        Does not verify the chain; run :meth:`verify` when the answer has to hold up.
+        """
+        rows = self._conn.execute(
+            "SELECT e.run_id, e.seq, r.as_of, r.contract_version, e.payload, e.kind "
+            "FROM entries e JOIN runs r ON r.run_id = e.run_id "
+            "WHERE e.lead_id = ? AND e.kind != ? ORDER BY e.seq",
+            (lead_id, RUN_KIND),
+        ).fetchall()
+        return [
+            LeadEntry(
+                run_id=run_id,
+                seq=int(seq),
+                as_of=datetime.fromisoformat(as_of),
+                contract_version=version,
+                payload=json.loads(payload),
+                kind=kind,
+            )
+            for run_id, seq, as_of, version, payload, kind in rows
+        ]
+
+    def runs(self) -> list[dict[str, Any]]:
+        """The runs index, oldest first (header fields plus ``entries``, the entry count)."""
+        cursor = self._conn.execute("SELECT * FROM runs ORDER BY header_seq")
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def _broken(seq: int, reason: str) -> VerifyResult:
+    """A failed verification (``entries`` is filled in by the caller)."""
+    return VerifyResult(False, 0, seq, reason)
+
+
+def _unpack(entry: Mapping[str, Any]) -> tuple[str, str | None, Mapping[str, Any]]:
+    kind, lead_id, payload = entry.get("kind"), entry.get("lead_id"), entry.get("payload")
+    if not isinstance(kind, str) or not kind or kind == RUN_KIND:
+        raise ValueError(f"an entry's kind must be a non-empty string other than 'run': {kind!r}")
+    if lead_id is not None and not isinstance(lead_id, str):
+        raise ValueError(f"an entry's lead_id must be a string or None: {lead_id!r}")
+    if not isinstance(payload, Mapping):
+        raise ValueError(f"an entry's payload must be a mapping, not {type(payload).__name__}")
+    return kind, lead_id, payload
+
+
+# --- the engine's runs ----------------------------------------------------------------------
+
+
+def record_evaluation(
+    store: AuditStore,
+    compiled: CompiledContract,
+    items: Iterable[Verdict | RecordError],
+    *,
+    as_of: datetime,
+    inputs_digest: str,
+    reveal_pii: bool = False,
+    run_id: str | None = None,
+) -> str:
+    """Store an evaluation run: every verdict and every error row, one entry each, atomically.
+
+    ``items`` is typically ``compiled.evaluate(...)`` itself, consumed here as it streams.
+    Personal fields of the contract are masked unless ``reveal_pii``. Returns the run id.
+    """
+    ref = compiled.ref
+    run = RunRecord(
+        contract_id=ref.id,
+        contract_version=ref.version,
+        contract_digest=ref.digest,
+        as_of=as_of,
+        library_version=__version__,
+        inputs_digest=inputs_digest,
+        kind="evaluation",
+        run_id=run_id,
+    )
+    pii = frozenset(
+        () if reveal_pii else (n for n, f in compiled.contract.lead.fields.items() if f.pii)
+    )
+    return store.append_run(run, _evaluation_entries(items, pii))
+
+
+def _evaluation_entries(
+    items: Iterable[Verdict | RecordError], pii: frozenset[str]
+) -> Iterator[dict[str, Any]]:
+    for item in items:
+        if isinstance(item, Verdict):
+            yield {
+                "kind": "verdict",
+                "lead_id": item.lead_id,
+                "payload": _maybe(item.to_dict(), pii),
+            }
+        else:
+            yield {"kind": "error", "lead_id": item.lead_id, "payload": _maybe(item.to_dict(), pii)}
+
+
+def _maybe(payload: dict[str, Any], pii: frozenset[str]) -> dict[str, Any]:
+    return mask_pii(payload, pii) if pii else payload
