@@ -17,11 +17,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from engine_support import compiled
 
 from leadcontract.capacity import CapacityPlan, WeekLoad, plan_capacity, week_of
 from leadcontract.cli import main
-from leadcontract.engine import CompiledContract, compile
-from leadcontract.loader import load
+from leadcontract.engine import CompiledContract
 from leadcontract.records import RawRecord, rows_from_iterable
 from leadcontract.report import ComplianceRow, capacity_rows, compliance, first_touch_slas
 from leadcontract.verdict import SlaVerdict, Verdict
@@ -43,9 +43,7 @@ EVENING = MON.replace(hour=17)
 
 @pytest.fixture(scope="module")
 def engine() -> CompiledContract:
-    loaded = load(FIXTURE)
-    assert loaded.contract is not None, loaded.diagnostics
-    return compile(loaded.contract)
+    return compiled(FIXTURE)
 
 
 def lead(lead_id: str, *, campaign: str = "demo", **fields: Any) -> dict[str, Any]:

@@ -19,7 +19,7 @@ ROOT = HERE.parent
 BASE = HERE / "fixtures" / "minimal.yaml"
 FOLDER = HERE / "fixtures" / "folder"
 EXAMPLE = ROOT / "contracts" / "example"
-SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "specs" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = Path(__file__).resolve().parent / "data" / "external" / "sarif-schema-2.1.0.json"
 
 
 def base_with(tmp_path: Path, old: str, new: str, name: str = "contract.yaml") -> Path:
@@ -186,7 +186,7 @@ def sarif_validator() -> Draft4Validator:
     if not SARIF_SCHEMA.is_file():
         pytest.fail(
             f"the SARIF 2.1.0 schema is missing: expected it at {SARIF_SCHEMA} "
-            "(shared/specs/sarif-schema-2.1.0.json next to the repository)"
+            "(tests/data/external/sarif-schema-2.1.0.json)"
         )
     schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
     Draft4Validator.check_schema(schema)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from engine_support import CONTRACT
 
 from leadcontract.audit import contract_digest
 from leadcontract.engine import compile
@@ -22,7 +23,6 @@ EXAMPLE = HERE.parent / "contracts" / "example"
 LEADS = EXAMPLE / "data" / "leads.csv"
 EVENTS = EXAMPLE / "data" / "events.jsonl"
 AS_OF = datetime(2026, 11, 16, 17, tzinfo=UTC)
-CONTRACT = HERE / "fixtures" / "engine" / "contract.yaml"
 
 
 def loaded(path: Path) -> Contract:

@@ -8,65 +8,30 @@ requires email, company, title and phone. MQL needs score >= 60 and fit_score >=
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
+import engine_support
 import pytest
+from engine_support import DAY, T0, event
 
-from leadcontract.engine import CompiledContract, compile
-from leadcontract.loader import load
-from leadcontract.verdict import Fact, Handoff, TraceStep, Verdict
+from leadcontract.engine import CompiledContract
+from leadcontract.verdict import Fact, Handoff, TraceStep
 
-CONTRACT = Path(__file__).parent / "fixtures" / "engine" / "contract.yaml"
-T0 = datetime(2026, 6, 1, tzinfo=UTC)
-DAY = timedelta(days=1)
-AS_OF = T0 + 30 * DAY
-
-
-@pytest.fixture(scope="module")
-def engine() -> CompiledContract:
-    loaded = load(CONTRACT)
-    assert loaded.contract is not None, loaded.diagnostics
-    return compile(loaded.contract)
+# These tests have never asserted that a run's counts reconcile (test_engine_inputs.py does).
+verdict_of = partial(engine_support.verdict_of, check_counts=False)
 
 
 def lead(**fields: Any) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "lead_id": "L1",
-        "email": "pat@acme.example",
-        "company": "Acme",
-        "title": "VP Operations",
-        "phone": "555-0100",
-        "campaign": "webinar",
-        "created_at": T0.isoformat(),
-    }
-    record.update(fields)
-    return record
-
-
-def event(kind: str, at: datetime, **extra: Any) -> dict[str, Any]:
-    return {"lead_id": "L1", "type": kind, "at": at.isoformat(), **extra}
+    """A lead with every field either campaign requires for handoff."""
+    required = {"company": "Acme", "title": "VP Operations", "phone": "555-0100"}
+    return engine_support.lead(**{**required, **fields})
 
 
 def mql_events(at: datetime = T0 + DAY) -> list[dict[str, Any]]:
     """With fit 40, two webinars at ``at`` make the lead an MQL at ``at``."""
     return [event("webinar_attended", at), event("webinar_attended", at)]
-
-
-def verdict_of(
-    engine: CompiledContract,
-    record: dict[str, Any],
-    events: Iterable[dict[str, Any]] = (),
-    *,
-    as_of: datetime = AS_OF,
-) -> Verdict:
-    evaluation = engine.evaluate([record], list(events), as_of=as_of)
-    items = list(evaluation)
-    assert len(items) == 1
-    assert isinstance(items[0], Verdict), items[0]
-    return items[0]
 
 
 # --- raw handoff ------------------------------------------------------------------------------

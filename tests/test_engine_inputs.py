@@ -17,38 +17,30 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from engine_support import AS_OF, CONTRACT, DAY, T0, compiled
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leadcontract.engine import CompiledContract, Evaluation, InputOrderError, compile
-from leadcontract.loader import load
+from leadcontract.engine import CompiledContract, Evaluation, InputOrderError
 from leadcontract.records import RecordError
 from leadcontract.verdict import Fact, Verdict
 from leadcontract.writers import verdict_json
 
 HERE = Path(__file__).parent
 FIXTURES = HERE / "fixtures" / "engine"
-CONTRACT = FIXTURES / "contract.yaml"
 LEADS_CSV = FIXTURES / "leads.csv"
 EVENTS_JSONL = FIXTURES / "events.jsonl"
 EXAMPLE = HERE.parent / "contracts" / "example"
-T0 = datetime(2026, 6, 1, tzinfo=UTC)
-DAY = timedelta(days=1)
-AS_OF = datetime(2026, 7, 1, tzinfo=UTC)
 
 
 @functools.cache
 def engine() -> CompiledContract:
-    loaded = load(CONTRACT)
-    assert loaded.contract is not None, loaded.diagnostics
-    return compile(loaded.contract)
+    return compiled(CONTRACT)
 
 
 @functools.cache
 def example_engine() -> CompiledContract:
-    loaded = load(EXAMPLE)
-    assert loaded.contract is not None, loaded.diagnostics
-    return compile(loaded.contract)
+    return compiled(EXAMPLE)
 
 
 def run(

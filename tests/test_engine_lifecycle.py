@@ -7,15 +7,13 @@ engagement halves every 10 days; `no-budget` recycles to nurture after 10 days, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from engine_support import AS_OF, DAY, T0, event, lead, verdict_of
 
-from leadcontract.engine import CompiledContract, compile
-from leadcontract.loader import load
+from leadcontract.engine import CompiledContract
 from leadcontract.verdict import (
     Disqualification,
     Fact,
@@ -25,52 +23,10 @@ from leadcontract.verdict import (
     Verdict,
 )
 
-CONTRACT = Path(__file__).parent / "fixtures" / "engine" / "contract.yaml"
-T0 = datetime(2026, 6, 1, tzinfo=UTC)
-DAY = timedelta(days=1)
-AS_OF = T0 + 30 * DAY
-
-
-@pytest.fixture(scope="module")
-def engine() -> CompiledContract:
-    loaded = load(CONTRACT)
-    assert loaded.contract is not None, loaded.diagnostics
-    return compile(loaded.contract)
-
-
-def lead(**fields: Any) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "lead_id": "L1",
-        "email": "pat@acme.example",
-        "campaign": "webinar",
-        "created_at": T0.isoformat(),
-    }
-    record.update(fields)
-    return record
-
 
 def fit40(**fields: Any) -> dict[str, Any]:
     """A lead whose fit is 40 (software, 600 employees)."""
     return lead(industry="software", employees=600, **fields)
-
-
-def event(kind: str, at: datetime, **extra: Any) -> dict[str, Any]:
-    return {"lead_id": "L1", "type": kind, "at": at.isoformat(), **extra}
-
-
-def verdict_of(
-    engine: CompiledContract,
-    record: dict[str, Any],
-    events: Iterable[dict[str, Any]] = (),
-    *,
-    as_of: datetime = AS_OF,
-) -> Verdict:
-    evaluation = engine.evaluate([record], list(events), as_of=as_of)
-    items = list(evaluation)
-    assert len(items) == 1
-    assert isinstance(items[0], Verdict), items[0]
-    assert evaluation.counts.reconciles
-    return items[0]
 
 
 def path(verdict: Verdict) -> list[tuple[str, datetime | None, str]]:

@@ -7,59 +7,14 @@ capped at 60, halving every 10 days. Every expected number below is worked out b
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from engine_support import AS_OF, DAY, event, lead, verdict_of
 
-from leadcontract.engine import CompiledContract, compile
-from leadcontract.loader import load
+from leadcontract.engine import CompiledContract
 from leadcontract.verdict import Fact, Score, ScoreLine, TraceStep, Verdict
-
-CONTRACT = Path(__file__).parent / "fixtures" / "engine" / "contract.yaml"
-T0 = datetime(2026, 6, 1, tzinfo=UTC)
-DAY = timedelta(days=1)
-AS_OF = T0 + 30 * DAY
-
-
-@pytest.fixture(scope="module")
-def engine() -> CompiledContract:
-    loaded = load(CONTRACT)
-    assert loaded.contract is not None, loaded.diagnostics
-    return compile(loaded.contract)
-
-
-def lead(**fields: Any) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "lead_id": "L1",
-        "email": "pat@acme.example",
-        "campaign": "webinar",
-        "created_at": T0.isoformat(),
-    }
-    record.update(fields)
-    return record
-
-
-def event(kind: str, at: datetime, **extra: Any) -> dict[str, Any]:
-    return {"lead_id": "L1", "type": kind, "at": at.isoformat(), **extra}
-
-
-def verdict_of(
-    engine: CompiledContract,
-    record: dict[str, Any],
-    events: Iterable[dict[str, Any]] = (),
-    *,
-    as_of: datetime = AS_OF,
-    trace: bool = True,
-) -> Verdict:
-    evaluation = engine.evaluate([record], list(events), as_of=as_of, trace=trace)
-    items = list(evaluation)
-    assert len(items) == 1
-    assert isinstance(items[0], Verdict), items[0]
-    assert evaluation.counts.reconciles
-    return items[0]
 
 
 def fit_line(rule: str, points: float) -> ScoreLine:

@@ -6,45 +6,27 @@ Contract: tests/fixtures/engine/contract.yaml (MQL: score >= 60 and fit_score >=
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
+import engine_support
 import pytest
+from engine_support import DAY, T0
 
 from leadcontract import __version__
-from leadcontract.engine import CompiledContract, compile
+from leadcontract.engine import CompiledContract
 from leadcontract.explain import explain, explain_fact
-from leadcontract.loader import load
 from leadcontract.verdict import ContractRef, Fact, Score, StageVerdict, Verdict
 
-CONTRACT = Path(__file__).parent / "fixtures" / "engine" / "contract.yaml"
-T0 = datetime(2026, 6, 1, tzinfo=UTC)
-DAY = timedelta(days=1)
 AS_OF = T0 + 10 * DAY
 
 
-@pytest.fixture(scope="module")
-def engine() -> CompiledContract:
-    loaded = load(CONTRACT)
-    assert loaded.contract is not None, loaded.diagnostics
-    return compile(loaded.contract)
-
-
 def lead(**fields: Any) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "lead_id": "L7",
-        "email": "pat@acme.example",
-        "company": "Acme",
-        "campaign": "webinar",
-        "created_at": T0.isoformat(),
-    }
-    record.update(fields)
-    return record
+    return engine_support.lead(**{"lead_id": "L7", "company": "Acme", **fields})
 
 
 def event(kind: str, at: datetime, **extra: Any) -> dict[str, Any]:
-    return {"lead_id": "L7", "type": kind, "at": at.isoformat(), **extra}
+    return engine_support.event(kind, at, lead_id="L7", **extra)
 
 
 def explained(
@@ -54,8 +36,7 @@ def explained(
     *,
     as_of: datetime = AS_OF,
 ) -> str:
-    (verdict,) = list(engine.evaluate([record], list(events), as_of=as_of))
-    assert isinstance(verdict, Verdict)
+    verdict = engine_support.verdict_of(engine, record, events, as_of=as_of, check_counts=False)
     return explain(verdict)
 
 

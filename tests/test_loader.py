@@ -29,8 +29,13 @@ FOLDER_FILES = [
 Check = tuple[str, str | None, int | None, int | None]
 
 
+def place(diagnostic: Diagnostic) -> Check:
+    """``(code, file, line, column)`` of one diagnostic."""
+    return (diagnostic.code, diagnostic.file, diagnostic.line, diagnostic.column)
+
+
 def checks(result: LoadResult) -> list[Check]:
-    return [(d.code, d.file, d.line, d.column) for d in result.diagnostics]
+    return [place(d) for d in result.diagnostics]
 
 
 def only(result: LoadResult) -> Diagnostic:
@@ -175,12 +180,7 @@ def test_a_duplicate_id_in_every_collection(folder: Path) -> None:
 def test_metadata_in_two_files(folder: Path) -> None:
     write(folder / "zz-metadata.yaml", "apiVersion: leadcontract/v1\nmetadata:\n  id: again\n")
     diagnostic = only(load(folder))
-    assert (diagnostic.code, diagnostic.file, diagnostic.line, diagnostic.column) == (
-        "LC105",
-        in_folder(folder, "zz-metadata.yaml"),
-        2,
-        1,
-    )
+    assert place(diagnostic) == ("LC105", in_folder(folder, "zz-metadata.yaml"), 2, 1)
     assert diagnostic.message == (
         "section `metadata` is written in more than one file: here and at "
         f"{in_folder(folder, 'contract.yaml')}:5:1"
@@ -215,11 +215,7 @@ def test_a_file_that_is_not_a_mapping(
     write(folder / "odd.yaml", text)
     result = load(folder)
     diagnostic = only(result)
-    assert (diagnostic.code, diagnostic.file, diagnostic.line, diagnostic.column) == (
-        "LC103",
-        in_folder(folder, "odd.yaml"),
-        *position,
-    )
+    assert place(diagnostic) == ("LC103", in_folder(folder, "odd.yaml"), *position)
     assert diagnostic.message.endswith(f"found {found}")
     assert result.contract is None
 
@@ -232,12 +228,7 @@ def test_a_single_file_that_is_not_a_mapping(tmp_path: Path) -> None:
 def test_a_file_of_a_folder_without_api_version(folder: Path) -> None:
     write(folder / "extra.yaml", "# extra reps\nreps:\n  zoe: {name: Zoe, role: sdr}\n")
     diagnostic = only(load(folder))
-    assert (diagnostic.code, diagnostic.file, diagnostic.line, diagnostic.column) == (
-        "LC102",
-        in_folder(folder, "extra.yaml"),
-        2,
-        1,
-    )
+    assert place(diagnostic) == ("LC102", in_folder(folder, "extra.yaml"), 2, 1)
     assert diagnostic.hint == "start the file with `apiVersion: leadcontract/v1`"
 
 
@@ -246,12 +237,7 @@ def test_a_file_of_a_folder_with_another_api_version(folder: Path) -> None:
     write(folder / "lead.yaml", text.replace("apiVersion: leadcontract/v1", "apiVersion: v2"))
     result = load(folder)
     diagnostic = only(result)
-    assert (diagnostic.code, diagnostic.file, diagnostic.line, diagnostic.column) == (
-        "LC103",
-        in_folder(folder, "lead.yaml"),
-        2,
-        13,
-    )
+    assert place(diagnostic) == ("LC103", in_folder(folder, "lead.yaml"), 2, 13)
     assert "'v2'" in diagnostic.message
     assert result.contract is None
 
@@ -259,12 +245,7 @@ def test_a_file_of_a_folder_with_another_api_version(folder: Path) -> None:
 def test_a_collection_written_as_a_list_in_one_file(folder: Path) -> None:
     write(folder / "zz.yaml", "apiVersion: leadcontract/v1\nreps: []\n")
     diagnostic = only(load(folder))
-    assert (diagnostic.code, diagnostic.file, diagnostic.line, diagnostic.column) == (
-        "LC103",
-        in_folder(folder, "zz.yaml"),
-        2,
-        7,
-    )
+    assert place(diagnostic) == ("LC103", in_folder(folder, "zz.yaml"), 2, 7)
     assert diagnostic.message == (
         "`reps` must be a mapping of ids to definitions in every file; here it is a list, "
         f"and at {in_folder(folder, 'contract.yaml')}:25:1 a dict"
@@ -424,12 +405,7 @@ def test_a_missing_file(tmp_path: Path) -> None:
     assert result == LoadResult(None, None, result.diagnostics)
     assert not result.ok
     diagnostic = only(result)
-    assert (diagnostic.code, diagnostic.file, diagnostic.line, diagnostic.column) == (
-        "LC001",
-        str(path),
-        1,
-        1,
-    )
+    assert place(diagnostic) == ("LC001", str(path), 1, 1)
 
 
 def test_a_path_that_is_not_a_regular_file(tmp_path: Path) -> None:

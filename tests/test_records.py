@@ -32,9 +32,7 @@ from leadcontract.records import (
     rows_from_iterable,
 )
 
-SALESFORCE_LEADS = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "salesforce-sample" / "Lead.json"
-)
+SALESFORCE_LEADS = Path(__file__).resolve().parent / "data" / "external" / "salesforce-Lead.json"
 NEW_YORK = ZoneInfo("America/New_York")
 
 
@@ -883,7 +881,7 @@ def salesforce_leads() -> Path:
     if not SALESFORCE_LEADS.is_file():
         pytest.fail(
             f"the Salesforce sample is missing: expected {SALESFORCE_LEADS} "
-            "(shared/data/salesforce-sample/Lead.json beside the repository)"
+            "(tests/data/external/salesforce-Lead.json)"
         )
     return SALESFORCE_LEADS
 

@@ -23,7 +23,7 @@ from leadcontract.reporters import (
     render_text,
 )
 
-SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "specs" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = Path(__file__).resolve().parent / "data" / "external" / "sarif-schema-2.1.0.json"
 VERSION = "9.8.7"
 
 # RFC 3986 URI-reference: unreserved, reserved and percent-encoded octets only.
@@ -160,7 +160,7 @@ def sarif_validator() -> Draft4Validator:
     if not SARIF_SCHEMA.is_file():
         pytest.fail(
             f"SARIF 2.1.0 schema not found at {SARIF_SCHEMA}; the SARIF output cannot be "
-            "validated without it (expected in shared/specs/ beside the repository)"
+            "validated without it (expected in tests/data/external/)"
         )
     schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
     Draft4Validator.check_schema(schema)

@@ -29,13 +29,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from engine_support import compiled
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadcontract.calendar import BusinessCalendar
 from leadcontract.capacity import CapacityPlan
-from leadcontract.engine import CompiledContract, compile
-from leadcontract.loader import load
+from leadcontract.engine import CompiledContract
 from leadcontract.verdict import ClockEvent, SlaVerdict, Verdict
 
 FIXTURE = Path(__file__).parent / "fixtures" / "sla"
@@ -62,9 +62,7 @@ CREATED = ny(2026, 3, 2, 9)  # leads are created before every instant these test
 
 @pytest.fixture(scope="module")
 def engine() -> CompiledContract:
-    loaded = load(FIXTURE)
-    assert loaded.contract is not None, loaded.diagnostics
-    return compile(loaded.contract)
+    return compiled(FIXTURE)
 
 
 def lead(lead_id: str = "L1", *, campaign: str = "demo", **fields: Any) -> dict[str, Any]:
