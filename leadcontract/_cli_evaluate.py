@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from leadcontract._version import __version__
 from leadcontract.engine import (
     CompiledContract,
     ContractError,
@@ -23,11 +24,23 @@ from leadcontract.engine import (
 )
 from leadcontract.explain import explain
 from leadcontract.lint import lint
-from leadcontract.payouts import parse_period, render_statements, statements
+from leadcontract.payouts import (
+    Statement,
+    parse_period,
+    render_statements,
+    statement_to_dict,
+    statements,
+)
 from leadcontract.records import RecordError
 from leadcontract.report import capacity_rows, compliance
 from leadcontract.reporters import render_text
-from leadcontract.store import SqliteAuditStore, inputs_digest, record_evaluation
+from leadcontract.store import (
+    AuditStoreError,
+    RunRecord,
+    SqliteAuditStore,
+    inputs_digest,
+    record_evaluation,
+)
 from leadcontract.summary import Tally
 from leadcontract.verdict import Verdict
 from leadcontract.writers import CSV_COLUMNS, csv_row, error_json, table, verdict_json
@@ -436,6 +449,11 @@ def run_payouts(args: argparse.Namespace) -> int:
         return _fail(str(error))
     except OSError as error:
         return _fail(f"cannot read {error.filename}: {error.strerror}")
+    if args.audit is not None:
+        try:
+            _record_payouts(args, compiled, as_of, result)
+        except (OSError, AuditStoreError) as error:
+            return _fail(f"cannot record the run in {args.audit}: {error}")
     text = render_statements(result, args.format)
     if args.out is None:
         sys.stdout.write(text)
@@ -447,3 +465,30 @@ def run_payouts(args: argparse.Namespace) -> int:
     # Leads created after the period are not errors of a payout run: they earn nothing yet.
     errors = evaluation.counts.lead_errors + evaluation.counts.event_errors - not_yet
     return EXIT_PROBLEMS if errors else EXIT_OK
+
+
+def _record_payouts(
+    args: argparse.Namespace,
+    compiled: CompiledContract,
+    as_of: datetime,
+    result: Sequence[Statement],
+) -> None:
+    """One payout run in the audit store: a header, then one entry per statement line."""
+    ref = compiled.ref
+    paths = [p for p in (args.leads, args.events) if p is not None]
+    run = RunRecord(
+        contract_id=ref.id,
+        contract_version=ref.version,
+        contract_digest=ref.digest,
+        as_of=as_of,
+        library_version=__version__,
+        inputs_digest=inputs_digest(paths),
+        kind="payouts",
+    )
+    entries = [
+        {"kind": "payout", "lead_id": line["lead_id"], "payload": {"rep": s["rep"], **line}}
+        for s in (statement_to_dict(statement) for statement in result)
+        for line in s["lines"]
+    ]
+    with SqliteAuditStore(args.audit) as store:
+        store.append_run(run, entries)

@@ -137,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     payouts_parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
     payouts_parser.add_argument("--out", "-o", type=Path, help="write the statements here")
+    payouts_parser.add_argument(
+        "--audit",
+        type=Path,
+        metavar="DB",
+        help="also record the run (every statement line) in this SQLite audit store",
+    )
 
     audit_parser = commands.add_parser(
         "audit", help="check or read an audit store (append-only, hash-chained)"

@@ -410,3 +410,18 @@ def test_payouts_statements_reconcile_on_the_example(capsys: pytest.CaptureFixtu
     assert all(s["reconciles"] for s in statements)
     assert main([*args[:-1], "2026-13"]) == 2
     assert "2026-10 or 2026-Q4" in capsys.readouterr().err
+
+
+def test_payouts_run_is_recorded_in_the_audit_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "audit.db"
+    args = ["payouts", str(EXAMPLE), "--leads", str(EXAMPLE / "data" / "leads.csv")]
+    args += ["--events", str(EXAMPLE / "data" / "events.jsonl"), "--period", "2026-Q4"]
+    assert main([*args, "--format", "json", "--audit", str(db)]) == 0
+    lines = [line for s in json.loads(capsys.readouterr().out) for line in s["lines"]]
+    assert main(["audit", "verify", str(db)]) == 0
+    assert capsys.readouterr().out.startswith(f"chain ok: {len(lines) + 1} entries\n")
+    assert main(["audit", "show", str(db), "--lead", lines[0]["lead_id"], "--format", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert lines[0]["line_id"] in [e["payload"]["line_id"] for e in shown["entries"]]
