@@ -249,9 +249,11 @@ class CompiledContract:
         fit = score.fit
         event_counts = self.event_counts
 
+        facts: dict[str, Any] = dict(record)
+
         def facts_at(at: datetime) -> dict[str, Any]:
+            # One dict, updated in place: each caller reads it before the next update.
             engagement, _ = scoring.engagement(times, at)
-            facts = dict(record)
             facts["fit_score"] = fit
             facts["engagement_score"] = engagement
             facts["score"] = round(fit + engagement, 2)

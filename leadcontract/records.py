@@ -1194,7 +1194,31 @@ class EventCoercer:
         self._seq += 1
         data = raw.data
         columns, used = self._columns.plan(data)
-        values: list[Any] = []
+        # Fast path: every attribute converts and the required ones are there. Anything else
+        # goes the careful way below, which names every problem.
+        values: list[Any]
+        try:
+            values = [
+                None if column is None else convert(data[column])
+                for column, convert in zip(columns, self._converters, strict=True)
+            ]
+        except Exception:  # reported in detail by the careful path
+            values = []
+        if values and values[0] is not None and values[1] is not None and values[2] is not None:
+            rest = {k: v for k, v in data.items() if k not in used} if len(data) > len(used) else {}
+            lead_id, kind, at, actor, channel, reason, note, amount, product, seats = values
+            event = Event(
+                lead_id, kind, at, self._seq, actor, channel, reason, note, amount, product,
+                seats, rest,
+            )  # fmt: skip
+            return event, []
+        return self._coerce_carefully(raw, columns, used)
+
+    def _coerce_carefully(
+        self, raw: RawRecord, columns: tuple[Any, ...], used: frozenset[Any]
+    ) -> tuple[Event | None, list[RecordError]]:
+        data = raw.data
+        values = []
         problems: list[tuple[str, ErrorCode, str]] | None = None
         for name, column, convert in zip(EVENT_ATTRIBUTES, columns, self._converters, strict=True):
             value = None if column is None else data[column]
