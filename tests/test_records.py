@@ -17,7 +17,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leadcontract import records as records_module
 from leadcontract.model import Lead
 from leadcontract.records import (
     ERROR_CODES,
@@ -31,6 +30,7 @@ from leadcontract.records import (
     read_rows,
     rows_from_iterable,
 )
+from leadcontract.records import _readers as records_module
 
 SALESFORCE_LEADS = Path(__file__).resolve().parent / "data" / "external" / "salesforce-Lead.json"
 NEW_YORK = ZoneInfo("America/New_York")

@@ -1,0 +1,48 @@
+"""Lead records and activity events in: read rows from files or iterables, coerce them to types.
+
+The input layer of the evaluation engine. Its rule: nothing is lost on bad input. Every input
+record comes out either as a typed record or as a :class:`RecordError` (an *error row*) naming
+the source, the record's ordinal and line, the field and the reason; never as a traceback.
+
+Two steps, so that every source shares one set of coercion rules:
+
+* :func:`read_rows` (files: CSV, JSON Lines, JSON) and :func:`rows_from_iterable` (Python
+  objects) yield :class:`RawRecord` values as read, or error rows for what cannot be read at all
+  (a malformed JSON line, a CSV row with too many cells, bytes that are not UTF-8). Files are
+  streamed: memory stays constant however long the file is.
+* :class:`LeadCoercer` turns a raw lead into a dict of typed contract fields (reading each field
+  from its contract name or its CRM ``source`` column, applying ``value_map`` and allowed values);
+  :class:`EventCoercer` turns a raw activity event into an :class:`Event`. Both report every
+  problem of a record, one error row per field.
+
+Counts reconcile: for every source, records read = typed records + error rows.
+"""
+
+from __future__ import annotations
+
+from leadcontract.records._coerce import EventCoercer, LeadCoercer
+from leadcontract.records._readers import INPUT as INPUT
+from leadcontract.records._readers import read_rows, rows_from_iterable
+from leadcontract.records._types import (
+    ERROR_CODES,
+    EVENT_ATTRIBUTES,
+    ErrorCode,
+    Event,
+    RawRecord,
+    RecordError,
+    RecordKind,
+)
+
+__all__ = [
+    "ERROR_CODES",
+    "EVENT_ATTRIBUTES",
+    "ErrorCode",
+    "Event",
+    "EventCoercer",
+    "LeadCoercer",
+    "RawRecord",
+    "RecordError",
+    "RecordKind",
+    "read_rows",
+    "rows_from_iterable",
+]

@@ -1,0 +1,372 @@
+"""Coercion: raw lead records to typed fields, raw activity events to :class:`Event` values."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import tzinfo
+from typing import Any, Final, Generic, TypeVar
+
+from leadcontract.model import Lead
+from leadcontract.records._convert import (
+    _Converter,
+    _datetime_converter,
+    _field_converter,
+    _InvalidValueError,
+    _to_decimal,
+    _to_integer,
+    _to_text,
+)
+from leadcontract.records._messages import _describe, _printable, _show
+from leadcontract.records._types import EVENT_ATTRIBUTES, ErrorCode, Event, RawRecord, RecordError
+
+_Plan = TypeVar("_Plan")
+
+
+def _normal(name: str) -> str:
+    """A column name for loose matching: case-insensitive, spaces and underscores ignored."""
+    return name.casefold().replace(" ", "").replace("_", "")
+
+
+class _Columns(Generic[_Plan]):
+    """Which input column each slot is read from, cached per sequence of column names.
+
+    A slot's candidates are tried in order by exact name, then in order by loose name
+    (:func:`_normal`); the first column present wins. ``build`` turns the columns found (a
+    column name or ``None`` per slot) into whatever the caller loops over; it is cached too.
+    """
+
+    CACHE_MAX: Final = 512
+
+    def __init__(
+        self, candidates: list[tuple[str, ...]], build: Callable[[tuple[Any, ...]], _Plan]
+    ) -> None:
+        self._candidates = candidates
+        self._loose = [tuple(_normal(name) for name in names) for names in candidates]
+        self._build_plan = build
+        self._cache: dict[tuple[Any, ...], _Plan] = {}
+
+    def plan(self, data: Mapping[str, Any]) -> _Plan:
+        """The plan for a record with the keys of ``data``."""
+        keys = tuple(data)
+        found = self._cache.get(keys)
+        if found is None:
+            found = self._build_plan(self.columns(keys))
+            if len(self._cache) >= self.CACHE_MAX:
+                self._cache.clear()
+            self._cache[keys] = found
+        return found
+
+    def columns(self, keys: tuple[Any, ...]) -> tuple[Any, ...]:
+        """For each slot, the key to read, or ``None`` when no column matches."""
+        present = set(keys)
+        loose: dict[str, Any] = {}
+        for key in keys:
+            if isinstance(key, str):
+                loose.setdefault(_normal(key), key)
+        columns: list[Any] = []
+        for names, loose_names in zip(self._candidates, self._loose, strict=True):
+            column = next((name for name in names if name in present), None)
+            if column is None:
+                column = next((loose[n] for n in loose_names if n in loose), None)
+            columns.append(column)
+        return tuple(columns)
+
+
+# --- leads ----------------------------------------------------------------------------------
+
+
+_LeadPlan = tuple[
+    tuple[tuple[str, Any, _Converter, bool], ...],
+    tuple[str, ...],
+]
+"""Per set of columns: (field, column, converter, required) for the fields present, and the
+required fields with no column."""
+
+
+class LeadCoercer:
+    """Turns raw lead records into dicts of typed contract fields, or error rows.
+
+    A field is read from the column named like the field, else from its ``source`` column
+    (Salesforce ``LeadSource``): exact names first, then case-insensitively with spaces and
+    underscores ignored ("Lead Source", "lead_source"). Other columns are ignored. Values are
+    stripped, empty text is no value, ``value_map`` applies (keys case-insensitive; a null
+    target is no value), then the field's type and allowed values (matched case-insensitively,
+    returned as the contract spells them). Datetimes come out aware, in UTC; naive ones are
+    read in ``default_tz``.
+    """
+
+    def __init__(self, lead: Lead, *, default_tz: tzinfo) -> None:
+        self._names = tuple(lead.fields)
+        self._template: dict[str, Any] = dict.fromkeys(self._names)
+        self._fields = [
+            (name, _field_converter(spec, default_tz), spec.required)
+            for name, spec in lead.fields.items()
+        ]
+        self._candidates: dict[str, tuple[str, ...]] = {}
+        for name, spec in lead.fields.items():
+            names = [name]
+            if spec.source is not None and spec.source != name:
+                names.append(spec.source)
+            self._candidates[name] = tuple(names)
+        self._columns = _Columns(list(self._candidates.values()), self._plan)
+        self._id = lead.keys.id if lead.keys.id in lead.fields else None
+
+    def _plan(self, columns: tuple[Any, ...]) -> _LeadPlan:
+        present = tuple(
+            (name, column, convert, required)
+            for (name, convert, required), column in zip(self._fields, columns, strict=True)
+            if column is not None
+        )
+        absent_required = tuple(
+            name
+            for (name, _, required), column in zip(self._fields, columns, strict=True)
+            if column is None and required
+        )
+        return present, absent_required
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The contract's field names, in order: the keys of every coerced record."""
+        return self._names
+
+    def coerce(self, raw: RawRecord) -> tuple[dict[str, Any] | None, list[RecordError]]:
+        """The typed record and no errors, or ``None`` and one error row per bad field."""
+        data = raw.data
+        present, absent_required = self._columns.plan(data)
+        out = self._template.copy()
+        problems: list[tuple[str, ErrorCode, str]] | None = None
+        for name, column, convert, required in present:
+            value = data[column]
+            try:
+                result = convert(value)
+            except _InvalidValueError as exc:
+                problems = problems or []
+                problems.append((name, exc.code, exc.detail))
+                continue
+            except Exception as exc:  # a value no rule foresaw: still an error row
+                problems = problems or []
+                problems.append(
+                    (name, "wrong-type", f"cannot read {_describe(value)} ({type(exc).__name__})")
+                )
+                continue
+            if result is not None:
+                out[name] = result
+            elif required:
+                problems = problems or []
+                problems.append((name, "missing-required", _why_missing(value)))
+        if absent_required:
+            problems = problems or []
+            for name in absent_required:
+                looked = " or ".join(json.dumps(n) for n in self._candidates[name])
+                problems.append(
+                    (name, "missing-required", f"required, but there is no column {looked}")
+                )
+        if problems is None:
+            return out, []
+        return None, self._errors(raw, out, problems)
+
+    def _errors(
+        self, raw: RawRecord, out: dict[str, Any], problems: list[tuple[str, ErrorCode, str]]
+    ) -> list[RecordError]:
+        found = out[self._id] if self._id is not None else None
+        lead_id = _printable(str(found)) if found is not None else None
+        order = {name: index for index, name in enumerate(self._names)}
+        problems.sort(key=lambda problem: order[problem[0]])
+        return [
+            RecordError(
+                "lead",
+                raw.source,
+                raw.record,
+                raw.line,
+                lead_id,
+                name,
+                code,
+                f"{name}: {detail}",
+            )
+            for name, code, detail in problems
+        ]
+
+
+def _why_missing(value: Any) -> str:
+    if value is None:
+        return "required, but the value is null"
+    if isinstance(value, str) and not value.strip():
+        return "required, but empty"
+    return f"required, but {_show(value)} means no value (value_map)"
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+def _event_text(lower: bool) -> _Converter:
+    def convert(value: Any) -> str | None:
+        if value is None:
+            return None
+        text = _to_text(value).strip()
+        if not text:
+            return None
+        return text.lower() if lower else text
+
+    return convert
+
+
+def _optional(convert: _Converter) -> _Converter:
+    def wrapped(value: Any) -> Any:
+        if value.__class__ is str:
+            value = value.strip()
+            if not value:
+                return None
+        elif value is None:
+            return None
+        return convert(value)
+
+    return wrapped
+
+
+_REQUIRED_EVENT: Final = frozenset({"lead_id", "type", "at"})
+
+
+def _event_plan(columns: tuple[Any, ...]) -> tuple[tuple[Any, ...], frozenset[Any]]:
+    """The column of each attribute, and the set of them (the rest goes to ``data``)."""
+    return columns, frozenset(column for column in columns if column is not None)
+
+
+class EventCoercer:
+    """Turns raw activity events into :class:`Event` values, or error rows.
+
+    ``columns`` maps event attributes (``lead_id``, ``type``, ``at``, ``actor``, ``channel``,
+    ``reason``, ``note``, ``amount``, ``product``, ``seats``) to the input column that holds
+    them, for exports with other headers; unmapped attributes are read from the column of their
+    own name. Matching is exact first, then case-insensitive with spaces and underscores
+    ignored. Every other column goes into :attr:`Event.data`, as read.
+    """
+
+    def __init__(self, *, default_tz: tzinfo, columns: Mapping[str, str] | None = None) -> None:
+        columns = dict(columns or {})
+        unknown = sorted(set(columns) - set(EVENT_ATTRIBUTES))
+        if unknown:
+            raise ValueError(
+                f"unknown event attribute(s) in the column mapping: {', '.join(unknown)}; "
+                f"known: {', '.join(EVENT_ATTRIBUTES)}"
+            )
+        self._columns_given = columns
+        self._columns = _Columns(
+            [(columns.get(name, name),) for name in EVENT_ATTRIBUTES], _event_plan
+        )
+        text = _event_text(lower=False)
+        lower = _event_text(lower=True)
+        self._converters: tuple[_Converter, ...] = (
+            text,  # lead_id
+            lower,  # type
+            _optional(_datetime_converter(default_tz, "bad-time")),  # at
+            text,  # actor
+            lower,  # channel
+            text,  # reason
+            text,  # note
+            _optional(_to_decimal),  # amount
+            text,  # product
+            _optional(_to_integer),  # seats
+        )
+        self._seq = 0
+
+    def coerce(self, raw: RawRecord) -> tuple[Event | None, list[RecordError]]:
+        """The event and no errors, or ``None`` and one error row per bad attribute."""
+        self._seq += 1
+        data = raw.data
+        columns, used = self._columns.plan(data)
+        # Fast path: every attribute converts and the required ones are there. Anything else
+        # goes the careful way below, which names every problem.
+        values: list[Any]
+        try:
+            values = [
+                None if column is None else convert(data[column])
+                for column, convert in zip(columns, self._converters, strict=True)
+            ]
+        except Exception:  # reported in detail by the careful path
+            values = []
+        if values and values[0] is not None and values[1] is not None and values[2] is not None:
+            rest = {k: v for k, v in data.items() if k not in used} if len(data) > len(used) else {}
+            lead_id, kind, at, actor, channel, reason, note, amount, product, seats = values
+            event = Event(
+                lead_id, kind, at, self._seq, actor, channel, reason, note, amount, product,
+                seats, rest,
+            )  # fmt: skip
+            return event, []
+        return self._coerce_carefully(raw, columns, used)
+
+    def _coerce_carefully(
+        self, raw: RawRecord, columns: tuple[Any, ...], used: frozenset[Any]
+    ) -> tuple[Event | None, list[RecordError]]:
+        data = raw.data
+        values = []
+        problems: list[tuple[str, ErrorCode, str]] | None = None
+        for name, column, convert in zip(EVENT_ATTRIBUTES, columns, self._converters, strict=True):
+            value = None if column is None else data[column]
+            try:
+                result = convert(value)
+            except _InvalidValueError as exc:
+                problems = problems or []
+                problems.append((name, exc.code, self._label(name, column) + exc.detail))
+                result = None
+            except Exception as exc:  # a value no rule foresaw: still an error row
+                problems = problems or []
+                code: ErrorCode = "bad-time" if name == "at" else "wrong-type"
+                problems.append(
+                    (
+                        name,
+                        code,
+                        self._label(name, column)
+                        + f"cannot read {_describe(value)} ({type(exc).__name__})",
+                    )
+                )
+                result = None
+            else:
+                if result is None and name in _REQUIRED_EVENT:
+                    problems = problems or []
+                    looked = json.dumps(self._columns_given.get(name, name))
+                    reason = f"no column {looked}" if column is None else "the value is empty"
+                    problems.append(
+                        (name, "missing-key", f"{self._label(name, column)}required, but {reason}")
+                    )
+            values.append(result)
+        if problems is not None:
+            lead_id = values[0]
+            return None, [
+                RecordError(
+                    "event",
+                    raw.source,
+                    raw.record,
+                    raw.line,
+                    _printable(lead_id) if lead_id is not None else None,
+                    name,
+                    code,
+                    message,
+                )
+                for name, code, message in problems
+            ]
+        rest = {key: value for key, value in data.items() if key not in used}
+        lead_id, kind, at, actor, channel, reason, note, amount, product, seats = values
+        return (
+            Event(
+                lead_id,
+                kind,
+                at,
+                self._seq,
+                actor,
+                channel,
+                reason,
+                note,
+                amount,
+                product,
+                seats,
+                rest,
+            ),
+            [],
+        )
+
+    @staticmethod
+    def _label(name: str, column: Any) -> str:
+        if column is None or column == name:
+            return f"{name}: "
+        return f"{name} (column {_show(column)}): "

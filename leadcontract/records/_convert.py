@@ -1,0 +1,341 @@
+"""Value conversions: input values to the contract's field types, one closure per field."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime, tzinfo
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+
+from leadcontract.fields import FieldType
+from leadcontract.model import LeadField
+from leadcontract.records._messages import _show
+from leadcontract.records._types import ErrorCode
+
+
+class _InvalidValueError(Exception):
+    """A value that cannot be converted; ``detail`` is the message after 'field: '."""
+
+    def __init__(self, code: ErrorCode, detail: str) -> None:
+        super().__init__(detail)
+        self.code: ErrorCode = code
+        self.detail = detail
+
+
+_Converter = Callable[[Any], Any]
+
+_INTEGER = re.compile(r"[+-]?[0-9]+(?:\.0*)?", re.ASCII)
+_BOOLEANS: Final = {
+    "true": True,
+    "t": True,
+    "yes": True,
+    "y": True,
+    "1": True,
+    "false": False,
+    "f": False,
+    "no": False,
+    "n": False,
+    "0": False,
+}
+
+_EXPECT_INTEGER = "expected an integer"
+_EXPECT_NUMBER = "expected a number"
+_EXPECT_BOOLEAN = "expected true or false (yes/no, y/n, 1/0, t/f)"
+_EXPECT_DATE = "expected a date such as 2026-10-05"
+_EXPECT_DATETIME = "expected a date and time such as 2026-10-05T14:03:00Z"
+_EXPECT_TEXT = "expected text"
+
+
+def _wrong(expected: str, value: Any, code: ErrorCode = "wrong-type") -> _InvalidValueError:
+    hint = ""
+    if isinstance(value, str) and expected in (_EXPECT_INTEGER, _EXPECT_NUMBER) and "," in value:
+        hint = " (write digits without thousands separators, with '.' for decimals)"
+    return _InvalidValueError(code, f"{expected}, got {_show(value)}{hint}")
+
+
+def _to_text(value: Any) -> str:
+    """A non-empty, stripped text of a value that is not ``None``; numbers become their text."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        raise _wrong(_EXPECT_TEXT, value)
+    if isinstance(value, int):
+        try:
+            return str(value)
+        except ValueError:
+            raise _wrong(_EXPECT_TEXT, value) from None
+    if (isinstance(value, float) and math.isfinite(value)) or (
+        isinstance(value, Decimal) and value.is_finite()
+    ):
+        return str(value)
+    raise _wrong(_EXPECT_TEXT, value)
+
+
+def _to_integer(value: Any) -> int:
+    if isinstance(value, str):
+        if _INTEGER.fullmatch(value):
+            try:
+                return int(value.partition(".")[0])
+            except ValueError:  # more digits than int() may read
+                pass
+        raise _wrong(_EXPECT_INTEGER, value)
+    if isinstance(value, bool):
+        raise _wrong(_EXPECT_INTEGER, value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    raise _wrong(_EXPECT_INTEGER, value)
+
+
+def _to_number(value: Any) -> float:
+    if isinstance(value, str):
+        # float() reads what a number column holds; refuse what it reads besides (digit group
+        # underscores, non-ASCII digits, nan and infinity).
+        if value.isascii() and "_" not in value:
+            try:
+                number = float(value)
+            except ValueError:
+                pass
+            else:
+                if math.isfinite(number):
+                    return number
+        raise _wrong(_EXPECT_NUMBER, value)
+    if isinstance(value, bool):
+        raise _wrong(_EXPECT_NUMBER, value)
+    if isinstance(value, int | float) or (isinstance(value, Decimal) and value.is_finite()):
+        try:
+            number = float(value)
+        except OverflowError:
+            raise _wrong(_EXPECT_NUMBER, value) from None
+        if math.isfinite(number):
+            return number
+    raise _wrong(_EXPECT_NUMBER, value)
+
+
+def _to_boolean(value: Any) -> bool:
+    if isinstance(value, str):
+        answer = _BOOLEANS.get(value.lower())
+        if answer is not None:
+            return answer
+    elif isinstance(value, bool):
+        return value
+    elif isinstance(value, int) and value in (0, 1):
+        return value == 1
+    raise _wrong(_EXPECT_BOOLEAN, value)
+
+
+def _to_date(value: Any) -> date:
+    if isinstance(value, str):
+        if len(value) == 10 and value[4] == "-" and value[7] == "-":  # not 20261005, 2026-W41-1
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+    elif isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    raise _wrong(_EXPECT_DATE, value)
+
+
+def _datetime_converter(default_tz: tzinfo, code: ErrorCode) -> Callable[[Any], datetime]:
+    """Read ISO 8601 date-times (and datetime objects) as aware datetimes in UTC.
+
+    The text must have a calendar date and at least hours and minutes, ``T`` (or a space)
+    between them, and may have seconds, a fraction and an offset (``Z``, ``+02:00``,
+    ``+0200``). A naive value is taken to be in ``default_tz``.
+    """
+    from_text = datetime.fromisoformat
+    combine = datetime.combine
+
+    def convert(value: Any) -> datetime:
+        if isinstance(value, str):
+            # fromisoformat() also reads 20261005T1403, week dates and dates alone: not here.
+            if (
+                len(value) >= 16
+                and value[4] == value[7] == "-"
+                and value[13] == ":"
+                and value[10] in "Tt "
+            ):
+                try:
+                    moment = from_text(value)
+                except ValueError:
+                    try:
+                        moment = from_text(value.upper())  # 't' and 'z' (RFC 3339)
+                    except ValueError:
+                        raise _wrong(_EXPECT_DATETIME, value, code) from None
+            else:
+                raise _wrong(_EXPECT_DATETIME, value, code)
+        elif isinstance(value, datetime):
+            moment = value
+        else:
+            raise _wrong(_EXPECT_DATETIME, value, code)
+        try:
+            if moment.utcoffset() is not None:
+                return moment.astimezone(UTC)
+            if moment.tzinfo is not None:  # a tzinfo that knows no offset: naive after all
+                moment = moment.replace(tzinfo=None)
+            offset = default_tz.utcoffset(moment)  # as replace(tzinfo=default_tz), faster
+            if offset is None:
+                raise ValueError("the default time zone has no offset")
+            utc = moment - offset
+            return combine(utc.date(), utc.time(), UTC)
+        except (OverflowError, ValueError):
+            raise _InvalidValueError(code, f"{_show(value)} is out of the range of dates") from None
+
+    return convert
+
+
+def _to_decimal(value: Any) -> Decimal:
+    if isinstance(value, str):
+        if value.isascii() and "_" not in value:
+            try:
+                amount = Decimal(value)
+            except InvalidOperation:
+                pass
+            else:
+                if amount.is_finite():
+                    return amount
+        raise _wrong(_EXPECT_NUMBER, value)
+    if isinstance(value, bool):
+        raise _wrong(_EXPECT_NUMBER, value)
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return Decimal(str(value))
+    if isinstance(value, Decimal) and value.is_finite():
+        return value
+    raise _wrong(_EXPECT_NUMBER, value)
+
+
+def _typed_converter(kind: FieldType, default_tz: tzinfo) -> _Converter:
+    if kind is FieldType.STRING:
+        return _to_text
+    if kind is FieldType.INTEGER:
+        return _to_integer
+    if kind is FieldType.NUMBER:
+        return _to_number
+    if kind is FieldType.BOOLEAN:
+        return _to_boolean
+    if kind is FieldType.DATE:
+        return _to_date
+    return _datetime_converter(default_tz, "wrong-type")
+
+
+def _fold(text: str) -> str:
+    return text.strip().casefold()
+
+
+def _map_key(value: Any) -> str | None:
+    """The key under which a read value is looked up in a ``value_map``."""
+    if isinstance(value, str):
+        return value.casefold()
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return str(value)
+        except ValueError:
+            return None
+    return None
+
+
+_LIST_MAX: Final = 8
+
+
+def _allowed_list(values: list[str]) -> str:
+    shown = ", ".join(values[:_LIST_MAX])
+    if len(values) > _LIST_MAX:
+        shown += f", … ({len(values)} in all)"
+    return shown
+
+
+_MEMO_MAX: Final = 1024
+_MISS: Final = object()
+
+
+def _field_converter(spec: LeadField, default_tz: tzinfo) -> _Converter:
+    """One closure per field: strip, empty → None, value_map, type, allowed values.
+
+    Fields with few distinct values (allowed values, a value_map, booleans) remember what each
+    text they have seen converts to, so a picklist column costs one dictionary look-up.
+    """
+    typed = _typed_converter(spec.type, default_tz)
+    value_map: dict[str, Any] = {}
+    for key, mapped in spec.value_map.items():
+        target = mapped.strip() if isinstance(mapped, str) else None
+        value_map.setdefault(_fold(key), target or None)
+    allowed: dict[str, str] | None = None
+    allowed_text = ""
+    if spec.values is not None:
+        allowed = {}
+        for choice in spec.values:
+            allowed.setdefault(choice.casefold(), choice)
+        allowed_text = _allowed_list(spec.values)
+
+    if not value_map and allowed is None:
+        if typed is _to_text:
+
+            def plain_text(value: Any) -> Any:
+                if value.__class__ is str:
+                    return value.strip() or None
+                if value is None:
+                    return None
+                return _to_text(value)
+
+            return plain_text
+        if typed is _to_integer:
+
+            def plain_integer(value: Any) -> Any:
+                if value.__class__ is str:
+                    value = value.strip()
+                    if value.isdigit() and value.isascii():
+                        return int(value)
+                    if not value:
+                        return None
+                elif value is None:
+                    return None
+                return _to_integer(value)
+
+            return plain_integer
+
+    def convert(value: Any) -> Any:
+        if value.__class__ is str:
+            value = value.strip()
+            if not value:
+                return None
+        elif value is None:
+            return None
+        if value_map:
+            key = _map_key(value)
+            if key is not None and key in value_map:
+                value = value_map[key]
+                if value is None:
+                    return None
+        result = typed(value)
+        if allowed is not None:
+            canonical = allowed.get(result.casefold())
+            if canonical is None:
+                raise _InvalidValueError(
+                    "not-allowed", f"{_show(result)} is not allowed; allowed: {allowed_text}"
+                )
+            return canonical
+        return result
+
+    if not value_map and allowed is None and typed is not _to_boolean:
+        return convert
+
+    memo: dict[str, Any] = {}
+
+    def remembered(value: Any) -> Any:
+        if value.__class__ is str:
+            result = memo.get(value, _MISS)
+            if result is _MISS:
+                result = convert(value)  # raises for a bad value, which is not remembered
+                if len(memo) < _MEMO_MAX:
+                    memo[value] = result
+            return result
+        return convert(value)
+
+    return remembered
