@@ -59,6 +59,7 @@ from zoneinfo import ZoneInfo
 
 from leadcontract.calendar import BusinessCalendar
 from leadcontract.durations import Duration
+from leadcontract.records import EVENT_ATTRIBUTES
 
 __all__ = [
     "CAMPAIGN_SHARES",
@@ -98,19 +99,9 @@ COLUMNS: Final = (
 )
 """Lead columns: the CRM ``source`` of each contract field, the field name where it has none."""
 
-EVENT_KEYS: Final = (
-    "lead_id",
-    "type",
-    "at",
-    "actor",
-    "channel",
-    "reason",
-    "note",
-    "amount",
-    "product",
-    "seats",
-)
-"""The keys of an event, in the order written; keys without a value are left out."""
+EVENT_KEYS: Final = EVENT_ATTRIBUTES
+"""The keys of an event, in the order written (the engine's event attributes); keys without
+a value are left out."""
 
 CAMPAIGN_SHARES: Final = {
     "webinar-q4": 0.35,
