@@ -160,7 +160,7 @@ class CompiledContract:
             CompiledSla(sla_id, sla, contract, compiled, calendars)
             for sla_id, sla in contract.slas.items()
         ]
-        self.spiffs = CompiledSpiffs(contract) if contract.spiffs else None
+        self.spiffs = CompiledSpiffs(contract, compiled) if contract.spiffs else None
         self.rep_zones = {
             rep_id: rep.timezone for rep_id, rep in contract.reps.items() if rep.timezone
         }

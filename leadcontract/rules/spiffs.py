@@ -252,14 +252,23 @@ class _Compiled:
 class CompiledSpiffs:
     """Every spiff of a contract, ready to judge leads (see the module docstring)."""
 
-    def __init__(self, contract: Contract) -> None:
+    def __init__(
+        self,
+        contract: Contract,
+        conditions: Mapping[str, CompiledCondition] | None = None,
+    ) -> None:
+        """``conditions``: the contract's compiled conditions by pointer, when the caller (the
+        engine) has compiled them already; otherwise the spiffs' ``when`` are compiled here."""
         self.contract = contract
         self.zone: tzinfo = ZoneInfo(contract.metadata.timezone)
         scope = build_scope(contract, ScopeKind.SPIFF)
         self.spiffs: list[_Compiled] = []
         for spiff_id, spiff in contract.spiffs.items():
             when: CompiledCondition | None = None
-            if spiff.when is not None:
+            pointer = f"/spiffs/{spiff_id}/when"
+            if conditions is not None and pointer in conditions:
+                when = conditions[pointer]
+            elif spiff.when is not None:
                 condition, issues = parse_condition(spiff.when)
                 if condition is None:
                     raise ValueError(
