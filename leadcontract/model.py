@@ -253,6 +253,9 @@ class Weekday(StrEnum):
 
 
 _TIME_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+_TIME_RANGE_SCHEMA = r"^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$"
+"""What the JSON Schema accepts: as the parser, but 24:00 is the only 24 o'clock (the parser
+says why other ones are wrong)."""
 
 
 def _parse_time_range(text: str) -> tuple[time, time]:
@@ -283,7 +286,7 @@ TimeRange = Annotated[
     tuple[time, time],
     BeforeValidator(_time_range_from_text),
     PlainSerializer(_format_time_range, return_type=str),
-    WithJsonSchema({"type": "string", "pattern": _TIME_RANGE.pattern, "examples": ["09:00-17:00"]}),
+    WithJsonSchema({"type": "string", "pattern": _TIME_RANGE_SCHEMA, "examples": ["09:00-17:00"]}),
 ]
 """Working hours within one day, 'HH:MM-HH:MM' in local time (24:00 ends at midnight)."""
 
@@ -746,7 +749,11 @@ def _percentage(value: int) -> int:
     return value
 
 
-Percentage = Annotated[int, AfterValidator(_percentage)]
+Percentage = Annotated[
+    int,
+    AfterValidator(_percentage),
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 99}),
+]
 """A warning threshold; checked per item, so that the error points at the item."""
 
 

@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from leadcontract import cli, load
 from leadcontract._reference import diagnostics_markdown
 from leadcontract._yaml import read_yaml
+from leadcontract.model import Calendar, Sla
 from leadcontract.schema import SCHEMA_FILE, SCHEMA_ID, contract_schema, schema_text
 
 HERE = Path(__file__).resolve().parent
@@ -235,3 +236,34 @@ def test_fixture_files_name_the_schema(path: Path) -> None:
     assert first_line.startswith(MODELINE)
     relative = first_line.removeprefix(MODELINE)
     assert (path.parent / relative).resolve() == SCHEMA_PATH.resolve()
+
+
+@pytest.mark.parametrize(
+    ("section", "bad"),
+    [
+        ({"calendars": {"x": {"timezone": "UTC", "hours": {"mon": ["09:00-24:30"]}}}}, "24:30"),
+        ({"calendars": {"x": {"timezone": "UTC", "hours": {"mon": ["25:00-26:00"]}}}}, "25:00"),
+        ({"slas": {"s": {"start": {"event": "handoff"}, "stop": {"event": "touch"},
+                         "target": "4h", "time": "calendar", "warn_at": [150]}}}, "150"),
+    ],
+    ids=["past-24:00", "hour-25", "warn-at-150"],
+)  # fmt: skip
+def test_the_schema_is_as_strict_as_the_models_on_values(
+    section: Any, bad: str, validator: Draft202012Validator
+) -> None:
+    document = {"apiVersion": "leadcontract/v1", **section}
+    errors = list(validator.iter_errors(document))
+    assert errors, f"the JSON Schema accepted {bad}"
+    assert load_errors_mention(document, bad)
+
+
+def load_errors_mention(document: dict[str, Any], bad: str) -> bool:
+    """The models refuse the same value (so the schema is not stricter than they are)."""
+    section, members = next((k, v) for k, v in document.items() if k != "apiVersion")
+    model = Calendar if section == "calendars" else Sla
+    (member,) = members.values()
+    try:
+        model.model_validate(member)
+    except ValueError as error:
+        return bad in str(error) or "24:00" in str(error) or "between 1 and 99" in str(error)
+    return False
