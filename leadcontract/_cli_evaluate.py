@@ -89,6 +89,8 @@ def _check_inputs(args: argparse.Namespace) -> None:
     for path in (args.leads, args.events):
         if path is None:
             continue
+        if path.is_dir():
+            raise _UsageError(f"cannot read {path}: it is a folder, not a file")
         if not path.is_file():
             raise _UsageError(f"cannot read {path}: no such file")
         if path.suffix.lower() not in (".csv", ".jsonl", ".ndjson", ".json"):

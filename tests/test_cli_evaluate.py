@@ -425,3 +425,12 @@ def test_payouts_run_is_recorded_in_the_audit_store(
     assert main(["audit", "show", str(db), "--lead", lines[0]["lead_id"], "--format", "json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert lines[0]["line_id"] in [e["payload"]["line_id"] for e in shown["entries"]]
+
+
+def test_evaluate_refuses_a_folder_as_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["evaluate", str(EXAMPLE), "--leads", str(EXAMPLE / "data" / "leads.csv")]
+    args += ["--events", str(tmp_path), "--as-of", "2026-11-16T17:00:00Z"]
+    assert main(args) == 2
+    assert "it is a folder, not a file" in capsys.readouterr().err
