@@ -349,6 +349,14 @@ _REGISTRY: list[Code] = [
         "A reference to a rep that does not exist.",
         "Reps are defined under `reps`.",
     ),
+    Code(
+        "LC310",
+        "reference.channel-case",
+        _E,
+        "A channel written with capitals.",
+        "Event channels are read in lower case, so a channel such as `Phone` never matches any "
+        "event and the rule that names it never applies.",
+    ),
     # --- LC4xx: lifecycle -------------------------------------------------------------------
     Code(
         "LC401",

@@ -254,3 +254,35 @@ def check_event_references(ctx: LintContext) -> Iterator[Diagnostic]:
             if event not in events:
                 pointer = f"/spiffs/{spiff_id}/clawback/on/{j}"
                 yield ctx.unknown("LC308", "event type", event, events, pointer)
+
+
+@check("LC310")
+def check_channel_case(ctx: LintContext) -> Iterator[Diagnostic]:
+    """Channels are written in lower case, as events report them."""
+    places: list[tuple[str, str]] = []
+    for i, rule in enumerate(ctx.contract.lead.scoring.engagement.rules):
+        if rule.channel is not None:
+            places.append((f"/lead/scoring/engagement/rules/{i}/channel", rule.channel))
+    places += [(f"/lead/consent/{channel}", channel) for channel in ctx.contract.lead.consent]
+    for sla_id, name, trigger in _sla_triggers(ctx):
+        places += [
+            (f"/slas/{sla_id}/{name}/channels/{j}", channel)
+            for j, channel in enumerate(trigger.channels or ())
+        ]
+    for sla_id, sla in ctx.contract.slas.items():
+        if sla.attempts is not None:
+            places += [
+                (f"/slas/{sla_id}/attempts/channels/{j}", channel)
+                for j, channel in enumerate(sla.attempts.channels or ())
+            ]
+    for pointer, channel in places:
+        if channel != channel.lower():
+            key = pointer.startswith("/lead/consent/")
+            yield ctx.report(
+                "LC310",
+                f"channel `{channel}` has capitals, but event channels are read in lower case, "
+                "so it never matches",
+                pointer,
+                key=key,
+                hint=f"write `{channel.lower()}`",
+            )
