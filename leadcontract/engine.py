@@ -356,7 +356,8 @@ class CompiledContract:
                     f"spiff.{d.spiff}",
                     f"/spiffs/{d.spiff}",
                     "earned" if d.eligible else "not earned",
-                    note=d.why,
+                    facts_from_leaves(d.leaves),
+                    d.why,
                 )
                 for d in decisions
             )

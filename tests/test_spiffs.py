@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from _spiff_helpers import DAY, T0, contract_with, ev, make_verdict
 
+from leadcontract import compile as compile_contract
+from leadcontract import load
 from leadcontract.model import Spiff, Split
 from leadcontract.records import Event
 from leadcontract.rules.spiffs import (
@@ -470,3 +473,27 @@ def test_a_shadow_spiff_is_judged_but_not_payable() -> None:
 def test_the_example_contract_compiles_and_judges_its_own_spiffs() -> None:
     compiled = CompiledSpiffs(contract_with())
     assert compiled.judge(make_verdict(), []) == ()
+
+
+def test_a_spiffs_condition_leaves_are_in_the_verdict_trace() -> None:
+    example = Path(__file__).resolve().parents[1] / "contracts" / "example"
+    loaded = load(example)
+    assert loaded.contract is not None
+    run = compile_contract(loaded.contract).evaluate(
+        example / "data" / "leads.csv",
+        example / "data" / "events.jsonl",
+        as_of=datetime(2026, 11, 16, 17, tzinfo=UTC),
+    )
+    steps = [
+        step
+        for verdict in run
+        if isinstance(verdict, Verdict)
+        for step in verdict.trace
+        if step.rule == "spiff.partner-won"
+    ]
+    assert steps, "a partner lead of the example reached won"
+    leaves = [fact for step in steps for fact in step.facts]
+    assert {(fact.field, fact.op, fact.expected) for fact in leaves} == {
+        ("deal.amount", ">=", 10000.0)
+    }
+    assert all(isinstance(fact.observed, Decimal | float | int) for fact in leaves)

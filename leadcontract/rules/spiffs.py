@@ -77,7 +77,12 @@ from zoneinfo import ZoneInfo
 
 from leadcontract.model import Contract, Spiff, SpiffAmount
 from leadcontract.records import Event
-from leadcontract.rules.conditions import CompiledCondition, compile_condition, parse_condition
+from leadcontract.rules.conditions import (
+    CompiledCondition,
+    Leaf,
+    compile_condition,
+    parse_condition,
+)
 from leadcontract.scopes import ScopeKind, build_scope
 from leadcontract.verdict import Verdict
 
@@ -137,6 +142,8 @@ class SpiffDecision:
     why: str
     """Why not, when not eligible; what earned it, when eligible."""
     lines: tuple[SpiffLine, ...] = ()
+    leaves: tuple[Leaf, ...] = ()
+    """The leaves of the spiff's ``when`` condition, when it was evaluated (for the trace)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,8 +317,10 @@ class CompiledSpiffs:
     ) -> SpiffDecision:
         spiff = item.spiff
 
+        leaves: tuple[Leaf, ...] = ()
+
         def no(why: str) -> SpiffDecision:
-            return SpiffDecision(item.id, False, why)
+            return SpiffDecision(item.id, False, why, leaves=leaves)
 
         reached = next(
             (c.at for c in verdict.stage.history if c.stage == spiff.outcome and c.at is not None),
@@ -356,6 +365,7 @@ class CompiledSpiffs:
         if item.when is not None:
             facts = self._facts(verdict, events, record, deal)
             held, leaves = item.when.trace(facts)
+            leaves = tuple(leaves)
             shown = "; ".join(f"{leaf.field}={leaf.observed!s}" for leaf in leaves)
             if not held:
                 return no(f"`when` does not hold ({shown})" if shown else "`when` does not hold")
@@ -370,7 +380,7 @@ class CompiledSpiffs:
         reasons.append(how)
         lines = self._lines(item, verdict, events, reached=reached, total=total, reasons=reasons)
         lines += self._clawbacks(item, events, reached, lines)
-        return SpiffDecision(item.id, True, "; ".join(reasons), tuple(lines))
+        return SpiffDecision(item.id, True, "; ".join(reasons), tuple(lines), leaves)
 
     def _facts(
         self,
