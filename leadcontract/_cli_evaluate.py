@@ -325,19 +325,6 @@ def run_explain(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS
 
 
-_REPORT_COLUMNS = (
-    "group",
-    "leads",
-    "handed_off",
-    "touched_share",
-    "within_sla_share",
-    "median_minutes_to_first_touch",
-    "p90_minutes_to_first_touch",
-    "attempts_per_lead",
-    "breaches",
-)
-
-
 def run_report(args: argparse.Namespace) -> int:
     """``leadcontract report``: follow-up compliance and capacity load."""
     try:
@@ -368,57 +355,55 @@ def run_report(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if errors else EXIT_OK
 
 
+_REPORT_TABLE = (
+    ("group", None),
+    ("leads", "leads"),
+    ("handed_off", "handed off"),
+    ("touched_share", "touched"),
+    ("within_sla_share", "within SLA"),
+    ("median_minutes_to_first_touch", "median min"),
+    ("p90_minutes_to_first_touch", "p90 min"),
+    ("attempts_per_lead", "attempts/lead"),
+    ("breaches", "breaches by party"),
+)
+"""The report's table: each row field shown, with its heading (the group's is the --by)."""
+
+
+def _report_cell(key: str, value: object, *, for_people: bool) -> str:
+    if value is None:
+        return "-" if for_people else ""
+    if isinstance(value, dict):
+        return " ".join(f"{k}:{v}" for k, v in value.items()) or ("-" if for_people else "")
+    if isinstance(value, float) and for_people:
+        return f"{value:.0%}" if key.endswith("_share") else f"{value:.1f}"
+    return str(value)
+
+
 def _render_report(
     rows: Sequence[Mapping[str, Any]], loads: Sequence[Mapping[str, Any]], fmt: str, by: str
 ) -> str:
     if fmt == "json":
         document = {"by": by, "groups": rows, "capacity": loads}
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-
-    def cell(value: object) -> str:
-        if isinstance(value, dict):
-            return " ".join(f"{k}:{v}" for k, v in value.items()) or "-"
-        if isinstance(value, float):
-            return f"{value:.0%}" if fmt == "table" and value <= 1 else f"{value:g}"
-        return "-" if value is None else str(value)
-
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow([by if c == "group" else c for c in _REPORT_COLUMNS])
-        writer.writerows([[cell(row[c]) for c in _REPORT_COLUMNS] for row in rows])
+        columns = list(rows[0]) if rows else [key for key, _ in _REPORT_TABLE]
+        writer.writerow([by if c == "group" else c for c in columns])
+        writer.writerows(
+            [[_report_cell(c, row[c], for_people=False) for c in columns] for row in rows]
+        )
         return buffer.getvalue()
-    header = [
-        by,
-        "leads",
-        "handed off",
-        "touched",
-        "within SLA",
-        "median min",
-        "p90 min",
-        "attempts/lead",
-        "breaches by party",
-    ]
-    body = [[cell(row[c]) for c in _REPORT_COLUMNS] for row in rows]
-    for line in body:
-        if line[7] not in ("-",):
-            line[7] = f"{float(line[7].rstrip('%')) / (100 if line[7].endswith('%') else 1):.1f}"
+    header = [heading or by for _, heading in _REPORT_TABLE]
+    body = [[_report_cell(k, row[k], for_people=True) for k, _ in _REPORT_TABLE] for row in rows]
     out = ["Follow-up compliance of handed-off leads", "", table(body, header)]
     if loads:
-        load_rows = [
-            [
-                str(load["campaign"]),
-                str(load["week"]),
-                str(load["leads"]),
-                str(load["capacity"]),
-                str(load["overflow"]),
-            ]
-            for load in loads
-        ]
+        load_columns = ["campaign", "week", "leads", "capacity", "overflow"]
+        load_rows = [[str(load[c]) for c in load_columns] for load in loads]
         out += [
             "Leads delivered against declared capacity (campaign-week of creation)",
             "",
-            table(load_rows, ["campaign", "week", "leads", "capacity", "overflow"]),
+            table(load_rows, load_columns),
         ]
     return "\n".join(out)
 

@@ -24,7 +24,6 @@ from zoneinfo import ZoneInfo
 from leadcontract._version import __version__
 from leadcontract.audit import contract_digest
 from leadcontract.capacity import CapacityPlan, plan_capacity
-from leadcontract.diagnostics import Diagnostic
 from leadcontract.model import Contract
 from leadcontract.records import (
     Event,
@@ -396,7 +395,6 @@ class Evaluation:
     only: Iterable[str] | None
     overflow: frozenset[str] = frozenset()
     counts: RunCounts = field(default_factory=RunCounts)
-    _current: RawRecord | None = None
     _started: bool = False
 
     def __iter__(self) -> Iterator[Verdict | RecordError]:
@@ -431,7 +429,7 @@ class Evaluation:
                 yield self._duplicate(raw, lead_id)
                 continue
             seen.add(lead_id)
-            yield from self._judge(record, by_lead.pop(lead_id, []), wanted)
+            yield from self._judge(raw, record, by_lead.pop(lead_id, []), wanted)
         for lead_id, left in by_lead.items():
             if lead_id in errored:
                 self.counts.events_of_error_rows += len(left)
@@ -469,11 +467,15 @@ class Evaluation:
             if events.errored == lead_id:
                 events.errored = None
             yield from events.errors()
-            yield from self._judge(record, mine, wanted)
+            yield from self._judge(raw, record, mine, wanted)
         yield from events.drain_below(None, self.counts)
 
     def _judge(
-        self, record: dict[str, Any], events: list[Event], wanted: frozenset[str] | None
+        self,
+        raw: RawRecord,
+        record: dict[str, Any],
+        events: list[Event],
+        wanted: frozenset[str] | None,
     ) -> Iterator[Verdict | RecordError]:
         as_of = self.as_of
         if wanted is not None and str(record[self.compiled.keys.id]) not in wanted:
@@ -482,7 +484,7 @@ class Evaluation:
             return
         created = record.get(self.compiled.keys.created)
         if isinstance(created, datetime) and created > as_of:
-            yield self._not_yet(record, events, created)
+            yield self._not_yet(raw, record, events, created)
             return
         used = [e for e in events if e.at <= as_of]
         self.counts.events_after_as_of += len(events) - len(used)
@@ -494,17 +496,16 @@ class Evaluation:
         )
 
     def _not_yet(
-        self, record: dict[str, Any], events: list[Event], created: datetime
+        self, raw: RawRecord, record: dict[str, Any], events: list[Event], created: datetime
     ) -> RecordError:
         """A lead created after ``as_of`` did not exist then: an error row, not a verdict."""
         self.counts.lead_errors += 1
         self.counts.events_of_error_rows += len(events)
-        raw = self._current
         return RecordError(
             kind="lead",
-            source=raw.source if raw else "<input>",
-            record=raw.record if raw else 0,
-            line=raw.line if raw else None,
+            source=raw.source,
+            record=raw.record,
+            line=raw.line,
             lead_id=str(record[self.compiled.keys.id]),
             field=self.compiled.keys.created,
             code="after-as-of",
@@ -539,7 +540,6 @@ class Evaluation:
                 self.counts.lead_errors += 1
                 yield RecordError.of_record(errors)
                 continue
-            self._current = row
             yield row, record
 
     def _events(self) -> Iterator[Event | RecordError]:
@@ -556,11 +556,6 @@ class Evaluation:
                 yield RecordError.of_record(errors)
                 continue
             yield event
-
-    @property
-    def diagnostics(self) -> tuple[Diagnostic, ...]:
-        """Contract diagnostics do not arise here; kept for a uniform result interface."""
-        return ()
 
 
 class _Lookahead:

@@ -786,6 +786,17 @@ class Sla(_Model):
     escalate_to: str | None = None
     """Who hears about a breach (a rep id, a role or a team)."""
 
+    def triggers(self) -> list[tuple[str, Trigger]]:
+        """The triggers this SLA has, by name (start, stop, pause, resume, cancel)."""
+        named = [
+            ("start", self.start),
+            ("stop", self.stop),
+            ("pause", self.pause),
+            ("resume", self.resume),
+            ("cancel", self.cancel),
+        ]
+        return [(name, trigger) for name, trigger in named if trigger is not None]
+
     @model_validator(mode="after")
     def _complete_for_its_kind(self) -> Sla:
         if self.kind is SlaKind.ATTEMPTS and self.attempts is None:

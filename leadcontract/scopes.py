@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from leadcontract.fields import FieldType, Scope, Symbol
-from leadcontract.model import BUILTIN_EVENTS, Contract, Trigger
+from leadcontract.model import BUILTIN_EVENTS, Contract
 
 __all__ = [
     "DEAL_SYMBOLS",
@@ -114,16 +114,9 @@ def condition_sites(contract: Contract) -> Iterator[ConditionSite]:
         base = f"/slas/{sla_id}"
         if sla.applies_to.when is not None:
             yield ConditionSite(f"{base}/applies_to/when", sla.applies_to.when, ScopeKind.RULE)
-        for name, trigger in _triggers(sla):
+        for name, trigger in sla.triggers():
             if trigger.when is not None:
                 yield ConditionSite(f"{base}/{name}/when", trigger.when, ScopeKind.RULE)
     for spiff_id, spiff in contract.spiffs.items():
         if spiff.when is not None:
             yield ConditionSite(f"/spiffs/{spiff_id}/when", spiff.when, ScopeKind.SPIFF)
-
-
-def _triggers(sla: Any) -> Iterator[tuple[str, Trigger]]:
-    for name in ("start", "stop", "pause", "resume", "cancel"):
-        trigger = getattr(sla, name)
-        if trigger is not None:
-            yield name, trigger

@@ -9,6 +9,8 @@ the first `touch`, Monday to Friday 09:00-17:00 in New York.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
@@ -529,3 +531,23 @@ def test_cli_report_tables_on_the_example_data(capsys: pytest.CaptureFixture[str
     else:
         assert "\n2026-W44 " in out
         assert "\n(not handed off) " in out
+
+
+def test_cli_report_table_and_csv_render_each_figure_in_its_own_unit(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out = example_report(capsys, "--format", "json")
+    assert code == 0
+    demo = next(g for g in json.loads(out)["groups"] if g["group"] == "demo-request")
+    code, out = example_report(capsys)
+    assert code == 0
+    row = next(line for line in out.splitlines() if line.startswith("demo-request"))
+    # shares as percentages, attempts per lead as a plain number (1.18 -> 1.2, not 118%)
+    assert f"{demo['touched_share']:.0%}" in row.split()
+    assert f"{demo['attempts_per_lead']:.1f}" in row.split()
+    code, out = example_report(capsys, "--format", "csv")
+    assert code == 0
+    reader = csv.DictReader(io.StringIO(out))
+    csv_demo = next(r for r in reader if r["campaign"] == "demo-request")
+    assert float(csv_demo["attempts_per_lead"]) == demo["attempts_per_lead"]
+    assert int(csv_demo["within_sla"]) == demo["within_sla"]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft4Validator
+from sarif_support import assert_valid_sarif
 
 from leadcontract import __version__, cli
 from leadcontract.reporters import SARIF_SCHEMA_URI
@@ -19,7 +19,6 @@ ROOT = HERE.parent
 BASE = HERE / "fixtures" / "minimal.yaml"
 FOLDER = HERE / "fixtures" / "folder"
 EXAMPLE = ROOT / "contracts" / "example"
-SARIF_SCHEMA = Path(__file__).resolve().parent / "data" / "external" / "sarif-schema-2.1.0.json"
 
 
 def base_with(tmp_path: Path, old: str, new: str, name: str = "contract.yaml") -> Path:
@@ -180,22 +179,6 @@ def test_github_format(
         "10 leads a week would go unworked — hint: plan 2 reps, or lower `leads_per_week`",
     ]
     assert lines[0].startswith("::error file=")
-
-
-def sarif_validator() -> Draft4Validator:
-    if not SARIF_SCHEMA.is_file():
-        pytest.fail(
-            f"the SARIF 2.1.0 schema is missing: expected it at {SARIF_SCHEMA} "
-            "(tests/data/external/sarif-schema-2.1.0.json)"
-        )
-    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
-    Draft4Validator.check_schema(schema)
-    return Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
-
-
-def assert_valid_sarif(document: dict[str, Any]) -> None:
-    errors = sorted(sarif_validator().iter_errors(document), key=lambda e: list(e.absolute_path))
-    assert errors == [], [f"{list(e.absolute_path)}: {e.message}" for e in errors]
 
 
 def test_sarif_format(with_error: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft4Validator
+from sarif_support import assert_valid_sarif
 
 from leadcontract import diagnostics as dg
 from leadcontract.diagnostics import CODES, Diagnostic, Location, Severity
@@ -23,7 +22,6 @@ from leadcontract.reporters import (
     render_text,
 )
 
-SARIF_SCHEMA = Path(__file__).resolve().parent / "data" / "external" / "sarif-schema-2.1.0.json"
 VERSION = "9.8.7"
 
 # RFC 3986 URI-reference: unreserved, reserved and percent-encoded octets only.
@@ -154,22 +152,6 @@ def test_github_empty() -> None:
 
 
 # --- sarif ----------------------------------------------------------------------------------
-
-
-def sarif_validator() -> Draft4Validator:
-    if not SARIF_SCHEMA.is_file():
-        pytest.fail(
-            f"SARIF 2.1.0 schema not found at {SARIF_SCHEMA}; the SARIF output cannot be "
-            "validated without it (expected in tests/data/external/)"
-        )
-    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
-    Draft4Validator.check_schema(schema)
-    return Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
-
-
-def assert_valid_sarif(doc: dict[str, Any]) -> None:
-    errors = sorted(sarif_validator().iter_errors(doc), key=lambda e: list(e.absolute_path))
-    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
 
 
 def all_uris(node: Any) -> list[str]:

@@ -126,10 +126,8 @@ def _a(word: str) -> str:
 
 def _sla_triggers(ctx: LintContext) -> Iterator[tuple[str, str, Trigger]]:
     for sla_id, sla in ctx.contract.slas.items():
-        for name in ("start", "stop", "pause", "resume", "cancel"):
-            trigger = getattr(sla, name)
-            if trigger is not None:
-                yield sla_id, name, trigger
+        for name, trigger in sla.triggers():
+            yield sla_id, name, trigger
 
 
 @check("LC302", "LC307")

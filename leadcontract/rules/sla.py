@@ -99,8 +99,7 @@ class CompiledSla:
         self.campaigns = frozenset(sla.applies_to.campaigns or ()) or None
         self.selector = conditions.get(f"{self.pointer}/applies_to/when")
         self.trigger_conditions = {
-            name: conditions.get(f"{self.pointer}/{name}/when")
-            for name in ("start", "stop", "pause", "resume", "cancel")
+            name: conditions.get(f"{self.pointer}/{name}/when") for name, _ in sla.triggers()
         }
         self.calendar = calendars.get(sla.calendar) if sla.calendar else None
         self.business = sla.time == "business" and self.calendar is not None
