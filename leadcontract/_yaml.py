@@ -394,6 +394,15 @@ def _syntax_error(exc: yaml.YAMLError, source: str, file: str) -> Diagnostic:
     if not isinstance(exc, yaml.MarkedYAMLError) or mark is None:
         return make("LC005", f"the YAML cannot be read: {exc}", Location(file, 1, 1))
     message = exc.problem or "the YAML cannot be read"
+    if "nesting depth" in message:
+        # libyaml 0.2.6 and later refuse flow nesting past their own limit while scanning, before
+        # the composer's shallower limit is reached; say it in the composer's words.
+        return make(
+            "LC005",
+            f"the YAML is nested more than {_MAX_DEPTH} levels deep",
+            Location(file, mark.line + 1, mark.column + 1),
+            hint="Contracts are never this deep; check the brackets and indentation.",
+        )
     if exc.context:
         context = exc.context
         cmark = exc.context_mark
