@@ -53,13 +53,13 @@ def measure(mode: str, leads: Path, events: Path) -> dict[str, float]:
             count += 1
     else:
         import leadcontract
-        from leadcontract.engine import compile
+        from leadcontract.engine import compile_contract
 
         contract = leadcontract.load(ROOT / "contracts" / "example").contract
         assert contract is not None
         if mode == "engine-no-slas":
             contract = contract.model_copy(update={"slas": {}, "spiffs": {}})
-        evaluation = compile(contract).evaluate(
+        evaluation = compile_contract(contract).evaluate(
             leads, events, as_of=AS_OF, trace=mode == "engine-trace", grouped=True
         )
         for _ in evaluation:

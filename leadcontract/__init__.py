@@ -1,19 +1,25 @@
 """leadcontract: marketing-sales lead agreements as validated contracts.
 
-The public API: :func:`load` a contract, :func:`lint` it, :func:`compile` it, and evaluate it
-against lead records and events (``compile(contract).evaluate(leads, events, as_of=...)``)
-to get a :class:`Verdict` or a :class:`RecordError` per record. Everything here returns
-values; nothing prints.
+The public API: :func:`load` a contract, :func:`lint` it, :func:`compile_contract` it, and
+evaluate it against lead records and events
+(``compile_contract(contract).evaluate(leads, events, as_of=...)``) to get a :class:`Verdict`
+or a :class:`RecordError` per record. Everything here returns values; nothing prints.
 """
 
 from leadcontract._version import __version__
+from leadcontract.checks import LintResult, lint
 from leadcontract.diagnostics import Diagnostic, Location, Severity
-from leadcontract.engine import CompiledContract, ContractError, Evaluation, RunCounts, compile
-from leadcontract.explain import explain
-from leadcontract.lint import LintResult, lint
+from leadcontract.engine import (
+    CompiledContract,
+    ContractError,
+    Evaluation,
+    RunCounts,
+    compile_contract,
+)
+from leadcontract.explanation import explain
+from leadcontract.inputs import RecordError
 from leadcontract.loader import ContractSource, LoadResult, load
 from leadcontract.model import Contract
-from leadcontract.records import RecordError
 from leadcontract.verdict import Verdict
 
 __all__ = [
@@ -31,7 +37,7 @@ __all__ = [
     "Severity",
     "Verdict",
     "__version__",
-    "compile",
+    "compile_contract",
     "explain",
     "lint",
     "load",

@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from leadcontract.checks import CHECKS
 from leadcontract.diagnostics import CODES
-from leadcontract.lint import CHECKS
 
 __all__ = ["diagnostics_markdown"]
 

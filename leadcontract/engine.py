@@ -1,6 +1,6 @@
 """Compile a contract once; evaluate lead records and events against it lazily.
 
-``compile(contract).evaluate(leads, events, as_of=...)`` yields one :class:`Verdict` per
+``compile_contract(contract).evaluate(leads, events, as_of=...)`` yields one :class:`Verdict` per
 valid lead record and one :class:`RecordError` per record that could not be used, in input
 order, and keeps a :class:`RunCounts` that always reconciles: records in = verdicts + error
 rows. Time is an input: nothing here reads the wall clock.
@@ -24,8 +24,7 @@ from zoneinfo import ZoneInfo
 from leadcontract._version import __version__
 from leadcontract.audit import contract_digest
 from leadcontract.capacity import CapacityPlan, plan_capacity
-from leadcontract.model import Contract
-from leadcontract.records import (
+from leadcontract.inputs import (
     Event,
     EventCoercer,
     LeadCoercer,
@@ -34,6 +33,7 @@ from leadcontract.records import (
     read_rows,
     rows_from_iterable,
 )
+from leadcontract.model import Contract
 from leadcontract.rules.conditions import (
     CompiledCondition,
     ConditionIssue,
@@ -45,9 +45,9 @@ from leadcontract.rules.conditions import (
 from leadcontract.rules.handoff import CompiledHandoffs
 from leadcontract.rules.lifecycle import CompiledLifecycle
 from leadcontract.rules.scoring import CompiledScoring, EventIndex, facts_from_leaves
-from leadcontract.rules.sla import CompiledSla, LeadContext, build_calendar
 from leadcontract.rules.spiffs import CompiledSpiffs
 from leadcontract.scopes import ScopeKind, build_scope, condition_sites
+from leadcontract.sla import CompiledSla, LeadContext, build_calendar
 from leadcontract.verdict import ContractRef, Fact, SlaVerdict, TraceStep, Verdict
 
 __all__ = [
@@ -56,7 +56,7 @@ __all__ = [
     "Evaluation",
     "InputOrderError",
     "RunCounts",
-    "compile",
+    "compile_contract",
 ]
 
 Source = str | Path | Iterable[Mapping[str, Any]]
@@ -110,7 +110,7 @@ class RunCounts:
         return {**self.__dict__, "reconciles": self.reconciles}
 
 
-def compile(contract: Contract) -> CompiledContract:
+def compile_contract(contract: Contract) -> CompiledContract:
     """Prepare a contract for evaluation: conditions become closures, lookups are built."""
     return CompiledContract(contract)
 

@@ -6,7 +6,7 @@ them while people type.
 
 The models check *shape* (types, required keys, allowed words). Checks that need the whole
 contract (references between sections, reachability of stages, capacity arithmetic, time zones
-that exist) live in :mod:`leadcontract.lint`, where each has its own diagnostic code.
+that exist) live in :mod:`leadcontract.checks`, where each has its own diagnostic code.
 
 Conditions are kept here as written (a string, a mapping, a list or a bool); they are parsed and
 type-checked by :mod:`leadcontract.rules.conditions` with the source positions of the loader.

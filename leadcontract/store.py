@@ -47,7 +47,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Protocol, Self
 
 from leadcontract._version import __version__
-from leadcontract.records import RecordError
+from leadcontract.inputs import RecordError
 from leadcontract.verdict import Verdict, format_instant, to_plain
 
 if TYPE_CHECKING:

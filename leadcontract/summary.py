@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from leadcontract.records import RecordError
+from leadcontract.inputs import RecordError
 from leadcontract.verdict import Verdict
 
 __all__ = ["CampaignTally", "Tally"]

@@ -59,7 +59,7 @@ from zoneinfo import ZoneInfo
 
 from leadcontract.calendar import BusinessCalendar
 from leadcontract.durations import Duration
-from leadcontract.records import EVENT_ATTRIBUTES
+from leadcontract.inputs import EVENT_ATTRIBUTES
 
 __all__ = [
     "CAMPAIGN_SHARES",

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from leadcontract.records import RecordError
+from leadcontract.inputs import RecordError
 from leadcontract.verdict import Verdict, format_instant
 
 __all__ = ["CSV_COLUMNS", "csv_row", "error_json", "table", "verdict_json"]

@@ -10,9 +10,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from leadcontract.inputs import Event
 from leadcontract.loader import load
 from leadcontract.model import Contract, Spiff
-from leadcontract.records import Event
 from leadcontract.verdict import (
     ContractRef,
     Handoff,

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from leadcontract.engine import CompiledContract, compile
+from leadcontract.engine import CompiledContract, compile_contract
 from leadcontract.loader import load
 from leadcontract.verdict import Verdict
 
@@ -33,7 +33,7 @@ def compiled(path: Path) -> CompiledContract:
     """The contract at ``path``, loaded without diagnostics that stop it, and compiled."""
     loaded = load(path)
     assert loaded.contract is not None, loaded.diagnostics
-    return compile(loaded.contract)
+    return compile_contract(loaded.contract)
 
 
 def lead(**fields: Any) -> dict[str, Any]:

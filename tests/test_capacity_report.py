@@ -24,7 +24,7 @@ from engine_support import compiled
 from leadcontract.capacity import CapacityPlan, WeekLoad, plan_capacity, week_of
 from leadcontract.cli import main
 from leadcontract.engine import CompiledContract
-from leadcontract.records import RawRecord, rows_from_iterable
+from leadcontract.inputs import RawRecord, rows_from_iterable
 from leadcontract.report import ComplianceRow, capacity_rows, compliance, first_touch_slas
 from leadcontract.verdict import SlaVerdict, Verdict
 

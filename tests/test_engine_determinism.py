@@ -12,7 +12,7 @@ import yaml
 from engine_support import CONTRACT
 
 from leadcontract.audit import contract_digest
-from leadcontract.engine import compile
+from leadcontract.engine import compile_contract
 from leadcontract.loader import load
 from leadcontract.model import Contract
 from leadcontract.verdict import Verdict
@@ -32,7 +32,9 @@ def loaded(path: Path) -> Contract:
 
 
 def jsonl(*, grouped: bool = False) -> bytes:
-    evaluation = compile(loaded(EXAMPLE)).evaluate(LEADS, EVENTS, as_of=AS_OF, grouped=grouped)
+    evaluation = compile_contract(loaded(EXAMPLE)).evaluate(
+        LEADS, EVENTS, as_of=AS_OF, grouped=grouped
+    )
     lines = []
     for item in evaluation:
         assert isinstance(item, Verdict), item
@@ -83,7 +85,7 @@ def test_digest_ignores_key_order_and_comments(tmp_path: Path) -> None:
     original = loaded(CONTRACT)
     rewritten = loaded(copy_path)
     assert contract_digest(rewritten) == contract_digest(original)
-    assert compile(rewritten).ref == compile(original).ref
+    assert compile_contract(rewritten).ref == compile_contract(original).ref
     assert contract_digest(original).startswith("sha256:")
     assert len(contract_digest(original)) == len("sha256:") + 64
 

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadcontract.engine import CompiledContract, Evaluation, InputOrderError
-from leadcontract.records import RecordError
+from leadcontract.inputs import RecordError
 from leadcontract.verdict import Fact, Verdict
 from leadcontract.writers import verdict_json
 

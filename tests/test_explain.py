@@ -15,7 +15,7 @@ from engine_support import DAY, T0
 
 from leadcontract import __version__
 from leadcontract.engine import CompiledContract
-from leadcontract.explain import explain, explain_fact
+from leadcontract.explanation import explain, explain_fact
 from leadcontract.verdict import ContractRef, Fact, Score, StageVerdict, Verdict
 
 AS_OF = T0 + 10 * DAY

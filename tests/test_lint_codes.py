@@ -21,8 +21,8 @@ import yaml
 
 from leadcontract import lint
 from leadcontract._yaml import MAX_BYTES
+from leadcontract.checks import CHECKS
 from leadcontract.diagnostics import CODES, Diagnostic
-from leadcontract.lint import CHECKS
 from leadcontract.reporters import render_text
 
 HERE = Path(__file__).resolve().parent

@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from _spiff_helpers import EXAMPLE, contract_with, example
 
-from leadcontract.engine import compile
+from leadcontract.engine import compile_contract
+from leadcontract.inputs import Event, EventCoercer, RawRecord, read_rows
 from leadcontract.model import Contract
 from leadcontract.payouts import (
     Period,
@@ -29,7 +30,6 @@ from leadcontract.payouts import (
     render_statements,
     statements,
 )
-from leadcontract.records import Event, EventCoercer, RawRecord, read_rows
 from leadcontract.rules.spiffs import CompiledSpiffs, SpiffLine
 from leadcontract.verdict import Verdict
 
@@ -309,7 +309,7 @@ def test_render_json_is_exact_and_reconciles() -> None:
 @cache
 def example_lines() -> tuple[SpiffLine, ...]:
     contract = example()
-    engine = compile(contract)
+    engine = compile_contract(contract)
     coercer = EventCoercer(default_tz=engine.zone)
     by_lead: dict[str, list[Event]] = defaultdict(list)
     for row in read_rows(EXAMPLE / "data" / "events.jsonl", kind="event"):

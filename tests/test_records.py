@@ -17,8 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leadcontract.model import Lead
-from leadcontract.records import (
+from leadcontract.inputs import (
     ERROR_CODES,
     EVENT_ATTRIBUTES,
     ErrorCode,
@@ -30,7 +29,8 @@ from leadcontract.records import (
     read_rows,
     rows_from_iterable,
 )
-from leadcontract.records import _readers as records_module
+from leadcontract.inputs import _readers as records_module
+from leadcontract.model import Lead
 
 SALESFORCE_LEADS = Path(__file__).resolve().parent / "data" / "external" / "salesforce-Lead.json"
 NEW_YORK = ZoneInfo("America/New_York")

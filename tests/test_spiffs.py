@@ -14,10 +14,9 @@ from typing import Any
 import pytest
 from _spiff_helpers import DAY, T0, contract_with, ev, make_verdict
 
-from leadcontract import compile as compile_contract
-from leadcontract import load
+from leadcontract import compile_contract, load
+from leadcontract.inputs import Event
 from leadcontract.model import Spiff, Split
-from leadcontract.records import Event
 from leadcontract.rules.spiffs import (
     CompiledSpiffs,
     SpiffDecision,

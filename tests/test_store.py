@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 
 import leadcontract
-from leadcontract._cli_audit import run_audit_show, run_audit_verify
-from leadcontract.engine import CompiledContract, compile
-from leadcontract.records import RecordError
+from leadcontract.cli.audit import run_audit_show, run_audit_verify
+from leadcontract.engine import CompiledContract, compile_contract
+from leadcontract.inputs import RecordError
 from leadcontract.store import (
     GENESIS_HASH,
     AuditChainError,
@@ -55,7 +55,7 @@ TRIGGERS = ("entries_no_update", "entries_no_delete", "runs_no_update", "runs_no
 def compiled() -> CompiledContract:
     result = leadcontract.load(str(EXAMPLE))
     assert result.contract is not None
-    return compile(result.contract)
+    return compile_contract(result.contract)
 
 
 @pytest.fixture(scope="module")

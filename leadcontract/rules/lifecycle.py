@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from leadcontract.inputs import Event
 from leadcontract.model import Lifecycle, Reason, StageRole
-from leadcontract.records import Event
 from leadcontract.rules.conditions import CompiledCondition
 from leadcontract.rules.scoring import facts_from_leaves
 from leadcontract.verdict import Disqualification, StageChange, StageVerdict, TraceStep

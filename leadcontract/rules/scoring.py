@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from leadcontract.inputs import Event
 from leadcontract.model import EngagementRule, FitRule, Scoring
-from leadcontract.records import Event
 from leadcontract.rules.conditions import CompiledCondition
 from leadcontract.verdict import Fact, Score, ScoreLine, TraceStep
 

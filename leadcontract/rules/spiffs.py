@@ -75,8 +75,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from leadcontract.inputs import Event
 from leadcontract.model import Contract, Spiff, SpiffAmount
-from leadcontract.records import Event
 from leadcontract.rules.conditions import (
     CompiledCondition,
     Leaf,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from leadcontract.checks._context import LintContext, check
 from leadcontract.diagnostics import Diagnostic
 from leadcontract.fields import FieldType
-from leadcontract.lint._context import LintContext, check
 from leadcontract.model import StageRole, Trigger
 from leadcontract.scopes import DEAL_SYMBOLS, known_events
 

@@ -1,22 +1,25 @@
 """The ``leadcontract`` command: parses arguments, calls the library, formats what it returns.
 
 Exit codes are the same for every command: 0 when all is well, 1 when the contract or the
-records have problems, 2 for usage errors and input that cannot be read at all.
+records have problems, 2 for usage errors and input that cannot be read at all, 3 for an
+internal error (a bug in leadcontract: please report it).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Sequence
+import traceback
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeAlias
 
-from leadcontract._cli_audit import run_audit_show, run_audit_verify
-from leadcontract._cli_evaluate import run_evaluate, run_explain, run_payouts, run_report
 from leadcontract._version import __version__
+from leadcontract.checks import lint
+from leadcontract.cli.audit import run_audit_show, run_audit_verify
+from leadcontract.cli.evaluate import run_evaluate, run_explain, run_payouts, run_report
 from leadcontract.diagnostics import Diagnostic
-from leadcontract.lint import lint
 from leadcontract.reporters import Format, render
 from leadcontract.schema import schema_text
 
@@ -25,11 +28,15 @@ __all__ = ["main"]
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
+EXIT_INTERNAL = 3
 
 UNREADABLE_CODES = frozenset({"LC001", "LC010"})
 """Diagnostics that mean the input could not be read at all (exit 2, not 1)."""
 
 _SUFFIX_FORMATS = {".json": Format.JSON, ".sarif": Format.SARIF, ".txt": Format.TEXT}
+
+
+_Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,13 +49,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="Marketing-sales lead agreements as validated contracts.",
     )
     parser.add_argument("--version", action="version", version=f"leadcontract {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands: _Commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=argparse.ArgumentParser
+    )
+    for register in (*_CORE, *_EXTENSIONS):
+        register(commands)
+    return parser
 
+
+def _register_lint(commands: _Commands) -> None:
     lint_parser = commands.add_parser(
         "lint",
         help="check contracts and report problems with file, line and column",
         description="Check each PATH (a contract file or folder) and report every problem.",
     )
+    lint_parser.set_defaults(handler=_lint)
     lint_parser.add_argument("paths", nargs="+", metavar="PATH", help="contract file or folder")
     lint_parser.add_argument(
         "--format",
@@ -61,12 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lint_parser.add_argument("--output", "-o", type=Path, help="write the report to this file")
 
+
+def _register_records(commands: _Commands) -> None:
     evaluate_parser = commands.add_parser(
         "evaluate",
         help="evaluate lead records and events against a contract",
         description="Write one verdict per lead (and report every record that is an error "
         "row), then print a summary per stage and per campaign.",
     )
+    evaluate_parser.set_defaults(handler=run_evaluate)
     _add_inputs(evaluate_parser)
     evaluate_parser.add_argument(
         "--format",
@@ -103,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="explain one lead's verdict in words",
         description="Evaluate one lead and explain its verdict rule by rule.",
     )
+    explain_parser.set_defaults(handler=run_explain)
     _add_inputs(explain_parser)
     explain_parser.add_argument("--lead", required=True, metavar="ID", help="the lead id")
 
@@ -112,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Follow-up compliance of handed-off leads, grouped by campaign, rep or "
         "week, and the load of each campaign-week against its declared capacity.",
     )
+    report_parser.set_defaults(handler=run_report)
     _add_inputs(report_parser)
     report_parser.add_argument("--by", choices=["campaign", "rep", "week"], default="campaign")
     report_parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
@@ -123,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="One statement per rep: spiff lines with lead, deal, amount, cap applied "
         "and clawbacks, and totals that reconcile with the lines.",
     )
+    payouts_parser.set_defaults(handler=run_payouts)
     payouts_parser.add_argument("contract", metavar="CONTRACT", help="contract file or folder")
     payouts_parser.add_argument("--leads", required=True, type=Path, help="lead records")
     payouts_parser.add_argument("--events", type=Path, help="activity events")
@@ -144,9 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="also record the run (every statement line) in this SQLite audit store",
     )
 
+
+def _register_audit(commands: _Commands) -> None:
     audit_parser = commands.add_parser(
         "audit", help="check or read an audit store (append-only, hash-chained)"
     )
+    audit_parser.set_defaults(handler=_run_audit)
     audit_commands = audit_parser.add_subparsers(dest="audit_command", required=True)
     verify_parser = audit_commands.add_parser(
         "verify", help="check the hash chain; name the first broken entry"
@@ -157,11 +181,24 @@ def build_parser() -> argparse.ArgumentParser:
     show_parser.add_argument("--lead", required=True, metavar="ID", help="the lead id")
     show_parser.add_argument("--format", choices=["text", "json"], default="text")
 
+
+def _register_schema(commands: _Commands) -> None:
     schema_parser = commands.add_parser(
         "schema", help="print the JSON Schema of the contract format"
     )
+    schema_parser.set_defaults(handler=_run_schema)
     schema_parser.add_argument("--output", "-o", type=Path, help="write it to this file")
-    return parser
+
+
+_CORE: tuple[Callable[[_Commands], None], ...] = (
+    _register_lint,
+    _register_records,
+    _register_audit,
+    _register_schema,
+)
+_EXTENSIONS: tuple[Callable[[_Commands], None], ...] = ()
+"""Commands that live in modules of their own under ``leadcontract/cli/``: each module has a
+``register(commands)`` that adds its parser with ``set_defaults(handler=...)``."""
 
 
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
@@ -180,28 +217,42 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code.
+
+    An exception that escapes a command is a bug in leadcontract, never a problem with the
+    records: it prints one line and a hint to report it, and exits with :data:`EXIT_INTERNAL`,
+    so CI can tell a crash from bad data.
+    """
     args = build_parser().parse_args(argv)
-    if args.command == "lint":
-        return _lint(args)
-    if args.command == "evaluate":
-        return run_evaluate(args)
-    if args.command == "explain":
-        return run_explain(args)
-    if args.command == "report":
-        return run_report(args)
-    if args.command == "payouts":
-        return run_payouts(args)
-    if args.command == "audit":
-        if args.audit_command == "verify":
-            code, text = run_audit_verify(args.db)
-        else:
-            code, text = run_audit_show(args.db, args.lead, args.format)
-        (sys.stdout if code == EXIT_OK else sys.stderr).write(text.rstrip("\n") + "\n")
-        return code
-    if args.command == "schema":
-        return _write(schema_text(), args.output, sys.stdout)
-    raise AssertionError(f"unhandled command {args.command}")  # pragma: no cover
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        print("leadcontract: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        print(
+            f"leadcontract: internal error ({type(error).__name__}: {error}); please report "
+            "it with the command line and, if you can, the input "
+            "(set LEADCONTRACT_TRACEBACK=1 to see where it happened)",
+            file=sys.stderr,
+        )
+        if os.environ.get("LEADCONTRACT_TRACEBACK"):
+            traceback.print_exc()
+        return EXIT_INTERNAL
+
+
+def _run_audit(args: argparse.Namespace) -> int:
+    if args.audit_command == "verify":
+        code, text = run_audit_verify(args.db)
+    else:
+        code, text = run_audit_show(args.db, args.lead, args.format)
+    (sys.stdout if code == EXIT_OK else sys.stderr).write(text.rstrip("\n") + "\n")
+    return code
+
+
+def _run_schema(args: argparse.Namespace) -> int:
+    return _write(schema_text(), args.output, sys.stdout)
 
 
 def _lint(args: argparse.Namespace) -> int:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from leadcontract.checks._context import LintContext, check
 from leadcontract.diagnostics import Diagnostic
-from leadcontract.lint._context import LintContext, check
 from leadcontract.model import StageRole
 
 AFTER_HANDOFF = (

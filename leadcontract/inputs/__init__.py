@@ -20,10 +20,10 @@ Counts reconcile: for every source, records read = typed records + error rows.
 
 from __future__ import annotations
 
-from leadcontract.records._coerce import EventCoercer, LeadCoercer
-from leadcontract.records._readers import INPUT as INPUT
-from leadcontract.records._readers import read_rows, rows_from_iterable
-from leadcontract.records._types import (
+from leadcontract.inputs._coerce import EventCoercer, LeadCoercer
+from leadcontract.inputs._readers import INPUT as INPUT
+from leadcontract.inputs._readers import read_rows, rows_from_iterable
+from leadcontract.inputs._types import (
     ERROR_CODES,
     EVENT_ATTRIBUTES,
     ErrorCode,

@@ -10,9 +10,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from leadcontract.fields import FieldType
+from leadcontract.inputs._messages import _show
+from leadcontract.inputs._types import ErrorCode
 from leadcontract.model import LeadField
-from leadcontract.records._messages import _show
-from leadcontract.records._types import ErrorCode
 
 
 class _InvalidValueError(Exception):

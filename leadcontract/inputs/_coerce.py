@@ -7,8 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import tzinfo
 from typing import Any, Final, Generic, TypeVar
 
-from leadcontract.model import Lead
-from leadcontract.records._convert import (
+from leadcontract.inputs._convert import (
     _Converter,
     _datetime_converter,
     _field_converter,
@@ -17,8 +16,9 @@ from leadcontract.records._convert import (
     _to_integer,
     _to_text,
 )
-from leadcontract.records._messages import _describe, _printable, _show
-from leadcontract.records._types import EVENT_ATTRIBUTES, ErrorCode, Event, RawRecord, RecordError
+from leadcontract.inputs._messages import _describe, _printable, _show
+from leadcontract.inputs._types import EVENT_ATTRIBUTES, ErrorCode, Event, RawRecord, RecordError
+from leadcontract.model import Lead
 
 _Plan = TypeVar("_Plan")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
+from leadcontract.checks._context import LintContext, check
 from leadcontract.diagnostics import Diagnostic
 from leadcontract.durations import Duration
-from leadcontract.lint._context import LintContext, check
 from leadcontract.model import Sla, Trigger
 
 

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import holidays
 
+from leadcontract.checks._context import LintContext, check
 from leadcontract.diagnostics import Diagnostic
-from leadcontract.lint._context import LintContext, check
 from leadcontract.model import DateRange
 
 

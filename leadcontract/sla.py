@@ -44,8 +44,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from leadcontract.calendar import BusinessCalendar
 from leadcontract.durations import Duration
+from leadcontract.inputs import Event
 from leadcontract.model import Calendar, Contract, Sla, SlaKind, Trigger
-from leadcontract.records import Event
 from leadcontract.rules.conditions import CompiledCondition
 from leadcontract.rules.scoring import EventIndex
 from leadcontract.verdict import ClockEvent, Handoff, SlaVerdict

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from leadcontract.checks import campaigns, conditions, dates, lifecycle, references, slas, spiffs
+from leadcontract.checks._context import CHECKS, Check, LintContext
 from leadcontract.diagnostics import Diagnostic, Severity, sort_diagnostics
-from leadcontract.lint import campaigns, conditions, dates, lifecycle, references, slas, spiffs
-from leadcontract.lint._context import CHECKS, Check, LintContext
 from leadcontract.loader import ContractSource, load
 from leadcontract.model import Contract
 

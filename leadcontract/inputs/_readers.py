@@ -10,8 +10,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, Final
 
-from leadcontract.records._messages import _describe, _printable, _show
-from leadcontract.records._types import RawRecord, RecordError, RecordKind
+from leadcontract.inputs._messages import _describe, _printable, _show
+from leadcontract.inputs._types import RawRecord, RecordError, RecordKind
 
 INPUT: Final = "<input>"
 """The source name of records that come from a Python iterable."""

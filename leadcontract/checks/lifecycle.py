@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 
+from leadcontract.checks._context import LintContext, check
 from leadcontract.diagnostics import Diagnostic
-from leadcontract.lint._context import LintContext, check
 from leadcontract.model import StageRole
 
 REQUIRED_ROLES = (StageRole.OPPORTUNITY, StageRole.DISQUALIFIED)

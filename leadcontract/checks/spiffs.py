@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from datetime import date
 from itertools import combinations
 
+from leadcontract.checks._context import LintContext, check
 from leadcontract.diagnostics import Diagnostic
-from leadcontract.lint._context import LintContext, check
 from leadcontract.model import DateRange, Spiff
 
 

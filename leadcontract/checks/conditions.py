@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
+from leadcontract.checks._context import LintContext, check
+from leadcontract.checks.dates import is_zone
 from leadcontract.diagnostics import Diagnostic, make
-from leadcontract.lint._context import LintContext, check
-from leadcontract.lint.dates import is_zone
 from leadcontract.rules.conditions import ConditionIssue, check_condition, parse_condition
 from leadcontract.scopes import ScopeKind, build_scope, condition_sites
 

@@ -15,15 +15,16 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from leadcontract._version import __version__
+from leadcontract.checks import lint
 from leadcontract.engine import (
     CompiledContract,
     ContractError,
     Evaluation,
     InputOrderError,
-    compile,
+    compile_contract,
 )
-from leadcontract.explain import explain
-from leadcontract.lint import lint
+from leadcontract.explanation import explain
+from leadcontract.inputs import RecordError
 from leadcontract.payouts import (
     Statement,
     parse_period,
@@ -31,7 +32,6 @@ from leadcontract.payouts import (
     statement_to_dict,
     statements,
 )
-from leadcontract.records import RecordError
 from leadcontract.report import capacity_rows, compliance
 from leadcontract.reporters import render_text
 from leadcontract.store import (
@@ -68,7 +68,7 @@ def _compiled(contract_path: str) -> CompiledContract:
         report = render_text(result.diagnostics)
         raise _UsageError(f"the contract has errors; fix them first:\n{report}")
     try:
-        return compile(result.contract)
+        return compile_contract(result.contract)
     except ContractError as error:  # pragma: no cover - lint reports these first
         raise _UsageError(str(error)) from error
 

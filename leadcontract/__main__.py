@@ -1,0 +1,7 @@
+"""``python -m leadcontract``: the same as the ``leadcontract`` command."""
+
+import sys
+
+from leadcontract.cli import main
+
+sys.exit(main())
