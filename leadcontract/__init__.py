@@ -13,12 +13,15 @@ from leadcontract.engine import (
     CompiledContract,
     ContractError,
     Evaluation,
+    InputOrderError,
+    RecordRejectedError,
     RunCounts,
     compile_contract,
 )
+from leadcontract.errors import LeadcontractError
 from leadcontract.explanation import explain
 from leadcontract.inputs import RecordError
-from leadcontract.loader import ContractSource, LoadResult, load
+from leadcontract.loader import ContractSource, ContractText, LoadResult, load
 from leadcontract.model import Contract
 from leadcontract.verdict import Verdict
 
@@ -27,12 +30,16 @@ __all__ = [
     "Contract",
     "ContractError",
     "ContractSource",
+    "ContractText",
     "Diagnostic",
     "Evaluation",
+    "InputOrderError",
+    "LeadcontractError",
     "LintResult",
     "LoadResult",
     "Location",
     "RecordError",
+    "RecordRejectedError",
     "RunCounts",
     "Severity",
     "Verdict",
