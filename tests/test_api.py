@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from engine_support import AS_OF, T0, event, lead
 
 import leadcontract
 from leadcontract import (
@@ -24,16 +25,15 @@ from leadcontract import (
 from leadcontract._yaml import parse_yaml
 from leadcontract.diagnostics import Diagnostic, Severity
 from leadcontract.engine import CompiledContract
-from leadcontract.reporters import render_text
 from leadcontract.inputs import RecordError
+from leadcontract.reporters import render_text
 from leadcontract.store import AuditStoreError
 from leadcontract.verdict import Verdict
-from engine_support import AS_OF, T0, event, lead
 
 MINIMAL = Path(__file__).parent / "fixtures" / "minimal.yaml"
 
 
-# --- names --------------------------------------------------------------------------------
+# --- names ---
 
 
 def test_module_and_function_names_are_distinct() -> None:
@@ -48,7 +48,7 @@ def test_module_and_function_names_are_distinct() -> None:
     assert importlib.import_module("leadcontract.checks").lint is leadcontract.lint
 
 
-# --- diagnostics as text ---------------------------------------------------------------------
+# --- diagnostics as text ---
 
 
 def test_a_diagnostic_reads_as_its_report_line() -> None:
@@ -70,7 +70,7 @@ def test_the_text_report_and_str_agree() -> None:
         assert str(diagnostic) in report
 
 
-# --- contracts from memory -----------------------------------------------------------------------
+# --- contracts from memory ---
 
 
 def test_yaml_text_loads_like_the_file() -> None:
@@ -127,7 +127,7 @@ def test_a_source_of_another_type_is_a_type_error() -> None:
         load([MINIMAL, 3])  # type: ignore[list-item]
 
 
-# --- one exception base; misuse is a TypeError -------------------------------------------------------
+# --- one exception base; misuse is a TypeError ---
 
 
 @pytest.mark.parametrize(
@@ -144,7 +144,7 @@ def test_compile_contract_refuses_what_is_not_a_contract() -> None:
         compile_contract(lint(MINIMAL))  # type: ignore[arg-type]
 
 
-# --- one lead, and the split -------------------------------------------------------------------------
+# --- one lead, and the split ---
 
 
 def test_evaluate_lead_equals_the_batch_verdict(engine: CompiledContract) -> None:
