@@ -389,6 +389,7 @@ class CompiledContract:
             owner=owner if isinstance(owner, str) else None,
             touches=len(touches),
             first_touch_at=touches[0].at if touches else None,
+            touched_by=tuple(dict.fromkeys(t.actor for t in touches if t.actor is not None)),
             handoff=handoff,
             disqualification=disqualification,
             slas=slas,

@@ -133,7 +133,14 @@ def _register_records(commands: _Commands) -> None:
     )
     report_parser.set_defaults(handler=run_report)
     _add_inputs(report_parser)
-    report_parser.add_argument("--by", choices=["campaign", "rep", "week"], default="campaign")
+    report_parser.add_argument(
+        "--by",
+        type=_grouping,
+        default="campaign",
+        metavar="GROUP",
+        help="campaign (default), owner (or rep), toucher (the first rep to touch the lead), "
+        "week (of handoff), or role:ROLE (the first toucher holding ROLE, else the owner)",
+    )
     report_parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
     report_parser.add_argument("--out", "-o", type=Path, help="write the report to this file")
 
@@ -148,7 +155,10 @@ def _register_records(commands: _Commands) -> None:
     payouts_parser.add_argument("--leads", required=True, type=Path, help="lead records")
     payouts_parser.add_argument("--events", type=Path, help="activity events")
     payouts_parser.add_argument(
-        "--period", required=True, help="a month (2026-10) or a quarter (2026-Q4)"
+        "--period",
+        required=True,
+        help="a month (2026-10), quarter (2026-Q4), year (2026), day (2026-10-15) or a range "
+        "of these (2026-01..2026-06): one statement per rep, with monthly subtotals",
     )
     payouts_parser.add_argument(
         "--as-of",
@@ -199,6 +209,17 @@ _CORE: tuple[Callable[[_Commands], None], ...] = (
 _EXTENSIONS: tuple[Callable[[_Commands], None], ...] = ()
 """Commands that live in modules of their own under ``leadcontract/cli/``: each module has a
 ``register(commands)`` that adds its parser with ``set_defaults(handler=...)``."""
+
+
+def _grouping(text: str) -> str:
+    """``--by``: a grouping the report knows (whether a role exists is checked later)."""
+    if text in ("campaign", "owner", "rep", "toucher", "week") or (
+        text.startswith("role:") and len(text) > len("role:")
+    ):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"{text!r}: expected campaign, owner, rep, toucher, week or role:ROLE"
+    )
 
 
 def _add_inputs(parser: argparse.ArgumentParser) -> None:

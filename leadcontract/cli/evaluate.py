@@ -341,7 +341,7 @@ def run_report(args: argparse.Namespace) -> int:
                 verdicts, contract=compiled.contract, zone=compiled.zone, by=args.by
             )
         ]
-    except _UsageError as error:
+    except (_UsageError, ValueError) as error:  # ValueError: a role no rep plays
         return _fail(str(error))
     except OSError as error:
         return _fail(f"cannot read {error.filename}: {error.strerror}")
