@@ -47,6 +47,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Protocol, Self
 
 from leadcontract._version import __version__
+from leadcontract.errors import LeadcontractError
 from leadcontract.inputs import RecordError
 from leadcontract.verdict import Verdict, format_instant, to_plain
 
@@ -141,7 +142,7 @@ _HEADER_COLUMNS = (
 )
 
 
-class AuditStoreError(Exception):
+class AuditStoreError(LeadcontractError):
     """The file is not an audit store, or an append was refused."""
 
 

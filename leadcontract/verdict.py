@@ -202,6 +202,8 @@ class Verdict:
     touches: int = 0
     """Contact attempts (``touch`` events) up to ``as_of``."""
     first_touch_at: datetime | None = None
+    touched_by: tuple[str, ...] = ()
+    """Who touched the lead (the ``actor`` of its touches), each once, first toucher first."""
     handoff: Handoff | None = None
     disqualification: Disqualification | None = None
     slas: tuple[SlaVerdict, ...] = ()

@@ -12,10 +12,10 @@ from contextlib import ExitStack
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TextIO
-from zoneinfo import ZoneInfo
 
 from leadcontract._version import __version__
 from leadcontract.checks import lint
+from leadcontract.cli._time import parse_as_of
 from leadcontract.engine import (
     CompiledContract,
     ContractError,
@@ -42,7 +42,7 @@ from leadcontract.store import (
     record_evaluation,
 )
 from leadcontract.summary import Tally
-from leadcontract.verdict import Verdict
+from leadcontract.verdict import Verdict, format_instant
 from leadcontract.writers import CSV_COLUMNS, csv_row, error_json, table, verdict_json
 
 __all__ = ["run_evaluate", "run_explain", "run_payouts", "run_report"]
@@ -73,15 +73,14 @@ def _compiled(contract_path: str) -> CompiledContract:
         raise _UsageError(str(error)) from error
 
 
-def _as_of(text: str, compiled: CompiledContract) -> datetime:
+def _as_of(args: argparse.Namespace, compiled: CompiledContract) -> datetime:
+    """``--as-of``, resolved once against the clock reading ``main`` took at the start."""
     try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        value, relative = parse_as_of(args.as_of, compiled.zone, args.started)
     except ValueError as error:
-        raise _UsageError(
-            f"--as-of {text!r} is not an ISO 8601 time such as 2026-11-16T17:00:00Z"
-        ) from error
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(compiled.contract.metadata.timezone))
+        raise _UsageError(str(error)) from error
+    if relative:
+        sys.stderr.write(f"leadcontract: as of {format_instant(value)} ({args.as_of})\n")
     return value
 
 
@@ -100,7 +99,7 @@ def _check_inputs(args: argparse.Namespace) -> None:
 def _start(args: argparse.Namespace, *, trace: bool, only: set[str] | None = None) -> Evaluation:
     _check_inputs(args)
     compiled = _compiled(args.contract)
-    as_of = _as_of(args.as_of, compiled)
+    as_of = _as_of(args, compiled)
     events = args.events if args.events is not None else ()
     capacity = compiled.plan_capacity(args.leads)
     return compiled.evaluate(
@@ -330,7 +329,7 @@ def run_report(args: argparse.Namespace) -> int:
     try:
         _check_inputs(args)
         compiled = _compiled(args.contract)
-        as_of = _as_of(args.as_of, compiled)
+        as_of = _as_of(args, compiled)
         events = args.events if args.events is not None else ()
         plan = compiled.plan_capacity(args.leads)
         evaluation = compiled.evaluate(args.leads, events, as_of=as_of, trace=False, capacity=plan)
@@ -341,7 +340,7 @@ def run_report(args: argparse.Namespace) -> int:
                 verdicts, contract=compiled.contract, zone=compiled.zone, by=args.by
             )
         ]
-    except _UsageError as error:
+    except (_UsageError, ValueError) as error:  # ValueError: a role no rep plays
         return _fail(str(error))
     except OSError as error:
         return _fail(f"cannot read {error.filename}: {error.strerror}")
@@ -418,7 +417,7 @@ def run_payouts(args: argparse.Namespace) -> int:
         _check_inputs(args)
         compiled = _compiled(args.contract)
         if args.as_of is not None:
-            as_of = _as_of(args.as_of, compiled)
+            as_of = _as_of(args, compiled)
         else:
             as_of = datetime.combine(period.end + timedelta(days=1), time(), compiled.zone)
         events = args.events if args.events is not None else ()
