@@ -12,7 +12,8 @@ In ``mkdocs.yml``::
           as_of: "2026-11-16T17:00:00Z"
 
 and link the pages from ``nav`` (``agreement/index.md``, ``agreement/lead.md`` ...), or set
-``nav: true`` to let the plugin lay out the whole navigation (what ``leadcontract docs``
+``nav_section: Our agreement`` to have the plugin add them as one section at the end of the
+``nav``, or ``nav: true`` to let it lay out the whole navigation (what ``leadcontract docs``
 does). Pages are regenerated on every build; under ``mkdocs serve`` the contract and the
 records are watched, so editing the contract reloads the page.
 """
@@ -63,6 +64,7 @@ class LeadContractPluginConfig(Config):
     as_of = config_options.Optional(config_options.Type(str))
     previous = config_options.Optional(config_options.Type(str))
     nav = config_options.Type(bool, default=False)
+    nav_section = config_options.Optional(config_options.Type(str))
 
 
 def parse_as_of(text: str, default_zone: str) -> datetime:
@@ -126,6 +128,11 @@ class LeadContractPlugin(BasePlugin[LeadContractPluginConfig]):
         files.append(File.generated(config, STYLESHEET, content=_CSS))
         if self.config.nav:
             config.nav = _nav(site, lead)
+        elif self.config.nav_section and config.nav is not None:
+            config.nav = [
+                *(item for item in config.nav if not _is_section(item, self.config.nav_section)),
+                {self.config.nav_section: _nav(site, lead)},
+            ]
         return files
 
     def on_serve(
@@ -136,6 +143,10 @@ class LeadContractPlugin(BasePlugin[LeadContractPluginConfig]):
             if path is not None:
                 server.watch(str(path))
         return server
+
+
+def _is_section(item: Any, title: str) -> bool:
+    return isinstance(item, dict) and title in item
 
 
 def _nav(site: SitePages, lead: str) -> list[Any]:
