@@ -60,20 +60,23 @@ def _campaign_name(contract: Contract, cid: str) -> str:
 
 
 def headline(contract: Contract, evidence: Evidence) -> str:
-    """Key figures for the overview page, as a Markdown admonition."""
+    """Key figures for the overview page: the evidence first, the terms after."""
     whole = evidence.totals
     breaches = evidence.breaches
     by_party = ", ".join(f"{n} by {party}" for party, n in breaches.most_common()) or "none"
     return "\n".join(
         [
-            f'!!! info "How the agreement is kept, as of {when(evidence.as_of)}"',
-            f"    - **{whole.handed_off}** of {whole.leads} leads were handed off; "
-            f"**{_share(whole.touched_share)}** of them have been touched.",
-            f"    - The first touch came within the promise for "
-            f"**{_share(whole.within_sla_share)}** ({whole.within_sla} of {whole.measured} "
-            "settled clocks).",
-            f"    - Promises broken: {by_party}.",
-            "    - [See the dashboards](evidence/index.md).",
+            f"## How it is kept, as of {when(evidence.as_of)}",
+            "",
+            _kpis(
+                [
+                    (f"{whole.handed_off}", f"of {whole.leads} leads handed off"),
+                    (_share(whole.touched_share), "of them touched"),
+                    (_share(whole.within_sla_share), "first touches within the promise"),
+                    (str(sum(breaches.values())), "promises broken"),
+                ]
+            ),
+            f"Promises broken: {by_party}. [See the dashboards](evidence/index.md).",
             "",
         ]
     )
@@ -100,10 +103,15 @@ def _counts_line(evidence: Evidence) -> str:
     )
 
 
+_WIDE = "---\nhide:\n  - toc\n---\n"
+"""Front matter that gives a dashboard page the width of the table of contents."""
+
+
 def _follow_up(site: SitePages, contract: Contract, evidence: Evidence) -> str:
     rows = evidence.by_campaign
     whole = evidence.totals
     out = [
+        _WIDE,
         "# Follow-up: are the promises kept?",
         "",
         _counts_line(evidence),
@@ -259,6 +267,7 @@ def _capacity(site: SitePages, contract: Contract, evidence: Evidence) -> str:
     for load in loads:
         by_campaign[load.campaign].append((load.week, load.leads, load.capacity))
     out = [
+        _WIDE,
         "# Load and capacity",
         "",
         _counts_line(evidence),

@@ -15,6 +15,7 @@ from leadcontract.model import Lifecycle, StageRole
 __all__ = ["DiagramError", "lifecycle_svg"]
 
 _EXIT_ROLES = frozenset({StageRole.NURTURE, StageRole.DISQUALIFIED, StageRole.LOST})
+_ACRONYMS = frozenset({"mql", "sal", "sql"})
 _COLOURS = {
     "funnel": ("#e8f0fe", "#1a56db"),
     "won": ("#def7ec", "#046c4e"),
@@ -43,18 +44,26 @@ def lifecycle_svg(lifecycle: Lifecycle) -> str:
     graph.attr("node", shape="box", style="rounded,filled", fontname="DejaVu Sans", fontsize="12")
     graph.attr("edge", fontname="DejaVu Sans", fontsize="10", color="#6b7280")
     order = {stage.id: i for i, stage in enumerate(lifecycle.stages)}
+    exits = {
+        stage.id for stage in lifecycle.stages if stage.effective_role in _EXIT_ROLES
+    }
     for stage in lifecycle.stages:
         fill, line = _COLOURS[_kind(stage.effective_role, stage.terminal)]
-        label = stage.id.upper() if len(stage.id) <= 3 else stage.id.capitalize()
+        label = stage.id.upper() if stage.id in _ACRONYMS else stage.id.capitalize()
         graph.node(stage.id, label=label, fillcolor=fill, color=line, fontcolor=line)
     for source, targets in lifecycle.transitions().items():
         for target in targets:
             backwards = order[target] < order[source]
+            # The way forward is drawn strong; the ways out (and back) light, so the funnel
+            # reads first.
+            forward = target not in exits and not backwards
             graph.edge(
                 source,
                 target,
                 style="dashed" if backwards else "solid",
                 constraint="false" if backwards else "true",
+                color="#1a56db" if forward else "#c4c8d0",
+                penwidth="1.6" if forward else "1",
             )
     try:
         svg = graph.pipe(encoding="utf-8")

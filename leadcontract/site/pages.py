@@ -16,7 +16,6 @@ import holidays as holidays_package
 
 from leadcontract.audit import contract_digest
 from leadcontract.model import (
-    BUILTIN_EVENTS,
     Calendar,
     Campaign,
     Contract,
@@ -111,6 +110,10 @@ def _overview(contract: Contract, changes: list[str] | None, headline: str) -> s
         "",
         meta.description.strip(),
         "",
+    ]
+    if headline:
+        lines += [headline, "## The agreement", ""]
+    lines += [
         table(
             ["", "This agreement"],
             [
@@ -128,8 +131,6 @@ def _overview(contract: Contract, changes: list[str] | None, headline: str) -> s
             [[o.name, o.team.value, o.email or "–"] for o in meta.owners],
         ),
     ]
-    if headline:
-        lines += [headline, ""]
     lines += [
         "## What is agreed",
         "",
@@ -157,15 +158,16 @@ def _overview(contract: Contract, changes: list[str] | None, headline: str) -> s
 def _lead(contract: Contract) -> str:
     lead = contract.lead
     out = [
+        "---\nhide:\n  - toc\n---\n",
         "# What a lead is",
         "",
         "## Fields",
         "",
         "A lead record carries these fields. *CRM field* is the column in the CRM export; "
-        "fields marked personal data are masked in the audit trail.",
+        "fields marked PII (personal data) are masked in the audit trail.",
         "",
         table(
-            ["Field", "CRM field", "Type", "Required", "Allowed values", "Personal data"],
+            ["Field", "CRM field", "Type", "Required", "Allowed values", "PII"],
             [
                 [
                     f"`{name}`",
@@ -584,7 +586,8 @@ def _calendar(name: str, calendar: Calendar, year: int) -> list[str]:
 
 
 def _holidays(calendar: Calendar, year: int) -> list[tuple[date, str]]:
-    names: dict[date, list[str]] = {}
+    """The year's days off, each with its names and the regions that observe it."""
+    names: dict[date, dict[str, list[str]]] = {}
     for region in calendar.holidays.regions:
         table_ = holidays_package.country_holidays(
             region.country, subdiv=region.subdivision, years=year
@@ -592,11 +595,19 @@ def _holidays(calendar: Calendar, year: int) -> list[tuple[date, str]]:
         where = region.country + (f"-{region.subdivision}" if region.subdivision else "")
         for day, label in sorted(table_.items()):
             if day.year == year:
-                names.setdefault(day, []).append(f"{label} ({where})")
+                for name in str(label).split("; "):
+                    names.setdefault(day, {}).setdefault(name, []).append(where)
     for day in calendar.holidays.dates:
         if day.year == year:
-            names.setdefault(day, []).append("Company day off")
-    return [(day, "; ".join(labels)) for day, labels in sorted(names.items())]
+            names.setdefault(day, {}).setdefault("Company day off", [])
+    return [
+        (
+            day,
+            "; ".join(
+                f"{name} ({', '.join(regions)})" if regions else name
+                for name, regions in labels.items()
+            ),
+        )
+        for day, labels in sorted(names.items())
+    ]
 
-
-_ = BUILTIN_EVENTS  # the events the movers above name

@@ -30,7 +30,7 @@ from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
 from leadcontract.site.generate import ContractProblem, Records, generate
@@ -39,12 +39,17 @@ from leadcontract.site.pages import SitePages
 __all__ = ["LeadContractPlugin", "LeadContractPluginConfig", "parse_as_of"]
 
 STYLESHEET = "stylesheets/leadcontract.css"
+SHIM = "assets/javascripts/iframe-worker-shim.js"
+"""Material's offline plugin loads this shim from a CDN unless a polyfill names it; the plugin
+ships the vendored copy (``leadcontract/site/assets``) in the site instead."""
+_ASSETS = Path(__file__).resolve().parent / "assets"
 _CSS = """\
 /* leadcontract: diagrams and charts fill the text column and keep their proportions. */
 .md-typeset img.lifecycle, .md-typeset img.chart { display: block; width: 100%; height: auto;
   margin: 0.8em 0; }
 .md-typeset img.lifecycle { max-width: 46rem; }
 .md-typeset table:not([class]) { font-size: 0.72rem; }
+.md-typeset td code { white-space: nowrap; }
 .lc-kpis { display: flex; flex-wrap: wrap; gap: 0.8rem; margin: 1em 0 1.5em; }
 .lc-kpi { flex: 1 1 0; min-width: 6.5rem; padding: 0.8rem 1rem; border-radius: 0.3rem;
   background: var(--md-code-bg-color); display: flex; flex-direction: column; }
@@ -85,10 +90,15 @@ class LeadContractPlugin(BasePlugin[LeadContractPluginConfig]):
         path = Path(value)
         return path if path.is_absolute() else self._base / path
 
+    @event_priority(100)  # before Material's offline plugin, which fills in the CDN's shim
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self._base = Path(config.config_file_path or ".").resolve().parent
         if STYLESHEET not in config.extra_css:
             config.extra_css.append(STYLESHEET)
+        if "material/offline" in config.plugins or "offline" in config.plugins:
+            polyfills = config.extra.setdefault("polyfills", [])
+            if SHIM not in polyfills:
+                polyfills.append(SHIM)
         return config
 
     def _records(self) -> Records | None:
@@ -126,6 +136,9 @@ class LeadContractPlugin(BasePlugin[LeadContractPluginConfig]):
         for path, text in {**site.pages, **site.files}.items():
             files.append(File.generated(config, lead + path, content=text))
         files.append(File.generated(config, STYLESHEET, content=_CSS))
+        if SHIM in config.extra.get("polyfills", []):
+            shim = (_ASSETS / "iframe-worker-shim.js").read_text(encoding="utf-8")
+            files.append(File.generated(config, SHIM, content=shim))
         if self.config.nav:
             config.nav = _nav(site, lead)
         elif self.config.nav_section and config.nav is not None:
