@@ -27,9 +27,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     if config.nav is None:
         return config
     named = _named(config.nav)
-    extra = sorted(
-        p.name for p in Path(config.docs_dir).glob("*.md") if p.name not in named
-    )
+    extra = sorted(p.name for p in Path(config.docs_dir).glob("*.md") if p.name not in named)
     if extra:
         config.nav.append({"More": extra})
     return config

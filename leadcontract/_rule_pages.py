@@ -81,7 +81,7 @@ def _apply(base: str, case: Mapping[str, Any]) -> str:
     text = base
     for edit in case.get("replace", []):
         text = text.replace(edit["old"], edit["new"], 1)
-    return text + case.get("append", "")
+    return text + str(case.get("append", ""))
 
 
 def _window(text: str, line: int) -> str:
@@ -161,8 +161,14 @@ def _page(code: Code, example: _Example | None) -> str:
         ]
         if example.hint:
             out += [example.hint[0].upper() + example.hint[1:], ""]
-        out += ["The change that makes the contract valid again:", "", "```diff", example.fixed,
-                "```", ""]
+        out += [
+            "The change that makes the contract valid again:",
+            "",
+            "```diff",
+            example.fixed,
+            "```",
+            "",
+        ]
     else:
         written, fix = FILE_LEVEL_EXAMPLES[code.code]
         out += [written, "", "## Fix", "", fix, ""]

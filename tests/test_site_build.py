@@ -17,6 +17,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from playwright.sync_api import Browser, ConsoleMessage, Request, Route, sync_playwright
 
 from leadcontract._rule_pages import rule_pages
 from leadcontract.cli import main
@@ -97,7 +100,8 @@ def test_every_page_is_built_and_loads_nothing_from_the_network(example_site: Pa
         parser.feed(html)
         assert parser.loaded, page
         assert [u for u in parser.loaded if _external(u)] == [], page
-        assert "fonts.googleapis" not in html and "fonts.gstatic" not in html
+        assert "fonts.googleapis" not in html
+        assert "fonts.gstatic" not in html
         for image in parser.images:
             assert (example_site / page).parent.joinpath(image).resolve().is_file(), image
     for css in example_site.rglob("*.css"):
@@ -110,7 +114,8 @@ def test_every_page_is_built_and_loads_nothing_from_the_network(example_site: Pa
 
 def test_the_lifecycle_and_charts_are_on_their_pages(example_site: Path) -> None:
     lead = (example_site / "lead.html").read_text(encoding="utf-8")
-    assert 'src="images/lifecycle.svg"' in lead and 'class="lifecycle"' in lead
+    assert 'src="images/lifecycle.svg"' in lead
+    assert 'class="lifecycle"' in lead
     follow_up = (example_site / "evidence" / "index.html").read_text(encoding="utf-8")
     assert follow_up.count('class="chart"') == 4
     assert "Northwind" in (example_site / "index.html").read_text(encoding="utf-8")
@@ -120,9 +125,6 @@ def test_the_lifecycle_and_charts_are_on_their_pages(example_site: Path) -> None
 
 
 def test_the_project_site_builds_strictly(tmp_path: Path) -> None:
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-
     config = load_config(str(ROOT / "mkdocs.yml"), strict=True, site_dir=str(tmp_path / "site"))
     config.plugins.on_startup(command="build", dirty=False)
     try:
@@ -130,11 +132,18 @@ def test_the_project_site_builds_strictly(tmp_path: Path) -> None:
     finally:
         config.plugins.on_shutdown()
     site = tmp_path / "site"
-    for page in ("index.html", "quickstart.html", "api.html", "rules/LC201.html",
-                 "example/index.html", "example/evidence/index.html"):
+    for page in (
+        "index.html",
+        "quickstart.html",
+        "api.html",
+        "rules/LC201.html",
+        "example/index.html",
+        "example/evidence/index.html",
+    ):
         assert (site / page).is_file(), page
     api = (site / "api.html").read_text(encoding="utf-8")
-    assert "compile_contract" in api and "LeadContractPlugin" in api
+    assert "compile_contract" in api
+    assert "LeadContractPlugin" in api
     parser = _Resources()
     parser.feed((site / "index.html").read_text(encoding="utf-8"))
     assert [u for u in parser.loaded if _external(u)] == []
@@ -142,18 +151,24 @@ def test_the_project_site_builds_strictly(tmp_path: Path) -> None:
 
 def test_the_rule_pages_are_current() -> None:
     pages = rule_pages()
-    on_disk = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "docs" / "rules").glob("*.md")}
+    on_disk = {
+        p.name: p.read_text(encoding="utf-8") for p in (ROOT / "docs" / "rules").glob("*.md")
+    }
     assert on_disk == pages, "docs/rules/ is stale: run python -m leadcontract._rule_pages"
     assert set(pages) == {"index.md", *(f"{code}.md" for code in CODES)}
     # Each example is lint's own report of its code.
     for code in CODES:
         page = pages[f"{code}.md"]
-        assert "## What it checks" in page and "## Why" in page and "## Fix" in page
+        assert "## What it checks" in page
+        assert "## Why" in page
+        assert "## Fix" in page
         if "```text" in page:
             assert f": {code} " in page.split("```text")[1]
 
 
-def test_the_quickstart_works_as_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_quickstart_works_as_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     text = (ROOT / "docs" / "quickstart.md").read_text(encoding="utf-8")
     files = re.findall(r'```\w+ title="([^"]+)"\n(.*?)```', text, re.S)
     assert [name for name, _ in files] == ["agreement.yaml", "leads.csv", "events.jsonl"]
@@ -161,16 +176,62 @@ def test_the_quickstart_works_as_written(tmp_path: Path, capsys: pytest.CaptureF
         (tmp_path / name).write_text(body, encoding="utf-8")
     agreement, leads, events = (str(tmp_path / name) for name, _ in files)
     assert main(["lint", agreement]) == 0
-    assert main(["evaluate", agreement, "--leads", leads, "--events", events,
-                 "--as-of", "2026-03-10T17:00:00Z", "--format", "table"]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                agreement,
+                "--leads",
+                leads,
+                "--events",
+                events,
+                "--as-of",
+                "2026-03-10T17:00:00Z",
+                "--format",
+                "table",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
-    assert re.search(r"L1\s+mql\s+60", out) and re.search(r"L2\s+inquiry\s+0", out)
-    assert main(["explain", agreement, "--leads", leads, "--events", events,
-                 "--as-of", "2026-03-10T17:00:00Z", "--lead", "L1"]) == 0
+    assert re.search(r"L1\s+mql\s+60", out)
+    assert re.search(r"L2\s+inquiry\s+0", out)
+    assert (
+        main(
+            [
+                "explain",
+                agreement,
+                "--leads",
+                leads,
+                "--events",
+                events,
+                "--as-of",
+                "2026-03-10T17:00:00Z",
+                "--lead",
+                "L1",
+            ]
+        )
+        == 0
+    )
     assert "first-touch: met" in capsys.readouterr().out
     site = tmp_path / "site"
-    assert main(["docs", agreement, "--site-dir", str(site), "--leads", leads, "--events",
-                 events, "--as-of", "2026-03-10T17:00:00Z"]) == 0
+    assert (
+        main(
+            [
+                "docs",
+                agreement,
+                "--site-dir",
+                str(site),
+                "--leads",
+                leads,
+                "--events",
+                events,
+                "--as-of",
+                "2026-03-10T17:00:00Z",
+            ]
+        )
+        == 0
+    )
     assert "Shortfall of 5 leads a week" in (site / "campaigns.html").read_text(encoding="utf-8")
 
 
@@ -214,11 +275,15 @@ def test_a_contract_with_errors_is_reported_not_built(
     broken = tmp_path / "broken"
     shutil.copytree(EXAMPLE, broken, ignore=shutil.ignore_patterns("data"))
     slas = broken / "slas.yaml"
-    slas.write_text(slas.read_text(encoding="utf-8").replace("calendar: us-east", "calendar: mars", 1),
-                    encoding="utf-8")
+    slas.write_text(
+        slas.read_text(encoding="utf-8").replace("calendar: us-east", "calendar: mars", 1),
+        encoding="utf-8",
+    )
     assert main(["docs", str(broken), "--site-dir", str(tmp_path / "s")]) == 1
     err = capsys.readouterr().err
-    assert "slas.yaml:" in err and "LC3" in err and "fix them first" in err
+    assert "slas.yaml:" in err
+    assert "LC3" in err
+    assert "fix them first" in err
     assert main(["docs", str(tmp_path / "missing"), "--site-dir", str(tmp_path / "s")]) == 2
 
 
@@ -226,9 +291,7 @@ def test_a_contract_with_errors_is_reported_not_built(
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
+def browser() -> Iterator[Browser]:
     assert Path(CHROMIUM).is_file(), "install the Debian package chromium (requirements/system.txt)"
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -239,16 +302,14 @@ def browser() -> Iterator[object]:
 def _local(url: str) -> bool:
     parsed = urlparse(url)
     return parsed.scheme in ("file", "data", "blob", "about") or parsed.hostname in (
-        "localhost", "127.0.0.1"
+        "localhost",
+        "127.0.0.1",
     )
 
 
 def test_the_example_site_renders_offline_in_chromium(
-    example_site: Path, browser: object, tmp_path: Path
+    example_site: Path, browser: Browser, tmp_path: Path
 ) -> None:
-    from playwright.sync_api import Browser, ConsoleMessage, Request, Route
-
-    assert isinstance(browser, Browser)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     blocked: list[str] = []
     failed: list[str] = []
@@ -288,7 +349,8 @@ def test_the_example_site_renders_offline_in_chromium(
             if name.startswith("evidence/"):
                 assert images, name
             for src, complete, width in images:
-                assert complete and width > 0, f"{name}: {src} did not render"
+                assert complete, f"{name}: {src} did not load"
+                assert width > 0, f"{name}: {src} did not render"
             shot = tmp_path / (name.replace("/", "_").removesuffix(".html") + ".png")
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 10_000
@@ -299,4 +361,5 @@ def test_the_example_site_renders_offline_in_chromium(
     assert blocked == []
     assert failed == []
     assert errors == []
-    assert requested and all(_local(url) for url in requested)
+    assert requested
+    assert all(_local(url) for url in requested)

@@ -5,16 +5,18 @@ from __future__ import annotations
 import re
 import shutil
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from leadcontract import compile_contract, load
+from leadcontract.durations import Duration
 from leadcontract.model import Contract
 from leadcontract.report import compliance
 from leadcontract.rules.conditions import parse_condition
 from leadcontract.rules.conditions._text import in_words
-from leadcontract.site import Records, generate
+from leadcontract.site import Records, charts, generate
 from leadcontract.site._changes import changes_between
 from leadcontract.site._markdown import table
 from leadcontract.site._words import duration_words, money, sla_sentence
@@ -39,14 +41,22 @@ def contract() -> Contract:
 @pytest.mark.parametrize(
     ("source", "words"),
     [
-        ('score >= 60 and country in ["US", "CA"]', "score is at least 60 and country is one of US, CA"),
+        (
+            'score >= 60 and country in ["US", "CA"]',
+            "score is at least 60 and country is one of US, CA",
+        ),
         ("not do_not_call", "do not call is false"),
         ("employees < 10 or employees > 5000", "employees is below 10 or employees is above 5000"),
-        ('not (status == "Closed" or do_not_call)', "not (status is Closed or do not call is true)"),
+        (
+            'not (status == "Closed" or do_not_call)',
+            "not (status is Closed or do not call is true)",
+        ),
         ("events.pricing_page_visit >= 1", "at least one pricing page visit event"),
         ("phone is set and email is not set", "phone is filled in and email is empty"),
-        ({"all": [{"score": {"gte": 60}}, {"email": {"exists": True}}]},
-         "score is at least 60 and email is filled in"),
+        (
+            {"all": [{"score": {"gte": 60}}, {"email": {"exists": True}}]},
+            "score is at least 60 and email is filled in",
+        ),
         ('a == 1 and (b == 2 or c != "x")', "a is 1 and (b is 2 or c is not x)"),
         (True, "always"),
         (False, "never"),
@@ -54,17 +64,16 @@ def contract() -> Contract:
 )
 def test_conditions_read_as_sentences(source: object, words: str) -> None:
     condition, issues = parse_condition(source)
-    assert not issues and condition is not None
+    assert not issues
+    assert condition is not None
     assert in_words(condition) == words
 
 
 def test_durations_and_money_in_words() -> None:
-    from leadcontract.durations import Duration
-
     assert duration_words(Duration.parse("1d"), business=True) == "1 business day"
     assert duration_words(Duration.parse("1w2d4h")) == "1 week, 2 days and 4 hours"
-    assert money(__import__("decimal").Decimal("1500"), "USD") == "$1,500.00"
-    assert money(__import__("decimal").Decimal("12.5"), "CHF") == "12.50 CHF"
+    assert money(Decimal("1500"), "USD") == "$1,500.00"
+    assert money(Decimal("12.5"), "CHF") == "12.50 CHF"
 
 
 def test_every_promise_is_one_sentence_a_rep_understands(contract: Contract) -> None:
@@ -87,13 +96,19 @@ def test_every_promise_is_one_sentence_a_rep_understands(contract: Contract) -> 
 def test_the_pages_say_what_the_contract_says(contract: Contract) -> None:
     site = agreement_pages(contract, year=2026)
     assert list(site.pages) == [
-        "index.md", "lead.md", "campaigns.md", "promises.md", "spiffs.md", "calendars.md"
+        "index.md",
+        "lead.md",
+        "campaigns.md",
+        "promises.md",
+        "spiffs.md",
+        "calendars.md",
     ]
     lead = site.pages["lead.md"]
     assert "| `email` | Email | string | yes |  | yes |" in lead  # required, PII
     assert "industry is one of software, financial-services, manufacturing" in lead
     assert "halve every **30 days**" in lead
-    assert "![Lifecycle diagram" in lead and "images/lifecycle.svg" in lead
+    assert "![Lifecycle diagram" in lead
+    assert "images/lifecycle.svg" in lead
     assert "score is at least 60 and fit score is at least 20 and email is filled in" in lead
     assert "Contact is not involved in the decision (`not-decision-maker`) | yes |" in lead
     assert "<svg" in site.files["images/lifecycle.svg"]
@@ -108,7 +123,8 @@ def test_the_pages_say_what_the_contract_says(contract: Contract) -> None:
     assert "0 – 50,000: 1%" in spiffs
     assert '!!! note "Trial rule"' in spiffs
     overview = site.pages["index.md"]
-    assert "Priya Raman | marketing" in overview and "Marcus Bell | sales" in overview
+    assert "Priya Raman | marketing" in overview
+    assert "Marcus Bell | sales" in overview
     assert "sha256:" in overview
 
 
@@ -116,9 +132,7 @@ def test_a_capacity_shortfall_is_spelled_out(contract: Contract) -> None:
     campaigns = dict(contract.campaigns)
     webinar = campaigns["webinar-q4"]
     assert webinar.capacity is not None
-    short = webinar.model_copy(
-        update={"capacity": webinar.capacity.model_copy(update={"reps": 1})}
-    )
+    short = webinar.model_copy(update={"capacity": webinar.capacity.model_copy(update={"reps": 1})})
     campaigns["webinar-q4"] = short
     changed = contract.model_copy(update={"campaigns": campaigns})
     page = agreement_pages(changed, year=2026).pages["campaigns.md"]
@@ -130,7 +144,8 @@ def test_holidays_are_those_of_the_given_year_never_the_clock(contract: Contract
     calendars_2026 = agreement_pages(contract, year=2026).pages["calendars.md"]
     calendars_2031 = agreement_pages(contract, year=2031).pages["calendars.md"]
     assert "| 2026-11-26 | Thursday | Thanksgiving Day (US-NY) |" in calendars_2026
-    assert "| 2026-12-24 | Thursday | " in calendars_2026 and "Company day off" in calendars_2026
+    assert "| 2026-12-24 | Thursday | " in calendars_2026
+    assert "Company day off" in calendars_2026
     assert "2026-" not in calendars_2031.split("## emea")[0].split("Holidays in")[1]
     assert "| 2031-12-25 |" in calendars_2031
     assert "| 2026-01-01 | Thursday | New Year's Day (DE-BE, NO) |" in calendars_2026
@@ -166,22 +181,34 @@ def test_changes_since_the_previous_version(tmp_path: Path, contract: Contract) 
 def test_dashboard_figures_are_the_reports_figures() -> None:
     compiled = compile_contract(load(EXAMPLE).contract)  # type: ignore[arg-type]
     evidence = gather_evidence(compiled, LEADS, EVENTS, as_of=AS_OF)
-    verdicts = [v for v in compiled.evaluate(LEADS, EVENTS, as_of=AS_OF,
-                                             capacity=compiled.plan_capacity(LEADS))
-                if not hasattr(v, "code")]
-    report = {r.group: r.to_dict() for r in compliance(
-        verdicts, contract=compiled.contract, zone=compiled.zone)}  # type: ignore[arg-type]
+    verdicts = [
+        v
+        for v in compiled.evaluate(
+            LEADS, EVENTS, as_of=AS_OF, capacity=compiled.plan_capacity(LEADS)
+        )
+        if not hasattr(v, "code")
+    ]
+    report = {
+        r.group: r.to_dict()
+        for r in compliance(verdicts, contract=compiled.contract, zone=compiled.zone)
+    }  # type: ignore[arg-type]
     assert {r.group: r.to_dict() for r in evidence.by_campaign} == report
-    assert evidence.counts.reconciles and evidence.counts.verdicts == 240
+    assert evidence.counts.reconciles
+    assert evidence.counts.verdicts == 240
     site = generate(EXAMPLE, records=Records(LEADS, EVENTS, AS_OF))
     follow_up = site.pages["evidence/index.md"]
     for row in report.values():
         assert f"| {row['handed_off']} | " in follow_up
         assert f"{row['within_sla']} / {row['settled']}" in follow_up
     touched = len(evidence.minutes_to_first_touch)
-    bucket_counts = [int(n) for n in re.findall(
-        r"^\| (?:under 1 h|1–4 h|4–8 h|8–16 h|16–40 h|over 40 h) \| (\d+) \|$", follow_up, re.M)]
-    assert len(bucket_counts) == len(TOUCH_BUCKETS) and sum(bucket_counts) == touched
+    bucket_counts = [
+        int(n)
+        for n in re.findall(
+            r"^\| (?:under 1 h|1–4 h|4–8 h|8–16 h|16–40 h|over 40 h) \| (\d+) \|$", follow_up, re.M
+        )
+    ]
+    assert len(bucket_counts) == len(TOUCH_BUCKETS)
+    assert sum(bucket_counts) == touched
     assert sorted(site.files) == [
         "evidence/charts/breaches-by-party.svg",
         "evidence/charts/load-vs-capacity.svg",
@@ -201,12 +228,12 @@ def test_dashboard_figures_are_the_reports_figures() -> None:
 
 
 def test_charts_are_deterministic_svg() -> None:
-    from leadcontract.site import charts
-
     one = charts.bar_chart(["sales", "marketing"], [3, 1], title="t")
     two = charts.bar_chart(["sales", "marketing"], [3, 1], title="t")
-    assert one == two and one.startswith("<svg")
-    assert "http://www.w3.org/2000/svg" in one and "xlink:href=\"http" not in one
+    assert one == two
+    assert one.startswith("<svg")
+    assert "http://www.w3.org/2000/svg" in one
+    assert 'xlink:href="http' not in one
 
 
 def test_table_cells_cannot_break_the_table() -> None:

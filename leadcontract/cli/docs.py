@@ -1,7 +1,7 @@
 """The ``docs`` command: build (or serve) the agreement's website.
 
-    leadcontract docs CONTRACT --site-dir DIR [--leads F --events F --as-of T] [--previous P]
-    leadcontract docs CONTRACT --serve [--address 127.0.0.1:8000]
+leadcontract docs CONTRACT --site-dir DIR [--leads F --events F --as-of T] [--previous P]
+leadcontract docs CONTRACT --serve [--address 127.0.0.1:8000]
 """
 
 from __future__ import annotations
@@ -95,7 +95,9 @@ def run_docs(args: argparse.Namespace) -> int:
         try:
             as_of = parse_as_of(args.as_of, checked.contract.metadata.timezone)
         except ValueError:
-            return _fail(f"--as-of {args.as_of!r} is not an ISO 8601 time such as 2026-11-16T17:00:00Z")
+            return _fail(
+                f"--as-of {args.as_of!r} is not an ISO 8601 time such as 2026-11-16T17:00:00Z"
+            )
     options = SiteOptions(
         contract=Path(args.contract),
         leads=args.leads,

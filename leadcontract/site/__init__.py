@@ -11,11 +11,11 @@ extra's packages; they are imported when used.
 """
 
 from leadcontract.site.build import SiteOptions, build_site, serve_site
-from leadcontract.site.generate import ContractProblem, Records, generate
+from leadcontract.site.generate import ContractProblemError, Records, generate
 from leadcontract.site.pages import SitePages
 
 __all__ = [
-    "ContractProblem",
+    "ContractProblemError",
     "Records",
     "SiteOptions",
     "SitePages",

@@ -185,8 +185,9 @@ def sla_sentence(contract: Contract, sla: Sla) -> str:
         )
     elif sla.kind is SlaKind.IDLE:
         stop = trigger_words(contract, sla.stop) if sla.stop else "a touch"
+        leads = _whose_leads(contract, sla, "any")
         sentence = (
-            f"{who} never leaves {_whose_leads(contract, sla, 'any')} waiting more than {target} for {stop}, "
+            f"{who} never leaves {leads} waiting more than {target} for {stop}, "
             f"counting from {start}"
         )
     else:

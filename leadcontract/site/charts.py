@@ -2,22 +2,29 @@
 
 The SVGs carry their text as text (selectable, read by screen readers, in the browser's own
 sans-serif when DejaVu Sans is not installed) and need no font or script from the network.
-Margins are set by hand rather than by a layout engine: a build draws every figure once. Output is deterministic (fixed hash salt, no date) so that a
-rebuild of the same figures gives the same bytes.
+Margins are set by hand rather than by a layout engine, so a build draws every figure once.
+Output is deterministic (fixed hash salt, no date): the same figures give the same bytes.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import textwrap
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ParamSpec, cast
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["bar_chart", "histogram", "line_percent_chart", "load_chart", "percent_chart"]
+__all__ = [
+    "bar_chart",
+    "histogram",
+    "line_percent_chart",
+    "load_chart",
+    "percent_chart",
+]
 
 BLUE = "#1a56db"
 GREEN = "#0e9f6e"
@@ -42,13 +49,26 @@ _STYLE = {
 }
 
 
+_P = ParamSpec("_P")
+
+
+def _styled(draw: Callable[_P, str]) -> Callable[_P, str]:
+    """Draw under the site's matplotlib style, leaving the caller's global rcParams alone."""
+
+    @functools.wraps(draw)
+    def styled(*args: _P.args, **kwargs: _P.kwargs) -> str:
+        import matplotlib  # noqa: PLC0415 - the site extra; imported when a site is built
+
+        matplotlib.use("Agg", force=False)
+        with matplotlib.rc_context(cast(Any, _STYLE)):
+            return draw(*args, **kwargs)
+
+    return styled
+
+
 def _figure(width: float, height: float, *, left: float = 0.08, bottom: float = 0.15) -> Figure:
-    import matplotlib  # noqa: PLC0415 - the site extra; imported when a site is built
+    from matplotlib.figure import Figure  # noqa: PLC0415 - the site extra
 
-    matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure  # noqa: PLC0415
-
-    matplotlib.rcParams.update(_STYLE)
     figure = Figure(figsize=(width, height))
     figure.subplots_adjust(left=left, right=0.97, top=1 - 0.45 / height, bottom=bottom)
     return figure
@@ -73,6 +93,7 @@ def _svg(figure: Figure) -> str:
     return text[text.index("<svg") :]
 
 
+@_styled
 def percent_chart(
     labels: Sequence[str],
     shares: Sequence[float | None],
@@ -87,8 +108,9 @@ def percent_chart(
     figure = _figure(8, height, left=_label_margin(labels), bottom=0.5 / height)
     axes = figure.add_subplot()
     values = [s or 0.0 for s in shares]
-    colours = [GREEN if (s or 0) >= (target or 0.8) else AMBER if (s or 0) >= 0.5 else RED
-               for s in shares]
+    colours = [
+        GREEN if (s or 0) >= (target or 0.8) else AMBER if (s or 0) >= 0.5 else RED for s in shares
+    ]
     axes.barh(range(len(labels)), values, color=colours, height=0.6)
     axes.set_yticks(range(len(labels)), labels)
     axes.invert_yaxis()
@@ -102,9 +124,8 @@ def percent_chart(
     return _svg(figure)
 
 
-def line_percent_chart(
-    labels: Sequence[str], shares: Sequence[float | None], *, title: str
-) -> str:
+@_styled
+def line_percent_chart(labels: Sequence[str], shares: Sequence[float | None], *, title: str) -> str:
     """Shares over time (weeks), as a line with the points marked."""
     figure = _figure(8, 3.2)
     axes = figure.add_subplot()
@@ -112,8 +133,15 @@ def line_percent_chart(
     ys = [s for s in shares if s is not None]
     axes.plot(xs, ys, color=BLUE, marker="o", linewidth=2)
     for x, y in zip(xs, ys, strict=True):
-        axes.annotate(f"{y:.0%}", (x, y), textcoords="offset points", xytext=(0, 7),
-                      ha="center", fontsize=9, color="#374151")
+        axes.annotate(
+            f"{y:.0%}",
+            (x, y),
+            textcoords="offset points",
+            xytext=(0, 7),
+            ha="center",
+            fontsize=9,
+            color="#374151",
+        )
     axes.set_xticks(range(len(labels)), labels)
     axes.set_ylim(0, 1.1)
     axes.set_yticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"])
@@ -122,6 +150,7 @@ def line_percent_chart(
     return _svg(figure)
 
 
+@_styled
 def bar_chart(
     labels: Sequence[str],
     values: Sequence[float],
@@ -146,6 +175,7 @@ def bar_chart(
     return _svg(figure)
 
 
+@_styled
 def histogram(labels: Sequence[str], counts: Sequence[int], *, title: str, xlabel: str) -> str:
     """Counts per bucket, as vertical bars with the count on top."""
     figure = _figure(8, 3.2, bottom=0.2)
@@ -160,6 +190,7 @@ def histogram(labels: Sequence[str], counts: Sequence[int], *, title: str, xlabe
     return _svg(figure)
 
 
+@_styled
 def load_chart(panels: Sequence[tuple[str, Sequence[str], Sequence[int], int]]) -> str:
     """Per campaign (one panel each): leads per week as bars, the capacity as a line; the part
     of a bar above the capacity (the overflow) in red."""

@@ -4,6 +4,8 @@ table beneath (for screen readers, and for whoever wants the figures)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from leadcontract.model import Contract
@@ -166,8 +168,10 @@ def _follow_up(site: SitePages, contract: Contract, evidence: Evidence) -> str:
         "",
     ]
     parties = evidence.breaches.most_common()
-    colours = [charts.RED if p == "sales" else charts.AMBER if p == "marketing" else charts.GREY
-               for p, _ in parties]
+    colours = [
+        charts.RED if p == "sales" else charts.AMBER if p == "marketing" else charts.GREY
+        for p, _ in parties
+    ]
     out.append(
         _image(
             site,
@@ -193,8 +197,9 @@ def _follow_up(site: SitePages, contract: Contract, evidence: Evidence) -> str:
                 ]
                 for r in rows
             ]
-            + [["**All**", *[evidence.breaches[p] for p in names],
-                sum(evidence.breaches.values())]],
+            + [
+                ["**All**", *[evidence.breaches[p] for p in names], sum(evidence.breaches.values())]
+            ],
         )
     )
     buckets = _buckets(evidence.minutes_to_first_touch)
@@ -219,8 +224,12 @@ def _follow_up(site: SitePages, contract: Contract, evidence: Evidence) -> str:
         table(
             ["Campaign", "Touched", "Median", "90th percentile"],
             [
-                [_campaign_name(contract, r.group), len(r.minutes_to_touch),
-                 _hours(r.percentile(50)), _hours(r.percentile(90))]
+                [
+                    _campaign_name(contract, r.group),
+                    len(r.minutes_to_touch),
+                    _hours(r.percentile(50)),
+                    _hours(r.percentile(90)),
+                ]
                 for r in rows
             ],
         ),
@@ -243,8 +252,9 @@ def _buckets(minutes: list[int]) -> list[tuple[str, int]]:
     return counts
 
 
-def _compliance_table(contract: Contract, rows: tuple[ComplianceRow, ...] | list[ComplianceRow],
-                      heading: str) -> str:
+def _compliance_table(
+    contract: Contract, rows: tuple[ComplianceRow, ...] | list[ComplianceRow], heading: str
+) -> str:
     return table(
         [heading, "Handed off", "Touched", "Kept / settled", "Kept share", "Attempts per lead"],
         [
@@ -300,8 +310,14 @@ def _capacity(site: SitePages, contract: Contract, evidence: Evidence) -> str:
         table(
             ["Campaign", "Week", "Leads", "Expected", "Capacity", "Overflow"],
             [
-                [_campaign_name(contract, x.campaign), x.week, x.leads, x.expected, x.capacity,
-                 x.overflow]
+                [
+                    _campaign_name(contract, x.campaign),
+                    x.week,
+                    x.leads,
+                    x.expected,
+                    x.capacity,
+                    x.overflow,
+                ]
                 for x in loads
             ],
         )
@@ -338,7 +354,10 @@ def _spiffs(site: SitePages, evidence: Evidence) -> str:
     out.append(
         table(
             ["Rep", "Currency", "Total"],
-            [[rep, currency, money(amount, currency)] for (rep, currency), amount in totals.items()],
+            [
+                [rep, currency, money(amount, currency)]
+                for (rep, currency), amount in totals.items()
+            ],
         )
     )
     out += ["## Per month", ""]
@@ -361,9 +380,5 @@ def _spiffs(site: SitePages, evidence: Evidence) -> str:
     return "\n".join(out)
 
 
-def _amounts(values: dict[str, object]) -> str:
-    from decimal import Decimal  # noqa: PLC0415
-
-    return ", ".join(
-        money(v, c) for c, v in values.items() if isinstance(v, Decimal) and v
-    ) or "–"
+def _amounts(values: Mapping[str, Decimal]) -> str:
+    return ", ".join(money(v, c) for c, v in values.items() if v) or "–"

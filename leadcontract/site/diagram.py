@@ -44,9 +44,7 @@ def lifecycle_svg(lifecycle: Lifecycle) -> str:
     graph.attr("node", shape="box", style="rounded,filled", fontname="DejaVu Sans", fontsize="12")
     graph.attr("edge", fontname="DejaVu Sans", fontsize="10", color="#6b7280")
     order = {stage.id: i for i, stage in enumerate(lifecycle.stages)}
-    exits = {
-        stage.id for stage in lifecycle.stages if stage.effective_role in _EXIT_ROLES
-    }
+    exits = {stage.id for stage in lifecycle.stages if stage.effective_role in _EXIT_ROLES}
     for stage in lifecycle.stages:
         fill, line = _COLOURS[_kind(stage.effective_role, stage.terminal)]
         label = stage.id.upper() if stage.id in _ACRONYMS else stage.id.capitalize()

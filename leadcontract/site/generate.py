@@ -18,10 +18,10 @@ from leadcontract.site.dashboard import add_dashboards, headline
 from leadcontract.site.evidence import Evidence, gather_evidence
 from leadcontract.site.pages import SitePages, agreement_pages
 
-__all__ = ["ContractProblem", "Records", "generate"]
+__all__ = ["ContractProblemError", "Records", "generate"]
 
 
-class ContractProblem(ValueError):
+class ContractProblemError(ValueError):
     """The contract (or the previous version) has lint errors; the message lists them."""
 
 
@@ -50,7 +50,7 @@ def generate(
     """
     result = lint(contract_path)
     if result.errors or result.contract is None:
-        raise ContractProblem(
+        raise ContractProblemError(
             f"the contract {contract_path} has errors; fix them first:\n"
             + render_text(result.diagnostics)
         )
@@ -59,7 +59,7 @@ def generate(
     if previous is not None:
         before = lint(previous)
         if before.contract is None:
-            raise ContractProblem(
+            raise ContractProblemError(
                 f"the previous version {previous} cannot be read:\n"
                 + render_text(before.diagnostics)
             )

@@ -233,8 +233,7 @@ def _scoring(contract: Contract) -> list[str]:
     out = [
         "## Scoring",
         "",
-        "The score is the sum of **fit** (who the lead is) and **engagement** (what the lead "
-        "did).",
+        "The score is the sum of **fit** (who the lead is) and **engagement** (what the lead did).",
         "",
         "### Fit",
         "",
@@ -257,8 +256,7 @@ def _scoring(contract: Contract) -> list[str]:
                 [
                     rule.id,
                     f"{rule.points:+d}",
-                    rule.event.replace("_", " ")
-                    + (f" on {rule.channel}" if rule.channel else ""),
+                    rule.event.replace("_", " ") + (f" on {rule.channel}" if rule.channel else ""),
                     _times(rule.max_count),
                 ]
                 for rule in scoring.engagement.rules
@@ -351,7 +349,7 @@ def _campaign(contract: Contract, cid: str, campaign: Campaign) -> list[str]:
         ]
         if gap > 0:
             out += [
-                f"!!! warning \"Shortfall of {gap} leads a week\"",
+                f'!!! warning "Shortfall of {gap} leads a week"',
                 f"    The campaign expects {capacity.leads_per_week} leads a week but "
                 f"{capacity.reps} reps × {capacity.leads_per_rep_per_week} can work {weekly}. "
                 "Leads beyond the capacity of their week are *capacity overflow*: a missed "
@@ -397,7 +395,7 @@ def _promise(contract: Contract, sid: str, sla: Sla) -> list[str]:
     out = [
         f"## {sid} {{ #{sid} }}",
         "",
-        "!!! abstract \"The promise\"",
+        '!!! abstract "The promise"',
         f"    {sla_sentence(contract, sla)}",
         "",
     ]
@@ -470,7 +468,9 @@ def _percent(share: Decimal) -> str:
 
 
 def _spiff(contract: Contract, sid: str, spiff: Spiff) -> list[str]:
-    campaigns = [contract.campaigns[c].name if c in contract.campaigns else c for c in spiff.campaigns]
+    campaigns = [
+        contract.campaigns[c].name if c in contract.campaigns else c for c in spiff.campaigns
+    ]
     if spiff.split:
         earner = "The " + listing([s.role.upper() for s in spiff.split]) + " on the lead share"
     elif spiff.earner == "owner":
@@ -486,7 +486,8 @@ def _spiff(contract: Contract, sid: str, spiff: Spiff) -> list[str]:
         conditions.append(condition_words(spiff.when))
     if spiff.requires_slas:
         conditions.append(
-            "the promise " + listing([f"[{s}](promises.md#{s})" for s in spiff.requires_slas])
+            "the promise "
+            + listing([f"[{s}](promises.md#{s})" for s in spiff.requires_slas])
             + " was kept"
         )
     if spiff.requires_handoff_complete:
@@ -496,7 +497,7 @@ def _spiff(contract: Contract, sid: str, spiff: Spiff) -> list[str]:
     out = [f"## {sid} {{ #{sid} }}", ""]
     if spiff.shadow:
         out += [
-            "!!! note \"Trial rule\"",
+            '!!! note "Trial rule"',
             "    Computed and shown on statements, but not paid.",
             "",
         ]
@@ -505,8 +506,10 @@ def _spiff(contract: Contract, sid: str, spiff: Spiff) -> list[str]:
         out += [f"*{spiff.description}*", ""]
     rows: list[list[str]] = []
     if spiff.amount.tiers:
-        mode = "each band pays on its part of the deal" if spiff.amount.tier_mode == "band" else (
-            "the band the deal falls in pays on the whole deal"
+        mode = (
+            "each band pays on its part of the deal"
+            if spiff.amount.tier_mode == "band"
+            else ("the band the deal falls in pays on the whole deal")
         )
         rows.append(["Tiers", mode])
         low = "0"
@@ -515,8 +518,9 @@ def _spiff(contract: Contract, sid: str, spiff: Spiff) -> list[str]:
             rows.append(["", f"{low} – {high}: {_percent(tier.share)}"])
             low = f"{tier.up_to:,}" if tier.up_to is not None else low
     if spiff.cap is not None:
-        rows.append(["Cap", f"{money(spiff.cap.amount, spiff.cap.currency)} per rep per "
-                     f"{spiff.cap.per}"])
+        rows.append(
+            ["Cap", f"{money(spiff.cap.amount, spiff.cap.currency)} per rep per {spiff.cap.per}"]
+        )
     if spiff.split:
         rows.append(
             ["Split", ", ".join(f"{s.role.upper()} {_percent(s.share)}" for s in spiff.split)]
@@ -569,8 +573,10 @@ def _calendar(name: str, calendar: Calendar, year: int) -> list[str]:
             [
                 [
                     day.name.capitalize(),
-                    ", ".join(f"{s:%H:%M}–{e:%H:%M}" if e.hour or e.minute else f"{s:%H:%M}–24:00"
-                              for s, e in calendar.hours.get(day, []))
+                    ", ".join(
+                        f"{s:%H:%M}–{e:%H:%M}" if e.hour or e.minute else f"{s:%H:%M}–24:00"
+                        for s, e in calendar.hours.get(day, [])
+                    )
                     or "closed",
                 ]
                 for day in Weekday
@@ -579,9 +585,7 @@ def _calendar(name: str, calendar: Calendar, year: int) -> list[str]:
     )
     days = _holidays(calendar, year)
     out += [f"**Holidays in {year}** ({len(days)} days off):", ""]
-    out.append(
-        table(["Date", "Day", "Holiday"], [[d.isoformat(), f"{d:%A}", n] for d, n in days])
-    )
+    out.append(table(["Date", "Day", "Holiday"], [[d.isoformat(), f"{d:%A}", n] for d, n in days]))
     return out
 
 
@@ -610,4 +614,3 @@ def _holidays(calendar: Calendar, year: int) -> list[tuple[date, str]]:
         )
         for day, labels in sorted(names.items())
     ]
-

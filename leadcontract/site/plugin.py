@@ -33,7 +33,7 @@ from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
-from leadcontract.site.generate import ContractProblem, Records, generate
+from leadcontract.site.generate import ContractProblemError, Records, generate
 from leadcontract.site.pages import SitePages
 
 __all__ = ["LeadContractPlugin", "LeadContractPluginConfig", "parse_as_of"]
@@ -59,7 +59,7 @@ _CSS = """\
 """
 
 
-class LeadContractPluginConfig(Config):
+class LeadContractPluginConfig(Config):  # type: ignore[no-untyped-call]
     """The plugin's options in ``mkdocs.yml``."""
 
     contract = config_options.Type(str)
@@ -78,7 +78,7 @@ def parse_as_of(text: str, default_zone: str) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=ZoneInfo(default_zone))
 
 
-class LeadContractPlugin(BasePlugin[LeadContractPluginConfig]):
+class LeadContractPlugin(BasePlugin[LeadContractPluginConfig]):  # type: ignore[no-untyped-call]
     """Generates the agreement's pages (and dashboards) into the site being built."""
 
     def __init__(self) -> None:
@@ -127,10 +127,12 @@ class LeadContractPlugin(BasePlugin[LeadContractPluginConfig]):
             site = generate(
                 contract, records=self._records(), previous=self._path(self.config.previous)
             )
-        except ContractProblem as error:
+        except ContractProblemError as error:
             raise PluginError(f"leadcontract: {error}") from error
         except OSError as error:
-            raise PluginError(f"leadcontract: cannot read {error.filename}: {error.strerror}")
+            raise PluginError(
+                f"leadcontract: cannot read {error.filename}: {error.strerror}"
+            ) from error
         prefix = self.config.prefix.strip("/")
         lead = f"{prefix}/" if prefix else ""
         for path, text in {**site.pages, **site.files}.items():
