@@ -258,6 +258,8 @@ def test_docs_command_builds_and_says_where_to_open_it(
         (["--leads", str(EXAMPLE / "lead.yaml"), "--as-of", AS_OF], "expected a .csv"),
         (["--leads", str(LEADS), "--as-of", "yesterday"], "is not an ISO 8601 time"),
         (["--previous", "no-such-folder"], "cannot read no-such-folder"),
+        (["--audit", "no-such.db"], "cannot read no-such.db: no such file"),
+        (["--audit", str(LEADS), "--leads", str(LEADS), "--as-of", AS_OF], "not both"),
     ],
 )
 def test_docs_usage_errors_exit_2(

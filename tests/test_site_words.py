@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sqlite3
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -20,9 +21,11 @@ from leadcontract.site import Records, charts, generate
 from leadcontract.site._changes import changes_between
 from leadcontract.site._markdown import table
 from leadcontract.site._words import duration_words, money, sla_sentence
+from leadcontract.site.audit_evidence import AuditEvidenceError, evidence_from_audit
 from leadcontract.site.dashboard import TOUCH_BUCKETS
 from leadcontract.site.evidence import gather_evidence
 from leadcontract.site.pages import agreement_pages
+from leadcontract.store import SqliteAuditStore, record_evaluation
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "contracts" / "example"
@@ -240,3 +243,58 @@ def test_table_cells_cannot_break_the_table() -> None:
     text = table(["a", "b"], [["x|y", "line\nbreak"], [None, ""]])
     assert text.splitlines()[2] == "| x\\|y | line break |"
     assert text.splitlines()[3] == "| – |  |"
+
+
+# --- evidence from the audit store ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def audit_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example evaluation recorded in an audit store, as `evaluate --audit` records it."""
+    db = tmp_path_factory.mktemp("audit") / "audit.db"
+    compiled = compile_contract(load(EXAMPLE).contract)  # type: ignore[arg-type]
+    run = compiled.evaluate(LEADS, EVENTS, as_of=AS_OF, capacity=compiled.plan_capacity(LEADS))
+    with SqliteAuditStore(db) as store:
+        record_evaluation(store, compiled, run, as_of=AS_OF, inputs_digest="sha256:test")
+    return db
+
+
+def test_audit_evidence_gives_the_figures_of_the_recorded_run(audit_db: Path) -> None:
+    compiled = compile_contract(load(EXAMPLE).contract)  # type: ignore[arg-type]
+    fresh = gather_evidence(compiled, LEADS, EVENTS, as_of=AS_OF)
+    recorded = evidence_from_audit(compiled, audit_db)
+    assert recorded.as_of == AS_OF
+    assert [r.to_dict() for r in recorded.by_campaign] == [r.to_dict() for r in fresh.by_campaign]
+    assert [r.to_dict() for r in recorded.by_week] == [r.to_dict() for r in fresh.by_week]
+    assert recorded.spiff_totals() == fresh.spiff_totals()
+    assert recorded.counts.verdicts == 240
+    assert recorded.capacity is None
+    site = generate(EXAMPLE, audit=audit_db)
+    assert "From audit run `" in site.pages["evidence/index.md"]
+    assert "hash chain verified" in site.pages["evidence/index.md"]
+    assert "needs the lead records" in site.pages["evidence/capacity.md"]
+    assert "Holidays are listed for 2026" in site.pages["calendars.md"]
+
+
+def test_a_tampered_audit_store_gives_no_evidence(audit_db: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "tampered.db"
+    shutil.copy(audit_db, copy)
+    with sqlite3.connect(copy) as conn:
+        conn.execute("DROP TRIGGER IF EXISTS entries_no_update")
+        conn.execute(
+            "UPDATE entries SET payload = replace(payload, '\"breached\"', '\"met\"') "
+            "WHERE seq = (SELECT MIN(seq) FROM entries WHERE kind = 'verdict')"
+        )
+    compiled = compile_contract(load(EXAMPLE).contract)  # type: ignore[arg-type]
+    with pytest.raises(AuditEvidenceError, match="the audit chain is broken"):
+        evidence_from_audit(compiled, copy)
+
+
+def test_an_audit_store_without_a_run_of_the_contract(tmp_path: Path) -> None:
+    compiled = compile_contract(load(EXAMPLE).contract)  # type: ignore[arg-type]
+    with SqliteAuditStore(tmp_path / "empty.db"):
+        pass
+    with pytest.raises(AuditEvidenceError, match="no evaluation run of contract"):
+        evidence_from_audit(compiled, tmp_path / "empty.db")
+    with pytest.raises(AuditEvidenceError, match="no such audit store"):
+        evidence_from_audit(compiled, tmp_path / "missing.db")

@@ -41,6 +41,12 @@ def register(commands: Any) -> None:
         help="evaluate the records as of this instant, ISO 8601 (e.g. 2026-11-16T17:00:00Z)",
     )
     parser.add_argument(
+        "--audit",
+        type=Path,
+        metavar="DB",
+        help="instead of records: show the latest evaluation run recorded in this audit store",
+    )
+    parser.add_argument(
         "--previous", type=Path, metavar="PATH", help="the previous version, to list changes"
     )
     parser.add_argument(
@@ -57,6 +63,10 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 
 
 def _usage_problem(args: argparse.Namespace) -> str | None:
+    if args.audit is not None and args.leads is not None:
+        return "give either records (--leads, --events, --as-of) or --audit, not both"
+    if args.audit is not None and not args.audit.is_file():
+        return f"cannot read {args.audit}: no such file"
     if (args.events is not None or args.as_of is not None) and args.leads is None:
         return "--events and --as-of need --leads"
     if args.leads is not None and args.as_of is None:
@@ -103,6 +113,7 @@ def run_docs(args: argparse.Namespace) -> int:
         leads=args.leads,
         events=args.events,
         as_of=as_of,
+        audit=args.audit,
         previous=args.previous,
         title=checked.contract.metadata.title,
     )

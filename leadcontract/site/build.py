@@ -28,6 +28,7 @@ class SiteOptions:
     leads: Path | None = None
     events: Path | None = None
     as_of: datetime | None = None
+    audit: Path | None = None
     previous: Path | None = None
     title: str = "Lead agreement"
 
@@ -40,6 +41,8 @@ def site_config(options: SiteOptions, *, docs_dir: Path, site_dir: Path) -> dict
         plugin["as_of"] = options.as_of.isoformat() if options.as_of else None
     if options.events is not None:
         plugin["events"] = str(options.events.resolve())
+    if options.audit is not None:
+        plugin["audit"] = str(options.audit.resolve())
     if options.previous is not None:
         plugin["previous"] = str(options.previous.resolve())
     return {

@@ -98,10 +98,10 @@ def _image(site: SitePages, name: str, svg: str, alt: str) -> str:
 
 def _counts_line(evidence: Evidence) -> str:
     counts = evidence.counts
+    events = f" and {counts.events_read:,} events" if counts.events_read else ""
     return (
-        f"*Evaluated as of {when(evidence.as_of)}: {counts.leads_read:,} lead records "
-        f"({counts.verdicts:,} verdicts, {counts.lead_errors:,} error rows) and "
-        f"{counts.events_read:,} events.*"
+        f"*{evidence.source}, as of {when(evidence.as_of)}: {counts.leads_read:,} lead records "
+        f"({counts.verdicts:,} verdicts, {counts.lead_errors:,} error rows){events}.*"
     )
 
 
@@ -272,6 +272,19 @@ def _compliance_table(
 
 
 def _capacity(site: SitePages, contract: Contract, evidence: Evidence) -> str:
+    if evidence.capacity is None:
+        return "\n".join(
+            [
+                "# Load and capacity",
+                "",
+                _counts_line(evidence),
+                "",
+                "The load against capacity counts leads by the week they were created, which "
+                "needs the lead records: build the site with `--leads`, `--events` and "
+                "`--as-of` to see it.",
+                "",
+            ]
+        )
     loads = evidence.capacity.loads
     by_campaign: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
     for load in loads:

@@ -22,7 +22,7 @@ from leadcontract.report import ComplianceRow, compliance
 from leadcontract.rules.spiffs import SpiffLine
 from leadcontract.verdict import Verdict
 
-__all__ = ["Evidence", "gather_evidence"]
+__all__ = ["Evidence", "evidence_of", "gather_evidence"]
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,13 @@ class Evidence:
     counts: RunCounts
     by_campaign: tuple[ComplianceRow, ...]
     by_week: tuple[ComplianceRow, ...]
-    capacity: CapacityPlan
+    capacity: CapacityPlan | None
+    """None when the lead records are not at hand (evidence from the audit store)."""
     statements: tuple[Statement, ...]
     """Spiff statements, one per rep and month with lines, in month order."""
+    source: str = "Evaluated"
+    """Where the figures come from, as the start of a sentence ("Evaluated", "From audit
+    run ...")."""
 
     @property
     def breaches(self) -> Counter[str]:
@@ -90,6 +94,19 @@ def gather_evidence(
     plan = compiled.plan_capacity(leads)
     evaluation = compiled.evaluate(leads, events or (), as_of=as_of, trace=False, capacity=plan)
     verdicts: list[Verdict] = [item for item in evaluation if isinstance(item, Verdict)]
+    return evidence_of(compiled, verdicts, as_of=as_of, counts=evaluation.counts, capacity=plan)
+
+
+def evidence_of(
+    compiled: CompiledContract,
+    verdicts: list[Verdict],
+    *,
+    as_of: datetime,
+    counts: RunCounts,
+    capacity: CapacityPlan | None,
+    source: str = "Evaluated",
+) -> Evidence:
+    """Every dashboard figure from verdicts, whether just evaluated or read back."""
     contract, zone = compiled.contract, compiled.zone
     lines: list[SpiffLine] = [
         line for verdict in verdicts for decision in verdict.spiffs for line in decision.lines
@@ -98,9 +115,10 @@ def gather_evidence(
     monthly = [s for month in months for s in statements(lines, contract=contract, period=month)]
     return Evidence(
         as_of=as_of,
-        counts=evaluation.counts,
+        counts=counts,
         by_campaign=tuple(compliance(verdicts, contract=contract, zone=zone, by="campaign")),
         by_week=tuple(compliance(verdicts, contract=contract, zone=zone, by="week")),
-        capacity=plan,
+        capacity=capacity,
         statements=tuple(monthly),
+        source=source,
     )

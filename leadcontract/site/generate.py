@@ -14,6 +14,7 @@ from leadcontract.checks import lint
 from leadcontract.engine import compile_contract
 from leadcontract.reporters import render_text
 from leadcontract.site._changes import changes_between
+from leadcontract.site.audit_evidence import evidence_from_audit
 from leadcontract.site.dashboard import add_dashboards, headline
 from leadcontract.site.evidence import Evidence, gather_evidence
 from leadcontract.site.pages import SitePages, agreement_pages
@@ -40,13 +41,16 @@ def generate(
     contract_path: str | Path,
     *,
     records: Records | None = None,
+    audit: Path | None = None,
     previous: str | Path | None = None,
 ) -> SitePages:
     """The pages of the agreement at ``contract_path``, with dashboards when ``records`` are
-    given and a list of changes when a ``previous`` version is given.
+    given (or an ``audit`` store whose latest run of the contract they show) and a list of
+    changes when a ``previous`` version is given.
 
     The holidays listed are those of the as-of year, or else of the year the agreement took
-    effect.
+    effect. Raises :class:`ContractProblemError` for a contract with errors and
+    :class:`~leadcontract.site.audit_evidence.AuditEvidenceError` for an unusable store.
     """
     result = lint(contract_path)
     if result.errors or result.contract is None:
@@ -65,12 +69,15 @@ def generate(
             )
         changes = changes_between(before.contract, contract)
     evidence: Evidence | None = None
-    if records is not None:
+    year = contract.metadata.effective.start.year
+    if records is not None or audit is not None:
         compiled = compile_contract(contract)
-        evidence = gather_evidence(compiled, records.leads, records.events, as_of=records.as_of)
-        year = records.as_of.astimezone(compiled.zone).year
-    else:
-        year = contract.metadata.effective.start.year
+        if records is not None:
+            evidence = gather_evidence(compiled, records.leads, records.events, as_of=records.as_of)
+        else:
+            assert audit is not None
+            evidence = evidence_from_audit(compiled, audit)
+        year = evidence.as_of.astimezone(compiled.zone).year
     site = agreement_pages(
         contract,
         year=year,

@@ -10,6 +10,7 @@ In ``mkdocs.yml``::
           leads: contracts/example/data/leads.csv      # optional: adds the dashboards
           events: contracts/example/data/events.jsonl
           as_of: "2026-11-16T17:00:00Z"
+          # or, instead of the records: audit: audit.db (the latest recorded run)
 
 and link the pages from ``nav`` (``agreement/index.md``, ``agreement/lead.md`` ...), or set
 ``nav_section: Our agreement`` to have the plugin add them as one section at the end of the
@@ -33,6 +34,7 @@ from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
+from leadcontract.site.audit_evidence import AuditEvidenceError
 from leadcontract.site.generate import ContractProblemError, Records, generate
 from leadcontract.site.pages import SitePages
 
@@ -67,6 +69,7 @@ class LeadContractPluginConfig(Config):  # type: ignore[no-untyped-call]
     leads = config_options.Optional(config_options.Type(str))
     events = config_options.Optional(config_options.Type(str))
     as_of = config_options.Optional(config_options.Type(str))
+    audit = config_options.Optional(config_options.Type(str))
     previous = config_options.Optional(config_options.Type(str))
     nav = config_options.Type(bool, default=False)
     nav_section = config_options.Optional(config_options.Type(str))
@@ -125,9 +128,12 @@ class LeadContractPlugin(BasePlugin[LeadContractPluginConfig]):  # type: ignore[
         assert contract is not None
         try:
             site = generate(
-                contract, records=self._records(), previous=self._path(self.config.previous)
+                contract,
+                records=self._records(),
+                audit=self._path(self.config.audit),
+                previous=self._path(self.config.previous),
             )
-        except ContractProblemError as error:
+        except (ContractProblemError, AuditEvidenceError) as error:
             raise PluginError(f"leadcontract: {error}") from error
         except OSError as error:
             raise PluginError(
