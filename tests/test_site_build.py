@@ -25,6 +25,7 @@ from leadcontract._rule_pages import rule_pages
 from leadcontract.cli import main
 from leadcontract.diagnostics import CODES
 from leadcontract.site import SiteOptions, build_site
+from leadcontract.site.plugin import LeadContractPlugin
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "contracts" / "example"
@@ -365,3 +366,22 @@ def test_the_example_site_renders_offline_in_chromium(
     assert errors == []
     assert requested
     assert all(_local(url) for url in requested)
+
+
+def test_serve_watches_the_contract_and_the_records() -> None:
+    plugin = LeadContractPlugin()
+    errors, _ = plugin.load_config(
+        {"contract": str(EXAMPLE), "leads": str(LEADS), "events": str(EVENTS), "as_of": AS_OF}
+    )
+    assert errors == []
+
+    class Server:
+        def __init__(self) -> None:
+            self.watched: list[str] = []
+
+        def watch(self, path: str) -> None:
+            self.watched.append(path)
+
+    server = Server()
+    plugin.on_serve(server, config=None, builder=None)  # type: ignore[arg-type]
+    assert server.watched == [str(EXAMPLE), str(LEADS), str(EVENTS)]
