@@ -401,7 +401,7 @@ def _promise(contract: Contract, sid: str, sla: Sla) -> list[str]:
     ]
     if sla.description:
         out += [f"*{sla.description}*", ""]
-    out.append(table(["", "In words"], sla_details(contract, sla)))
+    out.append(table(["", "Details"], sla_details(contract, sla)))
     if sla.kind is SlaKind.ATTEMPTS and sla.attempts is not None:
         out += _attempts_timeline(contract, sla)
     return out
@@ -543,7 +543,7 @@ def _spiff(contract: Contract, sid: str, spiff: Spiff) -> list[str]:
             ]
         )
     if rows:
-        out.append(table(["", "In words"], rows))
+        out.append(table(["", "Terms"], rows))
     return out
 
 

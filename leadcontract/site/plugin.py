@@ -52,6 +52,7 @@ _CSS = """\
 .md-typeset img.lifecycle { max-width: 46rem; }
 .md-typeset table:not([class]) { font-size: 0.72rem; }
 .md-typeset td code { white-space: nowrap; }
+.md-typeset .admonition.abstract { font-size: 0.8rem; }
 .lc-kpis { display: flex; flex-wrap: wrap; gap: 0.8rem; margin: 1em 0 1.5em; }
 .lc-kpi { flex: 1 1 0; min-width: 6.5rem; padding: 0.8rem 1rem; border-radius: 0.3rem;
   background: var(--md-code-bg-color); display: flex; flex-direction: column; }
