@@ -616,6 +616,17 @@ class SqliteAuditStore:
             for run_id, seq, as_of, version, payload, kind in rows
         ]
 
+    def run_entries(self, run_id: str) -> Iterator[tuple[str, str | None, dict[str, Any]]]:
+        """The entries of one run as ``(kind, lead_id, payload)``, in chain order (the run's
+        header left out). Does not verify the chain; run :meth:`verify` first."""
+        rows = self._conn.execute(
+            "SELECT kind, lead_id, payload FROM entries WHERE run_id = ? AND kind != ? "
+            "ORDER BY seq",
+            (run_id, RUN_KIND),
+        )
+        for kind, lead_id, payload in rows:
+            yield kind, lead_id, json.loads(payload)
+
     def runs(self) -> list[dict[str, Any]]:
         """The runs index, oldest first (header fields plus ``entries``, the entry count)."""
         cursor = self._conn.execute("SELECT * FROM runs ORDER BY header_seq")

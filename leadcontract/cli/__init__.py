@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import NoReturn, TextIO, TypeAlias
 
 from leadcontract._version import __version__
+from leadcontract.cli import docs
 
 __all__ = ["main"]
 
@@ -313,7 +314,7 @@ _CORE: tuple[Callable[[_Commands], None], ...] = (
     _register_schema,
     _register_completion,
 )
-_EXTENSIONS: tuple[Callable[[_Commands], None], ...] = ()
+_EXTENSIONS: tuple[Callable[[_Commands], None], ...] = (docs.register,)
 """Commands that live in modules of their own under ``leadcontract/cli/``: each module has a
 ``register(commands)`` that adds its parser with ``set_defaults(handler=...)``."""
 
