@@ -138,6 +138,11 @@ _EXAMPLES: dict[str, tuple[str, ...]] = {
         "leadcontract audit show audit.db --lead L000052",
     ),
     "schema": ("leadcontract schema -o schemas/leadcontract.schema.json",),
+    "docs": (
+        "leadcontract docs contracts/example --site-dir site --leads leads.csv \\",
+        "    --events events.jsonl --as-of 2026-11-16T17:00:00Z   # then open site/index.html",
+        "leadcontract docs contracts/example --serve              # live reload while editing",
+    ),
     "completion": (
         'eval "$(leadcontract completion bash)"      # in ~/.bashrc',
         "leadcontract completion zsh > ~/.zfunc/_leadcontract",
