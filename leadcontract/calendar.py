@@ -168,16 +168,18 @@ def check_supported(instant: datetime, name: str = "instant") -> None:
 
     For callers that validate input (records, ``--as-of``) before any arithmetic runs.
     """
-    _checked(_to_us(instant, name), name)
+    at = _to_us(instant, name)
+    if not _LOWEST <= at <= _HIGHEST:
+        raise DateRangeError(f"{name} {instant.isoformat()} is {_OUTSIDE}")
 
 
 def _checked(at: int, name: str) -> int:
     if not _LOWEST <= at <= _HIGHEST:
-        shown = (_EPOCH + timedelta(microseconds=at)).isoformat().replace("+00:00", "Z")
-        raise DateRangeError(
-            f"{name} {shown} is outside the supported dates "
-            f"({_iso(SUPPORTED_START)} to {_iso(SUPPORTED_END)})"
-        )
+        try:
+            shown = _iso(_EPOCH + timedelta(microseconds=at))
+        except OverflowError:  # beyond year 9999 (or before year 1) once in UTC
+            shown = "(beyond the years 1-9999 in UTC)"
+        raise DateRangeError(f"{name} {shown} is {_OUTSIDE}")
     return at
 
 
@@ -185,10 +187,15 @@ def _iso(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
+_OUTSIDE: Final = f"outside the supported dates ({_iso(SUPPORTED_START)} to {_iso(SUPPORTED_END)})"
+
+
 def _to_us(instant: datetime, name: str) -> int:
     """Microseconds since the UTC epoch of an aware datetime."""
     try:
         return (instant - _EPOCH) // _ONE_US
+    except OverflowError:  # near year 1 or 9999, where moving to UTC leaves the range
+        raise DateRangeError(f"{name} {instant.isoformat()} is {_OUTSIDE}") from None
     except TypeError:
         if not isinstance(instant, datetime):
             raise TypeError(f"{name} must be a datetime, got {type(instant).__name__}") from None
@@ -604,10 +611,7 @@ class BusinessCalendar:
         try:
             return line.earliest(target)
         except OutOfRangeError:
-            raise DateRangeError(
-                f"no {what} within the supported dates ({_iso(SUPPORTED_START)} to "
-                f"{_iso(SUPPORTED_END)})"
-            ) from None
+            raise DateRangeError(f"the result is {_OUTSIDE}: no {what} inside them") from None
 
     # --- caches ---------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from leadcontract._version import __version__
+from leadcontract.calendar import DateRangeError, check_supported
 from leadcontract.checks import lint
 from leadcontract.engine import (
     CompiledContract,
@@ -82,6 +83,15 @@ def _as_of(text: str, compiled: CompiledContract) -> datetime:
         ) from error
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(compiled.contract.metadata.timezone))
+    return _supported(value, "--as-of")
+
+
+def _supported(value: datetime, what: str) -> datetime:
+    """``value`` when it lies in the supported dates (see leadcontract.calendar)."""
+    try:
+        check_supported(value, what)
+    except (DateRangeError, OverflowError) as error:
+        raise _UsageError(str(error)) from error
     return value
 
 
@@ -259,6 +269,11 @@ def _summary(evaluation: Evaluation, tally: Tally, shown: list[RecordError]) -> 
         "counts reconcile" if counts.reconciles else "COUNTS DO NOT RECONCILE (a bug: report it)",
         "",
     ]
+    if tally.anomalies:
+        lines[-1:-1] = [
+            f"anomalies: {tally.anomalies:,} in {tally.leads_with_anomalies:,} leads "
+            "(see `anomalies` in their verdicts)"
+        ]
     stage_rows = [[stage, str(n)] for stage, n in sorted(tally.stages.items())]
     lines.append(table(stage_rows, ["stage", "leads"]))
     campaign_rows = [
@@ -420,7 +435,11 @@ def run_payouts(args: argparse.Namespace) -> int:
         if args.as_of is not None:
             as_of = _as_of(args.as_of, compiled)
         else:
-            as_of = datetime.combine(period.end + timedelta(days=1), time(), compiled.zone)
+            try:
+                as_of = datetime.combine(period.end + timedelta(days=1), time(), compiled.zone)
+            except OverflowError as error:
+                raise _UsageError(f"--period {args.period}: its end is out of range") from error
+            as_of = _supported(as_of, f"--period {args.period} ends at")
         events = args.events if args.events is not None else ()
         plan = compiled.plan_capacity(args.leads)
         evaluation = compiled.evaluate(args.leads, events, as_of=as_of, trace=False, capacity=plan)
