@@ -190,7 +190,7 @@ def _datetime_converter(default_tz: tzinfo, code: ErrorCode) -> Callable[[Any], 
                 utc = moment - offset
                 instant = combine(utc.date(), utc.time(), UTC)
         except (OverflowError, ValueError):
-            raise _InvalidValueError(code, f"{_show(value)} is out of the range of dates") from None
+            raise _InvalidValueError(code, f"{_show(value)} is {_OUTSIDE}") from None
         if not SUPPORTED_START <= instant <= SUPPORTED_END:
             raise _InvalidValueError(code, f"{_show(value)} is {_OUTSIDE}")
         return instant
