@@ -86,6 +86,7 @@ class CumulativeLine:
         "_base",
         "_build",
         "_cum",
+        "_current",
         "_first_year",
         "_last_year",
         "_tables",
@@ -112,6 +113,9 @@ class CumulativeLine:
         self._first_year = first_year
         self._last_year = last_year
         self._tables: dict[int, YearTable] = {}
+        self._current: tuple[int, int, int, YearTable] = (0, 0, 0, YearTable((), (), (), ()))
+        """The year last looked up: its first point, the next year's first point, the year
+        and its table (most calls land in the same year as the previous one)."""
         self._base = 0
         self._cum: list[int] = []
         """``_cum[j]``: amount accumulated from the start of year ``_base`` to that of
@@ -166,14 +170,44 @@ class CumulativeLine:
 
     # --- the map and its inverse ----------------------------------------------------------
 
+    def locate(self, point: int) -> tuple[int, YearTable]:
+        """The year of ``point`` and its table."""
+        lo, hi, year, table = self._current
+        if lo <= point < hi:
+            return year, table
+        year = self.year_of(point)
+        table = self.table(year)
+        self._current = (self.year_start(year), self.year_start(year + 1), year, table)
+        return year, table
+
     def cumulative(self, point: int) -> int:
         """The amount accumulated before ``point`` (relative to an arbitrary origin)."""
-        year = self.year_of(point)
-        return self._boundary(year) + self.table(year).position(point)
+        year, table = self.locate(point)
+        return self._boundary(year) + table.position(point)
 
     def contains(self, point: int) -> bool:
         """Whether ``point`` lies inside a working piece."""
-        return self.table(self.year_of(point)).contains(point)
+        return self.locate(point)[1].contains(point)
+
+    def between(self, lo: int, hi: int) -> int:
+        """The amount accumulated in ``[lo, hi)`` (``lo <= hi``)."""
+        year, table = self.locate(lo)
+        end = self._current[1]
+        if hi < end:
+            return table.position(hi) - table.position(lo)
+        return self.cumulative(hi) - self._boundary(year) - table.position(lo)
+
+    def advance(self, point: int, amount: int) -> tuple[int, bool]:
+        """The smallest point at which ``amount`` (> 0) more than at ``point`` has accumulated,
+        and whether the answer lies in a later year than ``point`` (so whole years may lie
+        between them)."""
+        year, table = self.locate(point)
+        target = table.position(point) + amount
+        after = table.after
+        if after and target <= after[-1]:
+            i = bisect_left(after, target)
+            return table.starts[i] + target - table.before[i], False
+        return self.earliest(self._boundary(year) + target), True
 
     def earliest(self, target: int) -> int:
         """The smallest point at which the accumulated amount reaches ``target``.

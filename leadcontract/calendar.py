@@ -142,7 +142,7 @@ _ONE_US: Final = timedelta(microseconds=1)
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
 _EPOCH_WEEKDAY: Final = date(1970, 1, 1).weekday()
-_OFFSET_SAMPLE_STEP: Final = 6 * _HOUR  # no zone changes its offset twice within this
+_OFFSET_SAMPLE_STEP: Final = 86_400  # seconds; see _transitions
 _CACHE_LIMIT: Final = 100_000
 _LOWEST: Final = (SUPPORTED_START - _EPOCH) // _ONE_US
 _HIGHEST: Final = (SUPPORTED_END - _EPOCH) // _ONE_US
@@ -236,28 +236,35 @@ def _day_of(at: int) -> int:
     return at // _DAY
 
 
-@lru_cache(maxsize=1024)
+def _offset_at_second(zone: ZoneInfo, second: int) -> int:
+    """UTC offset of ``zone`` at ``second`` seconds after the epoch, in microseconds."""
+    offset = datetime.fromtimestamp(second, zone).utcoffset()
+    assert offset is not None
+    return offset // _ONE_US
+
+
+@lru_cache(maxsize=1 << 16)  # a few hundred zones times the years of the window
 def _transitions(zone: ZoneInfo, year: int) -> tuple[tuple[int, int], ...]:
     """Offset changes of ``zone`` in UTC year ``year``: ``(instant, new offset)``, sorted.
 
     A change exactly at the start of the next year is listed here. Found by sampling the
-    offset every few hours and bisecting, to the second, where it changes; computed once per
-    zone and year and shared by all calendars.
+    offset once a day and bisecting, to the second, where it changes; computed once per zone
+    and year and shared by all calendars. A day is short enough: in the tz database the
+    shortest time between two offset changes since 1900 is about four days (Freetown, 1939).
     """
-    lo = _year_start(year)
-    hi = _year_start(year + 1) if year < 9999 else lo + 365 * _DAY
+    lo = _year_start(year) // _SECOND
+    hi = _year_start(year + 1) // _SECOND
     changes: list[tuple[int, int]] = []
-    previous = _offset(zone, lo)
+    previous = _offset_at_second(zone, lo)
     point = lo
     while point < hi:
         following = min(point + _OFFSET_SAMPLE_STEP, hi)
-        offset = _offset(zone, following)
+        offset = _offset_at_second(zone, following)
         if offset != previous:
-            low = point // _SECOND
-            high = following // _SECOND
+            low, high = point, following
             while high - low > 1:
                 middle = (low + high) // 2
-                if _offset(zone, middle * _SECOND) == previous:
+                if _offset_at_second(zone, middle) == previous:
                     low = middle
                 else:
                     high = middle
@@ -544,8 +551,7 @@ class BusinessCalendar:
         hi = _checked(_to_us(end, "end"), "end")
         if hi <= lo:
             return timedelta(0)
-        line = self._time
-        return timedelta(microseconds=line.cumulative(hi) - line.cumulative(lo))
+        return timedelta(microseconds=self._time.between(lo, hi))
 
     # --- arithmetic on the UTC time line (microseconds) -----------------------------------
 
@@ -563,10 +569,11 @@ class BusinessCalendar:
             if line.contains(at):
                 return at
             # One microsecond of work past `at` ends one microsecond after the next opening.
-            found = self._search(line, line.cumulative(at) + 1, "working time") - 1
+            found, crossed = self._advance(line, at, 1, "working time")
+            found -= 1
         else:
-            found = self._search(line, line.cumulative(at) + amount, "working time")
-        if line.longest_idle(at, found - 1 if amount else found, _day_of) > MAX_IDLE_DAYS:
+            found, crossed = self._advance(line, at, amount, "working time")
+        if crossed and line.longest_idle(at, found, _day_of) > MAX_IDLE_DAYS:
             raise ValueError(
                 f"no working time within {MAX_IDLE_DAYS} days; check the calendar's "
                 "hours and holidays"
@@ -582,10 +589,12 @@ class BusinessCalendar:
         position: int | None = None
         for day in (local_day + 1, local_day, local_day - 1):  # pieces may straddle `at`
             pieces, length = self._local(day)
-            done = sum(min(end, at) - begin for begin, end in pieces if begin < at)
-            if done:
-                anchor, position = day, (done if done < length else None)
-                break
+            if not length or pieces[0][0] >= at:
+                continue
+            anchor = day
+            if pieces[-1][1] > at:  # else the whole day: position None
+                position = sum(min(end, at) - begin for begin, end in pieces if begin < at)
+            break
         days = self._days
         if anchor is None:
             # Working days before local_day - 1: the latest one ends where the count of
@@ -594,8 +603,9 @@ class BusinessCalendar:
             if local_day - anchor > MAX_IDLE_DAYS:
                 raise ValueError(f"no working day within {MAX_IDLE_DAYS} days before {at}")
         # Target day: the count-th working day after the anchor day.
-        target = self._search(days, days.cumulative(anchor + 1) + count, "working day") - 1
-        if days.longest_idle(anchor, target, int) > MAX_IDLE_DAYS:
+        found, crossed = self._advance(days, anchor + 1, count, "working day")
+        target = found - 1
+        if crossed and days.longest_idle(anchor, target, int) > MAX_IDLE_DAYS:
             raise ValueError(f"no working day within {MAX_IDLE_DAYS} days")
         pieces, length = self._local(target)
         if position is None or position >= length:
@@ -605,6 +615,13 @@ class BusinessCalendar:
                 return begin + position
             position -= end - begin
         raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _advance(line: CumulativeLine, at: int, amount: int, what: str) -> tuple[int, bool]:
+        try:
+            return line.advance(at, amount)
+        except OutOfRangeError:
+            raise DateRangeError(f"the result is {_OUTSIDE}: no {what} inside them") from None
 
     @staticmethod
     def _search(line: CumulativeLine, target: int, what: str) -> int:
