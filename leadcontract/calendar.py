@@ -208,11 +208,17 @@ def _time_us(value: time) -> int:
     return (value.hour * 60 + value.minute) * _MINUTE + value.second * _SECOND + value.microsecond
 
 
-def _offset(zone: ZoneInfo, at: int) -> int:
-    """UTC offset of ``zone`` at the instant ``at``, in microseconds."""
-    offset = (_EPOCH + timedelta(microseconds=at)).astimezone(zone).utcoffset()
+def _offset_at_second(zone: ZoneInfo, second: int) -> int:
+    """UTC offset of ``zone`` at ``second`` seconds after the epoch, in microseconds."""
+    offset = datetime.fromtimestamp(second, zone).utcoffset()
     assert offset is not None
     return offset // _ONE_US
+
+
+def _offset(zone: ZoneInfo, at: int) -> int:
+    """UTC offset of ``zone`` at the instant ``at``, in microseconds (offsets change on
+    whole seconds, so the second ``at`` falls in decides)."""
+    return _offset_at_second(zone, at // _SECOND)
 
 
 def _day_number(year: int) -> int:
@@ -234,13 +240,6 @@ def _year_of(at: int) -> int:
 
 def _day_of(at: int) -> int:
     return at // _DAY
-
-
-def _offset_at_second(zone: ZoneInfo, second: int) -> int:
-    """UTC offset of ``zone`` at ``second`` seconds after the epoch, in microseconds."""
-    offset = datetime.fromtimestamp(second, zone).utcoffset()
-    assert offset is not None
-    return offset // _ONE_US
 
 
 @lru_cache(maxsize=1 << 16)  # a few hundred zones times the years of the window
