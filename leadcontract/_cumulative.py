@@ -201,12 +201,16 @@ class CumulativeLine:
         """The smallest point at which ``amount`` (> 0) more than at ``point`` has accumulated,
         and whether the answer lies in a later year than ``point`` (so whole years may lie
         between them)."""
-        year, table = self.locate(point)
-        target = table.position(point) + amount
-        after = table.after
+        lo, hi, year, table = self._current
+        if not lo <= point < hi:
+            year, table = self.locate(point)
+        starts, ends, before, after = table
+        # table.position(point), inlined: this is the hot path of every SLA clock.
+        i = bisect_right(starts, point) - 1
+        target = amount + (before[i] + min(point, ends[i]) - starts[i] if i >= 0 else 0)
         if after and target <= after[-1]:
             i = bisect_left(after, target)
-            return table.starts[i] + target - table.before[i], False
+            return starts[i] + target - before[i], False
         return self.earliest(self._boundary(year) + target), True
 
     def earliest(self, target: int) -> int:

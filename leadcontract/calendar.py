@@ -555,7 +555,8 @@ class BusinessCalendar:
     # --- arithmetic on the UTC time line (microseconds) -----------------------------------
 
     def _from_us(self, at: int) -> datetime:
-        _checked(at, "the result")
+        if not _LOWEST <= at <= _HIGHEST:
+            _checked(at, "the result")
         return (_EPOCH + timedelta(microseconds=at)).astimezone(self._zone)
 
     def _add_time(self, at: int, amount: int) -> int:
@@ -564,14 +565,17 @@ class BusinessCalendar:
         With ``amount == 0``: the first working instant at or after ``at``.
         """
         line = self._time
-        if amount == 0:
-            if line.contains(at):
+        try:
+            if amount:
+                found, crossed = line.advance(at, amount)
+            elif line.contains(at):
                 return at
-            # One microsecond of work past `at` ends one microsecond after the next opening.
-            found, crossed = self._advance(line, at, 1, "working time")
-            found -= 1
-        else:
-            found, crossed = self._advance(line, at, amount, "working time")
+            else:
+                # One microsecond of work past `at` ends one microsecond after the opening.
+                found, crossed = line.advance(at, 1)
+                found -= 1
+        except OutOfRangeError:
+            raise DateRangeError(f"the result is {_OUTSIDE}: no working time inside them") from None
         if crossed and line.longest_idle(at, found, _day_of) > MAX_IDLE_DAYS:
             raise ValueError(
                 f"no working time within {MAX_IDLE_DAYS} days; check the calendar's "

@@ -30,6 +30,7 @@ from leadcontract.calendar import BusinessCalendar
 from leadcontract.cli import main
 from leadcontract.durations import Duration
 from leadcontract.engine import CompiledContract
+from leadcontract.explanation import explain
 from leadcontract.summary import Tally
 
 MINUTE = timedelta(minutes=1)
@@ -233,6 +234,7 @@ def test_an_outcome_event_before_the_creation_is_flagged(engine: CompiledContrac
     assert tally.anomalies == 1
     assert tally.leads_with_anomalies == 1
     assert tally.to_dict()["anomalies"] == 1
+    assert f"    anomaly: {accept.anomalies[0]}" in explain(verdict).splitlines()
 
 
 def test_outcome_events_after_the_creation_are_not_anomalies(engine: CompiledContract) -> None:
