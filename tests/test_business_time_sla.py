@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from test_calendar import Reference
 from test_sla import FIXTURE, NY, clock, ev, lead, ny, touch, utc, verdicts
 
-from leadcontract.calendar import BusinessCalendar
+from leadcontract.calendar import BusinessCalendar, DateRangeError
 from leadcontract.cli import main
 from leadcontract.durations import Duration
 from leadcontract.engine import CompiledContract
@@ -237,6 +237,23 @@ def test_an_outcome_event_before_the_creation_is_flagged(engine: CompiledContrac
     assert f"    anomaly: {accept.anomalies[0]}" in explain(verdict).splitlines()
 
 
+def test_a_cancel_stage_entered_before_the_creation_is_flagged(engine: CompiledContract) -> None:
+    # never-idle is cancelled by the `disqualified` stage; the disqualification is dated
+    # before the lead existed, so the stage counts from the creation, before the clock's start.
+    record = lead(campaign="outbound", created_at=CREATED)
+    events = [
+        ev("disqualified", ny(2026, 11, 12, 9), reason="spam"),
+        ev("accepted", ny(2026, 11, 16, 11)),
+    ]
+    found = clock(engine, "never-idle", record, events, ny(2026, 11, 19, 12))
+    assert found.status == "breached"
+    assert found.anomalies == (
+        "sla never-idle: `disqualified` event at 2026-11-12 14:00 UTC is dated before the "
+        "lead's creation (2026-11-16 15:00 UTC), so before the clock's start "
+        "(2026-11-16 16:00 UTC): not counted as its cancel",
+    )
+
+
 def test_outcome_events_after_the_creation_are_not_anomalies(engine: CompiledContract) -> None:
     record = lead(campaign="inbound", created_at=CREATED)
     before_start = ny(2026, 11, 16, 10, 30)  # after the creation, before the handoff
@@ -334,6 +351,11 @@ def test_as_of_outside_the_window_is_a_usage_error(
     err = capsys.readouterr().err
     assert err.startswith(f"leadcontract: --as-of {as_of.replace('Z', '+00:00')} is outside")
     assert "Traceback" not in err
+
+
+def test_the_api_refuses_an_as_of_outside_the_window(engine: CompiledContract) -> None:
+    with pytest.raises(DateRangeError, match="as_of 2300-01-01T00:00:00"):
+        engine.evaluate([lead()], [], as_of=datetime(2300, 1, 1, tzinfo=UTC))
 
 
 @pytest.mark.parametrize("period", ["9999-12", "2199-12", "1800-01"])
