@@ -233,12 +233,12 @@ class CumulativeLine:
         return table.starts[i] + rest - table.before[i]
 
     def longest_idle(self, lo: int, hi: int, day_of: Callable[[int], int]) -> int:
-        """The longest run of whole days (``day_of`` numbers them) after ``lo``'s day with no
-        working piece, among runs that reach past ``hi``'s year or lie between ``lo`` and ``hi``.
+        """The longest run of consecutive days without a working piece after ``lo``'s day and
+        up to ``hi`` (``day_of`` numbers the days of a point).
 
-        Only runs that contain a whole year without any amount are measured (the callers'
-        limits are longer than a year, so shorter runs never matter): zero when no year from
-        ``lo``'s to ``hi``'s is empty, which costs two lookups.
+        Only runs that contain a whole year without any amount are measured: the callers'
+        limits exceed a year, so shorter runs never matter, and when no year from ``lo``'s to
+        ``hi``'s is empty (the usual case) the answer, zero, costs two lookups.
         """
         first, last = self.year_of(lo), self.year_of(hi)
         self._cover(last + 1)
