@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from leadcontract._version import __version__
 from leadcontract.audit import contract_digest
+from leadcontract.calendar import check_supported
 from leadcontract.capacity import CapacityPlan, plan_capacity
 from leadcontract.errors import LeadcontractError
 from leadcontract.inputs import (
@@ -229,6 +230,7 @@ class CompiledContract:
         """
         if as_of.tzinfo is None:
             raise ValueError("as_of must be timezone-aware (e.g. 2026-11-16T17:00:00+00:00)")
+        check_supported(as_of, "as_of")
         overflow = capacity.overflow if capacity is not None else frozenset()
         return Evaluation(self, leads, events, as_of, trace, grouped, only, overflow)
 

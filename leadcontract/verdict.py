@@ -184,6 +184,8 @@ class SlaVerdict:
     evidence: str = ""
     escalate_to: str | None = None
     events: tuple[ClockEvent, ...] = ()
+    anomalies: tuple[str, ...] = ()
+    """Data the clock could not use, e.g. an outcome event dated before the lead's creation."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from leadcontract._version import __version__
+from leadcontract.calendar import DateRangeError, check_supported
 from leadcontract.checks import lint
 from leadcontract.cli._time import parse_as_of
 from leadcontract.engine import (
@@ -81,6 +82,15 @@ def _as_of(args: argparse.Namespace, compiled: CompiledContract) -> datetime:
         raise _UsageError(str(error)) from error
     if relative:
         sys.stderr.write(f"leadcontract: as of {format_instant(value)} ({args.as_of})\n")
+    return _supported(value, "--as-of")
+
+
+def _supported(value: datetime, what: str) -> datetime:
+    """``value`` when it lies in the supported dates (see leadcontract.calendar)."""
+    try:
+        check_supported(value, what)
+    except (DateRangeError, OverflowError) as error:
+        raise _UsageError(str(error)) from error
     return value
 
 
@@ -258,6 +268,11 @@ def _summary(evaluation: Evaluation, tally: Tally, shown: list[RecordError]) -> 
         "counts reconcile" if counts.reconciles else "COUNTS DO NOT RECONCILE (a bug: report it)",
         "",
     ]
+    if tally.anomalies:
+        lines[-1:-1] = [
+            f"anomalies: {tally.anomalies:,} in {tally.leads_with_anomalies:,} leads "
+            "(see `anomalies` in their verdicts)"
+        ]
     stage_rows = [[stage, str(n)] for stage, n in sorted(tally.stages.items())]
     lines.append(table(stage_rows, ["stage", "leads"]))
     campaign_rows = [
@@ -419,7 +434,11 @@ def run_payouts(args: argparse.Namespace) -> int:
         if args.as_of is not None:
             as_of = _as_of(args, compiled)
         else:
-            as_of = datetime.combine(period.end + timedelta(days=1), time(), compiled.zone)
+            try:
+                as_of = datetime.combine(period.end + timedelta(days=1), time(), compiled.zone)
+            except OverflowError as error:
+                raise _UsageError(f"--period {args.period}: its end is out of range") from error
+            as_of = _supported(as_of, f"--period {args.period} ends at")
         events = args.events if args.events is not None else ()
         plan = compiled.plan_capacity(args.leads)
         evaluation = compiled.evaluate(args.leads, events, as_of=as_of, trace=False, capacity=plan)
