@@ -30,6 +30,8 @@ __all__ = ["ContractSource", "LoadResult", "contract_files", "escape_pointer", "
 SINGLE_SECTIONS = ("apiVersion", "metadata", "lead")
 COLLECTIONS = ("calendars", "reps", "campaigns", "slas", "spiffs")
 YAML_SUFFIXES = (".yaml", ".yml")
+TESTS_FOLDER = "tests"
+"""A contract folder's contract tests (``leadcontract test``): YAML, but not the contract."""
 _FATAL = frozenset({"LC010", "LC103", "LC104", "LC105"})
 """Merge problems after which the merged data does not say what the author meant."""
 
@@ -91,13 +93,15 @@ class LoadResult:
 
 
 def contract_files(path: Path) -> list[Path]:
-    """The YAML files of a contract folder, in a stable order (hidden folders skipped)."""
+    """The YAML files of a contract folder, in a stable order (hidden folders and the
+    ``tests/`` folder of contract tests skipped)."""
     found = [
         p
         for p in path.rglob("*")
         if p.suffix in YAML_SUFFIXES
         and p.is_file()
         and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        and p.relative_to(path).parts[0] != TESTS_FOLDER
     ]
     return sorted(found, key=lambda p: p.relative_to(path).as_posix())
 
