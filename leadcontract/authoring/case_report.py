@@ -103,13 +103,15 @@ def render_junit(run: SuiteResult, *, timestamp: datetime, hostname: str = "loca
     root = ElementTree.Element("testsuites")
     stamp = timestamp.strftime("%Y-%m-%dT%H:%M:%S")
     for index, (file, results) in enumerate(by_file.items()):
-        _suite(root, index, file, results, stamp, hostname)
+        _suite(root, index, file, results, stamp=stamp, hostname=hostname)
     if run.file_errors:
         _error_suite(root, len(by_file), run.file_errors, stamp, hostname)
     ElementTree.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(
-        root, encoding="unicode"
-    ) + "\n"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        + ElementTree.tostring(root, encoding="unicode")
+        + "\n"
+    )
 
 
 def _suite_element(
@@ -117,6 +119,7 @@ def _suite_element(
     index: int,
     name: str,
     counts: tuple[int, int, int],
+    *,
     stamp: str,
     hostname: str,
 ) -> ElementTree.Element:
@@ -146,12 +149,15 @@ def _suite(
     index: int,
     file: str,
     results: Sequence[CaseResult],
+    *,
     stamp: str,
     hostname: str,
 ) -> None:
     failures = sum(1 for r in results if r.error is None and r.mismatches)
     errors = sum(1 for r in results if r.error is not None)
-    suite = _suite_element(root, index, file, (len(results), failures, errors), stamp, hostname)
+    suite = _suite_element(
+        root, index, file, (len(results), failures, errors), stamp=stamp, hostname=hostname
+    )
     for result in results:
         case = ElementTree.SubElement(
             suite,
@@ -176,7 +182,9 @@ def _suite(
 def _error_suite(
     root: ElementTree.Element, index: int, errors: Sequence[str], stamp: str, hostname: str
 ) -> None:
-    suite = _suite_element(root, index, "case files", (len(errors), 0, len(errors)), stamp, hostname)
+    suite = _suite_element(
+        root, index, "case files", (len(errors), 0, len(errors)), stamp=stamp, hostname=hostname
+    )
     for i, message in enumerate(errors):
         case = ElementTree.SubElement(
             suite, "testcase", {"name": f"case file {i + 1}", "classname": "files", "time": "0"}

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from leadcontract._yaml import read_yaml
+from leadcontract._yaml import SourceMap, read_yaml
 from leadcontract.diagnostics import Location
 
 __all__ = [
@@ -35,7 +35,9 @@ __all__ = [
     "load_cases",
 ]
 
-SlaStatus = Literal["not_applicable", "pending", "at_risk", "paused", "met", "breached", "cancelled"]
+SlaStatus = Literal[
+    "not_applicable", "pending", "at_risk", "paused", "met", "breached", "cancelled"
+]
 
 
 class _Model(BaseModel):
@@ -167,12 +169,7 @@ def load_cases(path: Path) -> list[LoadedCase]:
     try:
         parsed = CaseFile.model_validate(document.data)
     except ValidationError as error:
-        item = error.errors(include_url=False)[0]
-        pointer = "".join(f"/{part}" for part in item["loc"])
-        what = ".".join(str(part) for part in item["loc"]) or "the file"
-        raise CaseFileError(
-            document.source_map.locate(pointer), f"`{what}`: {item['msg']}"
-        ) from error
+        raise _placed(error, document.data, document.source_map) from error
     loaded: list[LoadedCase] = []
     seen: set[str] = set()
     for i, case in enumerate(parsed.cases):
@@ -189,6 +186,27 @@ def load_cases(path: Path) -> list[LoadedCase]:
     return loaded
 
 
+def _placed(error: ValidationError, data: Any, source_map: SourceMap) -> CaseFileError:
+    """The most telling of pydantic's errors, on its line. Of a union's errors (``score`` is a
+    number or a range) a validator's message says more than "should be a number"."""
+    items = error.errors(include_url=False)
+    item = min(items, key=lambda e: e["type"] != "value_error")
+    parts: list[str] = []
+    node = data
+    for part in item["loc"]:
+        inside = (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        )
+        if inside:
+            node = node[part]
+        elif item["type"] not in ("extra_forbidden", "missing"):
+            continue  # a union member's name, not a key of the file
+        parts.append(str(part))
+    pointer = "".join(f"/{part}" for part in parts)
+    message = str(item["msg"]).removeprefix("Value error, ")
+    return CaseFileError(source_map.locate(pointer, key=True), f"`{'.'.join(parts)}`: {message}")
+
+
 def case_schema() -> dict[str, Any]:
     """The JSON Schema of a case file, generated from the models."""
     schema = CaseFile.model_json_schema()
@@ -200,3 +218,11 @@ def case_schema() -> dict[str, Any]:
 def case_schema_text() -> str:
     """The schema as written to ``schemas/leadcontract-tests.schema.json``."""
     return json.dumps(case_schema(), indent=2, sort_keys=True) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover - regenerates the checked-in schema
+    import sys
+
+    Path(sys.argv[1] if len(sys.argv) > 1 else "schemas/leadcontract-tests.schema.json").write_text(
+        case_schema_text(), encoding="utf-8"
+    )

@@ -122,14 +122,11 @@ def run_cases(compiled: CompiledContract, cases: Iterable[LoadedCase]) -> list[C
 # --- comparing ------------------------------------------------------------------------------
 
 
-def _explained(verdict: Verdict, rule: str) -> tuple[str, ...]:
-    """The trace steps of ``rule`` in words: outcome, note, and the conditions that failed."""
-    lines: list[str] = []
-    for step in verdict.trace:
-        if step.rule != rule:
-            continue
-        lines.append(_step_text(step))
-    return tuple(lines)
+def _explained(verdict: Verdict, rule: str, *, last: bool = False) -> tuple[str, ...]:
+    """The trace steps of ``rule`` in words: outcome, note, and the conditions that failed
+    (only the latest step with ``last``: the one that decided the lead's present state)."""
+    lines = [_step_text(step) for step in verdict.trace if step.rule == rule]
+    return tuple(lines[-1:]) if last else tuple(lines)
 
 
 def _step_text(step: TraceStep) -> str:
@@ -144,7 +141,7 @@ def _step_text(step: TraceStep) -> str:
 
 def _compare(expect: Expectation, verdict: Verdict) -> Iterable[Mismatch]:
     if expect.stage is not None and verdict.stage.id != expect.stage:
-        why = _explained(verdict, f"lifecycle.{expect.stage}")
+        why = _explained(verdict, f"lifecycle.{expect.stage}", last=True)
         history = " -> ".join(f"{c.stage} ({c.cause})" for c in verdict.stage.history)
         yield Mismatch("stage", expect.stage, verdict.stage.id, (*why, f"path: {history}"))
     if expect.buyer_stage is not None and verdict.buyer_stage != expect.buyer_stage:
@@ -200,9 +197,9 @@ def _compare_handoff(expect: Expectation, verdict: Verdict) -> Iterable[Mismatch
         "missing_fields": sorted(handoff.missing_fields),
     }
     for name, value in wanted.model_dump(exclude_none=True).items():
-        value = sorted(value) if name == "missing_fields" else value
-        if observed[name] != value:
-            yield Mismatch(f"handoff.{name}", value, observed[name], why)
+        expected = sorted(value) if name == "missing_fields" else value
+        if observed[name] != expected:
+            yield Mismatch(f"handoff.{name}", expected, observed[name], why)
 
 
 def _spiff_total(verdict: Verdict, spiff_id: str) -> Decimal:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from leadcontract.authoring._contract import ContractProblem, compiled_contract
+from leadcontract.authoring._contract import ContractProblemError, compiled_contract
 from leadcontract.authoring.case_report import render_json, render_junit, render_text
 from leadcontract.authoring.cases import CaseFileError, LoadedCase, case_files, load_cases
 from leadcontract.authoring.testing import SuiteResult, coverage, run_cases
@@ -52,7 +52,7 @@ def run_test(args: argparse.Namespace) -> int:
     """``leadcontract test``."""
     try:
         compiled = compiled_contract(args.contract)
-    except ContractProblem as error:
+    except ContractProblemError as error:
         return _fail(str(error))
     if args.cases is not None and not args.cases.exists():
         return _fail(f"cannot read {args.cases}: no such file or folder")
