@@ -226,6 +226,7 @@ def _show(value: Any) -> str:
 def _summary(path: tuple[str, ...], old: Any, new: Any) -> str:
     subject, inner = _subject(path)
     where = " ".join(part.replace("_", " ") for part in inner)
+    label = f"{subject} {where}" if where else subject
     if not inner:
         if old is None:
             return (
@@ -256,8 +257,8 @@ def _summary(path: tuple[str, ...], old: Any, new: Any) -> str:
             f"-{', '.join(removed)}" if removed else "",
         ]
         text = "; ".join(p for p in parts if p) or "reordered"
-        return f"{subject} {where}: {text}"
-    return f"{subject} {where}: {_show(old)} -> {_show(new)}"
+        return f"{label}: {text}"
+    return f"{label}: {_show(old)} -> {_show(new)}"
 
 
 def _number(value: Any) -> float | None:
@@ -362,6 +363,15 @@ def _sla_party(contract: Contract, sla_id: str) -> tuple[Impact, Impact]:
     return Impact.SALES, Impact.MARKETING
 
 
+def _matches(key: str, pattern: str) -> bool:
+    """Whether a ``/``-joined path matches a pattern segment by segment (``*`` never spans a
+    ``/``)."""
+    parts, wanted = key.split("/"), pattern.split("/")
+    return len(parts) == len(wanted) and all(
+        fnmatch.fnmatchcase(part, want) for part, want in zip(parts, wanted, strict=True)
+    )
+
+
 def _classify(
     path: tuple[str, ...], old: Any, new: Any, before: Contract, after: Contract
 ) -> Impact:
@@ -375,7 +385,7 @@ def _classify(
         bound, served = _sla_party(after if path[1] in after.slas else before, path[1])
         if len(path) == 2:
             return bound if new is not None else served
-        if last in ("target", "within") or fnmatch.fnmatch(key, "slas/*/attempts/count"):
+        if last in ("target", "within") or _matches(key, "slas/*/attempts/count"):
             # A shorter target binds the responsible side; a longer one takes from the other.
             step = _direction(old, new)
             if last == "count":
@@ -385,13 +395,13 @@ def _classify(
     if path[0] == "spiffs" and len(path) > 1:
         if len(path) == 2:
             return Impact.NEUTRAL if old is None else Impact.SALES
-        if last in ("fixed", "per_unit", "share") or fnmatch.fnmatch(key, "spiffs/*/cap/amount"):
+        if last in ("fixed", "per_unit", "share") or _matches(key, "spiffs/*/cap/amount"):
             return Impact.SALES if _direction(old, new) < 0 else Impact.NEUTRAL
         if last == "cap":
             return Impact.SALES if new is not None else Impact.NEUTRAL
         if last == "shadow":
             return Impact.SALES if new else Impact.NEUTRAL
-        if fnmatch.fnmatch(key, "spiffs/*/clawback*"):
+        if "clawback" in path:
             return Impact.SALES if _direction(old, new) > 0 or new is not None else Impact.NEUTRAL
         return Impact.SALES
     if path[0] == "campaigns" and len(path) > 1:
@@ -421,18 +431,18 @@ def _classify(
 def _classify_lead(path: tuple[str, ...], old: Any, new: Any) -> Impact:
     key = "/".join(path)
     last = path[-1]
-    if fnmatch.fnmatch(key, "fields/*"):
+    if _matches(key, "fields/*"):
         if old is None:
             required = isinstance(new, dict) and new.get("required")
             return Impact.MARKETING if required else Impact.NEUTRAL
         return Impact.BOTH if new is None else Impact.NEUTRAL
-    if fnmatch.fnmatch(key, "fields/*/*"):
+    if _matches(key, "fields/*/*"):
         if last == "required":
             return Impact.MARKETING if new else Impact.NEUTRAL
         if last in ("values", "value_map", "source"):
             return Impact.MARKETING
         return Impact.NEUTRAL if last == "pii" else Impact.BOTH
-    if fnmatch.fnmatch(key, "scoring/*/rules/*"):
+    if _matches(key, "scoring/*/rules/*") or _matches(key, "scoring/*/rules/*/*"):
         if old is None or new is None:
             points = (new or old or {}).get("points", 0)
             gives = (points > 0) == (new is not None)
@@ -440,18 +450,18 @@ def _classify_lead(path: tuple[str, ...], old: Any, new: Any) -> Impact:
         if last in ("points", "max_count"):
             return _by_direction(Impact.SALES, Impact.MARKETING)(old, new)
         return Impact.MARKETING
-    if fnmatch.fnmatch(key, "scoring/*/cap"):
+    if _matches(key, "scoring/*/cap"):
         return _by_direction(Impact.SALES, Impact.MARKETING)(old, new)
-    if fnmatch.fnmatch(key, "scoring/engagement/decay*"):
+    if key.startswith("scoring/engagement/decay"):
         return _by_direction(Impact.SALES, Impact.MARKETING)(old, new)
-    if fnmatch.fnmatch(key, "lifecycle/stages/*/when"):
+    if _matches(key, "lifecycle/stages/*/when"):
         step = _thresholds(old, new)
         return Impact.MARKETING if step > 0 else (Impact.SALES if step < 0 else Impact.BOTH)
-    if fnmatch.fnmatch(key, "events/*") or key.startswith("buyer_stages"):
+    if _matches(key, "events/*") or key.startswith("buyer_stages"):
         return Impact.NEUTRAL if new is not None else Impact.MARKETING
-    if fnmatch.fnmatch(key, "disqualification/reasons/*"):
+    if _matches(key, "disqualification/reasons/*"):
         return Impact.NEUTRAL if old is None else Impact.SALES
-    if fnmatch.fnmatch(key, "disqualification/reasons/*/*"):
+    if _matches(key, "disqualification/reasons/*/*"):
         if last == "note_required":
             return Impact.SALES if new else Impact.NEUTRAL
         return Impact.MARKETING

@@ -28,9 +28,7 @@ def _git(args: list[str], cwd: Path) -> bytes:
     git = shutil.which("git")
     if git is None:
         raise RevisionError("git is not installed (needed to read a REV:path)")
-    done = subprocess.run(
-        [git, *args], cwd=cwd, capture_output=True, check=False, timeout=120
-    )
+    done = subprocess.run([git, *args], cwd=cwd, capture_output=True, check=False, timeout=120)
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise RevisionError(message[-1] if message else f"git {args[0]} failed")
