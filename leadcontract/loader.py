@@ -85,6 +85,12 @@ class LoadResult:
     contract: Contract | None
     source: ContractSource | None
     diagnostics: tuple[Diagnostic, ...]
+    partial: Contract | None = None
+    """When the contract is invalid: the contract without the collection members (a campaign,
+    an SLA...) that failed validation, if the rest validates, so that the semantic checks can
+    still run on the parts that are right and report every problem at once."""
+    dropped: tuple[str, ...] = ()
+    """Pointers of the members left out of ``partial`` (``/campaigns/webinar``)."""
 
     @property
     def ok(self) -> bool:
@@ -144,8 +150,32 @@ def load(paths: str | Path | Sequence[str | Path]) -> LoadResult:
         contract = Contract.model_validate(data)
     except ValidationError as error:
         diagnostics.extend(_placed(error, data, source))
-        return LoadResult(None, source, tuple(sort_diagnostics(diagnostics)))
+        partial, dropped = _partial(error, data)
+        return LoadResult(None, source, tuple(sort_diagnostics(diagnostics)), partial, dropped)
     return LoadResult(contract, source, tuple(sort_diagnostics(diagnostics)))
+
+
+def _partial(
+    error: ValidationError, data: dict[str, Any]
+) -> tuple[Contract | None, tuple[str, ...]]:
+    """The contract without the collection members that failed, when the rest is valid."""
+    failed: set[tuple[str, str]] = set()
+    for item in error.errors(include_url=False):
+        loc = item["loc"]
+        if len(loc) < 2 or loc[0] not in COLLECTIONS or not isinstance(loc[1], str):
+            return None, ()  # a whole section (metadata, lead) is wrong: nothing to check
+        failed.add((str(loc[0]), loc[1]))
+    trimmed = dict(data)
+    for section, member in failed:
+        bucket = trimmed.get(section)
+        if isinstance(bucket, dict):
+            trimmed[section] = {k: v for k, v in bucket.items() if k != member}
+    try:
+        partial = Contract.model_validate(trimmed)
+    except ValidationError:
+        return None, ()
+    dropped = sorted(f"/{section}/{escape_pointer(member)}" for section, member in failed)
+    return partial, tuple(dropped)
 
 
 def _merge(

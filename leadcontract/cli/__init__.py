@@ -12,6 +12,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TextIO, TypeAlias
 
@@ -22,6 +23,7 @@ from leadcontract.cli import init as _init_command
 from leadcontract.cli import test as _test_command
 from leadcontract.cli.audit import run_audit_show, run_audit_verify
 from leadcontract.cli.evaluate import run_evaluate, run_explain, run_payouts, run_report
+from leadcontract.config import ConfigError, find_config, load_config
 from leadcontract.diagnostics import Diagnostic
 from leadcontract.reporters import Format, render
 from leadcontract.schema import schema_text
@@ -78,6 +80,18 @@ def _register_lint(commands: _Commands) -> None:
         "--strict", action="store_true", help="fail on warnings as well as errors"
     )
     lint_parser.add_argument("--output", "-o", type=Path, help="write the report to this file")
+    lint_parser.add_argument(
+        "--config",
+        type=Path,
+        help="lint configuration (.leadcontract.yaml or pyproject.toml); default: the nearest "
+        "one above each PATH",
+    )
+    lint_parser.add_argument(
+        "--today",
+        metavar="DATE",
+        type=_iso_date,
+        help="the date waivers expire against, YYYY-MM-DD (default: today)",
+    )
 
 
 def _register_records(commands: _Commands) -> None:
@@ -208,6 +222,15 @@ _EXTENSIONS: tuple[Callable[[_Commands], None], ...] = (
 ``register(commands)`` that adds its parser with ``set_defaults(handler=...)``."""
 
 
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date such as 2026-11-16, got {text!r}"
+        ) from None
+
+
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("contract", metavar="CONTRACT", help="contract file or folder")
     parser.add_argument(
@@ -267,13 +290,23 @@ def _lint(args: argparse.Namespace) -> int:
     diagnostics: list[Diagnostic] = []
     files: list[str] = []
     failed = False
+    today = args.today or date.today()  # the CLI is the edge where the clock may be read
+    waived = 0
     for path in args.paths:
-        result = lint(path)
+        try:
+            config = load_config(args.config) if args.config else find_config(Path(path))
+        except ConfigError as error:
+            print(f"leadcontract: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        result = lint(path, config=config, today=today)
+        waived += len(result.waived)
         diagnostics.extend(result.diagnostics)
         if result.source is not None:
             files.extend(result.source.files)
         failed = failed or not result.passed(strict=args.strict)
     report = render(diagnostics, fmt, tool_version=__version__, files=files)
+    if waived and fmt is Format.TEXT:
+        report += f"{waived} finding(s) waived by the contract's `waivers`\n"
     status = _write(report, args.output, sys.stdout)
     if status != EXIT_OK:
         return status
