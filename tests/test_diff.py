@@ -22,6 +22,7 @@ HERE = Path(__file__).resolve().parent
 EXAMPLE = HERE.parent / "contracts" / "example"
 DATA = EXAMPLE / "data"
 AS_OF = "2026-11-16T17:00:00Z"
+AS_OF_TIME = datetime(2026, 11, 16, 17, tzinfo=UTC)
 MQL_60, MQL_65 = "score: {gte: 60}", "score: {gte: 65}"
 
 
@@ -196,13 +197,7 @@ def test_a_required_field_turns_leads_into_error_rows(tmp_path: Path) -> None:
         ),
     )
     old, new = compile_contract(contract(EXAMPLE)), compile_contract(contract(new_path))
-    result = replay(
-        old,
-        new,
-        DATA / "leads.csv",
-        DATA / "events.jsonl",
-        as_of=datetime(2026, 11, 16, 17, tzinfo=UTC),
-    )
+    result = replay(old, new, DATA / "leads.csv", DATA / "events.jsonl", as_of=AS_OF_TIME)
     assert result.errors_old == 0
     assert result.errors_new == len(result.only_old) > 0
     assert result.leads + len(result.only_old) == 240
@@ -217,13 +212,7 @@ def test_a_spiff_cut_shows_in_money(tmp_path: Path) -> None:
         tmp_path, ("spiffs.yaml", 'amount: {fixed: "100.00"', 'amount: {fixed: "40.00"')
     )
     old, new = compile_contract(contract(EXAMPLE)), compile_contract(contract(new_path))
-    result = replay(
-        old,
-        new,
-        DATA / "leads.csv",
-        DATA / "events.jsonl",
-        as_of=datetime(2026, 11, 16, 17, tzinfo=UTC),
-    )
+    result = replay(old, new, DATA / "leads.csv", DATA / "events.jsonl", as_of=AS_OF_TIME)
     # One webinar opportunity in the data: the sdr's 40% went to ben, the ae's 60% found no
     # ae on the lead and stays unassigned.
     assert result.money_delta == {"EUR": Decimal("0.00"), "USD": Decimal("-60.00")}

@@ -5,21 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 from contextlib import ExitStack
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from leadcontract.authoring._contract import ContractProblemError, compiled_contract
 from leadcontract.authoring.diff import diff_contracts
 from leadcontract.authoring.diff_report import render_diff
 from leadcontract.authoring.replay import ReplayResult, replay
 from leadcontract.authoring.revisions import RevisionError, materialized
+from leadcontract.cli._authoring import EXIT_OK, fail, instant
 from leadcontract.engine import CompiledContract
 
 __all__ = ["register", "run_diff"]
-
-EXIT_OK, EXIT_USAGE = 0, 2
 
 
 def register(commands: Any) -> None:
@@ -47,10 +44,10 @@ def register(commands: Any) -> None:
 def run_diff(args: argparse.Namespace) -> int:
     """``leadcontract diff``."""
     if args.replay and (args.leads is None or args.as_of is None):
-        return _fail("--replay needs --leads and --as-of (and usually --events)")
+        return fail("--replay needs --leads and --as-of (and usually --events)")
     for path in (args.leads, args.events):
         if args.replay and path is not None and not path.is_file():
-            return _fail(f"cannot read {path}: no such file")
+            return fail(f"cannot read {path}: no such file")
     try:
         with ExitStack() as stack:
             old = compiled_contract(stack.enter_context(materialized(args.old)))
@@ -58,9 +55,9 @@ def run_diff(args: argparse.Namespace) -> int:
             diff = diff_contracts(old.contract, new.contract)
             replayed = _replay(args, old, new) if args.replay else None
     except (RevisionError, ContractProblemError, ValueError) as error:
-        return _fail(str(error))
+        return fail(str(error))
     except OSError as error:
-        return _fail(f"cannot read {error.filename}: {error.strerror}")
+        return fail(f"cannot read {error.filename}: {error.strerror}")
     text = render_diff(diff, replayed, args.format)
     if args.output is None:
         sys.stdout.write(text)
@@ -68,24 +65,11 @@ def run_diff(args: argparse.Namespace) -> int:
     try:
         args.output.write_text(text, encoding="utf-8")
     except OSError as error:
-        return _fail(f"cannot write {args.output}: {error.strerror}")
+        return fail(f"cannot write {args.output}: {error.strerror}")
     return EXIT_OK
 
 
 def _replay(args: argparse.Namespace, old: CompiledContract, new: CompiledContract) -> ReplayResult:
-    text = args.as_of.replace("Z", "+00:00").replace("z", "+00:00")
-    try:
-        as_of = datetime.fromisoformat(text)
-    except ValueError as error:
-        raise ValueError(
-            f"--as-of {args.as_of!r} is not an ISO 8601 time such as 2026-11-16T17:00:00Z"
-        ) from error
-    if as_of.tzinfo is None:
-        as_of = as_of.replace(tzinfo=ZoneInfo(new.contract.metadata.timezone))
+    as_of = instant(args.as_of, option="--as-of", zone=new.contract.metadata.timezone)
     events = args.events if args.events is not None else ()
     return replay(old, new, args.leads, events, as_of=as_of)
-
-
-def _fail(message: str) -> int:
-    sys.stderr.write(f"leadcontract: {message}\n")
-    return EXIT_USAGE

@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from leadcontract.authoring.init import CRM_PRESETS, ScaffoldError, scaffold
+from leadcontract.cli._authoring import EXIT_OK, fail
 
 __all__ = ["register", "run_init"]
-
-EXIT_OK, EXIT_USAGE = 0, 2
 
 
 def register(commands: Any) -> None:
@@ -42,7 +41,7 @@ def register(commands: Any) -> None:
 def run_init(args: argparse.Namespace) -> int:
     """``leadcontract init``."""
     if args.from_export is not None and not args.from_export.is_file():
-        return _fail(f"cannot read {args.from_export}: no such file")
+        return fail(f"cannot read {args.from_export}: no such file")
     try:
         written = scaffold(
             args.folder,
@@ -52,15 +51,10 @@ def run_init(args: argparse.Namespace) -> int:
             title=args.title,
         )
     except ScaffoldError as error:
-        return _fail(str(error))
+        return fail(str(error))
     sys.stdout.write(f"wrote {len(written)} files in {args.folder}:\n")
     sys.stdout.writelines(f"  {path}\n" for path in written)
     sys.stdout.write(
         f"next: leadcontract lint {args.folder} && leadcontract test {args.folder} --coverage\n"
     )
     return EXIT_OK
-
-
-def _fail(message: str) -> int:
-    sys.stderr.write(f"leadcontract: {message}\n")
-    return EXIT_USAGE

@@ -13,10 +13,9 @@ from leadcontract.authoring._contract import ContractProblemError, compiled_cont
 from leadcontract.authoring.case_report import render_json, render_junit, render_text
 from leadcontract.authoring.cases import CaseFileError, LoadedCase, case_files, load_cases
 from leadcontract.authoring.testing import SuiteResult, coverage, run_cases
+from leadcontract.cli._authoring import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, fail
 
 __all__ = ["register", "run_test"]
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
 def register(commands: Any) -> None:
@@ -53,13 +52,13 @@ def run_test(args: argparse.Namespace) -> int:
     try:
         compiled = compiled_contract(args.contract)
     except ContractProblemError as error:
-        return _fail(str(error))
+        return fail(str(error))
     if args.cases is not None and not args.cases.exists():
-        return _fail(f"cannot read {args.cases}: no such file or folder")
+        return fail(f"cannot read {args.cases}: no such file or folder")
     files = case_files(Path(args.contract), args.cases)
     if not files:
         where = args.cases or Path(args.contract) / "tests"
-        return _fail(f"no case files (.yaml) in {where}")
+        return fail(f"no case files (.yaml) in {where}")
     cases: list[LoadedCase] = []
     file_errors: list[str] = []
     for file in files:
@@ -84,7 +83,7 @@ def run_test(args: argparse.Namespace) -> int:
         try:
             args.output.write_text(text, encoding="utf-8")
         except OSError as error:
-            return _fail(f"cannot write {args.output}: {error.strerror}")
+            return fail(f"cannot write {args.output}: {error.strerror}")
     else:
         sys.stdout.write(text)
     if file_errors:
@@ -102,8 +101,3 @@ def run_test(args: argparse.Namespace) -> int:
             f"--fail-under {args.fail_under:g}%\n"
         )
     return EXIT_PROBLEMS if run.failed or below else EXIT_OK
-
-
-def _fail(message: str) -> int:
-    sys.stderr.write(f"leadcontract: {message}\n")
-    return EXIT_USAGE
