@@ -220,6 +220,11 @@ def test_a_spiff_cut_shows_in_money(tmp_path: Path) -> None:
     unassigned = result.spiffs_old["(unassigned)"]["USD"] - result.spiffs_new["(unassigned)"]["USD"]
     assert unassigned == Decimal("36.00")
     assert result.spiffs_old["carl"] == result.spiffs_new["carl"]
+    (change,) = diff_contracts(old.contract, new.contract).changes
+    assert (change.summary, change.impact) == (
+        "spiff `webinar-opportunity` amount fixed: 100.00 -> 40.00",
+        Impact.SALES,
+    )
 
 
 def test_git_revisions(

@@ -11,6 +11,8 @@ from leadcontract.authoring.replay import ReplayResult
 
 __all__ = ["render_diff"]
 
+_ZERO = Decimal("0.00")
+
 _ASPECT_WORDS = {
     "stage": "stage",
     "handoff": "handoff",
@@ -105,8 +107,8 @@ def _money(result: ReplayResult, *, markdown: bool) -> list[str]:
     rows = []
     for rep in reps:
         for currency in currencies:
-            before = result.spiffs_old.get(rep, {}).get(currency, Decimal(0))
-            after = result.spiffs_new.get(rep, {}).get(currency, Decimal(0))
+            before = result.spiffs_old.get(rep, {}).get(currency, _ZERO)
+            after = result.spiffs_new.get(rep, {}).get(currency, _ZERO)
             if before or after:
                 rows.append((rep, currency, before, after, after - before))
     delta = ", ".join(f"{_signed(a)} {c}" for c, a in result.money_delta.items()) or "0"
