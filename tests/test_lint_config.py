@@ -219,3 +219,17 @@ def test_every_diagnostic_at_once(overlapping: Path, capsys: pytest.CaptureFixtu
     # first-touch-demo and demo-fast-touch name the campaign left out: not blamed for it
     assert "unknown campaign" not in out
     assert len(codes) == 2
+
+
+def test_errors_cannot_be_waived(overlapping: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    slas = overlapping / "slas.yaml"
+    slas.write_text(
+        slas.read_text(encoding="utf-8").replace("calendar: us-east\n", "calendar: us-west\n", 1),
+        encoding="utf-8",
+    )
+    with_waiver(overlapping, WAIVER + "  - {code: LC303, where: /slas, reason: r, who: w}\n")
+    code, out, _ = run(["lint", "--today", "2026-11-16", str(overlapping)], capsys)
+    lines = [line for line in out.splitlines() if ": LC" in line]
+    assert code == 1
+    assert any("LC303 error: unknown calendar `us-west`" in line for line in lines), out
+    assert any("LC902" in line and "errors cannot be waived" in line for line in lines), out

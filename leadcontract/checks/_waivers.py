@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from leadcontract.diagnostics import Diagnostic, make
+from leadcontract.diagnostics import CODES, Diagnostic, Severity, make
 from leadcontract.loader import ContractSource
 from leadcontract.model import Waiver
 
@@ -21,6 +21,8 @@ __all__ = ["apply_waivers"]
 
 def _covers(waiver: Waiver, diagnostic: Diagnostic) -> bool:
     where = waiver.where
+    if diagnostic.severity is not Severity.WARNING:
+        return False  # an error means the contract cannot be used as written: never waived
     return diagnostic.code == waiver.code and (
         not where or diagnostic.pointer == where or diagnostic.pointer.startswith(where + "/")
     )
@@ -66,13 +68,22 @@ def apply_waivers(
                 )
             )
         elif i not in used:
+            registered = CODES.get(waiver.code)
+            is_error = registered is not None and registered.severity is Severity.ERROR
             kept.append(
                 make(
                     "LC902",
-                    f"waiver of {waiver.code} at `{waiver.where or '/'}` matches no finding",
+                    f"waiver of {waiver.code} at `{waiver.where or '/'}` matches no finding"
+                    + (
+                        f"; {waiver.code} is an error, and errors cannot be waived"
+                        if is_error
+                        else ""
+                    ),
                     source.locate(pointer),
                     pointer=pointer,
-                    hint="delete it, or correct its `code` or `where`",
+                    hint="fix the error instead"
+                    if is_error
+                    else "delete it, or correct its `code` or `where`",
                 )
             )
     return kept, waived
