@@ -159,23 +159,34 @@ def _partial(
     error: ValidationError, data: dict[str, Any]
 ) -> tuple[Contract | None, tuple[str, ...]]:
     """The contract without the collection members that failed, when the rest is valid."""
-    failed: set[tuple[str, str]] = set()
+    failed: set[tuple[str, ...]] = set()
     for item in error.errors(include_url=False):
         loc = item["loc"]
-        if len(loc) < 2 or loc[0] not in COLLECTIONS or not isinstance(loc[1], str):
-            return None, ()  # a whole section (metadata, lead) is wrong: nothing to check
-        failed.add((str(loc[0]), loc[1]))
+        if len(loc) >= 2 and loc[0] in COLLECTIONS and isinstance(loc[1], str):
+            failed.add((str(loc[0]), loc[1]))
+        elif len(loc) >= 3 and loc[:2] == ("lead", "fields") and isinstance(loc[2], str):
+            failed.add(("lead", "fields", loc[2]))
+        else:
+            return None, ()  # metadata or the lead's rules are wrong: nothing sound to check
     trimmed = dict(data)
-    for section, member in failed:
-        bucket = trimmed.get(section)
-        if isinstance(bucket, dict):
-            trimmed[section] = {k: v for k, v in bucket.items() if k != member}
+    for *parents, member in failed:
+        trimmed = _without(trimmed, tuple(parents), member)
     try:
         partial = Contract.model_validate(trimmed)
     except ValidationError:
         return None, ()
-    dropped = sorted(f"/{section}/{escape_pointer(member)}" for section, member in failed)
+    dropped = sorted("".join("/" + escape_pointer(part) for part in path) for path in failed)
     return partial, tuple(dropped)
+
+
+def _without(data: dict[str, Any], parents: tuple[str, ...], member: str) -> dict[str, Any]:
+    """A copy of ``data`` without the member at ``parents`` + ``member`` (copied on the way)."""
+    if not parents:
+        return {k: v for k, v in data.items() if k != member}
+    child = data.get(parents[0])
+    if not isinstance(child, dict):
+        return data
+    return {**data, parents[0]: _without(child, parents[1:], member)}
 
 
 def _merge(

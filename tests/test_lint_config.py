@@ -233,3 +233,26 @@ def test_errors_cannot_be_waived(overlapping: Path, capsys: pytest.CaptureFixtur
     assert code == 1
     assert any("LC303 error: unknown calendar `us-west`" in line for line in lines), out
     assert any("LC902" in line and "errors cannot be waived" in line for line in lines), out
+
+
+def test_a_broken_lead_field_does_not_hide_other_errors(
+    overlapping: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lead = overlapping / "lead.yaml"
+    lead.write_text(
+        lead.read_text(encoding="utf-8").replace(
+            "employees: {type: integer,", "employees: {type: integr,"
+        ),
+        encoding="utf-8",
+    )
+    slas = overlapping / "slas.yaml"
+    slas.write_text(
+        slas.read_text(encoding="utf-8").replace("calendar: us-east\n", "calendar: us-west\n", 1),
+        encoding="utf-8",
+    )
+    code, out, _ = run(["lint", str(overlapping)], capsys)
+    codes = [line.split(": ")[1].split()[0] for line in out.splitlines() if ": LC" in line]
+    assert code == 1
+    # the schema error, the unknown calendar and the spiff overlap; the conditions that read
+    # the broken field are not blamed for it
+    assert codes == ["LC103", "LC303", "LC703"], out

@@ -104,6 +104,7 @@ def _about_dropped(diagnostic: Diagnostic, dropped: Sequence[str]) -> bool:
     for pointer in dropped:
         member = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
         inside = diagnostic.pointer == pointer or diagnostic.pointer.startswith(pointer + "/")
-        if inside or f"`{member}`" in diagnostic.message:
+        named = f"`{member}`" in diagnostic.message or f'"{member}"' in diagnostic.message
+        if inside or named:
             return True
     return False
