@@ -264,3 +264,18 @@ def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert (code, "not an ISO 8601 time" in err) == (2, True)
     code, out, _ = run(["diff", str(EXAMPLE), str(EXAMPLE)], capsys)
     assert (code, out) == (0, "No semantic changes.\n")
+
+
+def test_check_version_for_ci(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    unbumped = variant(tmp_path, ("lead.yaml", MQL_60, MQL_65))
+    code, _, err = run(["diff", "--check-version", str(EXAMPLE), str(unbumped)], capsys)
+    assert code == 1
+    assert "the changes need version 3.0.0 or later; NEW says 2.1.0" in err
+    bumped = variant(
+        tmp_path,
+        ("lead.yaml", MQL_60, MQL_65),
+        ("contract.yaml", "version: 2.1.0", "version: 3.0.0"),
+        name="bumped",
+    )
+    code, _, err = run(["diff", "--check-version", str(EXAMPLE), str(bumped)], capsys)
+    assert (code, err) == (0, "")

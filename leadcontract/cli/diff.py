@@ -13,7 +13,7 @@ from leadcontract.authoring.diff import diff_contracts
 from leadcontract.authoring.diff_report import render_diff
 from leadcontract.authoring.replay import ReplayResult, replay
 from leadcontract.authoring.revisions import RevisionError, materialized
-from leadcontract.cli._authoring import EXIT_OK, fail, instant
+from leadcontract.cli._authoring import EXIT_OK, EXIT_PROBLEMS, fail, instant
 from leadcontract.engine import CompiledContract
 
 __all__ = ["register", "run_diff"]
@@ -39,6 +39,11 @@ def register(commands: Any) -> None:
     parser.add_argument("--leads", type=Path, help="lead records (.csv, .jsonl, .json)")
     parser.add_argument("--events", type=Path, help="activity events")
     parser.add_argument("--as-of", metavar="TIME", help="evaluate as of this instant (ISO 8601)")
+    parser.add_argument(
+        "--check-version",
+        action="store_true",
+        help="exit 1 when NEW's metadata.version is below the bump its changes imply (for CI)",
+    )
 
 
 def run_diff(args: argparse.Namespace) -> int:
@@ -61,11 +66,17 @@ def run_diff(args: argparse.Namespace) -> int:
     text = render_diff(diff, replayed, args.format)
     if args.output is None:
         sys.stdout.write(text)
-        return EXIT_OK
-    try:
-        args.output.write_text(text, encoding="utf-8")
-    except OSError as error:
-        return fail(f"cannot write {args.output}: {error.strerror}")
+    else:
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as error:
+            return fail(f"cannot write {args.output}: {error.strerror}")
+    if args.check_version and not diff.version_ok:
+        sys.stderr.write(
+            f"leadcontract: the changes need version {diff.suggested_version} or later; "
+            f"NEW says {diff.new_version}\n"
+        )
+        return EXIT_PROBLEMS
     return EXIT_OK
 
 
