@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -145,7 +145,7 @@ def _infer(values: Sequence[str]) -> str:
     seen = [v.strip() for v in values if v.strip()]
     if not seen:
         return "string"
-    checks: list[tuple[str, object]] = [
+    checks: list[tuple[str, Callable[[str], object]]] = [
         ("boolean", lambda v: v.casefold() in _BOOLEAN and not _INTEGER.match(v)),
         ("integer", _INTEGER.match),
         ("number", _NUMBER.match),
@@ -153,7 +153,7 @@ def _infer(values: Sequence[str]) -> str:
         ("datetime", _DATETIME.match),
     ]
     for name, check in checks:
-        if all(check(v) for v in seen):  # type: ignore[operator]
+        if all(check(v) for v in seen):
             return name
     return "string"
 
