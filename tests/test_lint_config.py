@@ -45,6 +45,13 @@ def overlapping(tmp_path: Path) -> Path:
     return folder
 
 
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the first ``old`` in the file (which must hold it)."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
 def with_waiver(folder: Path, waiver: str = WAIVER) -> None:
     contract = folder / "contract.yaml"
     contract.write_text(contract.read_text(encoding="utf-8") + waiver, encoding="utf-8")
@@ -155,10 +162,7 @@ def test_explicit_config_file(
 def test_structure_errors_cannot_be_ignored(
     overlapping: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    spiffs = overlapping / "spiffs.yaml"
-    spiffs.write_text(
-        spiffs.read_text(encoding="utf-8").replace("outcome: won", "outcom: won"), encoding="utf-8"
-    )
+    edit(overlapping / "spiffs.yaml", "outcome: won", "outcom: won")
     write_pyproject(overlapping.parent, 'ignore = ["LC1", "LC703"]\n')
     code, out, _ = run(["lint", str(overlapping)], capsys)
     assert code == 1
@@ -192,22 +196,15 @@ def test_a_bad_configuration_is_a_usage_error(
 def test_every_diagnostic_at_once(overlapping: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # A schema error in one campaign, and a reference error in an SLA: both are reported in
     # one run; the SLAs and spiffs that name the broken campaign are not blamed for it.
-    campaigns = overlapping / "campaigns.yaml"
-    campaigns.write_text(
-        campaigns.read_text(encoding="utf-8").replace(
-            "capacity: {leads_per_week: 40, reps: 2,", "capacity: {leads_per_week: lots, reps: 2,"
-        ),
-        encoding="utf-8",
+    edit(
+        overlapping / "campaigns.yaml",
+        "leads_per_week: 40, reps: 2,",
+        "leads_per_week: lots, reps: 2,",
     )
-    slas = overlapping / "slas.yaml"
-    slas.write_text(
-        slas.read_text(encoding="utf-8")
-        .replace("escalate_to: mia\n", "escalate_to: mai\n", 1)
-        .replace(
-            "    calendar: us-east\n    clock_zone: lead",
-            "    calendar: us-west\n    clock_zone: lead",
-        ),
-        encoding="utf-8",
+    edit(
+        overlapping / "slas.yaml",
+        "calendar: us-east\n    clock_zone: lead",
+        "calendar: us-west\n    clock_zone: lead",
     )
     code, out, _ = run(["lint", str(overlapping)], capsys)
     assert code == 1
@@ -222,11 +219,7 @@ def test_every_diagnostic_at_once(overlapping: Path, capsys: pytest.CaptureFixtu
 
 
 def test_errors_cannot_be_waived(overlapping: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    slas = overlapping / "slas.yaml"
-    slas.write_text(
-        slas.read_text(encoding="utf-8").replace("calendar: us-east\n", "calendar: us-west\n", 1),
-        encoding="utf-8",
-    )
+    edit(overlapping / "slas.yaml", "calendar: us-east\n", "calendar: us-west\n")
     with_waiver(overlapping, WAIVER + "  - {code: LC303, where: /slas, reason: r, who: w}\n")
     code, out, _ = run(["lint", "--today", "2026-11-16", str(overlapping)], capsys)
     lines = [line for line in out.splitlines() if ": LC" in line]
@@ -238,18 +231,8 @@ def test_errors_cannot_be_waived(overlapping: Path, capsys: pytest.CaptureFixtur
 def test_a_broken_lead_field_does_not_hide_other_errors(
     overlapping: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    lead = overlapping / "lead.yaml"
-    lead.write_text(
-        lead.read_text(encoding="utf-8").replace(
-            "employees: {type: integer,", "employees: {type: integr,"
-        ),
-        encoding="utf-8",
-    )
-    slas = overlapping / "slas.yaml"
-    slas.write_text(
-        slas.read_text(encoding="utf-8").replace("calendar: us-east\n", "calendar: us-west\n", 1),
-        encoding="utf-8",
-    )
+    edit(overlapping / "lead.yaml", "employees: {type: integer,", "employees: {type: integr,")
+    edit(overlapping / "slas.yaml", "calendar: us-east\n", "calendar: us-west\n")
     code, out, _ = run(["lint", str(overlapping)], capsys)
     codes = [line.split(": ")[1].split()[0] for line in out.splitlines() if ": LC" in line]
     assert code == 1
