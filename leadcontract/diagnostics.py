@@ -524,6 +524,21 @@ _REGISTRY: list[Code] = [
         "Effective dates lie outside the contract's own effective range.",
         "That part of the contract can never be in force.",
     ),
+    # --- LC9xx: waivers -------------------------------------------------------------------
+    Code(
+        "LC901",
+        "waiver.expired",
+        _W,
+        "A waiver's `until` date has passed; the finding it waived is reported again.",
+        "A deliberate exception is agreed for a time; after it, both sides look at it again.",
+    ),
+    Code(
+        "LC902",
+        "waiver.unused",
+        _W,
+        "A waiver matches no finding.",
+        "The finding was fixed or the waiver names the wrong code or place: delete or correct it.",
+    ),
 ]
 
 CODES: dict[str, Code] = {}

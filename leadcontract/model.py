@@ -84,6 +84,7 @@ __all__ = [
     "Tier",
     "TimeRange",
     "Trigger",
+    "Waiver",
     "Weekday",
 ]
 
@@ -908,6 +909,25 @@ class Spiff(_Model):
         return split
 
 
+# --- waivers --------------------------------------------------------------------------------
+
+
+class Waiver(_Model):
+    """A lint finding both sides accept on purpose, with the reason on record."""
+
+    code: str = Field(pattern=r"^LC\d{3}$")
+    """The diagnostic code waived, e.g. LC703."""
+    where: str = Field(pattern=r"^(/.*)?$")
+    """JSON pointer of the contract node (e.g. /spiffs/webinar-bonus); the waiver covers
+    findings at that node and inside it."""
+    reason: str = Field(min_length=1)
+    """Why the finding is acceptable."""
+    who: str = Field(min_length=1)
+    """Who agreed to it."""
+    until: date | None = None
+    """The last day the waiver holds; after it the finding is reported again (LC901)."""
+
+
 # --- the contract ---------------------------------------------------------------------------
 
 
@@ -923,5 +943,7 @@ class Contract(_Model):
     campaigns: dict[Identifier, Campaign] = Field(default_factory=dict)
     slas: dict[Identifier, Sla] = Field(default_factory=dict)
     spiffs: dict[Identifier, Spiff] = Field(default_factory=dict)
+    waivers: list[Waiver] = Field(default_factory=list)
+    """Findings of `leadcontract lint` accepted on purpose (code, where, reason, who, until)."""
 
     model_config = ConfigDict(populate_by_name=True, title="leadcontract contract")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ FAMILIES = (
     "slas",
     "spiffs",
     "time",
+    "waivers",
 )
 
 Check = tuple[str, int | None, int | None]
@@ -61,6 +63,8 @@ class Case:
     expect: tuple[Check, ...]
     message: str | None
     hint: str | None
+    today: date | None = None
+    """The date waivers expire against (``today:`` in the case)."""
 
     def text(self) -> str:
         """The base contract with this case's edits applied."""
@@ -75,7 +79,7 @@ class Case:
         return text + self.append
 
 
-_CASE_KEYS = {"name", "family", "replace", "append", "expect", "message", "hint"}
+_CASE_KEYS = {"name", "family", "replace", "append", "expect", "message", "hint", "today"}
 
 
 def _text(value: Any, where: str) -> str:
@@ -114,6 +118,7 @@ def _case(entry: Any) -> Case:
         expect=tuple(expect),
         message=None if message is None else _text(message, f"{name}: message"),
         hint=None if hint is None else _text(hint, f"{name}: hint"),
+        today=entry.get("today"),
     )
 
 
@@ -160,7 +165,7 @@ def assert_described(
 def test_case(case: Case, tmp_path: Path) -> None:
     path = tmp_path / "contract.yaml"
     path.write_text(case.text(), encoding="utf-8")
-    result = lint(path)
+    result = lint(path, today=case.today)
     found = [d.check_tuple() for d in result.diagnostics]
     assert found == list(case.expect), report(result.diagnostics)
     for diagnostic in result.diagnostics:

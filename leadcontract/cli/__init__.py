@@ -14,12 +14,15 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import NoReturn, TextIO, TypeAlias
 
 from leadcontract._version import __version__
-from leadcontract.cli import docs
+from leadcontract.cli import diff as _diff_command
+from leadcontract.cli import docs as _docs_command
+from leadcontract.cli import init as _init_command
+from leadcontract.cli import test as _test_command
 
 __all__ = ["main"]
 
@@ -169,6 +172,18 @@ def _register_lint(commands: _Commands) -> None:
         "--strict", action="store_true", help="fail on warnings as well as errors"
     )
     lint_parser.add_argument("--output", "-o", type=Path, help="write the report to this file")
+    lint_parser.add_argument(
+        "--config",
+        type=Path,
+        help="lint configuration (.leadcontract.yaml or pyproject.toml); default: the nearest "
+        "one above each PATH",
+    )
+    lint_parser.add_argument(
+        "--today",
+        metavar="DATE",
+        type=_iso_date,
+        help="the date waivers expire against, YYYY-MM-DD (default: today)",
+    )
 
 
 def _register_records(commands: _Commands) -> None:
@@ -319,7 +334,12 @@ _CORE: tuple[Callable[[_Commands], None], ...] = (
     _register_schema,
     _register_completion,
 )
-_EXTENSIONS: tuple[Callable[[_Commands], None], ...] = (docs.register,)
+_EXTENSIONS: tuple[Callable[[_Commands], None], ...] = (
+    _docs_command.register,
+    _test_command.register,
+    _diff_command.register,
+    _init_command.register,
+)
 """Commands that live in modules of their own under ``leadcontract/cli/``: each module has a
 ``register(commands)`` that adds its parser with ``set_defaults(handler=...)``."""
 
@@ -333,6 +353,15 @@ def _grouping(text: str) -> str:
     raise argparse.ArgumentTypeError(
         f"{text!r}: expected campaign, owner, rep, toucher, week or role:ROLE"
     )
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date such as 2026-11-16, got {text!r}"
+        ) from None
 
 
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
@@ -396,6 +425,7 @@ def _run_schema(args: argparse.Namespace) -> int:
 
 def _lint(args: argparse.Namespace) -> int:
     from leadcontract.checks import lint  # noqa: PLC0415 (lazy)
+    from leadcontract.config import ConfigError, find_config, load_config  # noqa: PLC0415
     from leadcontract.diagnostics import Diagnostic  # noqa: PLC0415 (lazy)
     from leadcontract.reporters import Format, render  # noqa: PLC0415 (lazy)
 
@@ -403,13 +433,23 @@ def _lint(args: argparse.Namespace) -> int:
     diagnostics: list[Diagnostic] = []
     files: list[str] = []
     failed = False
+    today = args.today or args.started.date()  # the one clock reading, taken by main()
+    waived = 0
     for path in args.paths:
-        result = lint(path)
+        try:
+            config = load_config(args.config) if args.config else find_config(Path(path))
+        except ConfigError as error:
+            print(f"leadcontract: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        result = lint(path, config=config, today=today)
+        waived += len(result.waived)
         diagnostics.extend(result.diagnostics)
         if result.source is not None:
             files.extend(result.source.files)
         failed = failed or not result.passed(strict=args.strict)
     report = render(diagnostics, fmt, tool_version=__version__, files=files)
+    if waived and fmt is Format.TEXT:
+        report += f"{waived} finding(s) waived by the contract's `waivers`\n"
     status = _write(report, args.output, sys.stdout)
     if status != EXIT_OK:
         return status
