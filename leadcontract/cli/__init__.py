@@ -141,6 +141,19 @@ _EXAMPLES: dict[str, tuple[str, ...]] = {
         "leadcontract audit show audit.db --lead L000052",
     ),
     "schema": ("leadcontract schema -o schemas/leadcontract.schema.json",),
+    "init": (
+        "leadcontract init contracts/acme                  # a commented, valid contract",
+        "leadcontract init contracts/acme --crm salesforce --from-export leads.csv",
+    ),
+    "test": (
+        "leadcontract test contracts/example --coverage --fail-under 90",
+        "leadcontract test contracts/example --format junit -o contract-tests.xml",
+    ),
+    "diff": (
+        "leadcontract diff main:contracts/example contracts/example --format markdown",
+        "leadcontract diff old/ new/ --replay --leads leads.csv --events events.jsonl \\",
+        "    --as-of 2026-11-16T17:00:00Z",
+    ),
     "docs": (
         "leadcontract docs contracts/example --site-dir site --leads leads.csv \\",
         "    --events events.jsonl --as-of 2026-11-16T17:00:00Z   # then open site/index.html",
