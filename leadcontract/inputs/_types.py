@@ -138,3 +138,6 @@ class Event:
     product: str | None = None
     seats: int | None = None
     data: Mapping[str, Any] = dataclasses.field(default_factory=dict, hash=False)
+    fields: Mapping[str, Any] = dataclasses.field(default_factory=dict, hash=False)
+    """Lead fields this event supplies (an event mapping's ``fields``, e.g. the campaign of a
+    CampaignMember row), as read; they fill the fields the lead record leaves empty."""
