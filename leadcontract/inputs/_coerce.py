@@ -138,7 +138,8 @@ class LeadCoercer:
     """Turns raw lead records into dicts of typed contract fields, or error rows.
 
     A field is read from the column named like the field, else from its ``source`` column
-    (Salesforce ``LeadSource``): exact names first, then case-insensitively with spaces and
+    (Salesforce ``LeadSource``; a dotted ``Owner.Alias`` reads a nested object), else from the
+    further ``sources`` a preset gives (:mod:`leadcontract.presets`): exact names first, then case-insensitively with spaces and
     underscores ignored ("Lead Source", "lead_source"). Other columns are ignored. Values are
     stripped, empty text is no value, ``value_map`` applies (keys case-insensitive; a null
     target is no value), then the field's type and allowed values (matched case-insensitively,
@@ -146,7 +147,13 @@ class LeadCoercer:
     read in ``default_tz``.
     """
 
-    def __init__(self, lead: Lead, *, default_tz: tzinfo) -> None:
+    def __init__(
+        self,
+        lead: Lead,
+        *,
+        default_tz: tzinfo,
+        sources: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         self._names = tuple(lead.fields)
         self._template: dict[str, Any] = dict.fromkeys(self._names)
         self._fields = [
@@ -161,6 +168,7 @@ class LeadCoercer:
             names = [name]
             if spec.source is not None and spec.source != name:
                 names.append(spec.source)
+            names += [n for n in (sources or {}).get(name, ()) if n not in names]
             self._candidates[name] = tuple(names)
         self._columns = _Columns(list(self._candidates.values()), self._plan)
         self._id = lead.keys.id if lead.keys.id in lead.fields else None
@@ -191,6 +199,37 @@ class LeadCoercer:
             for name, column in zip(self._names, found, strict=True)
             if column is not None
         }
+
+    def unread(self, keys: tuple[Any, ...], ignored: frozenset[str] = frozenset()) -> tuple[str, ...]:
+        """The columns among ``keys`` that no contract field reads (and not ``ignored``)."""
+        used = {
+            column.head if column.__class__ is _Nested else column
+            for column in self._columns.columns(keys)
+            if column is not None
+        }
+        return tuple(
+            key for key in keys if isinstance(key, str) and key not in used and key not in ignored
+        )
+
+    def fill(
+        self, record: dict[str, Any], events: Sequence[Event]
+    ) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """The record with the empty fields that events supply (``Event.fields``, e.g. the
+        campaign of a CampaignMember row) filled in, the earliest event first; and a warning
+        per supplied value that cannot be read."""
+        converters = {name: convert for name, convert, _ in self._fields}
+        filled = dict(record)
+        warnings: list[str] = []
+        for event in sorted(events, key=lambda e: (e.at, e.seq)):
+            for name, value in event.fields.items():
+                convert = converters.get(name)
+                if convert is None or filled.get(name) is not None:
+                    continue
+                try:
+                    filled[name] = convert(value)
+                except _InvalidValueError as exc:
+                    warnings.append(f"{name} (from a {event.type} event): {exc.detail}")
+        return filled, tuple(warnings)
 
     def coerce(self, raw: RawRecord) -> tuple[dict[str, Any] | None, list[RecordError]]:
         """The typed record and no errors, or ``None`` and one error row per bad field.

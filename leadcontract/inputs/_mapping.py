@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from leadcontract.inputs._messages import _describe
+from leadcontract.inputs._readers import INPUT
 from leadcontract.inputs._types import RawRecord, RecordError, RecordKind
 
 __all__ = ["as_mapping", "plain", "plain_rows", "rows_from_iterable"]
@@ -62,7 +63,7 @@ def plain_rows(rows: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
 
 
 def rows_from_iterable(
-    items: Iterable[Any], *, kind: RecordKind, source: str
+    items: Iterable[Any], *, kind: RecordKind, source: str = INPUT
 ) -> Iterator[RawRecord | RecordError]:
     """Wrap Python rows as raw records; anything that is not a row is an error row."""
     for number, item in enumerate(items, start=1):

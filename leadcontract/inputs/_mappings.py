@@ -25,7 +25,7 @@ from leadcontract.inputs._convert import (
     _zone,
 )
 from leadcontract.inputs._messages import _show
-from leadcontract.inputs._types import RawRecord, RecordError
+from leadcontract.inputs._types import ErrorCode, RawRecord, RecordError
 from leadcontract.model import EventMapping, EventValue
 
 __all__ = ["EventMapper", "MappedRow"]
@@ -74,6 +74,15 @@ class MappedRow:
     fields: dict[str, Any]
 
 
+ANY_VALUE = "*"
+"""In ``when``: any value that is not empty."""
+
+
+def _holds(value: Any, wanted: frozenset[str]) -> bool:
+    key = _key(value)
+    return key in wanted or (bool(key) and ANY_VALUE in wanted)
+
+
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     mapping: EventMapping
@@ -112,7 +121,7 @@ class EventMapper:
         error row when the matching mapping cannot read a time."""
         data = raw.data
         for compiled in self._mappings:
-            if not all(_key(_lookup(data, c)[1]) in wanted for c, wanted in compiled.when):
+            if not all(_holds(_lookup(data, c)[1], wanted) for c, wanted in compiled.when):
                 continue
             mapped = self._apply(compiled, raw)
             if mapped is not None:
@@ -127,6 +136,18 @@ class EventMapper:
         for attribute, source in mapping.columns.items():
             column = source.column if isinstance(source, EventValue) else source
             _, value = _lookup(data, column)
+            if isinstance(value, list | tuple):
+                # HubSpot's associations.contactIds: one engagement, one contact.
+                if len(value) != 1:
+                    return self._error(
+                        raw,
+                        mapping,
+                        attribute,
+                        column,
+                        f"expected one value, got a list of {len(value)}; "
+                        "give one row per lead",
+                    )
+                value = value[0]
             table = compiled.maps.get(attribute)
             if table is not None:
                 if _key(value) not in table:
@@ -137,17 +158,27 @@ class EventMapper:
                 try:
                     value = convert(value.strip() if isinstance(value, str) else value)
                 except _InvalidValueError as exc:
-                    return RecordError(
-                        "event",
-                        raw.source,
-                        raw.record,
-                        raw.line,
-                        None,
-                        attribute,
-                        exc.code,
-                        f"{attribute} (column {_show(column)}, mapping {mapping.id}): "
-                        f"{exc.detail}",
-                    )
+                    return self._error(raw, mapping, attribute, column, exc.detail, exc.code)
             out[attribute] = value
         fields = {name: _lookup(data, column)[1] for name, column in mapping.fields.items()}
         return MappedRow(mapping.id, out, fields)
+
+    @staticmethod
+    def _error(
+        raw: RawRecord,
+        mapping: EventMapping,
+        attribute: str,
+        column: str,
+        detail: str,
+        code: ErrorCode = "wrong-type",
+    ) -> RecordError:
+        return RecordError(
+            "event",
+            raw.source,
+            raw.record,
+            raw.line,
+            None,
+            attribute,
+            code,
+            f"{attribute} (column {_show(column)}, mapping {mapping.id}): {detail}",
+        )
