@@ -115,6 +115,18 @@ def _register_records(commands: _Commands) -> None:
         action="store_true",
         help="leads and events are both sorted by lead id: stream them with flat memory",
     )
+    evaluate_parser.add_argument(
+        "--strict-data",
+        action="store_true",
+        help="fail (exit 1) on data drift: unknown campaigns, event types or reps, values "
+        "outside allowed values, unmapped columns or activity rows",
+    )
+    evaluate_parser.add_argument(
+        "--summary-json",
+        type=Path,
+        metavar="FILE",
+        help="write the run summary (counts, stages, campaigns, data drift) as JSON",
+    )
 
     explain_parser = commands.add_parser(
         "explain",

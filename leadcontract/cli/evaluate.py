@@ -24,7 +24,7 @@ from leadcontract.engine import (
     compile_contract,
 )
 from leadcontract.explanation import explain
-from leadcontract.inputs import RecordError
+from leadcontract.inputs import FILE_SUFFIXES, RecordError
 from leadcontract.payouts import (
     Statement,
     parse_period,
@@ -93,8 +93,8 @@ def _check_inputs(args: argparse.Namespace) -> None:
             raise _UsageError(f"cannot read {path}: it is a folder, not a file")
         if not path.is_file():
             raise _UsageError(f"cannot read {path}: no such file")
-        if path.suffix.lower() not in (".csv", ".jsonl", ".ndjson", ".json"):
-            raise _UsageError(f"{path}: expected a .csv, .jsonl, .ndjson or .json file")
+        if path.suffix.lower() not in FILE_SUFFIXES:
+            raise _UsageError(f"{path}: expected a {', '.join(FILE_SUFFIXES)} file")
 
 
 def _start(args: argparse.Namespace, *, trace: bool, only: set[str] | None = None) -> Evaluation:
@@ -145,7 +145,21 @@ def run_evaluate(args: argparse.Namespace) -> int:
         return _fail(f"cannot read or write {error.filename}: {error.strerror}")
     summary_stream = sys.stderr if args.out is None else sys.stdout
     summary_stream.write(_summary(evaluation, tally, shown))
-    return EXIT_PROBLEMS if tally.error_rows else EXIT_OK
+    if args.summary_json is not None:
+        document = {
+            "counts": evaluation.counts.to_dict(),
+            **tally.to_dict(),
+            "drift": evaluation.drift.to_dict(),
+        }
+        try:
+            args.summary_json.write_text(
+                json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+        except OSError as error:
+            return _fail(f"cannot write {args.summary_json}: {error.strerror}")
+    if tally.error_rows or (args.strict_data and evaluation.drift.found):
+        return EXIT_PROBLEMS
+    return EXIT_OK
 
 
 def _record(
@@ -259,6 +273,17 @@ def _summary(evaluation: Evaluation, tally: Tally, shown: list[RecordError]) -> 
         "counts reconcile" if counts.reconciles else "COUNTS DO NOT RECONCILE (a bug: report it)",
         "",
     ]
+    if counts.events_unmapped or counts.lead_warnings:
+        lines.insert(
+            2,
+            f"{counts.events_unmapped:,} activity rows matched no event mapping; "
+            f"{counts.lead_warnings:,} verdicts carry warnings",
+        )
+    findings = evaluation.drift.findings()
+    if findings:
+        lines.append("data drift (--strict-data fails on it):")
+        lines += [f"  {finding.message}" for finding in findings]
+        lines.append("")
     stage_rows = [[stage, str(n)] for stage, n in sorted(tally.stages.items())]
     lines.append(table(stage_rows, ["stage", "leads"]))
     campaign_rows = [
