@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from leadcontract._version import __version__
 from leadcontract.audit import contract_digest
 from leadcontract.capacity import CapacityPlan, plan_capacity
+from leadcontract.drift import DataDrift, known_event_types
 from leadcontract.inputs import (
     Event,
     EventCoercer,
@@ -32,9 +33,8 @@ from leadcontract.inputs import (
     RecordError,
     rows_from,
 )
-from leadcontract.drift import DataDrift, known_event_types
-from leadcontract.presets import resolve_mappings
 from leadcontract.model import Contract
+from leadcontract.presets import resolve_mappings
 from leadcontract.rules.conditions import (
     CompiledCondition,
     ConditionIssue,

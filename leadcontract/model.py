@@ -54,10 +54,10 @@ __all__ = [
     "DateRange",
     "Disqualification",
     "EngagementRule",
-    "EventMapping",
-    "EventValue",
     "EngagementScoring",
+    "EventMapping",
     "EventType",
+    "EventValue",
     "FitRule",
     "FitScoring",
     "Handoff",
@@ -955,7 +955,7 @@ class Spiff(_Model):
 
 EVENT_TARGETS = ("lead_id", "type", "at", "actor", "channel", "reason", "note", "amount",
                  "product", "seats")  # fmt: skip
-"""The event attributes an event mapping can fill (as :data:`leadcontract.inputs.EVENT_ATTRIBUTES`)."""
+"""The event attributes an event mapping can fill (:data:`leadcontract.inputs.EVENT_ATTRIBUTES`)."""
 
 
 class EventValue(_Model):
@@ -1049,7 +1049,7 @@ class Contract(_Model):
     campaigns: dict[Identifier, Campaign] = Field(default_factory=dict)
     slas: dict[Identifier, Sla] = Field(default_factory=dict)
     spiffs: dict[Identifier, Spiff] = Field(default_factory=dict)
-    mappings: Mappings = Field(default_factory=lambda: Mappings())
+    mappings: Mappings = Field(default_factory=Mappings)
     """How raw CRM exports become lead records and events (presets, event mappings)."""
 
     model_config = ConfigDict(populate_by_name=True, title="leadcontract contract")

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from leadcontract.inputs import sample_columns
 import yaml
 
 from leadcontract import lint
@@ -41,6 +43,7 @@ FAMILIES = (
     "slas",
     "spiffs",
     "time",
+    "mappings",
 )
 
 Check = tuple[str, int | None, int | None]
@@ -61,6 +64,8 @@ class Case:
     expect: tuple[Check, ...]
     message: str | None
     hint: str | None
+    lead_sample: str | None = None
+    """The first line of a lead export (CSV) to lint the mapped columns against."""
 
     def text(self) -> str:
         """The base contract with this case's edits applied."""
@@ -75,7 +80,7 @@ class Case:
         return text + self.append
 
 
-_CASE_KEYS = {"name", "family", "replace", "append", "expect", "message", "hint"}
+_CASE_KEYS = {"name", "family", "replace", "append", "expect", "message", "hint", "lead_sample"}
 
 
 def _text(value: Any, where: str) -> str:
@@ -114,6 +119,7 @@ def _case(entry: Any) -> Case:
         expect=tuple(expect),
         message=None if message is None else _text(message, f"{name}: message"),
         hint=None if hint is None else _text(hint, f"{name}: hint"),
+        lead_sample=entry.get("lead_sample"),
     )
 
 
@@ -160,7 +166,12 @@ def assert_described(
 def test_case(case: Case, tmp_path: Path) -> None:
     path = tmp_path / "contract.yaml"
     path.write_text(case.text(), encoding="utf-8")
-    result = lint(path)
+    samples = []
+    if case.lead_sample is not None:
+        sample = tmp_path / "leads.csv"
+        sample.write_text(case.lead_sample + "\n", encoding="utf-8")
+        samples.append(("lead", "leads.csv", sample_columns(sample, kind="lead")))
+    result = lint(path, samples=samples)
     found = [d.check_tuple() for d in result.diagnostics]
     assert found == list(case.expect), report(result.diagnostics)
     for diagnostic in result.diagnostics:

@@ -11,7 +11,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from leadcontract.checks import campaigns, conditions, dates, lifecycle, references, slas, spiffs
+from leadcontract.checks import (
+    campaigns,
+    conditions,
+    dates,
+    lifecycle,
+    mappings,
+    references,
+    slas,
+    spiffs,
+)
 from leadcontract.checks._context import CHECKS, Check, LintContext
 from leadcontract.diagnostics import Diagnostic, Severity, sort_diagnostics
 from leadcontract.loader import ContractSource, load
@@ -19,7 +28,7 @@ from leadcontract.model import Contract
 
 __all__ = ["CHECKS", "Check", "LintResult", "check_contract", "lint"]
 
-_FAMILIES = (references, lifecycle, campaigns, slas, spiffs, dates, conditions)
+_FAMILIES = (references, lifecycle, campaigns, slas, spiffs, dates, conditions, mappings)
 """Imported for their registrations."""
 
 
@@ -44,9 +53,14 @@ class LintResult:
         return not self.errors and not (strict and self.warnings)
 
 
-def check_contract(contract: Contract, source: ContractSource) -> list[Diagnostic]:
-    """Run every semantic check on a contract that loaded."""
-    ctx = LintContext(contract, source)
+def check_contract(
+    contract: Contract,
+    source: ContractSource,
+    samples: Sequence[tuple[str, str, frozenset[str]]] = (),
+) -> list[Diagnostic]:
+    """Run every semantic check on a contract that loaded (``samples``: export headers, as
+    (kind, file, columns), for the mapping checks)."""
+    ctx = LintContext(contract, source, tuple(samples))
     found: list[Diagnostic] = []
     for registered in CHECKS.values():
         for diagnostic in registered.run(ctx):
@@ -58,10 +72,18 @@ def check_contract(contract: Contract, source: ContractSource) -> list[Diagnosti
     return found
 
 
-def lint(paths: str | Path | Sequence[str | Path]) -> LintResult:
-    """Load a contract and check it; every problem comes back as a diagnostic."""
+def lint(
+    paths: str | Path | Sequence[str | Path],
+    *,
+    samples: Sequence[tuple[str, str, frozenset[str]]] = (),
+) -> LintResult:
+    """Load a contract and check it; every problem comes back as a diagnostic.
+
+    ``samples`` are export headers, as (``"lead"`` or ``"event"``, file name, column names;
+    see :func:`leadcontract.inputs.sample_columns`), to check the mapped columns against.
+    """
     loaded = load(paths)
     diagnostics = list(loaded.diagnostics)
     if loaded.contract is not None and loaded.source is not None:
-        diagnostics.extend(check_contract(loaded.contract, loaded.source))
+        diagnostics.extend(check_contract(loaded.contract, loaded.source, samples))
     return LintResult(loaded.contract, loaded.source, tuple(sort_diagnostics(diagnostics)))

@@ -20,6 +20,7 @@ from leadcontract.checks import lint
 from leadcontract.cli.audit import run_audit_show, run_audit_verify
 from leadcontract.cli.evaluate import run_evaluate, run_explain, run_payouts, run_report
 from leadcontract.diagnostics import Diagnostic
+from leadcontract.inputs import RecordKind, sample_columns
 from leadcontract.reporters import Format, render
 from leadcontract.schema import schema_text
 
@@ -75,6 +76,18 @@ def _register_lint(commands: _Commands) -> None:
         "--strict", action="store_true", help="fail on warnings as well as errors"
     )
     lint_parser.add_argument("--output", "-o", type=Path, help="write the report to this file")
+    lint_parser.add_argument(
+        "--leads-sample",
+        type=Path,
+        metavar="FILE",
+        help="a lead export (any input format) whose columns the field sources must name",
+    )
+    lint_parser.add_argument(
+        "--events-sample",
+        type=Path,
+        metavar="FILE",
+        help="an activity export whose columns the contract's event mappings must name",
+    )
 
 
 def _register_records(commands: _Commands) -> None:
@@ -272,8 +285,17 @@ def _lint(args: argparse.Namespace) -> int:
     diagnostics: list[Diagnostic] = []
     files: list[str] = []
     failed = False
+    try:
+        samples = [
+            (kind, str(path), sample_columns(path, kind=kind))
+            for kind, path in _samples(args)
+            if path is not None
+        ]
+    except (OSError, ValueError) as error:
+        sys.stderr.write(f"leadcontract: cannot read the sample: {error}\n")
+        return EXIT_USAGE
     for path in args.paths:
-        result = lint(path)
+        result = lint(path, samples=samples)
         diagnostics.extend(result.diagnostics)
         if result.source is not None:
             files.extend(result.source.files)
@@ -285,6 +307,14 @@ def _lint(args: argparse.Namespace) -> int:
     if any(d.code in UNREADABLE_CODES for d in diagnostics):
         return EXIT_USAGE
     return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+def _samples(args: argparse.Namespace) -> list[tuple[RecordKind, Path]]:
+    given: list[tuple[RecordKind, Path | None]] = [
+        ("lead", args.leads_sample),
+        ("event", args.events_sample),
+    ]
+    return [(kind, path) for kind, path in given if path is not None]
 
 
 def _format(name: str | None, output: Path | None) -> Format:

@@ -9,9 +9,9 @@ Two steps, so that every source shares one set of coercion rules:
 * :func:`rows_from` is the one door: files by suffix (:func:`read_rows` for CSV, JSON Lines,
   JSON; Parquet and Arrow with the ``columnar`` extra), pandas and polars DataFrames, Arrow
   tables, DB-API cursors, and iterables of mappings or database rows
-  (:func:`rows_from_iterable`). Each yields :class:`RawRecord` values as read, or error rows for what cannot be read at all
-  (a malformed JSON line, a CSV row with too many cells, bytes that are not UTF-8). Files are
-  streamed: memory stays constant however long the file is.
+  (:func:`rows_from_iterable`). Each yields :class:`RawRecord` values as read, or error rows
+  for what cannot be read at all (a malformed JSON line, a CSV row with too many cells, bytes
+  that are not UTF-8). Files are streamed: memory stays constant however long the file is.
 * :class:`LeadCoercer` turns a raw lead into a dict of typed contract fields (reading each field
   from its contract name or its CRM ``source`` column, applying ``value_map`` and allowed values);
   :class:`EventCoercer` turns a raw activity event into an :class:`Event`. Both report every
@@ -26,7 +26,7 @@ from leadcontract.inputs._coerce import EventCoercer, LeadCoercer
 from leadcontract.inputs._mapping import rows_from_iterable
 from leadcontract.inputs._readers import INPUT as INPUT
 from leadcontract.inputs._readers import read_rows
-from leadcontract.inputs._sources import FILE_SUFFIXES, Source, rows_from
+from leadcontract.inputs._sources import FILE_SUFFIXES, Source, rows_from, sample_columns
 from leadcontract.inputs._types import (
     ERROR_CODES,
     EVENT_ATTRIBUTES,
@@ -39,8 +39,8 @@ from leadcontract.inputs._types import (
 
 __all__ = [
     "ERROR_CODES",
-    "FILE_SUFFIXES",
     "EVENT_ATTRIBUTES",
+    "FILE_SUFFIXES",
     "ErrorCode",
     "Event",
     "EventCoercer",
@@ -52,4 +52,5 @@ __all__ = [
     "read_rows",
     "rows_from",
     "rows_from_iterable",
+    "sample_columns",
 ]

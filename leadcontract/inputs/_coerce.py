@@ -18,9 +18,9 @@ from leadcontract.inputs._convert import (
     _to_integer,
     _to_text,
 )
+from leadcontract.inputs._mappings import EventMapper
 from leadcontract.inputs._messages import _describe, _printable, _show
 from leadcontract.inputs._types import EVENT_ATTRIBUTES, ErrorCode, Event, RawRecord, RecordError
-from leadcontract.inputs._mappings import EventMapper
 from leadcontract.model import EventMapping, Lead
 
 _Plan = TypeVar("_Plan")
@@ -102,7 +102,7 @@ class _Columns(Generic[_Plan]):
                 loose.setdefault(_normal(key), key)
         columns: list[Any] = []
         for names, loose_names in zip(self._candidates, self._loose, strict=True):
-            column = next((name for name in names if name in present), None)
+            column: Any = next((name for name in names if name in present), None)
             if column is None:
                 column = next((loose[n] for n in loose_names if n in loose), None)
             if column is None:
@@ -139,12 +139,12 @@ class LeadCoercer:
 
     A field is read from the column named like the field, else from its ``source`` column
     (Salesforce ``LeadSource``; a dotted ``Owner.Alias`` reads a nested object), else from the
-    further ``sources`` a preset gives (:mod:`leadcontract.presets`): exact names first, then case-insensitively with spaces and
-    underscores ignored ("Lead Source", "lead_source"). Other columns are ignored. Values are
-    stripped, empty text is no value, ``value_map`` applies (keys case-insensitive; a null
-    target is no value), then the field's type and allowed values (matched case-insensitively,
-    returned as the contract spells them). Datetimes come out aware, in UTC; naive ones are
-    read in ``default_tz``.
+    further ``sources`` a preset gives (:mod:`leadcontract.presets`): exact names first, then
+    case-insensitively with spaces and underscores ignored ("Lead Source", "lead_source").
+    Other columns are ignored. Values are stripped, empty text is no value, ``value_map``
+    applies (keys case-insensitive; a null target is no value), then the field's type and
+    allowed values (matched case-insensitively, returned as the contract spells them).
+    Datetimes come out aware, in UTC; naive ones are read in ``default_tz``.
     """
 
     def __init__(
@@ -200,7 +200,9 @@ class LeadCoercer:
             if column is not None
         }
 
-    def unread(self, keys: tuple[Any, ...], ignored: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    def unread(
+        self, keys: tuple[Any, ...], ignored: frozenset[str] = frozenset()
+    ) -> tuple[str, ...]:
         """The columns among ``keys`` that no contract field reads (and not ``ignored``)."""
         used = {
             column.head if column.__class__ is _Nested else column

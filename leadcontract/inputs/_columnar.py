@@ -71,7 +71,7 @@ def rows_from_file(path: Path) -> Iterator[dict[str, Any]]:
     """The rows of a Parquet or Arrow IPC file, batch by batch."""
     pyarrow = _pyarrow()
     if path.suffix.lower() == ".parquet":
-        import pyarrow.parquet as parquet  # noqa: PLC0415 - part of the optional extra
+        from pyarrow import parquet  # noqa: PLC0415 - part of the optional extra
 
         with parquet.ParquetFile(path) as handle:
             for batch in handle.iter_batches(batch_size=BATCH):

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from leadcontract.fields import FieldType
 from leadcontract.inputs._messages import _show
@@ -147,7 +148,7 @@ def _is_missing(value: Any) -> bool:
     if value is None:
         return True
     try:
-        return bool(value != value)
+        return bool(value != value)  # noqa: PLR0124 - NaN and NaT are unequal to themselves
     except TypeError:  # pandas.NA refuses to be a truth value: it is the missing value itself
         return True
     except ValueError:  # an array: a value, if a wrong one
@@ -349,7 +350,7 @@ _MEMO_MAX: Final = 1024
 _MISS: Final = object()
 
 
-def _field_converter(spec: LeadField, default_tz: tzinfo) -> _Converter:
+def _field_converter(spec: LeadField, default_tz: tzinfo) -> _Converter:  # noqa: PLR0915
     """One closure per field: strip, empty → None, value_map, type, allowed values.
 
     An empty value (empty text, None, NaN/NaT from a DataFrame) is no value, unless the
@@ -444,8 +445,6 @@ def _field_converter(spec: LeadField, default_tz: tzinfo) -> _Converter:
 
 
 def _zone(name: str) -> tzinfo:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):  # lint reports it; read the field in UTC

@@ -9,6 +9,7 @@ same verdicts as the CSV it was read from.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -25,12 +26,12 @@ def plain(value: Any) -> Any:
     if value is None or value.__class__ in (str, int, bool):
         return value
     if isinstance(value, float):
-        return None if value != value else value
+        return None if math.isnan(value) else value
     item = getattr(value, "item", None)
     if item is not None and type(value).__module__ == "numpy":
         return plain(item())  # numpy scalars, including NaN and NaT
     if isinstance(value, datetime):
-        if value != value:  # pandas.NaT
+        if value != value:  # noqa: PLR0124 - pandas.NaT is unequal to itself
             return None
         to_pydatetime = getattr(value, "to_pydatetime", None)
         return to_pydatetime() if to_pydatetime is not None else value

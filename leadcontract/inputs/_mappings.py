@@ -17,8 +17,8 @@ from datetime import tzinfo
 from typing import Any
 
 from leadcontract.inputs._convert import (
-    _datetime_converter,
     _Converter,
+    _datetime_converter,
     _InvalidValueError,
     _is_missing,
     _to_text,
@@ -142,9 +142,9 @@ class EventMapper:
                     return self._error(
                         raw,
                         mapping,
-                        attribute,
-                        column,
-                        f"expected one value, got a list of {len(value)}; "
+                        attribute=attribute,
+                        column=column,
+                        detail=f"expected one value, got a list of {len(value)}; "
                         "give one row per lead",
                     )
                 value = value[0]
@@ -158,7 +158,14 @@ class EventMapper:
                 try:
                     value = convert(value.strip() if isinstance(value, str) else value)
                 except _InvalidValueError as exc:
-                    return self._error(raw, mapping, attribute, column, exc.detail, exc.code)
+                    return self._error(
+                        raw,
+                        mapping,
+                        attribute=attribute,
+                        column=column,
+                        detail=exc.detail,
+                        code=exc.code,
+                    )
             out[attribute] = value
         fields = {name: _lookup(data, column)[1] for name, column in mapping.fields.items()}
         return MappedRow(mapping.id, out, fields)
@@ -167,6 +174,7 @@ class EventMapper:
     def _error(
         raw: RawRecord,
         mapping: EventMapping,
+        *,
         attribute: str,
         column: str,
         detail: str,

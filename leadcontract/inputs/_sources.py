@@ -7,6 +7,7 @@ goes through the same coercion, the same error rows and the same counts.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from leadcontract.inputs._mapping import rows_from_iterable
 from leadcontract.inputs._readers import INPUT, read_rows
 from leadcontract.inputs._types import RawRecord, RecordError, RecordKind
 
-__all__ = ["FILE_SUFFIXES", "Source", "rows_from"]
+__all__ = ["FILE_SUFFIXES", "Source", "rows_from", "sample_columns"]
 
 Source = str | Path | Iterable[Mapping[str, Any]] | Any
 """A file (CSV, JSON Lines, JSON, Parquet, Arrow), a pandas or polars DataFrame, an Arrow
@@ -57,7 +58,7 @@ def _numbered(
 ) -> Iterator[RawRecord | RecordError]:
     number = 0
     try:
-        for number, row in enumerate(rows, start=1):  # noqa: B007 - read after the loop
+        for number, row in enumerate(rows, start=1):
             yield RawRecord(source, number, None, row)
     except (ValueError, OSError) as error:  # pyarrow's ArrowInvalid is a ValueError
         if isinstance(error, FileNotFoundError):
@@ -72,3 +73,31 @@ def _numbered(
             "malformed",
             f"cannot read further: {error}; the rest of the source cannot be read",
         )
+
+
+SAMPLE_ROWS = 100
+"""Records a sample's columns are gathered from (JSON records may differ in their keys)."""
+
+
+def sample_columns(source: Source, *, kind: RecordKind) -> frozenset[str]:
+    """The column names of an export sample: a CSV's header; else its first records' keys,
+    nested objects as dotted names too (``Owner.Alias``)."""
+    names: set[str] = set()
+    if isinstance(source, str | Path) and Path(source).suffix.lower() == ".csv":
+        with Path(source).open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+            header = next(csv.reader(handle), [])
+        return frozenset(name for name in header if name)
+    for number, row in enumerate(rows_from(source, kind=kind)):
+        if number >= SAMPLE_ROWS:
+            break
+        if isinstance(row, RawRecord):
+            names.update(_dotted(row.data, ""))
+    return frozenset(names)
+
+
+def _dotted(data: Mapping[str, Any], prefix: str) -> Iterator[str]:
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        yield name
+        if isinstance(value, Mapping):
+            yield from _dotted(value, name + ".")
