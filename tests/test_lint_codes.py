@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from leadcontract.inputs import sample_columns
 import yaml
 
 from leadcontract import lint
 from leadcontract._yaml import MAX_BYTES
 from leadcontract.checks import CHECKS
 from leadcontract.diagnostics import CODES, Diagnostic
+from leadcontract.inputs import sample_columns
 from leadcontract.reporters import render_text
 
 HERE = Path(__file__).resolve().parent
