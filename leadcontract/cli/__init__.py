@@ -171,7 +171,7 @@ def _register_records(commands: _Commands) -> None:
     payouts_parser.set_defaults(handler=run_payouts)
     payouts_parser.add_argument("contract", metavar="CONTRACT", help="contract file or folder")
     payouts_parser.add_argument("--leads", required=True, type=Path, help="lead records")
-    payouts_parser.add_argument("--events", type=Path, help="activity events")
+    payouts_parser.add_argument("--events", type=Path, nargs="+", help="activity events")
     payouts_parser.add_argument(
         "--period", required=True, help="a month (2026-10) or a quarter (2026-Q4)"
     )
@@ -229,9 +229,18 @@ _EXTENSIONS: tuple[Callable[[_Commands], None], ...] = ()
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("contract", metavar="CONTRACT", help="contract file or folder")
     parser.add_argument(
-        "--leads", required=True, type=Path, help="lead records: .csv, .jsonl or .json"
+        "--leads",
+        required=True,
+        type=Path,
+        help="lead records: .csv, .jsonl, .json, .parquet or .arrow",
     )
-    parser.add_argument("--events", type=Path, help="activity events: .csv, .jsonl or .json")
+    parser.add_argument(
+        "--events",
+        type=Path,
+        nargs="+",
+        metavar="FILE",
+        help="activity events, one file or several (a Task and a LeadHistory export...)",
+    )
     parser.add_argument(
         "--as-of",
         required=True,

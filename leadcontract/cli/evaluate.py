@@ -86,7 +86,7 @@ def _as_of(text: str, compiled: CompiledContract) -> datetime:
 
 
 def _check_inputs(args: argparse.Namespace) -> None:
-    for path in (args.leads, args.events):
+    for path in (args.leads, *(args.events or ())):
         if path is None:
             continue
         if path.is_dir():
@@ -171,7 +171,7 @@ def _record(
     """Record the streaming items in the audit store, in one transaction that commits only
     when the whole run went through (a crash leaves no partial run)."""
     store = stack.enter_context(SqliteAuditStore(args.audit))
-    paths = [p for p in (args.leads, args.events) if p is not None]
+    paths = [args.leads, *(args.events or ())]
     record_evaluation(
         store,
         evaluation.compiled,
@@ -487,7 +487,7 @@ def _record_payouts(
 ) -> None:
     """One payout run in the audit store: a header, then one entry per statement line."""
     ref = compiled.ref
-    paths = [p for p in (args.leads, args.events) if p is not None]
+    paths = [args.leads, *(args.events or ())]
     run = RunRecord(
         contract_id=ref.id,
         contract_version=ref.version,

@@ -8,7 +8,7 @@ goes through the same coercion, the same error rows and the same counts.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from leadcontract.inputs._types import RawRecord, RecordError, RecordKind
 __all__ = ["FILE_SUFFIXES", "Source", "rows_from", "sample_columns"]
 
 Source = str | Path | Iterable[Mapping[str, Any]] | Any
-"""A file (CSV, JSON Lines, JSON, Parquet, Arrow), a pandas or polars DataFrame, an Arrow
+"""A file (CSV, JSON Lines, JSON, Parquet, Arrow) or a list of files, a pandas or polars DataFrame, an Arrow
 table, a DB-API cursor after ``execute``, or an iterable of mappings (``sqlite3.Row`` and
 SQLAlchemy rows included)."""
 
@@ -41,6 +41,12 @@ def rows_from(source: Source, *, kind: RecordKind) -> Iterator[RawRecord | Recor
         if path.suffix.lower() in COLUMNAR_SUFFIXES:
             return _numbered(rows_from_file(path), kind, str(source))
         return read_rows(path, kind=kind)
+    if (
+        isinstance(source, list | tuple)
+        and source
+        and all(isinstance(s, str | Path) for s in source)
+    ):
+        return _chained(source, kind)
     if is_frame(source):
         return _numbered(rows_from_frame(source), kind, f"<{type(source).__name__}>")
     if is_cursor(source):
@@ -51,6 +57,12 @@ def rows_from(source: Source, *, kind: RecordKind) -> Iterator[RawRecord | Recor
         f"cannot read records from a {type(source).__name__}; give a file path, a DataFrame, "
         "a DB-API cursor or an iterable of mappings"
     )
+
+
+def _chained(paths: Sequence[str | Path], kind: RecordKind) -> Iterator[RawRecord | RecordError]:
+    """Several files read one after the other (a Task export, then a LeadHistory export)."""
+    for path in paths:
+        yield from rows_from(path, kind=kind)
 
 
 def _numbered(
