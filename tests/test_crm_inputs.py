@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 import polars as pl
 import pyarrow as pa
-import pyarrow.feather as feather
 import pytest
+from pyarrow import feather
 
 from leadcontract.engine import CompiledContract, compile_contract
 from leadcontract.inputs import RecordError, rows_from
@@ -43,8 +43,7 @@ def engine() -> CompiledContract:
 def outputs(engine: CompiledContract, leads: Any, events: Any = EVENTS) -> tuple[list[str], Any]:
     evaluation = engine.evaluate(leads, events, as_of=AS_OF)
     lines = [
-        verdict_json(item) if isinstance(item, Verdict) else error_json(item)
-        for item in evaluation
+        verdict_json(item) if isinstance(item, Verdict) else error_json(item) for item in evaluation
     ]
     return lines, evaluation.counts
 
@@ -130,9 +129,12 @@ def test_a_bad_value_in_a_dataframe_is_one_error_row_naming_the_column(
     broken = frame.astype({"NumberOfEmployees": object})
     broken.loc[3, "NumberOfEmployees"] = "many"
     lines, counts = outputs(engine, broken)
-    assert counts.reconciles and counts.lead_errors == 1
+    assert counts.reconciles
+    assert counts.lead_errors == 1
     (error,) = [line for line in lines if '"code":"wrong-type"' in line]
-    assert 'employees (column \\"NumberOfEmployees\\"): expected an integer, got \\"many\\"' in error
+    assert (
+        'employees (column \\"NumberOfEmployees\\"): expected an integer, got \\"many\\"' in error
+    )
     assert '"source":"<DataFrame>","record":4' in error
 
 

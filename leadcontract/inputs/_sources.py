@@ -26,9 +26,9 @@ from leadcontract.inputs._types import RawRecord, RecordError, RecordKind
 __all__ = ["FILE_SUFFIXES", "Source", "rows_from", "sample_columns"]
 
 Source = str | Path | Iterable[Mapping[str, Any]] | Any
-"""A file (CSV, JSON Lines, JSON, Parquet, Arrow) or a list of files, a pandas or polars DataFrame, an Arrow
-table, a DB-API cursor after ``execute``, or an iterable of mappings (``sqlite3.Row`` and
-SQLAlchemy rows included)."""
+"""A file (CSV, JSON Lines, JSON, Parquet, Arrow) or a list of files, a pandas or polars
+DataFrame, an Arrow table, a DB-API cursor after ``execute``, or an iterable of mappings
+(``sqlite3.Row`` and SQLAlchemy rows included)."""
 
 FILE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json", *COLUMNAR_SUFFIXES)
 """Suffixes of the files :func:`rows_from` reads."""
