@@ -20,6 +20,7 @@ import pyarrow as pa
 import pytest
 from pyarrow import feather
 
+from leadcontract.cli import main
 from leadcontract.engine import CompiledContract, compile_contract
 from leadcontract.inputs import RecordError, rows_from
 from leadcontract.loader import load
@@ -163,3 +164,15 @@ def test_parsed_timestamps_and_nat_give_the_csv_bytes(
     parquet = tmp_path / "typed.parquet"
     typed.to_parquet(parquet)
     assert outputs(engine, parquet) == from_csv
+
+
+def test_cli_evaluates_a_parquet_file_to_the_csv_bytes(frame: pd.DataFrame, tmp_path: Path) -> None:
+    parquet = tmp_path / "leads.parquet"
+    frame.to_parquet(parquet)
+    common = ["--events", str(EVENTS), "--as-of", "2026-11-16T17:00:00Z", "--no-trace"]
+    for name, leads in (("csv", LEADS), ("parquet", parquet)):
+        out = tmp_path / f"{name}.jsonl"
+        assert (
+            main(["evaluate", str(EXAMPLE), "--leads", str(leads), *common, "--out", str(out)]) == 0
+        )
+    assert (tmp_path / "parquet.jsonl").read_bytes() == (tmp_path / "csv.jsonl").read_bytes()

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from datetime import datetime, time, timedelta
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -24,7 +25,7 @@ from leadcontract.engine import (
     compile_contract,
 )
 from leadcontract.explanation import explain
-from leadcontract.inputs import FILE_SUFFIXES, RecordError
+from leadcontract.inputs import COLUMNAR_SUFFIXES, FILE_SUFFIXES, RecordError
 from leadcontract.payouts import (
     Statement,
     parse_period,
@@ -95,6 +96,11 @@ def _check_inputs(args: argparse.Namespace) -> None:
             raise _UsageError(f"cannot read {path}: no such file")
         if path.suffix.lower() not in FILE_SUFFIXES:
             raise _UsageError(f"{path}: expected a {', '.join(FILE_SUFFIXES)} file")
+        if path.suffix.lower() in COLUMNAR_SUFFIXES and find_spec("pyarrow") is None:
+            raise _UsageError(
+                f"{path}: reading Parquet and Arrow needs pyarrow: "
+                "pip install 'leadcontract[columnar]'"
+            )
 
 
 def _start(args: argparse.Namespace, *, trace: bool, only: set[str] | None = None) -> Evaluation:

@@ -23,6 +23,7 @@ Counts reconcile: for every source, records read = typed records + error rows.
 from __future__ import annotations
 
 from leadcontract.inputs._coerce import EventCoercer, LeadCoercer
+from leadcontract.inputs._columnar import COLUMNAR_SUFFIXES
 from leadcontract.inputs._mapping import rows_from_iterable
 from leadcontract.inputs._readers import INPUT as INPUT
 from leadcontract.inputs._readers import read_rows
@@ -38,6 +39,7 @@ from leadcontract.inputs._types import (
 )
 
 __all__ = [
+    "COLUMNAR_SUFFIXES",
     "ERROR_CODES",
     "EVENT_ATTRIBUTES",
     "FILE_SUFFIXES",
