@@ -26,7 +26,8 @@ __all__ = ["DRIFT_KINDS", "DataDrift", "DriftFinding", "known_event_types"]
 DRIFT_KINDS: Final[Mapping[str, str]] = {
     "unknown-campaign": "Leads whose campaign is not in the contract.",
     "unknown-event-type": "Events of a type the contract does not know (a misspelt `tuoch`).",
-    "unknown-rep": "Lead owners or event actors that are not reps of the contract.",
+    "unknown-rep": "Lead owners, or actors of touches and meetings, that are not reps of the "
+    "contract.",
     "value-not-allowed": "Values outside a field's allowed values, or unreadable ones kept "
     "empty (`on_invalid: empty`).",
     "unmapped-column": "Input columns that no lead field reads (list known ones under "
