@@ -83,6 +83,8 @@ def coerce(field: dict[str, Any], value: Any, column: str = "x") -> tuple[Any, l
             datetime(2026, 10, 5, 9, 0, tzinfo=UTC),
         ),
         ({"type": "date", "format": "%m/%d/%Y"}, "10/05/2026", date(2026, 10, 5)),
+        # a date column that pandas parsed into midnight timestamps
+        ({"type": "date"}, datetime(2026, 10, 5), date(2026, 10, 5)),
         # 2026-10-05 02:00 UTC is still the 4th in New York
         ({"type": "date", "format": "epoch_s"}, 1791165600, date(2026, 10, 4)),
     ],

@@ -137,7 +137,10 @@ def _to_date(value: Any) -> date:
                 return date.fromisoformat(value)
             except ValueError:
                 pass
-    elif isinstance(value, date) and not isinstance(value, datetime):
+    elif isinstance(value, datetime):
+        if value.tzinfo is None and value.time() == time():  # a DataFrame's parsed date
+            return value.date()
+    elif isinstance(value, date):
         return value
     raise _wrong(_EXPECT_DATE, value)
 
