@@ -515,8 +515,8 @@ _REGISTRY: list[Code] = [
         "LC955",
         "mapping.campaign-uncovered",
         _W,
-        "A campaign no SLA covers, while another campaign on the same channel has one.",
-        "It looks like a sibling campaign added without its follow-up promise.",
+        "A campaign no SLA (or no spiff) covers, while a campaign on the same channel has one.",
+        "It looks like a sibling campaign added without its follow-up promise or incentive.",
     ),
     # --- LC8xx: time ------------------------------------------------------------------------
     Code(

@@ -144,25 +144,31 @@ def check_spiff_roles_played(ctx: LintContext) -> Iterator[Diagnostic]:
 
 @check("LC955")
 def check_campaigns_covered(ctx: LintContext) -> Iterator[Diagnostic]:
-    """A campaign has an SLA when its siblings on the same channel have one."""
+    """A campaign has an SLA and a spiff when its siblings on the same channel have one."""
     contract = ctx.contract
-    if not contract.slas:
-        return
-    if any(sla.applies_to.campaigns is None for sla in contract.slas.values()):
-        return  # an SLA for every campaign covers them all
-    covered = {c for sla in contract.slas.values() for c in sla.applies_to.campaigns or ()}
-    channels = {contract.campaigns[c].channel for c in covered if c in contract.campaigns}
-    for campaign_id, campaign in contract.campaigns.items():
-        if campaign_id not in covered and campaign.channel in channels:
+    sla_scopes = [sla.applies_to.campaigns for sla in contract.slas.values()]
+    covers = {
+        "SLA": None
+        if any(s is None for s in sla_scopes)
+        else {c for s in sla_scopes for c in s or ()},
+        "spiff": {c for spiff in contract.spiffs.values() for c in spiff.campaigns},
+    }
+    for what, covered in covers.items():
+        if not covered:
+            continue  # none at all, or one for every campaign
+        for campaign_id, campaign in contract.campaigns.items():
+            if campaign_id in covered:
+                continue
             siblings = sorted(
                 c for c in covered if c in contract.campaigns
                 and contract.campaigns[c].channel == campaign.channel
             )  # fmt: skip
-            yield ctx.report(
-                "LC955",
-                f"no SLA covers campaign `{campaign_id}`, while {', '.join(siblings)} on the "
-                f"same channel `{campaign.channel}` has one",
-                f"/campaigns/{campaign_id}",
-                key=True,
-                hint="add it to an SLA's `applies_to.campaigns` (or ignore if intended)",
-            )
+            if siblings:
+                yield ctx.report(
+                    "LC955",
+                    f"no {what} covers campaign `{campaign_id}`, while {', '.join(siblings)} "
+                    f"on the same channel `{campaign.channel}` has one",
+                    f"/campaigns/{campaign_id}",
+                    key=True,
+                    hint=f"add it to the {what}'s campaigns (or ignore this if intended)",
+                )
