@@ -211,3 +211,19 @@ def test_the_real_salesforce_sample_through_the_preset(tmp_path: Path) -> None:
     assert "CurrentGenerators__c" in unread
     assert "Email" not in unread
     assert "LeadSource" not in unread
+
+
+def test_lint_with_a_sample_that_lacks_a_required_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = tmp_path / "Lead.csv"
+    sample.write_text("Id,Mail,CreatedDate\n00Q1,a@b.example,2026-10-05\n", encoding="utf-8")
+    args = ["lint", str(CONTRACT), "--leads-sample", str(sample)]
+    assert main(args) == 0  # a warning
+    assert main([*args, "--strict"]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "LC953 warning: field `email` reads column `email` or `Email`, which "
+        f"{sample} does not have"
+    ) in out
+    assert main(["lint", str(CONTRACT), "--leads-sample", str(tmp_path / "none.csv")]) == 2
