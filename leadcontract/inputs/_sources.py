@@ -41,11 +41,7 @@ def rows_from(source: Source, *, kind: RecordKind) -> Iterator[RawRecord | Recor
         if path.suffix.lower() in COLUMNAR_SUFFIXES:
             return _numbered(rows_from_file(path), kind, str(source))
         return read_rows(path, kind=kind)
-    if (
-        isinstance(source, list | tuple)
-        and source
-        and all(isinstance(s, str | Path) for s in source)
-    ):
+    if isinstance(source, list | tuple) and source and all(map(_is_file_name, source)):
         return _chained(source, kind)
     if is_frame(source):
         return _numbered(rows_from_frame(source), kind, f"<{type(source).__name__}>")
@@ -57,6 +53,13 @@ def rows_from(source: Source, *, kind: RecordKind) -> Iterator[RawRecord | Recor
         f"cannot read records from a {type(source).__name__}; give a file path, a DataFrame, "
         "a DB-API cursor or an iterable of mappings"
     )
+
+
+def _is_file_name(item: object) -> bool:
+    """A path, or text that names a file of a readable kind (not a junk record)."""
+    if isinstance(item, Path):
+        return True
+    return isinstance(item, str) and Path(item).suffix.lower() in FILE_SUFFIXES
 
 
 def _chained(paths: Sequence[str | Path], kind: RecordKind) -> Iterator[RawRecord | RecordError]:
