@@ -126,8 +126,14 @@ Identifier = Annotated[
     Field(pattern=_IDENTIFIER_PATTERN, max_length=64),
     _Describe(_IDENTIFIER_DESCRIPTION),
 ]
+def _id_text(value: object) -> object:
+    """A CRM id written as a bare number in YAML (HubSpot owner ids) is the same id as text."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 RepId = Annotated[
     str,
+    BeforeValidator(_id_text),
     Field(pattern=_REP_ID_PATTERN, max_length=64),
     _Describe(
         "A rep's id as the CRM writes it (opaque text without spaces, e.g. Salesforce "
