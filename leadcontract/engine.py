@@ -588,7 +588,7 @@ class Evaluation:
             record, errors = coercer.coerce(row)
             for error in (e for first in errors for e in (first, *first.also)):
                 if error.code == "not-allowed" or record is not None:
-                    self.drift.add("value-not-allowed", f"{error.field}: {error.code}")
+                    self.drift.add("value-not-allowed", f"{error.field}={error.observed}")
             if record is None:
                 self.counts.lead_errors += 1
                 yield RecordError.of_record(errors)

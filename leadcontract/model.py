@@ -126,6 +126,8 @@ Identifier = Annotated[
     Field(pattern=_IDENTIFIER_PATTERN, max_length=64),
     _Describe(_IDENTIFIER_DESCRIPTION),
 ]
+
+
 def _id_text(value: object) -> object:
     """A CRM id written as a bare number in YAML (HubSpot owner ids) is the same id as text."""
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value

@@ -121,7 +121,7 @@ def test_drift_is_counted_by_kind(outcome: Any) -> None:
     assert found == {
         "unknown-campaign": {"701Hs00000NewAAA": 1},
         "unknown-rep": {"005Hs00000ZedAAA": 2},  # the owner, and the actor of the email
-        "value-not-allowed": {"employees: wrong-type": 1},
+        "value-not-allowed": {'employees="2.5"': 1},
         "unmapped-event": {"Field=Owner": 1, "TaskSubtype=Task": 1},
     }
 
@@ -207,7 +207,9 @@ def test_the_real_salesforce_sample_through_the_preset(tmp_path: Path) -> None:
             ),
         ),
     ]
-    unread = {f.kind: dict(f.values) for f in evaluation.drift.findings()}["unmapped-column"]
+    drift = {f.kind: dict(f.values) for f in evaluation.drift.findings()}
+    assert drift["value-not-allowed"] == {'industry="Agriculture"': 1, 'industry="Apparel"': 1}
+    unread = drift["unmapped-column"]
     assert "CurrentGenerators__c" in unread
     assert "Email" not in unread
     assert "LeadSource" not in unread

@@ -134,6 +134,10 @@ _LeadPlan = tuple[
 required fields with no column."""
 
 
+_Problem = tuple[str, ErrorCode, str, str | None]
+"""A bad field: its name, the error code, the message after the name, the value shown."""
+
+
 class LeadCoercer:
     """Turns raw lead records into dicts of typed contract fields, or error rows.
 
@@ -242,8 +246,8 @@ class LeadCoercer:
         data = raw.data
         present, absent_required = self._columns.plan(data)
         out = self._template.copy()
-        problems: list[tuple[str, ErrorCode, str]] | None = None
-        warnings: list[tuple[str, ErrorCode, str]] | None = None
+        problems: list[_Problem] | None = None
+        warnings: list[_Problem] | None = None
         for name, column, convert, required in present:
             value = data[column] if column.__class__ is not _Nested else column.get(data)
             try:
@@ -255,33 +259,46 @@ class LeadCoercer:
                     code = "wrong-type"
                     detail = f"cannot read {_describe(value)} ({type(exc).__name__})"
                 detail = _in_column(name, column) + detail
+                shown = _show(value.strip() if isinstance(value, str) else value)
                 if name in self._lenient and not required:
                     warnings = warnings or []
-                    warnings.append((name, code, detail + "; left empty (on_invalid: empty)"))
+                    warnings.append(
+                        (name, code, detail + "; left empty (on_invalid: empty)", shown)
+                    )
                 else:
                     problems = problems or []
-                    problems.append((name, code, detail))
+                    problems.append((name, code, detail, shown))
                 continue
             if result is not None:
                 out[name] = result
             elif required:
                 problems = problems or []
                 problems.append(
-                    (name, "missing-required", _in_column(name, column) + _why_missing(value))
+                    (
+                        name,
+                        "missing-required",
+                        _in_column(name, column) + _why_missing(value),
+                        None,
+                    )
                 )
         if absent_required:
             problems = problems or []
             for name in absent_required:
                 looked = " or ".join(json.dumps(n) for n in self._candidates[name])
                 problems.append(
-                    (name, "missing-required", f": required, but there is no column {looked}")
+                    (
+                        name,
+                        "missing-required",
+                        f": required, but there is no column {looked}",
+                        None,
+                    )
                 )
         if problems is None:
             return out, self._errors(raw, out, warnings) if warnings else []
         return None, self._errors(raw, out, problems + (warnings or []))
 
     def _errors(
-        self, raw: RawRecord, out: dict[str, Any], problems: list[tuple[str, ErrorCode, str]]
+        self, raw: RawRecord, out: dict[str, Any], problems: list[_Problem]
     ) -> list[RecordError]:
         found = out[self._id] if self._id is not None else None
         lead_id = _printable(str(found)) if found is not None else None
@@ -297,8 +314,9 @@ class LeadCoercer:
                 name,
                 code,
                 f"{name}{detail}",
+                observed=observed,
             )
-            for name, code, detail in problems
+            for name, code, detail, observed in problems
         ]
 
 
