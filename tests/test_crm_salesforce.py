@@ -229,3 +229,12 @@ def test_lint_with_a_sample_that_lacks_a_required_column(
         f"{sample} does not have"
     ) in out
     assert main(["lint", str(CONTRACT), "--leads-sample", str(tmp_path / "none.csv")]) == 2
+
+
+def test_explain_shows_the_data_warnings(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["explain", str(CONTRACT), "--leads", str(SF / "Lead.csv"), "--events"]
+    args += [*map(str, EVENTS), "--as-of", "2026-10-07T00:00:00Z", "--lead", "00QHs00000Lead04"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert 'Data warnings:\n  employees (column "NumberOfEmployees")' in out
+    assert "  owner `005Hs00000ZedAAA` is not a rep of the contract" in out
