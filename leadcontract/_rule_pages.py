@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from leadcontract.checks import lint
+from leadcontract.inputs import sample_columns
 from leadcontract.diagnostics import CODES, Code, Diagnostic
 from leadcontract.reporters import render_text
 
@@ -103,7 +104,13 @@ def _example(code: str, cases: Sequence[Mapping[str, Any]], base: str) -> _Examp
             today = case.get("today")  # waivers expire: the case says which day it is
             if isinstance(today, str):
                 today = date.fromisoformat(today)
-            found = [d for d in lint(path, today=today).diagnostics if d.code == code]
+            samples = []
+            if case.get("lead_sample") is not None:  # a lead export's header line
+                sample = Path(folder) / "leads.csv"
+                sample.write_text(str(case["lead_sample"]) + "\n", encoding="utf-8")
+                samples.append(("lead", "leads.csv", sample_columns(sample, kind="lead")))
+            linted = lint(path, today=today, samples=samples)
+            found = [d for d in linted.diagnostics if d.code == code]
             first: Diagnostic | None = found[0] if found else None
             if first is None or first.line is None:
                 continue

@@ -11,7 +11,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from leadcontract.checks import campaigns, conditions, dates, lifecycle, references, slas, spiffs
+from leadcontract.checks import (
+    campaigns,
+    conditions,
+    dates,
+    lifecycle,
+    mappings,
+    references,
+    slas,
+    spiffs,
+)
 from leadcontract.checks._context import CHECKS, Check, LintContext
 from leadcontract.checks._waivers import apply_waivers
 from leadcontract.config import FoundConfig
@@ -21,7 +30,7 @@ from leadcontract.model import Contract
 
 __all__ = ["CHECKS", "Check", "LintResult", "check_contract", "lint"]
 
-_FAMILIES = (references, lifecycle, campaigns, slas, spiffs, dates, conditions)
+_FAMILIES = (references, lifecycle, campaigns, slas, spiffs, dates, conditions, mappings)
 """Imported for their registrations."""
 
 
@@ -48,9 +57,14 @@ class LintResult:
         return not self.errors and not (strict and self.warnings)
 
 
-def check_contract(contract: Contract, source: ContractSource) -> list[Diagnostic]:
-    """Run every semantic check on a contract that loaded."""
-    ctx = LintContext(contract, source)
+def check_contract(
+    contract: Contract,
+    source: ContractSource,
+    samples: Sequence[tuple[str, str, frozenset[str]]] = (),
+) -> list[Diagnostic]:
+    """Run every semantic check on a contract that loaded (``samples``: export headers, as
+    (kind, file, columns), for the mapping checks)."""
+    ctx = LintContext(contract, source, tuple(samples))
     found: list[Diagnostic] = []
     for registered in CHECKS.values():
         for diagnostic in registered.run(ctx):
@@ -67,6 +81,7 @@ def lint(
     *,
     config: FoundConfig | None = None,
     today: date | None = None,
+    samples: Sequence[tuple[str, str, frozenset[str]]] = (),
 ) -> LintResult:
     """Load a contract (as :func:`~leadcontract.loader.load` takes it: paths, YAML text in
     :class:`~leadcontract.loader.ContractText`, or plain data) and check it; every problem
@@ -76,13 +91,15 @@ def lint(
     (see :attr:`LoadResult.partial`), so reference errors come with the schema errors, not
     after them. The contract's ``waivers`` then set accepted findings aside (expired ones
     only when ``today`` is given), and ``config`` filters codes and severities, as ruff does.
+    ``samples`` are export headers, as (``"lead"`` or ``"event"``, file name, column names;
+    see :func:`leadcontract.inputs.sample_columns`), to check the mapped columns against.
     """
     loaded = load(paths)
     diagnostics = list(loaded.diagnostics)
     checked = loaded.contract or loaded.partial
     waived: list[Diagnostic] = []
     if checked is not None and loaded.source is not None:
-        found = check_contract(checked, loaded.source)
+        found = check_contract(checked, loaded.source, samples)
         if loaded.contract is None:
             found = [d for d in found if not _about_dropped(d, loaded.dropped)]
         diagnostics.extend(found)

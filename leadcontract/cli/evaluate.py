@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from datetime import datetime, time, timedelta
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -25,7 +26,7 @@ from leadcontract.engine import (
     compile_contract,
 )
 from leadcontract.explanation import explain
-from leadcontract.inputs import RecordError
+from leadcontract.inputs import COLUMNAR_SUFFIXES, FILE_SUFFIXES, RecordError
 from leadcontract.payouts import (
     Statement,
     parse_period,
@@ -95,15 +96,20 @@ def _supported(value: datetime, what: str) -> datetime:
 
 
 def _check_inputs(args: argparse.Namespace) -> None:
-    for path in (args.leads, args.events):
+    for path in (args.leads, *(args.events or ())):
         if path is None:
             continue
         if path.is_dir():
             raise _UsageError(f"cannot read {path}: it is a folder, not a file")
         if not path.is_file():
             raise _UsageError(f"cannot read {path}: no such file")
-        if path.suffix.lower() not in (".csv", ".jsonl", ".ndjson", ".json"):
-            raise _UsageError(f"{path}: expected a .csv, .jsonl, .ndjson or .json file")
+        if path.suffix.lower() not in FILE_SUFFIXES:
+            raise _UsageError(f"{path}: expected a {', '.join(FILE_SUFFIXES)} file")
+        if path.suffix.lower() in COLUMNAR_SUFFIXES and find_spec("pyarrow") is None:
+            raise _UsageError(
+                f"{path}: reading Parquet and Arrow needs pyarrow: "
+                "pip install 'leadcontract[columnar]'"
+            )
 
 
 def _start(args: argparse.Namespace, *, trace: bool, only: set[str] | None = None) -> Evaluation:
@@ -154,7 +160,21 @@ def run_evaluate(args: argparse.Namespace) -> int:
         return _fail(f"cannot read or write {error.filename}: {error.strerror}")
     summary_stream = sys.stderr if args.out is None else sys.stdout
     summary_stream.write(_summary(evaluation, tally, shown))
-    return EXIT_PROBLEMS if tally.error_rows else EXIT_OK
+    if args.summary_json is not None:
+        document = {
+            "counts": evaluation.counts.to_dict(),
+            **tally.to_dict(),
+            "drift": evaluation.drift.to_dict(),
+        }
+        try:
+            args.summary_json.write_text(
+                json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+        except OSError as error:
+            return _fail(f"cannot write {args.summary_json}: {error.strerror}")
+    if tally.error_rows or (args.strict_data and evaluation.drift.found):
+        return EXIT_PROBLEMS
+    return EXIT_OK
 
 
 def _record(
@@ -166,7 +186,7 @@ def _record(
     """Record the streaming items in the audit store, in one transaction that commits only
     when the whole run went through (a crash leaves no partial run)."""
     store = stack.enter_context(SqliteAuditStore(args.audit))
-    paths = [p for p in (args.leads, args.events) if p is not None]
+    paths = [args.leads, *(args.events or ())]
     record_evaluation(
         store,
         evaluation.compiled,
@@ -273,6 +293,17 @@ def _summary(evaluation: Evaluation, tally: Tally, shown: list[RecordError]) -> 
             f"anomalies: {tally.anomalies:,} in {tally.leads_with_anomalies:,} leads "
             "(see `anomalies` in their verdicts)"
         ]
+    if counts.events_unmapped or counts.lead_warnings:
+        lines.insert(
+            2,
+            f"{counts.events_unmapped:,} activity rows matched no event mapping; "
+            f"{counts.lead_warnings:,} verdicts carry warnings",
+        )
+    findings = evaluation.drift.findings()
+    if findings:
+        lines.append("data drift (--strict-data fails on it):")
+        lines += [f"  {finding.message}" for finding in findings]
+        lines.append("")
     stage_rows = [[stage, str(n)] for stage, n in sorted(tally.stages.items())]
     lines.append(table(stage_rows, ["stage", "leads"]))
     campaign_rows = [
@@ -480,7 +511,7 @@ def _record_payouts(
 ) -> None:
     """One payout run in the audit store: a header, then one entry per statement line."""
     ref = compiled.ref
-    paths = [p for p in (args.leads, args.events) if p is not None]
+    paths = [args.leads, *(args.events or ())]
     run = RunRecord(
         contract_id=ref.id,
         contract_version=ref.version,
