@@ -17,6 +17,7 @@ from typing import TextIO, TypeAlias
 
 from leadcontract._version import __version__
 from leadcontract.checks import lint
+from leadcontract.cli import live
 from leadcontract.cli.audit import run_audit_show, run_audit_verify
 from leadcontract.cli.evaluate import run_evaluate, run_explain, run_payouts, run_report
 from leadcontract.diagnostics import Diagnostic
@@ -196,7 +197,7 @@ _CORE: tuple[Callable[[_Commands], None], ...] = (
     _register_audit,
     _register_schema,
 )
-_EXTENSIONS: tuple[Callable[[_Commands], None], ...] = ()
+_EXTENSIONS: tuple[Callable[[_Commands], None], ...] = (live.register,)
 """Commands that live in modules of their own under ``leadcontract/cli/``: each module has a
 ``register(commands)`` that adds its parser with ``set_defaults(handler=...)``."""
 

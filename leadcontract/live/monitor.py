@@ -115,7 +115,9 @@ class Monitor:
         """Add or replace a lead record (the CRM's latest version wins)."""
         return self.ingest_many([record], source=source)[0]
 
-    def ingest_many(self, records: Iterable[Mapping[str, Any]], *, source: str = "live") -> list[Posted]:
+    def ingest_many(
+        self, records: Iterable[Mapping[str, Any]], *, source: str = "live"
+    ) -> list[Posted]:
         """Add or replace lead records, in one transaction."""
         results: list[Posted] = []
         keys = self.compiled.keys
@@ -146,7 +148,9 @@ class Monitor:
         """Take one activity event (posting the same event again changes nothing)."""
         return self.post_many([event], source=source)[0]
 
-    def post_many(self, events: Iterable[Mapping[str, Any]], *, source: str = "live") -> list[Posted]:
+    def post_many(
+        self, events: Iterable[Mapping[str, Any]], *, source: str = "live"
+    ) -> list[Posted]:
         """Take activity events, in one transaction and one pass through the ruleset."""
         results: list[Posted | None] = []
         accepted: list[tuple[int, Event]] = []
@@ -373,13 +377,9 @@ class Monitor:
         if (
             disqualification is not None
             and self._reasons.get(disqualification.reason or "", False)
-            and not any(
-                e.type == "feedback" and e.at >= disqualification.at for e in events
-            )
+            and not any(e.type == "feedback" and e.at >= disqualification.at for e in events)
         ):
-            found.append(
-                Happening(NotificationKind.FEEDBACK_DUE, lead_id, disqualification.at)
-            )
+            found.append(Happening(NotificationKind.FEEDBACK_DUE, lead_id, disqualification.at))
         return found
 
     # --- out --------------------------------------------------------------------------------

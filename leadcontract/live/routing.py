@@ -78,7 +78,14 @@ def route(
         ident = hashlib.sha256(
             f"{happening.lead_id}\x1f{happening.key}\x1f{happening.generation}\x1f{rule_id}".encode()
         ).hexdigest()[:32]
-        payload = _payload(happening, verdict, contract, rule_id, recipients, link_template)
+        payload = _payload(
+            happening,
+            verdict=verdict,
+            contract=contract,
+            rule_id=rule_id,
+            recipients=recipients,
+            link_template=link_template,
+        )
         if clock is not None:
             payload.update(
                 status=clock.status,
@@ -129,9 +136,7 @@ def _recipients(
             for person in contract.metadata.owners:
                 if person.team.value == who and person.name not in seen:
                     seen.add(person.name)
-                    found.append(
-                        {"id": who, "name": person.name, "email": person.email, "as": who}
-                    )
+                    found.append({"id": who, "name": person.name, "email": person.email, "as": who})
         else:
             add(who, "named")
     return found
@@ -139,6 +144,7 @@ def _recipients(
 
 def _payload(
     happening: Happening,
+    *,
     verdict: Verdict,
     contract: Contract,
     rule_id: str,

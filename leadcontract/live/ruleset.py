@@ -28,8 +28,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from durable import engine
-from durable.lang import m
+from durable import engine  # type: ignore[import-untyped]
+from durable.lang import m  # type: ignore[import-untyped]
 
 from leadcontract.inputs import Event
 from leadcontract.model import ROLE_EVENTS, Contract, Trigger
@@ -155,4 +155,3 @@ class TriggerRules:
         found = [self._matched.get(n) for n in range(len(events))]
         self._matched.clear()
         return found
-

@@ -280,8 +280,7 @@ class SqliteStore:
 
     def mark_sent(self, notification_id: str, at: datetime) -> None:
         self._db.execute(
-            "update outbox set state = 'sent', sent_at = ?, attempts = attempts + 1 "
-            "where id = ?",
+            "update outbox set state = 'sent', sent_at = ?, attempts = attempts + 1 where id = ?",
             (at.astimezone(UTC).isoformat(), notification_id),
         )
 
@@ -310,9 +309,9 @@ class SqliteStore:
             "leads": one("select count(*) from leads where record is not null").fetchone()[0],
             "events": one("select count(*) from events").fetchone()[0],
             "scheduled": one("select count(*) from schedule").fetchone()[0],
-            "outbox_pending": one(
-                "select count(*) from outbox where state = 'pending'"
-            ).fetchone()[0],
+            "outbox_pending": one("select count(*) from outbox where state = 'pending'").fetchone()[
+                0
+            ],
             "outbox_sent": one("select count(*) from outbox where state = 'sent'").fetchone()[0],
         }
 
