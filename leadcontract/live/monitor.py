@@ -103,7 +103,7 @@ class Monitor:
         self.counters: Counter[str] = Counter()
         self.last_lag_seconds = 0.0
         self._coercer = EventCoercer(default_tz=compiled.zone)
-        self._received = 0
+        self._received = 0  # the ordinal of the record within the current call
         self._reasons = {
             reason_id: reason.feedback
             for reason_id, reason in compiled.contract.lead.disqualification.reasons.items()
@@ -122,8 +122,7 @@ class Monitor:
         results: list[Posted] = []
         keys = self.compiled.keys
         with self.store.transaction():
-            for raw in records:
-                self._received += 1
+            for self._received, raw in enumerate(records, start=1):
                 if not isinstance(raw, Mapping):
                     results.append(self._rejected("lead", source, raw))
                     continue
@@ -155,8 +154,7 @@ class Monitor:
         results: list[Posted | None] = []
         accepted: list[tuple[int, Event]] = []
         with self.store.transaction():
-            for raw in events:
-                self._received += 1
+            for self._received, raw in enumerate(events, start=1):
                 if not isinstance(raw, Mapping):
                     results.append(self._rejected("event", source, raw))
                     continue
