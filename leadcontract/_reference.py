@@ -24,6 +24,7 @@ _GROUPS = {
     "LC6": "SLAs",
     "LC7": "Spiffs",
     "LC8": "Time",
+    "LC9": "Notifications",
 }
 
 

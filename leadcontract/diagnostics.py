@@ -510,6 +510,21 @@ _REGISTRY: list[Code] = [
         "Effective dates lie outside the contract's own effective range.",
         "That part of the contract can never be in force.",
     ),
+    # --- LC9xx: notifications (the live monitor) ---------------------------------------------
+    Code(
+        "LC901",
+        "notification.unknown-sla",
+        _E,
+        "A notification rule names an SLA the contract does not define.",
+        "The rule would never fire for it, and nobody would hear about that SLA.",
+    ),
+    Code(
+        "LC902",
+        "notification.unknown-recipient",
+        _E,
+        "A notification rule sends to someone who is neither a rep, a team nor a role word.",
+        "The notification would go to nobody.",
+    ),
 ]
 
 CODES: dict[str, Code] = {}

@@ -41,6 +41,7 @@ FAMILIES = (
     "slas",
     "spiffs",
     "time",
+    "notifications",
 )
 
 Check = tuple[str, int | None, int | None]

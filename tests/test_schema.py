@@ -127,6 +127,7 @@ def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
         "campaigns",
         "slas",
         "spiffs",
+        "notifications",
     }
 
 

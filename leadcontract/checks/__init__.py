@@ -11,7 +11,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from leadcontract.checks import campaigns, conditions, dates, lifecycle, references, slas, spiffs
+from leadcontract.checks import (
+    campaigns,
+    conditions,
+    dates,
+    lifecycle,
+    notifications,
+    references,
+    slas,
+    spiffs,
+)
 from leadcontract.checks._context import CHECKS, Check, LintContext
 from leadcontract.diagnostics import Diagnostic, Severity, sort_diagnostics
 from leadcontract.loader import ContractSource, load
@@ -19,7 +28,7 @@ from leadcontract.model import Contract
 
 __all__ = ["CHECKS", "Check", "LintResult", "check_contract", "lint"]
 
-_FAMILIES = (references, lifecycle, campaigns, slas, spiffs, dates, conditions)
+_FAMILIES = (references, lifecycle, campaigns, slas, spiffs, dates, conditions, notifications)
 """Imported for their registrations."""
 
 
