@@ -24,7 +24,7 @@ from live_support import (
 )
 
 from leadcontract.engine import CompiledContract
-from leadcontract.live import Monitor, SqliteStore, lead_state
+from leadcontract.live import Monitor, NotifyError, SqliteStore, lead_state
 from leadcontract.verdict import Verdict
 
 START = datetime(2026, 10, 1, tzinfo=UTC)
@@ -348,3 +348,31 @@ def test_state_survives_reopening_the_store(compiled: CompiledContract, tmp_path
     assert again.store.counts() == queued
     assert {lead: again.state(lead) for lead in again.store.lead_ids()} == states
     assert queued["outbox_pending"] > 0  # no notifier: everything waits in the outbox
+
+
+def test_a_failing_notifier_leaves_notifications_in_the_outbox_until_it_recovers(
+    compiled: CompiledContract,
+) -> None:
+    class Flaky:
+        def __init__(self) -> None:
+            self.up = False
+            self.sent: list[str] = []
+
+        def send(self, notification_id: str, payload: Any) -> None:
+            if not self.up:
+                raise NotifyError("receiver down")
+            self.sent.append(notification_id)
+
+    flaky = Flaky()
+    monitor = Monitor(compiled, notifier=flaky, max_attempts=3)
+    lead = example_leads()[1]
+    within(DURABLE_RULES_TIMEOUT, lambda: (monitor.ingest(lead), monitor.advance(AS_OF)))
+    waiting = monitor.store.counts()["outbox_pending"]
+    assert waiting > 0
+    assert flaky.sent == []
+    assert monitor.counters["notifications_failed"] == waiting
+    flaky.up = True
+    assert monitor.deliver(AS_OF) == waiting
+    assert len(set(flaky.sent)) == waiting
+    assert monitor.store.counts()["outbox_pending"] == 0
+    assert monitor.deliver(AS_OF) == 0  # nothing twice

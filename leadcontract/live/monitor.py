@@ -240,8 +240,7 @@ class Monitor:
             return 0
         sent = 0
         while True:
-            batch = self.store.pending(100)
-            batch = [item for item in batch if item.attempts < self.max_attempts]
+            batch = self.store.pending(100, self.max_attempts)
             if not batch:
                 return sent
             progressed = False

@@ -310,8 +310,10 @@ def create_app(
         async def ticker() -> None:
             while True:
                 await asyncio.sleep(tick)
-                with contextlib.suppress(Exception):  # a failed advance is retried next tick
+                try:
                     await run_in_threadpool(service.advance)
+                except Exception:  # counted; the next tick tries again
+                    monitor.counters["advance_failed"] += 1
 
         task = asyncio.create_task(ticker()) if virtual is None else None
         try:

@@ -75,7 +75,8 @@ class StateStore(Protocol):
     def enqueue(self, notifications: Sequence[Outgoing]) -> int:
         """Add notifications (those with an id seen before are ignored); returns how many."""
 
-    def pending(self, limit: int = 100) -> list[Outgoing]: ...
+    def pending(self, limit: int = 100, max_attempts: int | None = None) -> list[Outgoing]:
+        """Notifications not delivered yet (and tried fewer than ``max_attempts`` times)."""
 
     def mark_sent(self, notification_id: str, at: datetime) -> None: ...
 
@@ -267,11 +268,11 @@ class SqliteStore:
             added += cursor.rowcount
         return added
 
-    def pending(self, limit: int = 100) -> list[Outgoing]:
+    def pending(self, limit: int = 100, max_attempts: int | None = None) -> list[Outgoing]:
         rows = self._db.execute(
             "select id, instant, payload, attempts from outbox where state = 'pending' "
-            "order by seq limit ?",
-            (limit,),
+            "and attempts < ? order by seq limit ?",
+            (max_attempts if max_attempts is not None else 2**62, limit),
         ).fetchall()
         return [
             Outgoing(id, datetime.fromisoformat(instant), json.loads(payload), attempts)
