@@ -104,6 +104,9 @@ class Monitor:
         self.last_lag_seconds = 0.0
         self._coercer = EventCoercer(default_tz=compiled.zone)
         self._received = 0  # the ordinal of the record within the current call
+        self._thresholds = {
+            sla_id: len(sla.warn_at) for sla_id, sla in compiled.contract.slas.items()
+        }
         self._reasons = {
             reason_id: reason.feedback
             for reason_id, reason in compiled.contract.lead.disqualification.reasons.items()
@@ -297,7 +300,7 @@ class Monitor:
 
         ahead = [event.at for event in events if event.at > now]
         ahead += [value for value in record.values() if isinstance(value, datetime)]
-        self.store.schedule(lead_id, next_instant(verdict, now, project, ahead))
+        self.store.schedule(lead_id, next_instant(verdict, now, project, ahead, self._thresholds))
         previous = self.store.snapshot(lead_id) or {}
         notified: dict[str, int] = dict(previous.get("notified", {}))
         outgoing: list[Outgoing] = []

@@ -16,7 +16,7 @@ own timers run on the wall clock in calendar time and are not used.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
 from leadcontract.verdict import Verdict
@@ -42,6 +42,7 @@ def next_instant(
     now: datetime,
     project: Callable[[datetime], Verdict | None],
     pending: Iterable[datetime] = (),
+    thresholds: Mapping[str, int] | None = None,
 ) -> datetime | None:
     """The earliest instant after ``now`` at which the lead's verdict may change by itself.
 
@@ -57,7 +58,7 @@ def next_instant(
     if disqualification is not None and disqualification.returns_at is not None:
         candidates.append(disqualification.returns_at)
     until = horizon(verdict, now)
-    if until is not None:
+    if until is not None and _warnings_ahead(verdict, now, thresholds):
         projected = project(until)
         if projected is not None:
             candidates.extend(
@@ -68,3 +69,16 @@ def next_instant(
             )
     future = [at for at in candidates if at > now]
     return min(future) if future else None
+
+
+def _warnings_ahead(verdict: Verdict, now: datetime, thresholds: Mapping[str, int] | None) -> bool:
+    """Whether a running clock may still cross a warning threshold (unknown: assume so)."""
+    if thresholds is None:
+        return True
+    for clock in verdict.slas:
+        if clock.status not in RUNNING or clock.due is None or clock.due <= now:
+            continue
+        crossed = sum(1 for event in clock.events if event.kind == "warn")
+        if crossed < thresholds.get(clock.sla, 1):
+            return True
+    return False
