@@ -62,6 +62,7 @@ while now < AS_OF:
     if clock is not None and now <= clock:
         continue
     monitor.advance(now)
+    print("step", flush=True)
 monitor.deliver(AS_OF)
 print("done", flush=True)
 """
@@ -99,19 +100,27 @@ def test_killed_at_any_point_and_restarted_loses_nothing_and_repeats_nothing(
     kills = 0
     finished = False
     for attempt in range(KILLS + 1):
-        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        # KILLS runs die at a random moment (start-up, posting, judging, delivering); the
-        # last one is left to finish (bounded, so a hang fails instead of waiting forever).
-        delay = chance.uniform(1.5, 8.0) if attempt < KILLS else 600.0
-        try:
-            out, err = child.communicate(timeout=delay)
-        except subprocess.TimeoutExpired:
-            os.kill(child.pid, signal.SIGKILL)
-            child.communicate()
-            kills += 1
-            continue
-        assert child.returncode == 0, err.decode()
-        assert out.decode().strip() == "done"
+        line = ""
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert child.stdout is not None
+        if attempt < KILLS:
+            # Let it run a random number of clock steps, then kill it somewhere inside the
+            # next one (posting, judging, queueing or delivering).
+            line = "step"
+            for _ in range(chance.randint(0, 25)):  # 0: killed while starting up
+                line = child.stdout.readline().strip()
+                if line != "step":
+                    break
+            if line == "step":
+                time.sleep(chance.uniform(0.0, 0.05))
+                if child.poll() is None:
+                    os.kill(child.pid, signal.SIGKILL)
+                    child.communicate()
+                    kills += 1
+                    continue
+        out, err = child.communicate(timeout=600)
+        assert child.returncode == 0, err
+        assert line == "done" or out.strip().endswith("done")
         finished = True
         break
     assert finished, "the driver never finished"
