@@ -235,22 +235,25 @@ class _Endpoints:
             text = request.query_params.get("as_of")
             as_of = _instant(text, "as_of") if text is not None else None
 
-            def read() -> Any:
+            def read() -> tuple[Any, Any]:
                 with self.service.lock:
-                    return self.monitor.verdict(lead_id, as_of)
+                    return self.monitor.verdict(lead_id, as_of), self.monitor.state(lead_id)
 
-            found = await run_in_threadpool(read)
+            found, state = await run_in_threadpool(read)
             if found is None:
                 raise _BadRequestError(404, [f"lead `{lead_id}`: no record of it"])
             if isinstance(found, RecordError):
                 return JSONResponse({"errors": [str(found)]}, status_code=409)
-            state = self.monitor.state(lead_id)
             return JSONResponse({"verdict": found.to_dict(), "state": state})
 
         return await self.guarded(handle)
 
     async def health(self, _: Request) -> Response:
-        clock_at = self.monitor.clock
+        def read() -> datetime | None:
+            with self.service.lock:  # one SQLite connection: one caller at a time
+                return self.monitor.clock
+
+        clock_at = await run_in_threadpool(read)
         return JSONResponse(
             {
                 "status": "ok",
