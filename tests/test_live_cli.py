@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from live_support import EXAMPLE, example_leads
+from live_support import DURABLE_RULES_TIMEOUT, EXAMPLE, example_leads, within
 
 from leadcontract import cli
 
@@ -68,3 +68,38 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
         ["watch", str(EXAMPLE), "--state", str(tmp_path / "s.db"), "--events", "nope.jsonl"]
     )
     assert missing == 2
+
+
+def test_watch_follows_a_growing_file(tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    lead = example_leads()[1]
+    events.write_text(json.dumps({"lead": lead}) + "\n", encoding="utf-8")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "leadcontract", "watch", str(EXAMPLE),
+         "--state", str(tmp_path / "state.db"), "--events", str(events), "--follow",
+         "--tick", "0.2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert child.stdout is not None
+        first = json.loads(child.stdout.readline())  # the lead alone is long overdue
+        assert first["lead"] == lead["Id"]
+        seen = {first["kind"]}
+        with events.open("a", encoding="utf-8") as handle:  # the file grows: a late touch
+            touch = {"lead_id": lead["Id"], "type": "touch", "channel": "phone"}
+            handle.write(json.dumps({**touch, "at": "2026-10-01T13:40:00Z"}) + "\n")
+        stdout = child.stdout
+
+        def until_corrected() -> None:
+            while "correction" not in seen:
+                line = stdout.readline()
+                assert line, "watch stopped before telling the correction"
+                seen.add(json.loads(line)["kind"])
+
+        within(DURABLE_RULES_TIMEOUT, until_corrected)  # fails instead of hanging
+    finally:
+        child.terminate()
+        child.communicate(timeout=60)
+    assert {"warning", "breach", "correction"} <= seen
