@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import csv
+import faulthandler
 import json
 import shutil
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -45,6 +46,20 @@ T = TypeVar("T")
 
 DURABLE_RULES_TIMEOUT = 120.0
 """Seconds any test that drives durable_rules may take before it counts as hung."""
+
+
+HANG_LIMIT = 900.0
+"""Seconds after which a live test stops the whole run (with every thread's traceback)."""
+
+
+@pytest.fixture(autouse=True)
+def hang_guard() -> Iterator[None]:
+    """Every live test, durable_rules included, ends within :data:`HANG_LIMIT` seconds or the
+    run stops with every thread's traceback; a hang in C code cannot be interrupted otherwise.
+    (Import it into a test module to apply it there.)"""
+    faulthandler.dump_traceback_later(HANG_LIMIT, exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()
 
 
 def within(seconds: float, work: Callable[[], T]) -> T:

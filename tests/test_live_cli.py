@@ -8,7 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from live_support import DURABLE_RULES_TIMEOUT, EXAMPLE, example_leads, within
+from live_support import (
+    DURABLE_RULES_TIMEOUT,
+    EXAMPLE,
+    example_leads,
+    hang_guard,  # noqa: F401  (autouse: a hang fails the run)
+    within,
+)
 
 from leadcontract import cli
 

@@ -11,7 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
-from live_support import DURABLE_RULES_TIMEOUT, compiled_contract, within
+from live_support import (
+    DURABLE_RULES_TIMEOUT,
+    compiled_contract,
+    hang_guard,  # noqa: F401  (autouse: a hang fails the run)
+    within,
+)
 
 from leadcontract.inputs import Event
 from leadcontract.live.notify import (

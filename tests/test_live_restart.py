@@ -23,6 +23,7 @@ from live_support import (
     compiled_contract,
     example_events,
     example_leads,
+    hang_guard,  # noqa: F401  (autouse: a hang fails the run)
     within,
 )
 

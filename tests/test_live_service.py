@@ -28,6 +28,7 @@ from live_support import (
     example_events,
     example_leads,
     example_with_notifications,
+    hang_guard,  # noqa: F401  (autouse: a hang fails the run)
     within,
 )
 
