@@ -289,9 +289,14 @@ def _event(raw: dict[str, Any], n: int) -> dict[str, Any]:
     raw_events=st.lists(_EVENT, min_size=1, max_size=25),
     arrival=st.randoms(use_true_random=False),
     steps=st.lists(st.integers(min_value=1, max_value=60 * 24 * 4), min_size=1, max_size=8),
+    leads_at=st.integers(min_value=0, max_value=7),
 )
 def test_for_any_stream_and_any_now_the_monitor_state_is_the_batch_verdict(
-    compiled: CompiledContract, raw_events: list[dict[str, Any]], arrival: Any, steps: list[int]
+    compiled: CompiledContract,
+    raw_events: list[dict[str, Any]],
+    arrival: Any,
+    steps: list[int],
+    leads_at: int,
 ) -> None:
     leads = [lead for lead in example_leads() if lead["Id"] in _LEAD_IDS]
     events = [_event(raw, n) for n, raw in enumerate(raw_events)]
@@ -300,7 +305,6 @@ def test_for_any_stream_and_any_now_the_monitor_state_is_the_batch_verdict(
     monitor = Monitor(compiled)
 
     def run() -> None:
-        monitor.ingest_many(leads)
         now = START
         posted: list[dict[str, Any]] = []
         per_step = max(1, len(order) // len(steps))
@@ -314,7 +318,11 @@ def test_for_any_stream_and_any_now_the_monitor_state_is_the_batch_verdict(
             for event in chunk:
                 monitor.post(event)
                 posted.append(event)
+            if k == min(leads_at, len(steps) - 1):  # the records may come after their events
+                monitor.ingest_many(leads)
             monitor.advance(now)
+            if k < min(leads_at, len(steps) - 1):
+                continue
             expected = batch_verdicts(compiled, leads, posted, now)
             for lead in leads:
                 lead_id = lead["Id"]
