@@ -207,3 +207,10 @@ def test_channels_and_reasons_narrow_a_pattern_and_fields_named_id_cannot_hang_i
     ]  # fmt: skip
     found = within(10, lambda: rules.match(events))
     assert found == ["call", None, "dq", None, "call"]
+
+
+def test_a_closed_ruleset_frees_its_engine_and_a_second_close_is_harmless() -> None:
+    rules = within(DURABLE_RULES_TIMEOUT, lambda: TriggerRules([Pattern("t", ("touch",))]))
+    assert within(10, lambda: rules.match([_event("touch")])) == ["t"]
+    rules.close()
+    rules.close()

@@ -407,6 +407,8 @@ class Monitor:
         return state
 
     def close(self) -> None:
+        """Close the store and free the durable_rules ruleset."""
+        self.rules.close()
         self.store.close()
 
 

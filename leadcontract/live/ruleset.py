@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import durable_rules_engine  # type: ignore[import-not-found]
 from durable import engine  # type: ignore[import-untyped]
 from durable.lang import m  # type: ignore[import-untyped]
 
@@ -121,6 +122,7 @@ class TriggerRules:
                 "run": self._action(pattern.name),
             }
         self._host = _QuietHost()
+        self._open = bool(definition)
         if definition:
             self._host.register_rulesets({self.name: definition})
 
@@ -155,3 +157,9 @@ class TriggerRules:
         found = [self._matched.get(n) for n in range(len(events))]
         self._matched.clear()
         return found
+
+    def close(self) -> None:
+        """Free the engine's ruleset (its memory lives in C, outside Python's collector)."""
+        if self._open:
+            self._open = False
+            durable_rules_engine.delete_ruleset(self._host.get_ruleset(self.name)._handle)
