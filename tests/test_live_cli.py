@@ -17,6 +17,7 @@ from live_support import (
 )
 
 from leadcontract import cli
+from leadcontract.live import SqliteStore
 
 
 def _watch(tmp_path: Path, lines: list[str], *extra: str) -> subprocess.CompletedProcess[str]:
@@ -109,3 +110,17 @@ def test_watch_follows_a_growing_file(tmp_path: Path) -> None:
         child.terminate()
         child.communicate(timeout=60)
     assert {"warning", "breach", "correction"} <= seen
+
+
+def test_watch_loads_a_leads_file_first(tmp_path: Path) -> None:
+    bad = tmp_path / "leads.csv"
+    good = (EXAMPLE / "data" / "leads.csv").read_text(encoding="utf-8").splitlines()
+    bad.write_text("\n".join([*good[:3], "L999,not-enough-cells"]) + "\n", encoding="utf-8")
+    run = _watch(tmp_path, [], "--leads", str(bad))
+    assert run.returncode == 1  # one lead record was bad
+    assert "L999" in run.stderr
+    told = {json.loads(line)["lead"] for line in run.stdout.splitlines()}
+    assert told == {"L000002"}  # L000001 has no events: nothing to tell yet
+    store = SqliteStore(tmp_path / "state.db")
+    assert store.lead_ids() == ["L000001", "L000002"]
+    store.close()
