@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,9 +39,6 @@ from leadcontract.verdict import Verdict
 __all__ = ["Advance", "Monitor", "Posted", "lead_state"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_CACHED_LEADS = 2048
-"""How many leads the monitor keeps typed in memory between judgements (bounded: memory does
-not grow with the number of leads)."""
 _WITHDRAWABLE = frozenset(
     {NotificationKind.WARNING, NotificationKind.BREACH, NotificationKind.ESCALATION}
 )
@@ -107,8 +104,6 @@ class Monitor:
         self.last_lag_seconds = 0.0
         self._coercer = EventCoercer(default_tz=compiled.zone)
         self._received = 0  # the ordinal of the record within the current call
-        self._typed: OrderedDict[str, tuple[dict[str, Any], list[Event]]] = OrderedDict()
-        """Recently judged leads, typed (a bounded cache; dropped when the lead changes)."""
         self._thresholds = {
             sla_id: len(sla.warn_at) for sla_id, sla in compiled.contract.slas.items()
         }
@@ -142,7 +137,6 @@ class Monitor:
                     results.append(Posted("rejected", error=RecordError.of_record(errors)))
                     continue
                 lead_id = str(typed[keys.id])
-                self._typed.pop(lead_id, None)
                 self.store.put_lead(lead_id, raw)
                 created = typed.get(keys.created)
                 self.store.schedule_earlier(
@@ -177,7 +171,6 @@ class Monitor:
                     results.append(Posted("duplicate", event.lead_id))
                     continue
                 self.counters["events_in"] += 1
-                self._typed.pop(event.lead_id, None)
                 accepted.append((len(results), event))
                 results.append(None)
             matches = self.rules.match([event for _, event in accepted])
@@ -274,18 +267,6 @@ class Monitor:
     # --- one lead ---------------------------------------------------------------------------
 
     def _load(self, lead_id: str) -> tuple[dict[str, Any], list[Event]] | RecordError | None:
-        cached = self._typed.get(lead_id)
-        if cached is not None:
-            self._typed.move_to_end(lead_id)
-            return cached
-        loaded = self._read(lead_id)
-        if isinstance(loaded, tuple):
-            self._typed[lead_id] = loaded
-            if len(self._typed) > _CACHED_LEADS:
-                self._typed.popitem(last=False)
-        return loaded
-
-    def _read(self, lead_id: str) -> tuple[dict[str, Any], list[Event]] | RecordError | None:
         raw = self.store.lead(lead_id)
         if raw is None:
             return None
