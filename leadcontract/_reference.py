@@ -32,6 +32,7 @@ _GROUPS = {
     "LC8": "Time",
     "LC90": "Waivers",
     "LC95": "Mappings from CRM exports",
+    "LC96": "Notifications (the live monitor)",
 }
 
 

@@ -23,8 +23,8 @@ from typing import Any
 import yaml
 
 from leadcontract.checks import lint
-from leadcontract.inputs import sample_columns
 from leadcontract.diagnostics import CODES, Code, Diagnostic
+from leadcontract.inputs import sample_columns
 from leadcontract.reporters import render_text
 
 __all__ = ["FILE_LEVEL_EXAMPLES", "rule_pages"]

@@ -532,6 +532,21 @@ _REGISTRY: list[Code] = [
         "A campaign no SLA (or no spiff) covers, while a campaign on the same channel has one.",
         "It looks like a sibling campaign added without its follow-up promise or incentive.",
     ),
+    # --- LC96x: notifications (the live monitor) -----------------------------------------
+    Code(
+        "LC960",
+        "notification.unknown-sla",
+        _E,
+        "A notification rule names an SLA the contract does not define.",
+        "The rule would never fire for it, and nobody would hear about that SLA.",
+    ),
+    Code(
+        "LC961",
+        "notification.unknown-recipient",
+        _E,
+        "A notification rule sends to someone who is neither a rep, a team nor a role word.",
+        "The notification would go to nobody.",
+    ),
     # --- LC8xx: time ------------------------------------------------------------------------
     Code(
         "LC801",
@@ -568,7 +583,7 @@ _REGISTRY: list[Code] = [
         "Effective dates lie outside the contract's own effective range.",
         "That part of the contract can never be in force.",
     ),
-    # --- LC9xx: waivers -------------------------------------------------------------------
+    # --- LC90x: waivers --------------------------------------------------------------------
     Code(
         "LC901",
         "waiver.expired",

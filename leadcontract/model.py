@@ -69,6 +69,8 @@ __all__ = [
     "Lifecycle",
     "Mappings",
     "Metadata",
+    "NotificationKind",
+    "NotificationRule",
     "Owner",
     "Qualifier",
     "Reason",
@@ -1061,6 +1063,41 @@ class Mappings(_Model):
         return [value] if isinstance(value, str) else value
 
 
+# --- notifications (the live monitor) -------------------------------------------------------
+
+
+class NotificationKind(StrEnum):
+    """What happened to a lead that someone may need to hear about while there is time."""
+
+    WARNING = "warning"
+    """An SLA clock reached one of its warning thresholds."""
+    BREACH = "breach"
+    """An SLA clock ran out."""
+    ESCALATION = "escalation"
+    """A breach escalated to the SLA's `escalate_to`."""
+    CORRECTION = "correction"
+    """A late or out-of-order event undid an earlier warning or breach."""
+    HANDOFF_DUE = "handoff_due"
+    """The lead reached its campaign's handoff stage and waits for the handoff."""
+    FEEDBACK_DUE = "feedback_due"
+    """The lead was disqualified for a reason marketing hears about, with no feedback yet."""
+
+
+class NotificationRule(_Model):
+    """Who hears about what: one rule of the live monitor's notifications."""
+
+    on: list[NotificationKind] = Field(min_length=1)
+    """The kinds of happenings this rule covers."""
+    slas: list[Identifier] | None = None
+    """Only these SLAs (warnings, breaches, escalations, corrections); all when omitted."""
+    percent: int | None = Field(default=None, ge=1, le=99)
+    """Warnings only from this threshold (percent of the target) on."""
+    to: list[str] = Field(min_length=1)
+    """Recipients: `owner` (the lead's rep), `manager` (the owner's manager), `escalation`
+    (the SLA's `escalate_to`), a team (`marketing`, `sales`, `partner`, `revops`: the
+    contract owners of that team) or a rep id."""
+
+
 # --- the contract ---------------------------------------------------------------------------
 
 
@@ -1081,5 +1118,7 @@ class Contract(_Model):
     """Findings of `leadcontract lint` accepted on purpose (code, where, reason, who, until)."""
     mappings: Mappings = Field(default_factory=Mappings)
     """How raw CRM exports become lead records and events (presets, event mappings)."""
+    notifications: dict[Identifier, NotificationRule] = Field(default_factory=dict)
+    """Who the live monitor notifies about what (see docs/live.md)."""
 
     model_config = ConfigDict(populate_by_name=True, title="leadcontract contract")

@@ -45,6 +45,7 @@ FAMILIES = (
     "time",
     "waivers",
     "mappings",
+    "notifications",
 )
 
 Check = tuple[str, int | None, int | None]

@@ -129,6 +129,7 @@ def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
         "spiffs",
         "waivers",
         "mappings",
+        "notifications",
     }
 
 

@@ -17,6 +17,7 @@ from leadcontract.checks import (
     dates,
     lifecycle,
     mappings,
+    notifications,
     references,
     slas,
     spiffs,
@@ -30,7 +31,17 @@ from leadcontract.model import Contract
 
 __all__ = ["CHECKS", "Check", "LintResult", "check_contract", "lint"]
 
-_FAMILIES = (references, lifecycle, campaigns, slas, spiffs, dates, conditions, mappings)
+_FAMILIES = (
+    references,
+    lifecycle,
+    campaigns,
+    slas,
+    spiffs,
+    dates,
+    conditions,
+    mappings,
+    notifications,
+)
 """Imported for their registrations."""
 
 

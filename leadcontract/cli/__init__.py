@@ -22,6 +22,7 @@ from leadcontract._version import __version__
 from leadcontract.cli import diff as _diff_command
 from leadcontract.cli import docs as _docs_command
 from leadcontract.cli import init as _init_command
+from leadcontract.cli import live as _live_command
 from leadcontract.cli import test as _test_command
 
 if TYPE_CHECKING:
@@ -379,6 +380,7 @@ _EXTENSIONS: tuple[Callable[[_Commands], None], ...] = (
     _test_command.register,
     _diff_command.register,
     _init_command.register,
+    _live_command.register,
 )
 """Commands that live in modules of their own under ``leadcontract/cli/``: each module has a
 ``register(commands)`` that adds its parser with ``set_defaults(handler=...)``."""
