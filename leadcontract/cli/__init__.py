@@ -158,6 +158,15 @@ _EXAMPLES: dict[str, tuple[str, ...]] = {
         "leadcontract diff old/ new/ --replay --leads leads.csv --events events.jsonl \\",
         "    --as-of 2026-11-16T17:00:00Z",
     ),
+    "watch": (
+        "leadcontract watch contracts/example --state state.db --leads leads.csv < events.jsonl",
+        "leadcontract watch contracts/example --state state.db --events crm-feed.jsonl --follow \\",
+        "    --webhook https://hooks.example/leadcontract --webhook-secret-env HOOK_SECRET",
+    ),
+    "serve": (
+        "LEADCONTRACT_SECRET=... leadcontract serve contracts/example --state state.db \\",
+        "    --host 127.0.0.1 --port 8080 --slack https://hooks.slack.example/T000/B000",
+    ),
     "docs": (
         "leadcontract docs contracts/example --site-dir site --leads leads.csv \\",
         "    --events events.jsonl --as-of 2026-11-16T17:00:00Z   # then open site/index.html",
