@@ -23,6 +23,7 @@ from __future__ import annotations
 from leadcontract.inputs._coerce import EventCoercer, LeadCoercer
 from leadcontract.inputs._readers import INPUT as INPUT
 from leadcontract.inputs._readers import read_rows, rows_from_iterable
+from leadcontract.inputs._text import InputFileError
 from leadcontract.inputs._types import (
     ERROR_CODES,
     EVENT_ATTRIBUTES,
@@ -39,6 +40,7 @@ __all__ = [
     "ErrorCode",
     "Event",
     "EventCoercer",
+    "InputFileError",
     "LeadCoercer",
     "RawRecord",
     "RecordError",
