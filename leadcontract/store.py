@@ -60,11 +60,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GENESIS_HASH",
+    "KEY_ENV",
     "MASK",
+    "Anchor",
     "AuditChainError",
     "AuditStore",
     "AuditStoreError",
-    "KEY_ENV",
     "LeadEntry",
     "RunRecord",
     "SqliteAuditStore",
@@ -227,6 +228,41 @@ class VerifyResult:
     first_broken: int | None
     reason: str | None
     head: str | None = None
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A head of the chain written down outside the store (in git, a ticket, an e-mail).
+
+    ``head`` is the hash of the entry that was last when the anchor was taken and
+    ``entries`` its seq (``None`` when only the hash was noted). Verifying against an anchor
+    proves what a chain alone cannot: that nobody re-chained the history up to it, or deleted
+    whole runs from its end, and that nothing was slipped into the run it ends.
+    """
+
+    head: str
+    entries: int | None = None
+
+    def to_json(self, store: str) -> str:
+        """The anchor file's text: small, stable JSON meant to be committed or pasted."""
+        document = {
+            "leadcontract_audit_anchor": 1,
+            "store": store,
+            "entries": self.entries,
+            "head": self.head,
+        }
+        return json.dumps(document, indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Anchor:
+        """Read an anchor file; raises :class:`ValueError` if it is not one."""
+        document = json.loads(text)
+        if not isinstance(document, dict) or document.get("leadcontract_audit_anchor") != 1:
+            raise ValueError("not a leadcontract audit anchor file")
+        head, entries = document.get("head"), document.get("entries")
+        if not isinstance(head, str) or not (entries is None or isinstance(entries, int)):
+            raise ValueError("the anchor file's head or entries is malformed")
+        return cls(head, entries)
 
 
 @dataclass(frozen=True)
@@ -622,7 +658,7 @@ class SqliteAuditStore:
             prev_hash, seq=seq, run_id=run_id, lead_id=lead_id, kind=kind, payload=payload,
             key=self._key,
         )  # fmt: skip
-        return digest == stored
+        return digest == str(stored)
 
     def _insert(
         self,
@@ -649,7 +685,7 @@ class SqliteAuditStore:
 
     # --- reading --------------------------------------------------------------------------
 
-    def verify(self) -> VerifyResult:
+    def verify(self, *, anchor: Anchor | None = None) -> VerifyResult:
         """Recompute the chain in seq order and name the first entry that does not fit.
 
         Checked, per entry: seq continuity (a gap is a deleted entry), the link to the
@@ -657,6 +693,9 @@ class SqliteAuditStore:
         its successor), the hash against the content (an edit), and that entries follow
         their run's header. Then the head record (deleted last entries) and the runs index.
         Everything is read in one transaction, so a concurrent append is not half-seen.
+
+        With an ``anchor`` (a head written down earlier), the chain must still hold that head
+        at its seq, and the entry after it, if any, must start a new run.
         """
         conn = self._conn
         try:
@@ -667,6 +706,8 @@ class SqliteAuditStore:
             conn.execute("BEGIN")
             try:
                 result = self._verify()
+                if result.ok and anchor is not None:
+                    result = self._check_anchor(anchor, result)
                 if result.ok:
                     return result
                 (total,) = conn.execute("SELECT COUNT(*) FROM entries").fetchone()
@@ -675,6 +716,36 @@ class SqliteAuditStore:
                 conn.execute("COMMIT")
         except sqlite3.DatabaseError as error:  # a file damaged below the rows
             raise AuditStoreError(f"{self.path}: {_sqlite_reason(error)}") from None
+
+    def anchor(self) -> Anchor:
+        """The current head as an :class:`Anchor`, after verifying the whole chain (an anchor
+        of a broken chain would vouch for the break); raises :class:`AuditChainError`."""
+        result = self.verify()
+        if not result.ok or result.head is None:
+            raise AuditChainError(f"{self.path}: not anchored: {result.reason}")
+        return Anchor(result.head, result.entries)
+
+    def _check_anchor(self, anchor: Anchor, result: VerifyResult) -> VerifyResult:
+        row = self._conn.execute(
+            "SELECT seq FROM entries WHERE hash = ? ORDER BY seq LIMIT 1", (anchor.head,)
+        ).fetchone()
+        if row is None or (anchor.entries is not None and row[0] != anchor.entries):
+            at = anchor.entries if anchor.entries is not None else result.entries
+            where = f" as entry {anchor.entries}" if anchor.entries is not None else ""
+            return _broken(
+                min(at, result.entries + 1) or 1,
+                f"the anchored head {anchor.head} is not in the chain{where}: the history up "
+                "to it was re-chained, or entries up to it were deleted",
+            )
+        seq = int(row[0])
+        after = self._conn.execute("SELECT kind FROM entries WHERE seq = ?", (seq + 1,)).fetchone()
+        if after is not None and after[0] != RUN_KIND:
+            return _broken(
+                seq + 1,
+                f"entry {seq + 1}: follows the anchored head but does not start a run "
+                "(slipped into the anchored run?)",
+            )
+        return result
 
     def _verify(self) -> VerifyResult:
         rows = self._conn.execute(

@@ -17,7 +17,7 @@ from typing import TextIO, TypeAlias
 
 from leadcontract._version import __version__
 from leadcontract.checks import lint
-from leadcontract.cli.audit import run_audit_show, run_audit_verify
+from leadcontract.cli.audit import run_audit_anchor, run_audit_show, run_audit_verify
 from leadcontract.cli.evaluate import run_evaluate, run_explain, run_payouts, run_report
 from leadcontract.diagnostics import Diagnostic
 from leadcontract.reporters import Format, render
@@ -111,6 +111,13 @@ def _register_records(commands: _Commands) -> None:
         help="store fields marked pii as they are (masked by default)",
     )
     evaluate_parser.add_argument(
+        "--lock-wait",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="how long to wait for other runs writing to the audit store (default 600)",
+    )
+    evaluate_parser.add_argument(
         "--grouped",
         action="store_true",
         help="leads and events are both sorted by lead id: stream them with flat memory",
@@ -176,6 +183,17 @@ def _register_audit(commands: _Commands) -> None:
         "verify", help="check the hash chain; name the first broken entry"
     )
     verify_parser.add_argument("db", type=Path, metavar="DB", help="the SQLite audit store")
+    verify_parser.add_argument(
+        "--head",
+        metavar="HASH|FILE",
+        help="a head recorded earlier (a hash, or a file written by `audit anchor`): the chain "
+        "must still hold it, and only whole runs may follow it",
+    )
+    anchor_parser = audit_commands.add_parser(
+        "anchor", help="write the chain's head to a file, to keep in git or a ticket"
+    )
+    anchor_parser.add_argument("db", type=Path, metavar="DB", help="the SQLite audit store")
+    anchor_parser.add_argument("--out", "-o", type=Path, help="the anchor file (default: print it)")
     show_parser = audit_commands.add_parser("show", help="a lead's verdicts across runs")
     show_parser.add_argument("db", type=Path, metavar="DB", help="the SQLite audit store")
     show_parser.add_argument("--lead", required=True, metavar="ID", help="the lead id")
@@ -244,7 +262,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run_audit(args: argparse.Namespace) -> int:
     if args.audit_command == "verify":
-        code, text = run_audit_verify(args.db)
+        code, text = run_audit_verify(args.db, head=args.head)
+    elif args.audit_command == "anchor":
+        code, text = run_audit_anchor(args.db, args.out)
     else:
         code, text = run_audit_show(args.db, args.lead, args.format)
     (sys.stdout if code == EXIT_OK else sys.stderr).write(text.rstrip("\n") + "\n")

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 __all__ = ["ClobberError", "atomic_output", "refuse_clobbering", "write_atomically"]
 
@@ -68,7 +68,7 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
     )
     try:
         with handle:
-            yield handle
+            yield cast(TextIO, handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(handle.name, _mode_for(path))

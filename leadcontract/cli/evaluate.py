@@ -6,6 +6,7 @@ import argparse
 import csv
 import io
 import json
+import sqlite3
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from leadcontract._version import __version__
 from leadcontract.checks import lint
+from leadcontract.cli._files import ClobberError, atomic_output, refuse_clobbering, write_atomically
 from leadcontract.engine import (
     CompiledContract,
     ContractError,
@@ -24,7 +26,7 @@ from leadcontract.engine import (
     compile_contract,
 )
 from leadcontract.explanation import explain
-from leadcontract.inputs import RecordError
+from leadcontract.inputs import InputFileError, RecordError
 from leadcontract.payouts import (
     Statement,
     parse_period,
@@ -115,14 +117,21 @@ def _start(args: argparse.Namespace, *, trace: bool, only: set[str] | None = Non
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    """``leadcontract evaluate``: verdicts out, summary on the terminal."""
+    """``leadcontract evaluate``: verdicts out, summary on the terminal.
+
+    Outputs are written to temporary files that replace ``--out`` and ``--errors`` only when
+    the whole run (the audit store's append included) went through. The audit store is
+    opened and checked before anything is evaluated, and locked only to append the run.
+    """
     fmt = args.format or _format_for(args.out)
     try:
-        evaluation = _start(args, trace=not args.no_trace)
-        tally = Tally()
+        _refuse_clobbering(args, out=args.out, errors=args.errors)
         with ExitStack() as stack:
-            out = _open(stack, args.out) if args.out else sys.stdout
-            errors_out = _open(stack, args.errors) if args.errors else None
+            store = _open_store(args, stack) if args.audit is not None else None
+            evaluation = _start(args, trace=not args.no_trace)
+            tally = Tally()
+            out = stack.enter_context(atomic_output(args.out)) if args.out else sys.stdout
+            errors_out = stack.enter_context(atomic_output(args.errors)) if args.errors else None
             shown: list[RecordError] = []
             items = _written(
                 _with_progress(iter(evaluation), tally),
@@ -132,13 +141,15 @@ def run_evaluate(args: argparse.Namespace) -> int:
                 errors_out=errors_out,
                 shown=shown,
             )
-            if args.audit is not None:
-                _record(items, evaluation, args, stack)
+            if store is not None:
+                _record(items, evaluation, args, store)
             else:
                 for _ in items:
                     pass
-    except _UsageError as error:
+    except (_UsageError, ClobberError, InputFileError) as error:
         return _fail(str(error))
+    except (AuditStoreError, sqlite3.Error) as error:
+        return _fail(f"audit store {args.audit}: {error}")
     except InputOrderError as error:
         return _fail(f"{error} (run without --grouped)")
     except OSError as error:
@@ -148,15 +159,35 @@ def run_evaluate(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if tally.error_rows else EXIT_OK
 
 
+def _refuse_clobbering(args: argparse.Namespace, **outputs: Path | None) -> None:
+    """No output may name an input (the contract, the leads, the events, the audit store)."""
+    named = {f"--{name}": path for name, path in outputs.items()}
+    inputs = [Path(args.contract), args.leads, getattr(args, "events", None)]
+    refuse_clobbering(named, [*inputs, getattr(args, "audit", None)])
+
+
+def _waiting(path: Path) -> None:
+    sys.stderr.write(f"leadcontract: waiting for another run to finish writing to {path}\n")
+    sys.stderr.flush()
+
+
+def _open_store(args: argparse.Namespace, stack: ExitStack) -> SqliteAuditStore:
+    """The audit store, opened and checked before the evaluation starts."""
+    store = stack.enter_context(
+        SqliteAuditStore(args.audit, lock_wait=args.lock_wait, on_wait=_waiting)
+    )
+    store.check_appendable()
+    return store
+
+
 def _record(
     items: Iterator[Verdict | RecordError],
     evaluation: Evaluation,
     args: argparse.Namespace,
-    stack: ExitStack,
+    store: SqliteAuditStore,
 ) -> None:
-    """Record the streaming items in the audit store, in one transaction that commits only
-    when the whole run went through (a crash leaves no partial run)."""
-    store = stack.enter_context(SqliteAuditStore(args.audit))
+    """Record the streaming items in the audit store: the run is built as they stream, then
+    appended in one transaction (a crash leaves no partial run)."""
     paths = [p for p in (args.leads, args.events) if p is not None]
     record_evaluation(
         store,
@@ -174,10 +205,6 @@ def _format_for(out: Path | None) -> str:
     if out is not None and out.suffix.lower() in (".txt", ".table"):
         return "table"
     return "jsonl"
-
-
-def _open(stack: ExitStack, path: Path) -> TextIO:
-    return stack.enter_context(path.open("w", encoding="utf-8", newline=""))
 
 
 def _with_progress(
@@ -310,7 +337,7 @@ def run_explain(args: argparse.Namespace) -> int:
             elif item.kind == "lead" and item.lead_id == args.lead:
                 # An event error row naming the lead does not make the lead an error row.
                 problems.append(item)
-    except _UsageError as error:
+    except (_UsageError, InputFileError) as error:
         return _fail(str(error))
     except OSError as error:
         return _fail(f"cannot read {error.filename}: {error.strerror}")
@@ -328,6 +355,7 @@ def run_explain(args: argparse.Namespace) -> int:
 def run_report(args: argparse.Namespace) -> int:
     """``leadcontract report``: follow-up compliance and capacity load."""
     try:
+        _refuse_clobbering(args, out=args.out)
         _check_inputs(args)
         compiled = _compiled(args.contract)
         as_of = _as_of(args.as_of, compiled)
@@ -341,16 +369,16 @@ def run_report(args: argparse.Namespace) -> int:
                 verdicts, contract=compiled.contract, zone=compiled.zone, by=args.by
             )
         ]
-    except _UsageError as error:
+        loads = capacity_rows(plan)
+        text = _render_report(rows, loads, args.format, args.by)
+        if args.out is None:
+            sys.stdout.write(text)
+        else:
+            write_atomically(args.out, text)
+    except (_UsageError, ClobberError, InputFileError) as error:
         return _fail(str(error))
     except OSError as error:
-        return _fail(f"cannot read {error.filename}: {error.strerror}")
-    loads = capacity_rows(plan)
-    text = _render_report(rows, loads, args.format, args.by)
-    if args.out is None:
-        sys.stdout.write(text)
-    else:
-        args.out.write_text(text, encoding="utf-8")
+        return _fail(f"cannot read or write {error.filename}: {error.strerror}")
     errors = evaluation.counts.lead_errors + evaluation.counts.event_errors
     return EXIT_PROBLEMS if errors else EXIT_OK
 
@@ -415,6 +443,7 @@ def run_payouts(args: argparse.Namespace) -> int:
     except ValueError as error:
         return _fail(str(error))
     try:
+        _refuse_clobbering(args, out=args.out)
         _check_inputs(args)
         compiled = _compiled(args.contract)
         if args.as_of is not None:
@@ -432,20 +461,20 @@ def run_payouts(args: argparse.Namespace) -> int:
             elif item.code == "after-as-of":
                 not_yet += 1
         result = statements(lines, contract=compiled.contract, period=args.period)
-    except _UsageError as error:
+    except (_UsageError, ClobberError, InputFileError) as error:
         return _fail(str(error))
     except OSError as error:
         return _fail(f"cannot read {error.filename}: {error.strerror}")
-    if args.audit is not None:
-        try:
-            _record_payouts(args, compiled, as_of, result)
-        except (OSError, AuditStoreError) as error:
-            return _fail(f"cannot record the run in {args.audit}: {error}")
     text = render_statements(result, args.format)
-    if args.out is None:
-        sys.stdout.write(text)
-    else:
-        args.out.write_text(text, encoding="utf-8")
+    try:
+        with ExitStack() as stack:
+            out = stack.enter_context(atomic_output(args.out)) if args.out else None
+            if args.audit is not None:
+                _record_payouts(args, compiled, as_of, result)
+            (out or sys.stdout).write(text)
+    except (OSError, AuditStoreError, sqlite3.Error) as error:
+        what = f"record the run in {args.audit}" if args.audit else f"write {args.out}"
+        return _fail(f"cannot {what}: {error}")
     if not all(statement.reconciles for statement in result):
         sys.stderr.write("leadcontract: a statement does not reconcile (a bug: report it)\n")
         return EXIT_PROBLEMS
@@ -477,5 +506,5 @@ def _record_payouts(
         for s in (statement_to_dict(statement) for statement in result)
         for line in s["lines"]
     ]
-    with SqliteAuditStore(args.audit) as store:
+    with SqliteAuditStore(args.audit, on_wait=_waiting) as store:
         store.append_run(run, entries)
