@@ -526,17 +526,25 @@ class SqliteAuditStore:
     # --- writing --------------------------------------------------------------------------
 
     def _begin_write(self) -> None:
-        """``BEGIN IMMEDIATE``, waiting for other writers up to ``lock_wait`` seconds."""
+        """``BEGIN IMMEDIATE``, waiting for other writers up to ``lock_wait`` seconds.
+
+        The first attempt does not wait, so that ``on_wait`` can say at once that this run
+        is waiting; later attempts wait in slices of :data:`BUSY_TIMEOUT_MS`.
+        """
         deadline = time.monotonic() + self._lock_wait
+        conn = self._conn
+        conn.execute("PRAGMA busy_timeout = 0")
         told = False
-        while True:
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as error:
-                if "locked" not in str(error) and "busy" not in str(error):
-                    raise
-                if time.monotonic() >= deadline:
+        try:
+            while True:
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as error:
+                    if "locked" not in str(error) and "busy" not in str(error):
+                        raise
+                left = deadline - time.monotonic()
+                if left <= 0:
                     raise AuditStoreError(
                         f"{self.path}: locked by another process for more than "
                         f"{self._lock_wait:g} s; try again later"
@@ -544,6 +552,9 @@ class SqliteAuditStore:
                 if not told and self._on_wait is not None:
                     self._on_wait(self.path)
                 told = True
+                conn.execute(f"PRAGMA busy_timeout = {int(min(left * 1000, BUSY_TIMEOUT_MS))}")
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     @property
     def keyed(self) -> bool:

@@ -163,7 +163,10 @@ def _refuse_clobbering(args: argparse.Namespace, **outputs: Path | None) -> None
     """No output may name an input (the contract, the leads, the events, the audit store)."""
     named = {f"--{name}": path for name, path in outputs.items()}
     inputs = [Path(args.contract), args.leads, getattr(args, "events", None)]
-    refuse_clobbering(named, [*inputs, getattr(args, "audit", None)])
+    audit = getattr(args, "audit", None)
+    if audit is not None and not audit.is_dir():  # a folder is refused as a store later
+        inputs.append(audit)
+    refuse_clobbering(named, inputs)
 
 
 def _waiting(path: Path) -> None:
