@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from leadcontract.inputs import RecordError
+from leadcontract.safe_text import guard_csv_cell, printable
 from leadcontract.verdict import Verdict, format_instant
 
 __all__ = ["CSV_COLUMNS", "csv_row", "error_json", "table", "verdict_json"]
@@ -62,8 +63,12 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def csv_row(verdict: Verdict) -> dict[str, str]:
-    """The flat fields of a verdict, keyed by :data:`CSV_COLUMNS`."""
+def csv_row(verdict: Verdict, *, raw: bool = False) -> dict[str, str]:
+    """The flat fields of a verdict, keyed by :data:`CSV_COLUMNS`.
+
+    Cells a spreadsheet would run as a formula are guarded (see
+    :func:`leadcontract.safe_text.guard_csv_cell`) unless ``raw``.
+    """
     handoff = verdict.handoff
     dq = verdict.disqualification
     values: dict[str, Any] = {
@@ -88,12 +93,17 @@ def csv_row(verdict: Verdict) -> dict[str, str]:
         "contract_version": verdict.contract.version,
         "as_of": verdict.as_of,
     }
-    return {column: _text(values[column]) for column in CSV_COLUMNS}
+    if raw:
+        return {column: _text(values[column]) for column in CSV_COLUMNS}
+    return {column: guard_csv_cell(_text(values[column])) for column in CSV_COLUMNS}
 
 
 def table(rows: Iterable[Sequence[str]], header: Sequence[str]) -> str:
-    """A plain fixed-width table (numbers right-aligned)."""
-    body = [list(map(str, row)) for row in rows]
+    """A plain fixed-width table (numbers right-aligned), every cell made
+    :func:`~leadcontract.safe_text.printable` so that no value can break a row or the
+    terminal."""
+    header = [printable(str(h)) for h in header]
+    body = [[printable(str(cell)) for cell in row] for row in rows]
     widths = [len(h) for h in header]
     for row in body:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]

@@ -110,6 +110,7 @@ def _register_records(commands: _Commands) -> None:
         action="store_true",
         help="store fields marked pii as they are (masked by default)",
     )
+    _add_raw_csv(evaluate_parser)
     evaluate_parser.add_argument(
         "--lock-wait",
         type=float,
@@ -143,6 +144,7 @@ def _register_records(commands: _Commands) -> None:
     report_parser.add_argument("--by", choices=["campaign", "rep", "week"], default="campaign")
     report_parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
     report_parser.add_argument("--out", "-o", type=Path, help="write the report to this file")
+    _add_raw_csv(report_parser)
 
     payouts_parser = commands.add_parser(
         "payouts",
@@ -165,6 +167,7 @@ def _register_records(commands: _Commands) -> None:
     )
     payouts_parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
     payouts_parser.add_argument("--out", "-o", type=Path, help="write the statements here")
+    _add_raw_csv(payouts_parser)
     payouts_parser.add_argument(
         "--audit",
         type=Path,
@@ -217,6 +220,15 @@ _CORE: tuple[Callable[[_Commands], None], ...] = (
 _EXTENSIONS: tuple[Callable[[_Commands], None], ...] = ()
 """Commands that live in modules of their own under ``leadcontract/cli/``: each module has a
 ``register(commands)`` that adds its parser with ``set_defaults(handler=...)``."""
+
+
+def _add_raw_csv(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--raw-csv",
+        action="store_true",
+        help="write CSV cells as they are: do not guard cells starting with = + - @ tab or CR "
+        "against formula injection (docs/limits.md)",
+    )
 
 
 def _add_inputs(parser: argparse.ArgumentParser) -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from leadcontract.cli._files import write_atomically
+from leadcontract.safe_text import printable
 from leadcontract.store import Anchor, AuditStoreError, LeadEntry, SqliteAuditStore
 from leadcontract.verdict import format_instant
 
@@ -112,7 +113,7 @@ def run_audit_show(db: Path, lead_id: str, fmt: str) -> tuple[int, str]:
     lines = [f"lead {lead_id}: {len(history)} entries"]
     for entry in history:
         lines += _entry_text(entry)
-    return EXIT_OK, "\n".join(lines)
+    return EXIT_OK, "\n".join(map(printable, lines))
 
 
 def _entry_json(entry: LeadEntry) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from leadcontract.payouts import (
 )
 from leadcontract.report import capacity_rows, compliance
 from leadcontract.reporters import render_text
+from leadcontract.safe_text import guard_csv_cell, printable
 from leadcontract.store import (
     AuditStoreError,
     RunRecord,
@@ -140,6 +141,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
                 tally=tally,
                 errors_out=errors_out,
                 shown=shown,
+                raw_csv=args.raw_csv,
             )
             if store is not None:
                 _record(items, evaluation, args, store)
@@ -236,6 +238,7 @@ def _written(
     tally: Tally,
     errors_out: TextIO | None,
     shown: list[RecordError],
+    raw_csv: bool = False,
 ) -> Iterator[Verdict | RecordError]:
     """Write each item as it streams past, then pass it on (to the audit store, if any)."""
     writer = (
@@ -252,9 +255,9 @@ def _written(
             if errors_out is not None:
                 errors_out.write(error_json(item) + "\n")
         elif writer is not None:
-            writer.writerow(csv_row(item))
+            writer.writerow(csv_row(item, raw=raw_csv))
         elif fmt == "table":
-            row = csv_row(item)
+            row = csv_row(item, raw=True)  # the table escapes what a terminal would run
             rows.append([row[c] for c in _TABLE_COLUMNS])
         else:
             out.write(verdict_json(item) + "\n")
@@ -321,7 +324,7 @@ def _summary(evaluation: Evaluation, tally: Tally, shown: list[RecordError]) -> 
     )
     if shown:
         lines.append(f"error rows ({tally.error_rows:,}):")
-        lines += [f"  {error}" for error in shown]
+        lines += [f"  {printable(str(error))}" for error in shown]
         if tally.error_rows > len(shown):
             lines.append(f"  ... and {tally.error_rows - len(shown):,} more (see --errors FILE)")
         lines.append("")
@@ -348,8 +351,8 @@ def run_explain(args: argparse.Namespace) -> int:
         sys.stdout.write(explain(found[0]))
         return EXIT_OK
     if problems:
-        sys.stdout.write(f"lead {args.lead} is an error row, so it has no verdict:\n")
-        sys.stdout.writelines(f"  {p}\n" for p in problems)
+        sys.stdout.write(f"lead {printable(args.lead)} is an error row, so it has no verdict:\n")
+        sys.stdout.writelines(f"  {printable(str(p))}\n" for p in problems)
         return EXIT_PROBLEMS
     sys.stderr.write(f"leadcontract: lead {args.lead!r} is not in {args.leads}\n")
     return EXIT_PROBLEMS
@@ -373,7 +376,7 @@ def run_report(args: argparse.Namespace) -> int:
             )
         ]
         loads = capacity_rows(plan)
-        text = _render_report(rows, loads, args.format, args.by)
+        text = _render_report(rows, loads, args.format, args.by, raw_csv=args.raw_csv)
         if args.out is None:
             sys.stdout.write(text)
         else:
@@ -411,7 +414,12 @@ def _report_cell(key: str, value: object, *, for_people: bool) -> str:
 
 
 def _render_report(
-    rows: Sequence[Mapping[str, Any]], loads: Sequence[Mapping[str, Any]], fmt: str, by: str
+    rows: Sequence[Mapping[str, Any]],
+    loads: Sequence[Mapping[str, Any]],
+    fmt: str,
+    by: str,
+    *,
+    raw_csv: bool = False,
 ) -> str:
     if fmt == "json":
         document = {"by": by, "groups": rows, "capacity": loads}
@@ -421,8 +429,9 @@ def _render_report(
         writer = csv.writer(buffer, lineterminator="\n")
         columns = list(rows[0]) if rows else [key for key, _ in _REPORT_TABLE]
         writer.writerow([by if c == "group" else c for c in columns])
+        guard = (lambda cell: cell) if raw_csv else guard_csv_cell
         writer.writerows(
-            [[_report_cell(c, row[c], for_people=False) for c in columns] for row in rows]
+            [[guard(_report_cell(c, row[c], for_people=False)) for c in columns] for row in rows]
         )
         return buffer.getvalue()
     header = [heading or by for _, heading in _REPORT_TABLE]
@@ -468,7 +477,7 @@ def run_payouts(args: argparse.Namespace) -> int:
         return _fail(str(error))
     except OSError as error:
         return _fail(f"cannot read {error.filename}: {error.strerror}")
-    text = render_statements(result, args.format)
+    text = render_statements(result, args.format, raw_csv=args.raw_csv)
     try:
         with ExitStack() as stack:
             out = stack.enter_context(atomic_output(args.out)) if args.out else None
