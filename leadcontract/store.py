@@ -53,6 +53,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, Self
 
 from leadcontract._version import __version__
 from leadcontract.inputs import RecordError
+from leadcontract.pii import MASK, PiiPolicy, policy_for_fields, pseudonym
 from leadcontract.verdict import Verdict, format_instant, to_plain
 
 if TYPE_CHECKING:
@@ -82,8 +83,6 @@ GENESIS_HASH = "sha256:" + hashlib.sha256(b"leadcontract audit chain v1").hexdig
 """What the first entry's ``prev_hash`` is: a fixed, documented value, so a verifier outside
 this library can recompute the chain from the table alone."""
 
-MASK = "***"
-"""What a personal value is replaced by in the store."""
 
 RUN_KIND = "run"
 """The entry kind of run headers (reserved: callers cannot append entries of this kind)."""
@@ -403,27 +402,12 @@ def mask_pii(payload: Mapping[str, Any], pii_fields: Collection[str]) -> dict[st
 
     Masked wherever they appear: as a trace fact (a mapping whose ``field`` is personal:
     its ``observed`` value, and the ``message`` of an error row about that field, which
-    quotes the value) and as a key of any mapping (a record). ``None`` stays ``None``, so
-    "the field was empty" remains visible.
+    quotes the value), as a key of any mapping (a record), and quoted inside other text.
+    ``None`` stays ``None``, so "the field was empty" remains visible. The store masks with
+    the contract's whole :class:`~leadcontract.pii.PiiPolicy` (CRM column names, lead id
+    pseudonyms, time zones and datetimes in SLA clocks).
     """
-    masked = _mask(payload, frozenset(pii_fields))
-    assert isinstance(masked, dict)
-    return masked
-
-
-def _mask(value: Any, pii: frozenset[str]) -> Any:
-    if isinstance(value, Mapping):
-        personal_fact = value.get("field") in pii
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            if key in pii or (personal_fact and key in ("observed", "message")):
-                out[key] = None if item is None else MASK
-            else:
-                out[key] = _mask(item, pii)
-        return out
-    if isinstance(value, list | tuple):
-        return [_mask(item, pii) for item in value]
-    return value
+    return policy_for_fields(pii_fields).mask(payload)
 
 
 # --- SQLite -------------------------------------------------------------------------------
@@ -555,6 +539,11 @@ class SqliteAuditStore:
                 conn.execute(f"PRAGMA busy_timeout = {int(min(left * 1000, BUSY_TIMEOUT_MS))}")
         finally:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+    @property
+    def key(self) -> bytes | None:
+        """The HMAC key this store was opened with (also keys lead id pseudonyms)."""
+        return self._key
 
     @property
     def keyed(self) -> bool:
@@ -860,7 +849,8 @@ class SqliteAuditStore:
         return min(problems) if problems else None
 
     def lead_history(self, lead_id: str) -> list[LeadEntry]:
-        """Every entry about ``lead_id`` (verdicts and error rows), oldest first.
+        """Every entry about ``lead_id`` (verdicts and error rows), oldest first; entries
+        stored under the id's pseudonym (a personal id, see :mod:`leadcontract.pii`) too.
 
         Does not verify the chain; run :meth:`verify` when the answer has to hold up.
         """
@@ -868,8 +858,8 @@ class SqliteAuditStore:
             rows = self._conn.execute(
                 "SELECT e.run_id, e.seq, r.as_of, r.contract_version, e.payload, e.kind "
                 "FROM entries e JOIN runs r ON r.run_id = e.run_id "
-                "WHERE e.lead_id = ? AND e.kind != ? ORDER BY e.seq",
-                (lead_id, RUN_KIND),
+                "WHERE e.lead_id IN (?, ?) AND e.kind != ? ORDER BY e.seq",
+                (lead_id, pseudonym(lead_id, self._key), RUN_KIND),
             ).fetchall()
         except sqlite3.DatabaseError as error:
             raise AuditStoreError(f"{self.path}: {_sqlite_reason(error)}") from None
@@ -980,25 +970,19 @@ def record_evaluation(
         kind="evaluation",
         run_id=run_id,
     )
-    pii = frozenset(
-        () if reveal_pii else (n for n, f in compiled.contract.lead.fields.items() if f.pii)
-    )
-    return store.append_run(run, _evaluation_entries(items, pii))
+    key = store.key if isinstance(store, SqliteAuditStore) else key_from_environment()
+    policy = None if reveal_pii else PiiPolicy.of(compiled.contract, key=key)
+    return store.append_run(run, _evaluation_entries(items, policy))
 
 
 def _evaluation_entries(
-    items: Iterable[Verdict | RecordError], pii: frozenset[str]
+    items: Iterable[Verdict | RecordError], policy: PiiPolicy | None
 ) -> Iterator[dict[str, Any]]:
     for item in items:
-        if isinstance(item, Verdict):
-            yield {
-                "kind": "verdict",
-                "lead_id": item.lead_id,
-                "payload": _maybe(item.to_dict(), pii),
-            }
+        kind = "verdict" if isinstance(item, Verdict) else "error"
+        payload = item.to_dict()
+        if policy is None or not policy.fields:
+            yield {"kind": kind, "lead_id": item.lead_id, "payload": payload}
         else:
-            yield {"kind": "error", "lead_id": item.lead_id, "payload": _maybe(item.to_dict(), pii)}
-
-
-def _maybe(payload: dict[str, Any], pii: frozenset[str]) -> dict[str, Any]:
-    return mask_pii(payload, pii) if pii else payload
+            lead_id = policy.lead_id(item.lead_id)
+            yield {"kind": kind, "lead_id": lead_id, "payload": policy.mask(payload)}
