@@ -34,7 +34,9 @@ def personal_contract(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "lead_id: {type: string, required: true, source: Id}": (
             "lead_id: {type: string, required: true, source: Id, pii: true}"
         ),
-        "    timezone:\n      type: string\n": "    timezone:\n      type: string\n      pii: true\n",
+        "    timezone:\n      type: string\n": (
+            "    timezone:\n      type: string\n      pii: true\n"
+        ),
         "    form_submitted_at:\n": "    form_submitted_at:\n      pii: true\n",
     }
     for old, new in replacements.items():
