@@ -8,6 +8,7 @@ and the table flatten the fields people sort and filter on.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -41,14 +42,30 @@ CSV_COLUMNS: tuple[str, ...] = (
 )
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def _encodable(text: str) -> str:
+    """Text that can be written as UTF-8: a lone surrogate (only Python records can hold one;
+    the file readers refuse them) becomes its ``\\uXXXX`` escape, which in JSON is the JSON
+    spelling of the same string."""
+    if text.isascii() or _LONE_SURROGATE.search(text) is None:
+        return text
+    return _LONE_SURROGATE.sub(_escape_surrogate, text)
+
+
 def verdict_json(verdict: Verdict) -> str:
     """One verdict as one line of JSON (no trailing newline); identical input, identical bytes."""
-    return json.dumps(verdict.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    return _encodable(json.dumps(verdict.to_dict(), ensure_ascii=False, separators=(",", ":")))
 
 
 def error_json(error: RecordError) -> str:
     """One error row as one line of JSON."""
-    return json.dumps(error.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    return _encodable(json.dumps(error.to_dict(), ensure_ascii=False, separators=(",", ":")))
 
 
 def _text(value: Any) -> str:
@@ -60,7 +77,7 @@ def _text(value: Any) -> str:
         return format_instant(value)
     if isinstance(value, float):
         return f"{value:.15g}"  # scores have two decimals; `:g` would keep only 6 digits
-    return str(value)
+    return _encodable(str(value))
 
 
 def csv_row(verdict: Verdict, *, raw: bool = False) -> dict[str, str]:

@@ -4,13 +4,20 @@ lost, invented or picked silently. The inputs are fixtures in tests/fixtures/hos
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+import leadcontract
+from leadcontract.engine import compile_contract
 from leadcontract.inputs import InputFileError, RawRecord, RecordError, _csv, read_rows
+from leadcontract.store import SqliteAuditStore, record_evaluation
+from leadcontract.verdict import Verdict
+from leadcontract.writers import csv_row, verdict_json
 
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
+ENGINE = Path(__file__).resolve().parent / "fixtures" / "engine"
 
 
 def read(name: str | Path) -> tuple[list[RawRecord], list[RecordError]]:
@@ -159,3 +166,28 @@ def test_strings_longer_than_8_mb_are_read_and_so_are_the_records_after_them(
     assert errors == []
     assert [r.data["Id"] for r in records] == ["L1", "L2", "L3", "L4", "L5"]
     assert len(records[0].data["Notes"]) == len(big)
+
+
+def test_lone_surrogates_from_python_records_reach_no_output_as_a_crash(tmp_path: Path) -> None:
+    """The readers refuse lone surrogates; records given as Python objects may still hold
+    them. JSON output writes them as JSON escapes, and the audit store stores and chains them."""
+    result = leadcontract.load(str(ENGINE / "contract.yaml"))
+    assert result.contract is not None
+    compiled = compile_contract(result.contract)
+    lead = {
+        "lead_id": "E\ud800", "email": "a@acme.example", "company": "Acme\udcff",
+        "industry": "software", "employees": "600", "campaign": "webinar", "owner": "sam",
+        "created_at": "2026-06-01T00:00:00Z",
+    }  # fmt: skip
+    items = list(compiled.evaluate([lead], as_of=datetime(2026, 7, 1, tzinfo=UTC)))
+    (verdict,) = items
+    assert isinstance(verdict, Verdict)
+    line = verdict_json(verdict)
+    line.encode("utf-8")
+    assert json.loads(line)["lead_id"] == "E\ud800"  # the same string, escaped
+    assert ",".join(csv_row(verdict).values()).encode("utf-8")
+    with SqliteAuditStore(tmp_path / "audit.db") as store:
+        record_evaluation(store, compiled, items, as_of=verdict.as_of, inputs_digest="sha256:x")
+        assert store.verify().ok
+        (entry,) = store.lead_history("E\\ud800")
+        assert entry.payload["lead_id"] == "E\ud800"
