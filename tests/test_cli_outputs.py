@@ -215,3 +215,17 @@ def test_outputs_get_ordinary_permissions(tmp_path: Path) -> None:
     out = tmp_path / "verdicts.jsonl"
     assert evaluate("--out", str(out)) == 0
     assert out.stat().st_mode & 0o044  # readable by others, like any file the user writes
+
+
+def test_lint_output_naming_a_contract_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    contract = tmp_path / "contract.yaml"
+    contract.write_bytes((ROOT / "tests" / "fixtures" / "minimal.yaml").read_bytes())
+    before = contract.read_bytes()
+    assert main(["lint", str(contract), "--output", str(contract)]) == 2
+    assert contract.read_bytes() == before
+    assert "would overwrite the input" in capsys.readouterr().err
+    report = tmp_path / "lint.txt"
+    assert main(["lint", str(contract), "--output", str(report)]) == 0
+    assert report.read_text().startswith("no problems")

@@ -17,6 +17,7 @@ from typing import TextIO, TypeAlias
 
 from leadcontract._version import __version__
 from leadcontract.checks import lint
+from leadcontract.cli._files import ClobberError, refuse_clobbering, write_atomically
 from leadcontract.cli.audit import run_audit_anchor, run_audit_show, run_audit_verify
 from leadcontract.cli.evaluate import run_evaluate, run_explain, run_payouts, run_report
 from leadcontract.diagnostics import Diagnostic
@@ -289,6 +290,11 @@ def _run_schema(args: argparse.Namespace) -> int:
 
 def _lint(args: argparse.Namespace) -> int:
     fmt = _format(args.format, args.output)
+    try:
+        refuse_clobbering({"--output": args.output}, [Path(p) for p in args.paths])
+    except ClobberError as error:
+        print(f"leadcontract: {error}", file=sys.stderr)
+        return EXIT_USAGE
     diagnostics: list[Diagnostic] = []
     files: list[str] = []
     failed = False
@@ -320,7 +326,7 @@ def _write(text: str, output: Path | None, stream: TextIO) -> int:
         stream.write(text)
         return EXIT_OK
     try:
-        output.write_text(text, encoding="utf-8")
+        write_atomically(output, text)
     except OSError as error:
         print(f"leadcontract: cannot write {output}: {error.strerror}", file=sys.stderr)
         return EXIT_USAGE
