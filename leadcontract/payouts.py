@@ -46,7 +46,7 @@ from zoneinfo import ZoneInfo
 
 from leadcontract.model import Contract
 from leadcontract.rules.spiffs import SpiffLine
-from leadcontract.safe_text import guard_csv_cell
+from leadcontract.safe_text import guard_csv_cell, printable
 from leadcontract.verdict import format_instant
 
 __all__ = [
@@ -365,7 +365,7 @@ def _table(items: Sequence[Statement]) -> str:
             out.append("  total: nothing payable")
         out.append(f"  reconciles: {'yes' if statement.reconciles else 'NO'}")
         out.append("")
-    return "\n".join(out)
+    return "\n".join(map(printable, out))  # a rep's name or a lead id cannot forge a line
 
 
 def render_statements(
