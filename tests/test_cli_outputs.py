@@ -229,3 +229,17 @@ def test_lint_output_naming_a_contract_file_is_refused(
     report = tmp_path / "lint.txt"
     assert main(["lint", str(contract), "--output", str(report)]) == 0
     assert report.read_text().startswith("no problems")
+
+
+def test_payouts_refuses_an_unusable_store_and_keeps_the_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "statements.csv"
+    out.write_text(PREVIOUS)
+    code = main(
+        ["payouts", str(EXAMPLE), "--leads", str(LEADS), "--events", str(EVENTS),
+         "--period", "2026-10", "--format", "csv", "--out", str(out), "--audit", str(tmp_path)]
+    )  # fmt: skip
+    assert code == 2
+    assert "is a folder" in capsys.readouterr().err
+    assert out.read_text() == PREVIOUS
