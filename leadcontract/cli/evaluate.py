@@ -61,6 +61,7 @@ class _UsageError(Exception):
 
 
 def _fail(message: str) -> int:
+    message = "\n".join(map(printable, message.split("\n")))  # a file name cannot forge lines
     sys.stderr.write(f"leadcontract: {message}\n")
     return EXIT_USAGE
 
