@@ -84,6 +84,20 @@ class Diagnostic:
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
+    @property
+    def where(self) -> str:
+        """``file:line:col`` (as much of it as is known), the way editors and CI read it."""
+        parts = [self.file if self.file is not None else "<contract>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def __str__(self) -> str:
+        """The line the text report prints: ``file:line:col: CODE severity: message``."""
+        return f"{self.where}: {self.code} {self.severity.value}: {self.message}"
+
     def check_tuple(self) -> tuple[str, int | None, int | None]:
         """``(code, line, column)``: what tests compare."""
         return (self.code, self.line, self.column)

@@ -23,7 +23,9 @@ from zoneinfo import ZoneInfo
 
 from leadcontract._version import __version__
 from leadcontract.audit import contract_digest
+from leadcontract.calendar import check_supported
 from leadcontract.capacity import CapacityPlan, plan_capacity
+from leadcontract.errors import LeadcontractError
 from leadcontract.inputs import (
     Event,
     EventCoercer,
@@ -63,7 +65,7 @@ Source = str | Path | Iterable[Mapping[str, Any]]
 """A file (CSV, JSON Lines, JSON) or an iterable of mappings."""
 
 
-class ContractError(ValueError):
+class ContractError(LeadcontractError, ValueError):
     """The contract cannot be compiled (lint it first: the diagnostics say why)."""
 
     def __init__(self, issues: Sequence[str]) -> None:
@@ -71,7 +73,18 @@ class ContractError(ValueError):
         super().__init__("the contract does not compile: " + "; ".join(self.issues))
 
 
-class InputOrderError(ValueError):
+class RecordRejectedError(LeadcontractError):
+    """:meth:`CompiledContract.evaluate_lead` could not give a verdict without dropping input:
+    ``errors`` holds the error rows (the record's and the events') that say why."""
+
+    def __init__(self, errors: Sequence[RecordError]) -> None:
+        self.errors = tuple(errors)
+        reasons = "; ".join(error.message for error in self.errors[:3])
+        more = f" (and {len(self.errors) - 3} more)" if len(self.errors) > 3 else ""
+        super().__init__(f"the lead was not evaluated: {reasons or 'not created yet'}{more}")
+
+
+class InputOrderError(LeadcontractError, ValueError):
     """``grouped=True`` was promised, but the input is not sorted by lead id."""
 
 
@@ -111,7 +124,18 @@ class RunCounts:
 
 
 def compile_contract(contract: Contract) -> CompiledContract:
-    """Prepare a contract for evaluation: conditions become closures, lookups are built."""
+    """Prepare a contract for evaluation: conditions become closures, lookups are built.
+
+    Raises :class:`ContractError` when the contract does not compile (``lint`` says why) and
+    :class:`TypeError` when given something that is not a :class:`Contract`.
+    """
+    if not isinstance(contract, Contract):
+        hint = (
+            " (use its .contract, after checking that it passed)"
+            if hasattr(contract, "contract")
+            else ""
+        )
+        raise TypeError(f"compile_contract takes a Contract, not {type(contract).__name__}{hint}")
     return CompiledContract(contract)
 
 
@@ -206,8 +230,32 @@ class CompiledContract:
         """
         if as_of.tzinfo is None:
             raise ValueError("as_of must be timezone-aware (e.g. 2026-11-16T17:00:00+00:00)")
+        check_supported(as_of, "as_of")
         overflow = capacity.overflow if capacity is not None else frozenset()
         return Evaluation(self, leads, events, as_of, trace, grouped, only, overflow)
+
+    def evaluate_lead(
+        self,
+        record: Mapping[str, Any],
+        events: Iterable[Mapping[str, Any]] = (),
+        *,
+        as_of: datetime,
+        trace: bool = True,
+    ) -> Verdict:
+        """The verdict for one raw lead record and its raw events: the webhook case.
+
+        The record and events go through the same reading, coercion and checks as a batch
+        run. Nothing is dropped quietly: if the record or any event would be an error row,
+        :class:`RecordRejectedError` is raised carrying every error row; a lead not yet created
+        at ``as_of`` is rejected too. Capacity overflow is a cross-lead figure and is not
+        applied here.
+        """
+        if not isinstance(record, Mapping):
+            raise TypeError(f"a lead record is a mapping, not {type(record).__name__}")
+        verdicts, errors = self.evaluate([record], events, as_of=as_of, trace=trace).split()
+        if errors or len(verdicts) != 1:
+            raise RecordRejectedError(errors)
+        return verdicts[0]
 
     def plan_capacity(self, leads: Source) -> CapacityPlan:
         """Rank each campaign-week's leads against its declared capacity (a pass of its own
@@ -234,10 +282,13 @@ class CompiledContract:
         trace: bool = True,
         overflow: bool = False,
     ) -> Verdict:
-        """The verdict for one coerced lead record and its events (all up to ``as_of``).
+        """The verdict for one *coerced* lead record and its :class:`Event` objects (all up to
+        ``as_of``): the engine's inner step. For raw records and events use
+        :meth:`evaluate_lead` (one lead) or :meth:`evaluate`.
 
         ``overflow`` marks a lead beyond its campaign's weekly capacity (see capacity.py).
         """
+        _require_coerced(events)
         steps: list[TraceStep] | None = [] if trace else None
         keys = self.keys
         ordered = sorted(events, key=_event_order)
@@ -340,6 +391,7 @@ class CompiledContract:
             owner=owner if isinstance(owner, str) else None,
             touches=len(touches),
             first_touch_at=touches[0].at if touches else None,
+            touched_by=tuple(dict.fromkeys(t.actor for t in touches if t.actor is not None)),
             handoff=handoff,
             disqualification=disqualification,
             slas=slas,
@@ -361,6 +413,11 @@ class CompiledContract:
                 for d in decisions
             )
         return dataclasses.replace(verdict, spiffs=decisions, trace=trace_steps)
+
+
+def _require_coerced(events: Sequence[Event]) -> None:
+    if any(not isinstance(event, Event) for event in events):
+        raise TypeError("verdict() takes coerced Event objects; pass raw events to evaluate_lead()")
 
 
 def _sla_step(clock: SlaVerdict) -> TraceStep:
@@ -396,6 +453,15 @@ class Evaluation:
     overflow: frozenset[str] = frozenset()
     counts: RunCounts = field(default_factory=RunCounts)
     _started: bool = False
+
+    def split(self) -> tuple[list[Verdict], list[RecordError]]:
+        """Run the evaluation to the end: the verdicts and the error rows, each in input order.
+        (Iterating gives them interleaved, lazily, for streaming.)"""
+        verdicts: list[Verdict] = []
+        errors: list[RecordError] = []
+        for item in self:
+            (verdicts if isinstance(item, Verdict) else errors).append(item)  # type: ignore[arg-type]
+        return verdicts, errors
 
     def __iter__(self) -> Iterator[Verdict | RecordError]:
         if self._started:

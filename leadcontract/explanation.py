@@ -180,6 +180,7 @@ def _sla_lines(verdict: Verdict) -> list[str]:
             out.append(f"    {clock.evidence}")
         if clock.escalate_to is not None:
             out.append(f"    escalated to {clock.escalate_to}")
+        out += [f"    anomaly: {anomaly}" for anomaly in clock.anomalies]
     return out
 
 

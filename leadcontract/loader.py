@@ -14,18 +14,28 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
+import yaml
 from pydantic import BaseModel, ValidationError
 
-from leadcontract._yaml import SourceMap, YamlDocument, read_yaml
+from leadcontract._yaml import SourceMap, YamlDocument, parse_yaml, read_yaml
 from leadcontract.diagnostics import Diagnostic, Location, make, sort_diagnostics
 from leadcontract.model import API_VERSION, Contract
 
-__all__ = ["ContractSource", "LoadResult", "contract_files", "escape_pointer", "load"]
+__all__ = [
+    "ContractInput",
+    "ContractSource",
+    "ContractText",
+    "LoadResult",
+    "contract_files",
+    "escape_pointer",
+    "load",
+]
 
 SINGLE_SECTIONS = ("apiVersion", "metadata", "lead")
 COLLECTIONS = ("calendars", "reps", "campaigns", "slas", "spiffs")
@@ -102,31 +112,36 @@ def contract_files(path: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(path).as_posix())
 
 
-def load(paths: str | Path | Sequence[str | Path]) -> LoadResult:
-    """Load a contract from a file, a folder, or several of either (merged as one contract)."""
-    items = [paths] if isinstance(paths, str | Path) else list(paths)
+@dataclass(frozen=True)
+class ContractText:
+    """One contract file held in memory: its YAML (text, or UTF-8 bytes) and the name that
+    diagnostics show for it, since there is no path (``inline.yaml:3:5: LC302 ...``)."""
+
+    text: str | bytes
+    name: str = "<string>"
+
+
+ContractInput: TypeAlias = "str | Path | ContractText | Mapping[str, Any]"
+"""One part of a contract: a file or folder path, YAML held in memory, or the plain data."""
+
+MAPPING_NAME = "<mapping>"
+"""The pseudo file name of a contract given as plain data (positions refer to its YAML form)."""
+
+
+def load(paths: ContractInput | Sequence[ContractInput]) -> LoadResult:
+    """Load a contract from a file, a folder, YAML text, plain data, or several (merged).
+
+    A plain ``str`` is a path; wrap YAML text in :class:`ContractText`. Plain data (a mapping,
+    e.g. from ``json.load``) is written out as YAML named ``<mapping>`` and read like a file,
+    so its diagnostics carry positions in that rendering and every check runs the same way.
+    """
+    single = isinstance(paths, str | Path | ContractText | Mapping)
+    items: list[ContractInput] = [paths] if single else list(paths)  # type: ignore[list-item,arg-type]
     diagnostics: list[Diagnostic] = []
     documents: list[YamlDocument] = []
     unreadable = False
     for item in items:
-        path = Path(item)
-        if path.is_dir():
-            files = contract_files(path)
-            if not files:
-                diagnostics.append(
-                    make(
-                        "LC010",
-                        f"no .yaml or .yml files in folder {item}",
-                        Location(str(item), 1, 1),
-                    )
-                )
-            targets = [
-                (f, str(item).rstrip("/") + "/" + f.relative_to(path).as_posix()) for f in files
-            ]
-        else:
-            targets = [(path, str(item))]
-        for file_path, display in targets:
-            document, found = read_yaml(file_path, display_name=display)
+        for document, found in _read(item, diagnostics):
             diagnostics.extend(found)
             if document is None:
                 unreadable = True
@@ -142,6 +157,54 @@ def load(paths: str | Path | Sequence[str | Path]) -> LoadResult:
         diagnostics.extend(_placed(error, data, source))
         return LoadResult(None, source, tuple(sort_diagnostics(diagnostics)))
     return LoadResult(contract, source, tuple(sort_diagnostics(diagnostics)))
+
+
+def _read(
+    item: ContractInput, diagnostics: list[Diagnostic]
+) -> Iterator[tuple[YamlDocument | None, list[Diagnostic]]]:
+    """Parse one part of a contract: every YAML file of a folder, a file, or text in memory."""
+    if isinstance(item, ContractText):
+        yield parse_yaml(item.text, item.name)
+        return
+    if isinstance(item, Mapping):
+        yield parse_yaml(_as_yaml(item), MAPPING_NAME)
+        return
+    if not isinstance(item, str | Path):
+        raise TypeError(
+            f"a contract is a path, ContractText or a mapping, not {type(item).__name__}"
+        )
+    path = Path(item)
+    if path.is_dir():
+        files = contract_files(path)
+        if not files:
+            diagnostics.append(
+                make("LC010", f"no .yaml or .yml files in folder {item}", Location(str(item), 1, 1))
+            )
+        for file_path in files:
+            display = str(item).rstrip("/") + "/" + file_path.relative_to(path).as_posix()
+            yield read_yaml(file_path, display_name=display)
+    else:
+        yield read_yaml(path, display_name=str(item))
+
+
+def _as_yaml(data: Mapping[str, Any]) -> str:
+    """Plain data as YAML text, in its own key order; values that are not plain data (dates,
+    decimals) are written as text, which the models read the same way as from a file."""
+    return yaml.dump(
+        _plain(data), Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True, width=1000
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)
 
 
 def _merge(

@@ -52,6 +52,7 @@ from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, Self
 
 from leadcontract._version import __version__
+from leadcontract.errors import LeadcontractError
 from leadcontract.inputs import RecordError
 from leadcontract.pii import MASK, PiiPolicy, policy_for_fields, pseudonym
 from leadcontract.verdict import Verdict, format_instant, to_plain
@@ -160,7 +161,7 @@ _HEADER_COLUMNS = (
 )
 
 
-class AuditStoreError(Exception):
+class AuditStoreError(LeadcontractError):
     """The file is not an audit store, or an append was refused."""
 
 
@@ -864,6 +865,17 @@ class SqliteAuditStore:
         except sqlite3.DatabaseError as error:
             raise AuditStoreError(f"{self.path}: {_sqlite_reason(error)}") from None
         return [_lead_entry(self.path, row) for row in rows]
+
+    def run_entries(self, run_id: str) -> Iterator[tuple[str, str | None, dict[str, Any]]]:
+        """The entries of one run as ``(kind, lead_id, payload)``, in chain order (the run's
+        header left out). Does not verify the chain; run :meth:`verify` first."""
+        rows = self._conn.execute(
+            "SELECT kind, lead_id, payload FROM entries WHERE run_id = ? AND kind != ? "
+            "ORDER BY seq",
+            (run_id, RUN_KIND),
+        )
+        for kind, lead_id, payload in rows:
+            yield kind, lead_id, json.loads(payload)
 
     def runs(self) -> list[dict[str, Any]]:
         """The runs index, oldest first (header fields plus ``entries``, the entry count)."""

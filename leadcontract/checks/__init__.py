@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from leadcontract.checks import campaigns, conditions, dates, lifecycle, references, slas, spiffs
 from leadcontract.checks._context import CHECKS, Check, LintContext
 from leadcontract.diagnostics import Diagnostic, Severity, sort_diagnostics
-from leadcontract.loader import ContractSource, load
+from leadcontract.loader import ContractInput, ContractSource, load
 from leadcontract.model import Contract
 
 __all__ = ["CHECKS", "Check", "LintResult", "check_contract", "lint"]
@@ -58,8 +57,10 @@ def check_contract(contract: Contract, source: ContractSource) -> list[Diagnosti
     return found
 
 
-def lint(paths: str | Path | Sequence[str | Path]) -> LintResult:
-    """Load a contract and check it; every problem comes back as a diagnostic."""
+def lint(paths: ContractInput | Sequence[ContractInput]) -> LintResult:
+    """Load a contract (as :func:`~leadcontract.loader.load` takes it: paths, YAML text in
+    :class:`~leadcontract.loader.ContractText`, or plain data) and check it; every problem
+    comes back as a diagnostic."""
     loaded = load(paths)
     diagnostics = list(loaded.diagnostics)
     if loaded.contract is not None and loaded.source is not None:

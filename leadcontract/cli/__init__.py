@@ -8,21 +8,18 @@ internal error (a bug in leadcontract: please report it).
 from __future__ import annotations
 
 import argparse
+import difflib
+import importlib
 import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO, TypeAlias
+from typing import NoReturn, TextIO, TypeAlias
 
 from leadcontract._version import __version__
-from leadcontract.checks import lint
-from leadcontract.cli._files import ClobberError, refuse_clobbering, write_atomically
-from leadcontract.cli.audit import run_audit_anchor, run_audit_show, run_audit_verify
-from leadcontract.cli.evaluate import run_evaluate, run_explain, run_payouts, run_report
-from leadcontract.diagnostics import Diagnostic
-from leadcontract.reporters import Format, render
-from leadcontract.schema import schema_text
+from leadcontract.cli import docs
 
 __all__ = ["main"]
 
@@ -34,28 +31,124 @@ EXIT_INTERNAL = 3
 UNREADABLE_CODES = frozenset({"LC001", "LC010"})
 """Diagnostics that mean the input could not be read at all (exit 2, not 1)."""
 
-_SUFFIX_FORMATS = {".json": Format.JSON, ".sarif": Format.SARIF, ".txt": Format.TEXT}
+_LINT_FORMATS = ("text", "json", "github", "sarif")
+_SUFFIX_FORMATS = {".json": "json", ".sarif": "sarif", ".txt": "text"}
+
+
+def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """A command handler imported when the command runs, so that ``--version``, ``--help``
+    and a mistyped flag answer without importing the whole library."""
+
+    def handler(args: argparse.Namespace) -> int:
+        function: Callable[[argparse.Namespace], int] = getattr(
+            importlib.import_module(module), name
+        )
+        return function(args)
+
+    return handler
 
 
 _Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse exits with 2 on usage errors, which is our convention too."""
+    """argparse exits with 2 on usage errors, which is our convention too; this one also
+    says "did you mean" for a mistyped command or flag."""
+
+    _given: Sequence[str] = ()
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self._given = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
+    def error(self, message: str) -> NoReturn:
+        super().error(message + _did_you_mean(self, self._given, message))
+
+
+def _did_you_mean(parser: argparse.ArgumentParser, given: Sequence[str], message: str) -> str:
+    """A hint for the closest command or flag to a mistyped one, or ''."""
+    subparsers = next(
+        (a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None
+    )
+    commands: dict[str, argparse.ArgumentParser] = dict(subparsers.choices) if subparsers else {}
+    if "invalid choice:" in message and commands:
+        typed = message.split("invalid choice:", 1)[1].split("'")[1]
+        close = difflib.get_close_matches(typed, list(commands), n=1)
+        return f"; did you mean '{close[0]}'?" if close else ""
+    if not message.startswith("unrecognized arguments:"):
+        return ""
+    command = next((commands[token] for token in given if token in commands), parser)
+    known = [o for action in command._actions for o in action.option_strings]
+    hints = []
+    for token in message.removeprefix("unrecognized arguments:").split():
+        flag = token.split("=", 1)[0]
+        if flag.startswith("-"):
+            close = difflib.get_close_matches(flag, known, n=1, cutoff=0.6)
+            if close:
+                hints.append(f"'{close[0]}' for '{flag}'")
+    return f"; did you mean {', '.join(hints)}?" if hints else ""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="leadcontract",
         description="Marketing-sales lead agreements as validated contracts.",
+        epilog="Run 'leadcontract COMMAND --help' for a command's options and examples. Exit "
+        "codes: 0 all well, 1 problems in the contract or the records, 2 usage errors and "
+        "unreadable input, 3 internal error.",
     )
-    parser.add_argument("--version", action="version", version=f"leadcontract {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"leadcontract {__version__}")
     commands: _Commands = parser.add_subparsers(
-        dest="command", required=True, metavar="COMMAND", parser_class=argparse.ArgumentParser
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
     )
     for register in (*_CORE, *_EXTENSIONS):
         register(commands)
+    for name, command in commands.choices.items():
+        if command.epilog is None and name in _EXAMPLES:
+            command.epilog = "examples:\n" + "\n".join(f"  {e}" for e in _EXAMPLES[name])
+            command.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
+
+
+_EXAMPLES: dict[str, tuple[str, ...]] = {
+    "lint": (
+        "leadcontract lint contracts/example",
+        "leadcontract lint contracts/example --strict --format sarif -o lint.sarif",
+    ),
+    "evaluate": (
+        "leadcontract evaluate contracts/example --leads leads.csv --events events.jsonl \\",
+        "    --as-of 2026-11-16T17:00:00Z --out verdicts.jsonl --errors errors.jsonl",
+    ),
+    "explain": (
+        "leadcontract explain contracts/example --leads leads.csv --events events.jsonl \\",
+        "    --as-of 2026-11-16T17:00:00Z --lead L000007",
+    ),
+    "report": (
+        "leadcontract report contracts/example --leads leads.csv --events events.jsonl \\",
+        "    --as-of 2026-11-16T17:00:00Z --by role:sdr --format csv",
+    ),
+    "payouts": (
+        "leadcontract payouts contracts/example --leads leads.csv --events events.jsonl \\",
+        "    --period 2026-01..2026-12 --format csv --out payouts-2026.csv",
+    ),
+    "audit": (
+        "leadcontract audit verify audit.db",
+        "leadcontract audit show audit.db --lead L000052",
+    ),
+    "schema": ("leadcontract schema -o schemas/leadcontract.schema.json",),
+    "docs": (
+        "leadcontract docs contracts/example --site-dir site --leads leads.csv \\",
+        "    --events events.jsonl --as-of 2026-11-16T17:00:00Z   # then open site/index.html",
+        "leadcontract docs contracts/example --serve              # live reload while editing",
+    ),
+    "completion": (
+        'eval "$(leadcontract completion bash)"      # in ~/.bashrc',
+        "leadcontract completion zsh > ~/.zfunc/_leadcontract",
+    ),
+}
+"""Examples shown under each core command's --help (a command may set its own epilog)."""
 
 
 def _register_lint(commands: _Commands) -> None:
@@ -68,7 +161,7 @@ def _register_lint(commands: _Commands) -> None:
     lint_parser.add_argument("paths", nargs="+", metavar="PATH", help="contract file or folder")
     lint_parser.add_argument(
         "--format",
-        choices=[f.value for f in Format],
+        choices=_LINT_FORMATS,
         default=None,
         help="output format (default: from --output's suffix, else text)",
     )
@@ -85,7 +178,7 @@ def _register_records(commands: _Commands) -> None:
         description="Write one verdict per lead (and report every record that is an error "
         "row), then print a summary per stage and per campaign.",
     )
-    evaluate_parser.set_defaults(handler=run_evaluate)
+    evaluate_parser.set_defaults(handler=_lazy("leadcontract.cli.evaluate", "run_evaluate"))
     _add_inputs(evaluate_parser)
     evaluate_parser.add_argument(
         "--format",
@@ -130,7 +223,7 @@ def _register_records(commands: _Commands) -> None:
         help="explain one lead's verdict in words",
         description="Evaluate one lead and explain its verdict rule by rule.",
     )
-    explain_parser.set_defaults(handler=run_explain)
+    explain_parser.set_defaults(handler=_lazy("leadcontract.cli.evaluate", "run_explain"))
     _add_inputs(explain_parser)
     explain_parser.add_argument("--lead", required=True, metavar="ID", help="the lead id")
 
@@ -140,9 +233,16 @@ def _register_records(commands: _Commands) -> None:
         description="Follow-up compliance of handed-off leads, grouped by campaign, rep or "
         "week, and the load of each campaign-week against its declared capacity.",
     )
-    report_parser.set_defaults(handler=run_report)
+    report_parser.set_defaults(handler=_lazy("leadcontract.cli.evaluate", "run_report"))
     _add_inputs(report_parser)
-    report_parser.add_argument("--by", choices=["campaign", "rep", "week"], default="campaign")
+    report_parser.add_argument(
+        "--by",
+        type=_grouping,
+        default="campaign",
+        metavar="GROUP",
+        help="campaign (default), owner (or rep), toucher (the first rep to touch the lead), "
+        "week (of handoff), or role:ROLE (the first toucher holding ROLE, else the owner)",
+    )
     report_parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
     report_parser.add_argument("--out", "-o", type=Path, help="write the report to this file")
     _add_raw_csv(report_parser)
@@ -153,12 +253,15 @@ def _register_records(commands: _Commands) -> None:
         description="One statement per rep: spiff lines with lead, deal, amount, cap applied "
         "and clawbacks, and totals that reconcile with the lines.",
     )
-    payouts_parser.set_defaults(handler=run_payouts)
+    payouts_parser.set_defaults(handler=_lazy("leadcontract.cli.evaluate", "run_payouts"))
     payouts_parser.add_argument("contract", metavar="CONTRACT", help="contract file or folder")
     payouts_parser.add_argument("--leads", required=True, type=Path, help="lead records")
     payouts_parser.add_argument("--events", type=Path, help="activity events")
     payouts_parser.add_argument(
-        "--period", required=True, help="a month (2026-10) or a quarter (2026-Q4)"
+        "--period",
+        required=True,
+        help="a month (2026-10), quarter (2026-Q4), year (2026), day (2026-10-15) or a range "
+        "of these (2026-01..2026-06): one statement per rep, with monthly subtotals",
     )
     payouts_parser.add_argument(
         "--as-of",
@@ -204,6 +307,24 @@ def _register_audit(commands: _Commands) -> None:
     show_parser.add_argument("--format", choices=["text", "json"], default="text")
 
 
+def _register_completion(commands: _Commands) -> None:
+    completion = commands.add_parser(
+        "completion",
+        help="print a shell completion script (bash, zsh or tcsh)",
+        description="Print the completion script for SHELL; load it from your shell's startup "
+        "file.",
+    )
+    completion.add_argument("shell", choices=("bash", "zsh", "tcsh"), metavar="SHELL")
+    completion.set_defaults(handler=_run_completion)
+
+
+def _run_completion(args: argparse.Namespace) -> int:
+    import shtab  # noqa: PLC0415 (lazy)
+
+    sys.stdout.write(shtab.complete(build_parser(), shell=args.shell))
+    return EXIT_OK
+
+
 def _register_schema(commands: _Commands) -> None:
     schema_parser = commands.add_parser(
         "schema", help="print the JSON Schema of the contract format"
@@ -217,8 +338,9 @@ _CORE: tuple[Callable[[_Commands], None], ...] = (
     _register_records,
     _register_audit,
     _register_schema,
+    _register_completion,
 )
-_EXTENSIONS: tuple[Callable[[_Commands], None], ...] = ()
+_EXTENSIONS: tuple[Callable[[_Commands], None], ...] = (docs.register,)
 """Commands that live in modules of their own under ``leadcontract/cli/``: each module has a
 ``register(commands)`` that adds its parser with ``set_defaults(handler=...)``."""
 
@@ -229,6 +351,17 @@ def _add_raw_csv(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="write CSV cells as they are: do not guard cells starting with = + - @ tab or CR "
         "against formula injection (docs/limits.md)",
+    )
+
+
+def _grouping(text: str) -> str:
+    """``--by``: a grouping the report knows (whether a role exists is checked later)."""
+    if text in ("campaign", "owner", "rep", "toucher", "week") or (
+        text.startswith("role:") and len(text) > len("role:")
+    ):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"{text!r}: expected campaign, owner, rep, toucher, week or role:ROLE"
     )
 
 
@@ -255,6 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     so CI can tell a crash from bad data.
     """
     args = build_parser().parse_args(argv)
+    args.started = datetime.now(UTC)  # the one reading of the wall clock: --as-of now, today
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)
@@ -274,6 +408,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_audit(args: argparse.Namespace) -> int:
+    from leadcontract.cli.audit import (  # noqa: PLC0415 (lazy)
+        run_audit_anchor,
+        run_audit_show,
+        run_audit_verify,
+    )
+
     if args.audit_command == "verify":
         code, text = run_audit_verify(args.db, head=args.head)
     elif args.audit_command == "anchor":
@@ -285,11 +425,19 @@ def _run_audit(args: argparse.Namespace) -> int:
 
 
 def _run_schema(args: argparse.Namespace) -> int:
+    from leadcontract.schema import schema_text  # noqa: PLC0415 (lazy)
+
     return _write(schema_text(), args.output, sys.stdout)
 
 
 def _lint(args: argparse.Namespace) -> int:
-    fmt = _format(args.format, args.output)
+    from leadcontract.checks import lint  # noqa: PLC0415 (lazy)
+    from leadcontract.diagnostics import Diagnostic  # noqa: PLC0415 (lazy)
+    from leadcontract.reporters import Format, render  # noqa: PLC0415 (lazy)
+
+    fmt = Format(_format(args.format, args.output))
+    from leadcontract.cli._files import ClobberError, refuse_clobbering  # noqa: PLC0415 (lazy)
+
     try:
         refuse_clobbering({"--output": args.output}, [Path(p) for p in args.paths])
     except ClobberError as error:
@@ -313,15 +461,17 @@ def _lint(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if failed else EXIT_OK
 
 
-def _format(name: str | None, output: Path | None) -> Format:
+def _format(name: str | None, output: Path | None) -> str:
     if name is not None:
-        return Format(name)
+        return name
     if output is not None:
-        return _SUFFIX_FORMATS.get(output.suffix.lower(), Format.TEXT)
-    return Format.TEXT
+        return _SUFFIX_FORMATS.get(output.suffix.lower(), "text")
+    return "text"
 
 
 def _write(text: str, output: Path | None, stream: TextIO) -> int:
+    from leadcontract.cli._files import write_atomically  # noqa: PLC0415 (lazy)
+
     if output is None:
         stream.write(text)
         return EXIT_OK

@@ -13,11 +13,12 @@ from contextlib import ExitStack
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TextIO
-from zoneinfo import ZoneInfo
 
 from leadcontract._version import __version__
+from leadcontract.calendar import DateRangeError, check_supported
 from leadcontract.checks import lint
 from leadcontract.cli._files import ClobberError, atomic_output, refuse_clobbering, write_atomically
+from leadcontract.cli._time import parse_as_of
 from leadcontract.engine import (
     CompiledContract,
     ContractError,
@@ -45,7 +46,7 @@ from leadcontract.store import (
     record_evaluation,
 )
 from leadcontract.summary import Tally
-from leadcontract.verdict import Verdict
+from leadcontract.verdict import Verdict, format_instant
 from leadcontract.writers import CSV_COLUMNS, csv_row, error_json, table, verdict_json
 
 __all__ = ["run_evaluate", "run_explain", "run_payouts", "run_report"]
@@ -77,15 +78,23 @@ def _compiled(contract_path: str) -> CompiledContract:
         raise _UsageError(str(error)) from error
 
 
-def _as_of(text: str, compiled: CompiledContract) -> datetime:
+def _as_of(args: argparse.Namespace, compiled: CompiledContract) -> datetime:
+    """``--as-of``, resolved once against the clock reading ``main`` took at the start."""
     try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        value, relative = parse_as_of(args.as_of, compiled.zone, args.started)
     except ValueError as error:
-        raise _UsageError(
-            f"--as-of {text!r} is not an ISO 8601 time such as 2026-11-16T17:00:00Z"
-        ) from error
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(compiled.contract.metadata.timezone))
+        raise _UsageError(str(error)) from error
+    if relative:
+        sys.stderr.write(f"leadcontract: as of {format_instant(value)} ({args.as_of})\n")
+    return _supported(value, "--as-of")
+
+
+def _supported(value: datetime, what: str) -> datetime:
+    """``value`` when it lies in the supported dates (see leadcontract.calendar)."""
+    try:
+        check_supported(value, what)
+    except (DateRangeError, OverflowError) as error:
+        raise _UsageError(str(error)) from error
     return value
 
 
@@ -104,7 +113,7 @@ def _check_inputs(args: argparse.Namespace) -> None:
 def _start(args: argparse.Namespace, *, trace: bool, only: set[str] | None = None) -> Evaluation:
     _check_inputs(args)
     compiled = _compiled(args.contract)
-    as_of = _as_of(args.as_of, compiled)
+    as_of = _as_of(args, compiled)
     events = args.events if args.events is not None else ()
     capacity = compiled.plan_capacity(args.leads)
     return compiled.evaluate(
@@ -293,6 +302,11 @@ def _summary(evaluation: Evaluation, tally: Tally, shown: list[RecordError]) -> 
         "counts reconcile" if counts.reconciles else "COUNTS DO NOT RECONCILE (a bug: report it)",
         "",
     ]
+    if tally.anomalies:
+        lines[-1:-1] = [
+            f"anomalies: {tally.anomalies:,} in {tally.leads_with_anomalies:,} leads "
+            "(see `anomalies` in their verdicts)"
+        ]
     stage_rows = [[stage, str(n)] for stage, n in sorted(tally.stages.items())]
     lines.append(table(stage_rows, ["stage", "leads"]))
     campaign_rows = [
@@ -365,7 +379,7 @@ def run_report(args: argparse.Namespace) -> int:
         _refuse_clobbering(args, out=args.out)
         _check_inputs(args)
         compiled = _compiled(args.contract)
-        as_of = _as_of(args.as_of, compiled)
+        as_of = _as_of(args, compiled)
         events = args.events if args.events is not None else ()
         plan = compiled.plan_capacity(args.leads)
         evaluation = compiled.evaluate(args.leads, events, as_of=as_of, trace=False, capacity=plan)
@@ -382,7 +396,7 @@ def run_report(args: argparse.Namespace) -> int:
             sys.stdout.write(text)
         else:
             write_atomically(args.out, text)
-    except (_UsageError, ClobberError, InputFileError) as error:
+    except (_UsageError, ValueError) as error:  # also: a role no rep plays, refused files
         return _fail(str(error))
     except OSError as error:
         return _fail(f"cannot read or write {error.filename}: {error.strerror}")
@@ -460,9 +474,13 @@ def run_payouts(args: argparse.Namespace) -> int:
         _check_inputs(args)
         compiled = _compiled(args.contract)
         if args.as_of is not None:
-            as_of = _as_of(args.as_of, compiled)
+            as_of = _as_of(args, compiled)
         else:
-            as_of = datetime.combine(period.end + timedelta(days=1), time(), compiled.zone)
+            try:
+                as_of = datetime.combine(period.end + timedelta(days=1), time(), compiled.zone)
+            except OverflowError as error:
+                raise _UsageError(f"--period {args.period}: its end is out of range") from error
+            as_of = _supported(as_of, f"--period {args.period} ends at")
         events = args.events if args.events is not None else ()
         plan = compiled.plan_capacity(args.leads)
         evaluation = compiled.evaluate(args.leads, events, as_of=as_of, trace=False, capacity=plan)

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
+from leadcontract.calendar import SUPPORTED_END, SUPPORTED_START
 from leadcontract.fields import FieldType
 from leadcontract.inputs._messages import _show
 from leadcontract.inputs._types import ErrorCode
@@ -46,6 +47,10 @@ _EXPECT_BOOLEAN = "expected true or false (yes/no, y/n, 1/0, t/f)"
 _EXPECT_DATE = "expected a date such as 2026-10-05"
 _EXPECT_DATETIME = "expected a date and time such as 2026-10-05T14:03:00Z"
 _EXPECT_TEXT = "expected text"
+_OUTSIDE = (
+    f"outside the supported dates {SUPPORTED_START:%Y-%m-%d} to {SUPPORTED_END:%Y-%m-%d} "
+    "(UTC; see docs/format.md, business time)"
+)
 
 
 def _wrong(expected: str, value: Any, code: ErrorCode = "wrong-type") -> _InvalidValueError:
@@ -175,16 +180,20 @@ def _datetime_converter(default_tz: tzinfo, code: ErrorCode) -> Callable[[Any], 
             raise _wrong(_EXPECT_DATETIME, value, code)
         try:
             if moment.utcoffset() is not None:
-                return moment.astimezone(UTC)
-            if moment.tzinfo is not None:  # a tzinfo that knows no offset: naive after all
-                moment = moment.replace(tzinfo=None)
-            offset = default_tz.utcoffset(moment)  # as replace(tzinfo=default_tz), faster
-            if offset is None:
-                raise ValueError("the default time zone has no offset")
-            utc = moment - offset
-            return combine(utc.date(), utc.time(), UTC)
+                instant = moment.astimezone(UTC)
+            else:
+                if moment.tzinfo is not None:  # a tzinfo that knows no offset: naive after all
+                    moment = moment.replace(tzinfo=None)
+                offset = default_tz.utcoffset(moment)  # as replace(tzinfo=default_tz), faster
+                if offset is None:
+                    raise ValueError("the default time zone has no offset")
+                utc = moment - offset
+                instant = combine(utc.date(), utc.time(), UTC)
         except (OverflowError, ValueError):
-            raise _InvalidValueError(code, f"{_show(value)} is out of the range of dates") from None
+            raise _InvalidValueError(code, f"{_show(value)} is {_OUTSIDE}") from None
+        if not SUPPORTED_START <= instant <= SUPPORTED_END:
+            raise _InvalidValueError(code, f"{_show(value)} is {_OUTSIDE}")
+        return instant
 
     return convert
 
