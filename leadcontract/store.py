@@ -459,7 +459,7 @@ class SqliteAuditStore:
         self._conn.text_factory = _lenient_text
         try:
             self._open(create)
-        except sqlite3.DatabaseError as error:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
             self._conn.close()
             raise AuditStoreError(f"{self.path}: {_sqlite_reason(error)}") from None
         except BaseException:
@@ -715,7 +715,7 @@ class SqliteAuditStore:
                 return dataclasses.replace(result, entries=int(total))
             finally:
                 conn.execute("COMMIT")
-        except sqlite3.DatabaseError as error:  # a file damaged below the rows
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as error:  # damaged below the rows
             raise AuditStoreError(f"{self.path}: {_sqlite_reason(error)}") from None
 
     def anchor(self) -> Anchor:
@@ -862,7 +862,7 @@ class SqliteAuditStore:
                 "WHERE e.lead_id IN (?, ?) AND e.kind != ? ORDER BY e.seq",
                 (lead_id, pseudonym(lead_id, self._key), RUN_KIND),
             ).fetchall()
-        except sqlite3.DatabaseError as error:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
             raise AuditStoreError(f"{self.path}: {_sqlite_reason(error)}") from None
         return [_lead_entry(self.path, row) for row in rows]
 
@@ -894,7 +894,9 @@ def _lenient_text(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
-def _sqlite_reason(error: sqlite3.Error) -> str:
+def _sqlite_reason(error: sqlite3.Error | UnicodeDecodeError) -> str:
+    if isinstance(error, UnicodeDecodeError):
+        return "damaged: SQLite reports text that is not UTF-8 in its structure"
     text = str(error)
     if "not a database" in text:
         return "not an audit store (not a SQLite database)"

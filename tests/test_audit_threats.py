@@ -8,6 +8,7 @@ re-chain). Also: every kind of damage to the file ends as a diagnostic, never a 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leadcontract.cli import main
 from leadcontract.store import (
@@ -27,6 +30,7 @@ from leadcontract.store import (
 )
 
 KEY = b"correct horse battery staple"
+FUZZ_EXAMPLES = int(os.environ.get("LEADCONTRACT_FUZZ_EXAMPLES", "0"))
 TRIGGERS = ("entries_no_update", "entries_no_delete", "runs_no_update", "runs_no_delete")
 
 
@@ -287,3 +291,23 @@ def test_a_damaged_file_is_not_a_store(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["audit", "verify", str(db)]) == 2
     assert main(["audit", "show", str(db), "--lead", "L1"]) == 2
     assert "internal error" not in capsys.readouterr().err
+
+
+@settings(max_examples=FUZZ_EXAMPLES or 60, deadline=None, derandomize=not FUZZ_EXAMPLES)
+@given(
+    flips=st.lists(st.tuples(st.integers(0, 1 << 16), st.integers(0, 255)), min_size=1, max_size=8)
+)
+def test_random_damage_to_the_file_gives_a_diagnostic(
+    tmp_path_factory: pytest.TempPathFactory, flips: list[tuple[int, int]]
+) -> None:
+    """Bytes of the SQLite file overwritten at random: verify and show answer 0, 1 or 2,
+    never with an internal error."""
+    db = tmp_path_factory.mktemp("damaged") / "audit.db"
+    store_with_two_runs(db)
+    data = bytearray(db.read_bytes())
+    for offset, value in flips:
+        data[offset % len(data)] = value
+    db.write_bytes(bytes(data))
+    assert main(["audit", "verify", str(db)]) in (0, 1, 2)
+    assert main(["audit", "show", str(db), "--lead", "L1"]) in (0, 1, 2)
+    assert main(["audit", "anchor", str(db)]) in (0, 2)
