@@ -243,3 +243,16 @@ def test_payouts_refuses_an_unusable_store_and_keeps_the_output(
     assert code == 2
     assert "is a folder" in capsys.readouterr().err
     assert out.read_text() == PREVIOUS
+
+
+def test_outputs_through_links_and_devices(tmp_path: Path) -> None:
+    target = tmp_path / "real.jsonl"
+    target.write_text(PREVIOUS)
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(target)
+    assert evaluate("--out", str(link)) == 0
+    assert link.is_symlink()  # the link stays; its target got the verdicts
+    assert len(target.read_text().splitlines()) == 240
+    assert evaluate("--out", "/dev/null") == 0
+    assert Path("/dev/null").exists()
+    assert not Path("/dev/null").is_file()

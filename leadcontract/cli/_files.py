@@ -55,7 +55,14 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
 
     Lone surrogates that reach an output (from Python records, say) are written as their
     backslash escape instead of failing the run; in JSON that escape is the JSON spelling.
+    A symbolic link is followed (its target is replaced, not the link); a path that is not a
+    regular file (``/dev/stdout``, a pipe) is written directly, since it cannot be replaced.
     """
+    path = path.resolve() if path.is_symlink() else path
+    if path.exists() and not path.is_file():
+        with path.open("w", encoding="utf-8", errors="backslashreplace", newline="") as direct:
+            yield direct
+        return
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed or removed below
         "w",
         encoding="utf-8",
