@@ -16,6 +16,7 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ import yaml
 
 from leadcontract.checks import lint
 from leadcontract.diagnostics import CODES, Code, Diagnostic
+from leadcontract.inputs import sample_columns
 from leadcontract.reporters import render_text
 
 __all__ = ["FILE_LEVEL_EXAMPLES", "rule_pages"]
@@ -99,7 +101,16 @@ def _example(code: str, cases: Sequence[Mapping[str, Any]], base: str) -> _Examp
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "contract.yaml"
             path.write_text(edited, encoding="utf-8")
-            found = [d for d in lint(path).diagnostics if d.code == code]
+            today = case.get("today")  # waivers expire: the case says which day it is
+            if isinstance(today, str):
+                today = date.fromisoformat(today)
+            samples = []
+            if case.get("lead_sample") is not None:  # a lead export's header line
+                sample = Path(folder) / "leads.csv"
+                sample.write_text(str(case["lead_sample"]) + "\n", encoding="utf-8")
+                samples.append(("lead", "leads.csv", sample_columns(sample, kind="lead")))
+            linted = lint(path, today=today, samples=samples)
+            found = [d for d in linted.diagnostics if d.code == code]
             first: Diagnostic | None = found[0] if found else None
             if first is None or first.line is None:
                 continue

@@ -25,6 +25,7 @@ from leadcontract._version import __version__
 from leadcontract.audit import contract_digest
 from leadcontract.calendar import check_supported
 from leadcontract.capacity import CapacityPlan, plan_capacity
+from leadcontract.drift import DataDrift, known_event_types
 from leadcontract.errors import LeadcontractError
 from leadcontract.inputs import (
     Event,
@@ -32,10 +33,10 @@ from leadcontract.inputs import (
     LeadCoercer,
     RawRecord,
     RecordError,
-    read_rows,
-    rows_from_iterable,
+    rows_from,
 )
 from leadcontract.model import Contract
+from leadcontract.presets import resolve_mappings
 from leadcontract.rules.conditions import (
     CompiledCondition,
     ConditionIssue,
@@ -61,8 +62,9 @@ __all__ = [
     "compile_contract",
 ]
 
-Source = str | Path | Iterable[Mapping[str, Any]]
-"""A file (CSV, JSON Lines, JSON) or an iterable of mappings."""
+Source = str | Path | Iterable[Mapping[str, Any]] | Any
+"""A file (CSV, JSON Lines, JSON, Parquet, Arrow), a DataFrame, a DB-API cursor or an iterable
+of mappings (see :func:`leadcontract.inputs.rows_from`)."""
 
 
 class ContractError(LeadcontractError, ValueError):
@@ -104,6 +106,10 @@ class RunCounts:
     events_of_error_rows: int = 0
     events_of_skipped_leads: int = 0
     event_errors: int = 0
+    events_unmapped: int = 0
+    """Activity rows that no event mapping of the contract matches (used for nothing)."""
+    lead_warnings: int = 0
+    """Verdicts that carry a warning (a value left empty by ``on_invalid: empty``)."""
 
     @property
     def reconciles(self) -> bool:
@@ -116,6 +122,7 @@ class RunCounts:
             + self.events_of_error_rows
             + self.events_of_skipped_leads
             + self.event_errors
+            + self.events_unmapped
         )
         return leads and events
 
@@ -187,8 +194,14 @@ class CompiledContract:
         self.rep_zones = {
             rep_id: rep.timezone for rep_id, rep in contract.reps.items() if rep.timezone
         }
-        self.lead_coercer = LeadCoercer(lead, default_tz=self.zone)
-        self.event_coercer = EventCoercer(default_tz=self.zone)
+        self.mappings = resolve_mappings(contract)
+        if self.mappings.unknown_presets:
+            raise ContractError(
+                [f"/mappings/extends: no preset {n!r}" for n in self.mappings.unknown_presets]
+            )
+        self.lead_coercer = LeadCoercer(lead, default_tz=self.zone, sources=self.mappings.sources)
+        self.event_coercer = EventCoercer(default_tz=self.zone, mappings=self.mappings.events)
+        self.known_event_types = known_event_types(contract, self.mappings.events)
 
     @staticmethod
     def _compile_conditions(
@@ -434,9 +447,7 @@ def _event_order(event: Event) -> tuple[datetime, int]:
 
 
 def _rows(source: Source, kind: Literal["lead", "event"]) -> Iterator[RawRecord | RecordError]:
-    if isinstance(source, str | Path):
-        return read_rows(Path(source), kind=kind)
-    return rows_from_iterable(source, kind=kind)
+    return rows_from(source, kind=kind)
 
 
 @dataclass
@@ -452,6 +463,8 @@ class Evaluation:
     only: Iterable[str] | None
     overflow: frozenset[str] = frozenset()
     counts: RunCounts = field(default_factory=RunCounts)
+    drift: DataDrift = field(default_factory=DataDrift)
+    """Input that does not match the contract, counted as the run streams."""
     _started: bool = False
 
     def split(self) -> tuple[list[Verdict], list[RecordError]]:
@@ -489,13 +502,13 @@ class Evaluation:
                     errored.add(record_or_error.lead_id)
                 yield record_or_error
                 continue
-            raw, record = record_or_error
+            raw, record, warnings = record_or_error
             lead_id = str(record[self.compiled.keys.id])
             if lead_id in seen:
                 yield self._duplicate(raw, lead_id)
                 continue
             seen.add(lead_id)
-            yield from self._judge(raw, record, by_lead.pop(lead_id, []), wanted)
+            yield from self._judge(raw, record, by_lead.pop(lead_id, []), wanted, warnings)
         for lead_id, left in by_lead.items():
             if lead_id in errored:
                 self.counts.events_of_error_rows += len(left)
@@ -517,7 +530,7 @@ class Evaluation:
                 yield from events.errors()
                 yield record_or_error
                 continue
-            raw, record = record_or_error
+            raw, record, warnings = record_or_error
             lead_id = str(record[self.compiled.keys.id])
             if previous is not None and lead_id < previous:
                 raise InputOrderError(
@@ -533,7 +546,7 @@ class Evaluation:
             if events.errored == lead_id:
                 events.errored = None
             yield from events.errors()
-            yield from self._judge(raw, record, mine, wanted)
+            yield from self._judge(raw, record, mine, wanted, warnings)
         yield from events.drain_below(None, self.counts)
 
     def _judge(
@@ -542,6 +555,7 @@ class Evaluation:
         record: dict[str, Any],
         events: list[Event],
         wanted: frozenset[str] | None,
+        warnings: tuple[str, ...] = (),
     ) -> Iterator[Verdict | RecordError]:
         as_of = self.as_of
         if wanted is not None and str(record[self.compiled.keys.id]) not in wanted:
@@ -557,9 +571,35 @@ class Evaluation:
         self.counts.events_used += len(used)
         self.counts.verdicts += 1
         lead_id = str(record[self.compiled.keys.id])
-        yield self.compiled.verdict(
+        if any(event.fields for event in used):
+            record, filled = self.compiled.lead_coercer.fill(record, used)
+            warnings += filled
+        verdict = self.compiled.verdict(
             record, used, as_of, trace=self.trace, overflow=lead_id in self.overflow
         )
+        warnings += self._observe(verdict, used)
+        if warnings:
+            self.counts.lead_warnings += 1
+            verdict = dataclasses.replace(verdict, warnings=warnings)
+        yield verdict
+
+    def _observe(self, verdict: Verdict, events: list[Event]) -> tuple[str, ...]:
+        """Count the drift one verdict shows; its warnings name the lead's own."""
+        contract = self.compiled.contract
+        warnings: list[str] = []
+        campaign = verdict.campaign
+        if campaign is not None and campaign not in contract.campaigns:
+            self.drift.add("unknown-campaign", campaign)
+            warnings.append(f"campaign `{campaign}` is not in the contract")
+        if contract.reps:
+            owner = verdict.owner
+            if owner is not None and owner not in contract.reps:
+                self.drift.add("unknown-rep", owner)
+                warnings.append(f"owner `{owner}` is not a rep of the contract")
+            actors = {e.actor for e in events if e.actor is not None and e.type in _REP_WORK}
+            for actor in actors - set(contract.reps):
+                self.drift.add("unknown-rep", actor)
+        return tuple(warnings)
 
     def _not_yet(
         self, raw: RawRecord, record: dict[str, Any], events: list[Event], created: datetime
@@ -593,23 +633,37 @@ class Evaluation:
             message=f"lead id `{lead_id}` appears more than once; the first record is used",
         )
 
-    def _leads(self) -> Iterator[RecordError | tuple[RawRecord, dict[str, Any]]]:
+    def _leads(self) -> Iterator[RecordError | tuple[RawRecord, dict[str, Any], tuple[str, ...]]]:
         coercer = self.compiled.lead_coercer
+        ignored = self.compiled.mappings.ignore_columns
+        unread_by_keys: dict[tuple[Any, ...], tuple[str, ...]] = {}
         for row in _rows(self.leads, "lead"):
             self.counts.leads_read += 1
             if isinstance(row, RecordError):
                 self.counts.lead_errors += 1
                 yield row
                 continue
+            keys = tuple(row.data)
+            unread = unread_by_keys.get(keys)
+            if unread is None:
+                unread = coercer.unread(keys, ignored)
+                if len(unread_by_keys) < 512:
+                    unread_by_keys[keys] = unread
+            for column in unread:
+                self.drift.add("unmapped-column", column)
             record, errors = coercer.coerce(row)
+            for error in (e for first in errors for e in (first, *first.also)):
+                if error.code == "not-allowed" or record is not None:
+                    self.drift.add("value-not-allowed", f"{error.field}={error.observed}")
             if record is None:
                 self.counts.lead_errors += 1
                 yield RecordError.of_record(errors)
                 continue
-            yield row, record
+            yield row, record, tuple(error.message for error in errors)
 
     def _events(self) -> Iterator[Event | RecordError]:
         coercer = self.compiled.event_coercer
+        known = self.compiled.known_event_types
         for row in _rows(self.events, "event"):
             self.counts.events_read += 1
             if isinstance(row, RecordError):
@@ -618,10 +672,33 @@ class Evaluation:
                 continue
             event, errors = coercer.coerce(row)
             if event is None:
+                if not errors:  # no event mapping matches the row
+                    self.counts.events_unmapped += 1
+                    self.drift.add("unmapped-event", _row_kind(row))
+                    continue
                 self.counts.event_errors += 1
                 yield RecordError.of_record(errors)
                 continue
+            if event.type not in known:
+                self.drift.add("unknown-event-type", event.type)
             yield event
+
+
+_REP_WORK = frozenset({"touch", "meeting"})
+"""Events a rep's own work makes: an actor of one that is no rep is drift (a handoff by
+`marketing-ops` is not)."""
+
+
+def _row_kind(row: RawRecord) -> str:
+    """How an unmapped activity row is counted: by the first of its type-like columns."""
+    for column in ("TaskSubtype", "Type", "engagement.type", "type", "Field"):
+        value = row.data.get(column)
+        if isinstance(value, str) and value.strip():
+            return f"{column}={value.strip()}"
+    engagement = row.data.get("engagement")
+    if isinstance(engagement, Mapping) and isinstance(engagement.get("type"), str):
+        return f"engagement.type={engagement['type']}"
+    return "(no type column)"
 
 
 class _Lookahead:

@@ -54,6 +54,7 @@ def explain(verdict: Verdict) -> str:
         f"Contract {contract.id} {contract.version} ({contract.digest[:19]}...), "
         f"leadcontract {verdict.library_version}",
         "",
+        *_warning_lines(verdict),
         *_stage_lines(verdict),
         "",
         *_score_lines(verdict),
@@ -64,6 +65,13 @@ def explain(verdict: Verdict) -> str:
     out += _sla_lines(verdict)
     out += _spiff_lines(verdict)
     return "\n".join(map(printable, out)).rstrip() + "\n"
+
+
+def _warning_lines(verdict: Verdict) -> list[str]:
+    """Data that did not match the contract but did not stop the verdict, first."""
+    if not verdict.warnings:
+        return []
+    return ["Data warnings:", *(f"  {warning}" for warning in verdict.warnings), ""]
 
 
 def _stage_lines(verdict: Verdict) -> list[str]:

@@ -40,6 +40,8 @@ __all__ = [
 SINGLE_SECTIONS = ("apiVersion", "metadata", "lead")
 COLLECTIONS = ("calendars", "reps", "campaigns", "slas", "spiffs")
 YAML_SUFFIXES = (".yaml", ".yml")
+TESTS_FOLDER = "tests"
+"""A contract folder's contract tests (``leadcontract test``): YAML, but not the contract."""
 _FATAL = frozenset({"LC010", "LC103", "LC104", "LC105"})
 """Merge problems after which the merged data does not say what the author meant."""
 
@@ -93,6 +95,12 @@ class LoadResult:
     contract: Contract | None
     source: ContractSource | None
     diagnostics: tuple[Diagnostic, ...]
+    partial: Contract | None = None
+    """When the contract is invalid: the contract without the collection members (a campaign,
+    an SLA...) that failed validation, if the rest validates, so that the semantic checks can
+    still run on the parts that are right and report every problem at once."""
+    dropped: tuple[str, ...] = ()
+    """Pointers of the members left out of ``partial`` (``/campaigns/webinar``)."""
 
     @property
     def ok(self) -> bool:
@@ -101,13 +109,15 @@ class LoadResult:
 
 
 def contract_files(path: Path) -> list[Path]:
-    """The YAML files of a contract folder, in a stable order (hidden folders skipped)."""
+    """The YAML files of a contract folder, in a stable order (hidden folders and the
+    ``tests/`` folder of contract tests skipped)."""
     found = [
         p
         for p in path.rglob("*")
         if p.suffix in YAML_SUFFIXES
         and p.is_file()
         and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        and p.relative_to(path).parts[0] != TESTS_FOLDER
     ]
     return sorted(found, key=lambda p: p.relative_to(path).as_posix())
 
@@ -155,7 +165,8 @@ def load(paths: ContractInput | Sequence[ContractInput]) -> LoadResult:
         contract = Contract.model_validate(data)
     except ValidationError as error:
         diagnostics.extend(_placed(error, data, source))
-        return LoadResult(None, source, tuple(sort_diagnostics(diagnostics)))
+        partial, dropped = _partial(error, data)
+        return LoadResult(None, source, tuple(sort_diagnostics(diagnostics)), partial, dropped)
     return LoadResult(contract, source, tuple(sort_diagnostics(diagnostics)))
 
 
@@ -205,6 +216,40 @@ def _plain(value: Any) -> Any:
     if isinstance(value, date | time):
         return value.isoformat()
     return str(value)
+
+
+def _partial(
+    error: ValidationError, data: dict[str, Any]
+) -> tuple[Contract | None, tuple[str, ...]]:
+    """The contract without the collection members that failed, when the rest is valid."""
+    failed: set[tuple[str, ...]] = set()
+    for item in error.errors(include_url=False):
+        loc = item["loc"]
+        if len(loc) >= 2 and loc[0] in COLLECTIONS and isinstance(loc[1], str):
+            failed.add((str(loc[0]), loc[1]))
+        elif len(loc) >= 3 and loc[:2] == ("lead", "fields") and isinstance(loc[2], str):
+            failed.add(("lead", "fields", loc[2]))
+        else:
+            return None, ()  # metadata or the lead's rules are wrong: nothing sound to check
+    trimmed = dict(data)
+    for *parents, member in failed:
+        trimmed = _without(trimmed, tuple(parents), member)
+    try:
+        partial = Contract.model_validate(trimmed)
+    except ValidationError:
+        return None, ()
+    dropped = sorted("".join("/" + escape_pointer(part) for part in path) for path in failed)
+    return partial, tuple(dropped)
+
+
+def _without(data: dict[str, Any], parents: tuple[str, ...], member: str) -> dict[str, Any]:
+    """A copy of ``data`` without the member at ``parents`` + ``member`` (copied on the way)."""
+    if not parents:
+        return {k: v for k, v in data.items() if k != member}
+    child = data.get(parents[0])
+    if not isinstance(child, dict):
+        return data
+    return {**data, parents[0]: _without(child, parents[1:], member)}
 
 
 def _merge(

@@ -45,7 +45,9 @@ Each breach names who is accountable (``party``): ``marketing`` when the lead wa
 with required fields missing (the clock could not fairly start); ``capacity-overflow`` when
 the lead was one of the excess leads of a campaign-week that delivered more than the campaign's
 declared capacity (excused; see :mod:`leadcontract.capacity` for how the excess is chosen);
-otherwise the SLA's responsible party (sales by default).
+``marketing`` too when the lead's campaign is not in the contract (it was never handed off
+under the agreement, so sales was never given it; see :mod:`leadcontract.drift`); otherwise
+the SLA's responsible party (sales by default).
 """
 
 from __future__ import annotations
@@ -342,6 +344,8 @@ class CompiledSla:
         handoff = lead.handoff
         if handoff is not None and handoff.missing_fields:
             return "marketing"
+        if lead.campaign is not None and handoff is None:  # a campaign the contract lacks
+            return "marketing"
         if lead.overflow:
             return "capacity-overflow"
         return self.sla.responsible.value
@@ -353,6 +357,11 @@ class CompiledSla:
                 "handed off without "
                 + ", ".join(handoff.missing_fields)
                 + "; the clock could not fairly start"
+            )
+        if status == "breached" and lead.campaign is not None and handoff is None:
+            return (
+                f"campaign `{lead.campaign}` is not in the contract, so the lead was never "
+                "handed off under it; marketing sourced it outside the agreement; " + outcome.why
             )
         if status == "breached" and lead.overflow:
             return (

@@ -211,6 +211,9 @@ class Verdict:
     slas: tuple[SlaVerdict, ...] = ()
     spiffs: tuple[SpiffDecision, ...] = ()
     trace: tuple[TraceStep, ...] = ()
+    warnings: tuple[str, ...] = ()
+    """What in the lead's data does not match the contract but did not stop the verdict: a
+    value left empty (`on_invalid: empty`), a campaign or owner the contract does not know."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready built-ins, with computed properties (handoff complete, valid) included."""

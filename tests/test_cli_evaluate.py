@@ -260,7 +260,8 @@ def test_an_unknown_suffix_is_a_usage_error(
     leads.write_text("x", encoding="utf-8")
     assert main(["evaluate", *fixture_args(leads)]) == 2
     assert capsys.readouterr().err == (
-        f"leadcontract: {leads}: expected a .csv, .jsonl, .ndjson or .json file\n"
+        f"leadcontract: {leads}: expected a .csv, .jsonl, .ndjson, .json, .parquet, .arrow, "
+        ".feather, .ipc file\n"
     )
 
 

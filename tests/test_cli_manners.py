@@ -163,3 +163,13 @@ def test_the_bash_completion_script_is_valid_bash(capsys: pytest.CaptureFixture[
         ["bash", "-n"], input=capsys.readouterr().out, text=True, check=False, timeout=60
     )
     assert checked.returncode == 0
+
+
+def test_init_offers_exactly_the_crm_presets() -> None:
+    from leadcontract.authoring.init import CRM_PRESETS  # noqa: PLC0415
+
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if a.dest == "command")
+    init = subparsers.choices["init"]  # type: ignore[index]
+    crm = next(a for a in init._actions if a.dest == "crm")
+    assert sorted(crm.choices) == sorted(CRM_PRESETS)  # type: ignore[arg-type]

@@ -343,6 +343,8 @@ def test_every_event_is_counted_once(tmp_path: Path) -> None:
         "events_of_error_rows": 2,
         "events_of_skipped_leads": 0,
         "event_errors": 4,
+        "events_unmapped": 0,
+        "lead_warnings": 0,
         "reconciles": True,
     }
 
@@ -400,6 +402,8 @@ def test_grouped_gives_the_same_verdicts_on_sorted_input() -> None:
         "events_of_error_rows": 1,
         "events_of_skipped_leads": 0,
         "event_errors": 1,
+        "events_unmapped": 0,
+        "lead_warnings": 0,
         "reconciles": True,
     }
 

@@ -14,12 +14,18 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import NoReturn, TextIO, TypeAlias
+from typing import TYPE_CHECKING, NoReturn, TextIO, TypeAlias
 
 from leadcontract._version import __version__
-from leadcontract.cli import docs
+from leadcontract.cli import diff as _diff_command
+from leadcontract.cli import docs as _docs_command
+from leadcontract.cli import init as _init_command
+from leadcontract.cli import test as _test_command
+
+if TYPE_CHECKING:
+    from leadcontract.inputs import RecordKind
 
 __all__ = ["main"]
 
@@ -138,6 +144,19 @@ _EXAMPLES: dict[str, tuple[str, ...]] = {
         "leadcontract audit show audit.db --lead L000052",
     ),
     "schema": ("leadcontract schema -o schemas/leadcontract.schema.json",),
+    "init": (
+        "leadcontract init contracts/acme                  # a commented, valid contract",
+        "leadcontract init contracts/acme --crm salesforce --from-export leads.csv",
+    ),
+    "test": (
+        "leadcontract test contracts/example --coverage --fail-under 90",
+        "leadcontract test contracts/example --format junit -o contract-tests.xml",
+    ),
+    "diff": (
+        "leadcontract diff main:contracts/example contracts/example --format markdown",
+        "leadcontract diff old/ new/ --replay --leads leads.csv --events events.jsonl \\",
+        "    --as-of 2026-11-16T17:00:00Z",
+    ),
     "docs": (
         "leadcontract docs contracts/example --site-dir site --leads leads.csv \\",
         "    --events events.jsonl --as-of 2026-11-16T17:00:00Z   # then open site/index.html",
@@ -169,6 +188,30 @@ def _register_lint(commands: _Commands) -> None:
         "--strict", action="store_true", help="fail on warnings as well as errors"
     )
     lint_parser.add_argument("--output", "-o", type=Path, help="write the report to this file")
+    lint_parser.add_argument(
+        "--config",
+        type=Path,
+        help="lint configuration (.leadcontract.yaml or pyproject.toml); default: the nearest "
+        "one above each PATH",
+    )
+    lint_parser.add_argument(
+        "--today",
+        metavar="DATE",
+        type=_iso_date,
+        help="the date waivers expire against, YYYY-MM-DD (default: today)",
+    )
+    lint_parser.add_argument(
+        "--leads-sample",
+        type=Path,
+        metavar="FILE",
+        help="a lead export (any input format) whose columns the field sources must name",
+    )
+    lint_parser.add_argument(
+        "--events-sample",
+        type=Path,
+        metavar="FILE",
+        help="an activity export whose columns the contract's event mappings must name",
+    )
 
 
 def _register_records(commands: _Commands) -> None:
@@ -217,6 +260,18 @@ def _register_records(commands: _Commands) -> None:
         action="store_true",
         help="leads and events are both sorted by lead id: stream them with flat memory",
     )
+    evaluate_parser.add_argument(
+        "--strict-data",
+        action="store_true",
+        help="fail (exit 1) on data drift: unknown campaigns, event types or reps, values "
+        "outside allowed values, unmapped columns or activity rows",
+    )
+    evaluate_parser.add_argument(
+        "--summary-json",
+        type=Path,
+        metavar="FILE",
+        help="write the run summary (counts, stages, campaigns, data drift) as JSON",
+    )
 
     explain_parser = commands.add_parser(
         "explain",
@@ -256,7 +311,7 @@ def _register_records(commands: _Commands) -> None:
     payouts_parser.set_defaults(handler=_lazy("leadcontract.cli.evaluate", "run_payouts"))
     payouts_parser.add_argument("contract", metavar="CONTRACT", help="contract file or folder")
     payouts_parser.add_argument("--leads", required=True, type=Path, help="lead records")
-    payouts_parser.add_argument("--events", type=Path, help="activity events")
+    payouts_parser.add_argument("--events", type=Path, nargs="+", help="activity events")
     payouts_parser.add_argument(
         "--period",
         required=True,
@@ -340,7 +395,12 @@ _CORE: tuple[Callable[[_Commands], None], ...] = (
     _register_schema,
     _register_completion,
 )
-_EXTENSIONS: tuple[Callable[[_Commands], None], ...] = (docs.register,)
+_EXTENSIONS: tuple[Callable[[_Commands], None], ...] = (
+    _docs_command.register,
+    _test_command.register,
+    _diff_command.register,
+    _init_command.register,
+)
 """Commands that live in modules of their own under ``leadcontract/cli/``: each module has a
 ``register(commands)`` that adds its parser with ``set_defaults(handler=...)``."""
 
@@ -365,12 +425,30 @@ def _grouping(text: str) -> str:
     )
 
 
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date such as 2026-11-16, got {text!r}"
+        ) from None
+
+
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("contract", metavar="CONTRACT", help="contract file or folder")
     parser.add_argument(
-        "--leads", required=True, type=Path, help="lead records: .csv, .jsonl or .json"
+        "--leads",
+        required=True,
+        type=Path,
+        help="lead records: .csv, .jsonl, .json, .parquet or .arrow",
     )
-    parser.add_argument("--events", type=Path, help="activity events: .csv, .jsonl or .json")
+    parser.add_argument(
+        "--events",
+        type=Path,
+        nargs="+",
+        metavar="FILE",
+        help="activity events, one file or several (a Task and a LeadHistory export...)",
+    )
     parser.add_argument(
         "--as-of",
         required=True,
@@ -432,7 +510,9 @@ def _run_schema(args: argparse.Namespace) -> int:
 
 def _lint(args: argparse.Namespace) -> int:
     from leadcontract.checks import lint  # noqa: PLC0415 (lazy)
+    from leadcontract.config import ConfigError, find_config, load_config  # noqa: PLC0415
     from leadcontract.diagnostics import Diagnostic  # noqa: PLC0415 (lazy)
+    from leadcontract.inputs import sample_columns  # noqa: PLC0415 (lazy)
     from leadcontract.reporters import Format, render  # noqa: PLC0415 (lazy)
 
     fmt = Format(_format(args.format, args.output))
@@ -446,19 +526,44 @@ def _lint(args: argparse.Namespace) -> int:
     diagnostics: list[Diagnostic] = []
     files: list[str] = []
     failed = False
+    today = args.today or args.started.date()  # the one clock reading, taken by main()
+    waived = 0
+    try:
+        samples = [
+            (kind, str(path), sample_columns(path, kind=kind)) for kind, path in _samples(args)
+        ]
+    except (OSError, ValueError) as error:
+        sys.stderr.write(f"leadcontract: cannot read the sample: {error}\n")
+        return EXIT_USAGE
     for path in args.paths:
-        result = lint(path)
+        try:
+            config = load_config(args.config) if args.config else find_config(Path(path))
+        except ConfigError as error:
+            print(f"leadcontract: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        result = lint(path, config=config, today=today, samples=samples)
+        waived += len(result.waived)
         diagnostics.extend(result.diagnostics)
         if result.source is not None:
             files.extend(result.source.files)
         failed = failed or not result.passed(strict=args.strict)
     report = render(diagnostics, fmt, tool_version=__version__, files=files)
+    if waived and fmt is Format.TEXT:
+        report += f"{waived} finding(s) waived by the contract's `waivers`\n"
     status = _write(report, args.output, sys.stdout)
     if status != EXIT_OK:
         return status
     if any(d.code in UNREADABLE_CODES for d in diagnostics):
         return EXIT_USAGE
     return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+def _samples(args: argparse.Namespace) -> list[tuple[RecordKind, Path]]:
+    given: list[tuple[RecordKind, Path | None]] = [
+        ("lead", args.leads_sample),
+        ("event", args.events_sample),
+    ]
+    return [(kind, path) for kind, path in given if path is not None]
 
 
 def _format(name: str | None, output: Path | None) -> str:

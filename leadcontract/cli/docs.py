@@ -82,7 +82,7 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
 
 def run_docs(args: argparse.Namespace) -> int:
     """``leadcontract docs``: exit 0 built, 1 the contract has errors, 2 usage or input."""
-    from leadcontract.checks import lint  # noqa: PLC0415 (lazy: --help stays fast)
+    from leadcontract.checks import lint  # noqa: PLC0415 (lazy)
     from leadcontract.reporters import render_text  # noqa: PLC0415
 
     problem = _usage_problem(args)

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from datetime import datetime, time, timedelta
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -27,7 +28,7 @@ from leadcontract.engine import (
     compile_contract,
 )
 from leadcontract.explanation import explain
-from leadcontract.inputs import InputFileError, RecordError
+from leadcontract.inputs import COLUMNAR_SUFFIXES, FILE_SUFFIXES, InputFileError, RecordError
 from leadcontract.payouts import (
     Statement,
     parse_period,
@@ -99,15 +100,20 @@ def _supported(value: datetime, what: str) -> datetime:
 
 
 def _check_inputs(args: argparse.Namespace) -> None:
-    for path in (args.leads, args.events):
+    for path in (args.leads, *(args.events or ())):
         if path is None:
             continue
         if path.is_dir():
             raise _UsageError(f"cannot read {path}: it is a folder, not a file")
         if not path.is_file():
             raise _UsageError(f"cannot read {path}: no such file")
-        if path.suffix.lower() not in (".csv", ".jsonl", ".ndjson", ".json"):
-            raise _UsageError(f"{path}: expected a .csv, .jsonl, .ndjson or .json file")
+        if path.suffix.lower() not in FILE_SUFFIXES:
+            raise _UsageError(f"{path}: expected a {', '.join(FILE_SUFFIXES)} file")
+        if path.suffix.lower() in COLUMNAR_SUFFIXES and find_spec("pyarrow") is None:
+            raise _UsageError(
+                f"{path}: reading Parquet and Arrow needs pyarrow: "
+                "pip install 'leadcontract[columnar]'"
+            )
 
 
 def _start(args: argparse.Namespace, *, trace: bool, only: set[str] | None = None) -> Evaluation:
@@ -136,7 +142,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     """
     fmt = args.format or _format_for(args.out)
     try:
-        _refuse_clobbering(args, out=args.out, errors=args.errors)
+        _refuse_clobbering(args, out=args.out, errors=args.errors, summary_json=args.summary_json)
         with ExitStack() as stack:
             store = _open_store(args, stack) if args.audit is not None else None
             evaluation = _start(args, trace=not args.no_trace)
@@ -168,13 +174,29 @@ def run_evaluate(args: argparse.Namespace) -> int:
         return _fail(f"cannot read or write {error.filename}: {error.strerror}")
     summary_stream = sys.stderr if args.out is None else sys.stdout
     summary_stream.write(_summary(evaluation, tally, shown))
-    return EXIT_PROBLEMS if tally.error_rows else EXIT_OK
+    if args.summary_json is not None:
+        document = {
+            "counts": evaluation.counts.to_dict(),
+            **tally.to_dict(),
+            "drift": evaluation.drift.to_dict(),
+        }
+        try:
+            write_atomically(
+                args.summary_json, json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+            )
+        except OSError as error:
+            return _fail(f"cannot write {args.summary_json}: {error.strerror}")
+    if tally.error_rows or (args.strict_data and evaluation.drift.found):
+        return EXIT_PROBLEMS
+    return EXIT_OK
 
 
 def _refuse_clobbering(args: argparse.Namespace, **outputs: Path | None) -> None:
     """No output may name an input (the contract, the leads, the events, the audit store)."""
-    named = {f"--{name}": path for name, path in outputs.items()}
-    inputs = [Path(args.contract), args.leads, getattr(args, "events", None)]
+    named = {f"--{name.replace('_', '-')}": path for name, path in outputs.items()}
+    events = getattr(args, "events", None)
+    inputs = [Path(args.contract), args.leads]
+    inputs += events if isinstance(events, list) else [events]
     audit = getattr(args, "audit", None)
     if audit is not None and not audit.is_dir():  # a folder is refused as a store later
         inputs.append(audit)
@@ -203,7 +225,7 @@ def _record(
 ) -> None:
     """Record the streaming items in the audit store: the run is built as they stream, then
     appended in one transaction (a crash leaves no partial run)."""
-    paths = [p for p in (args.leads, args.events) if p is not None]
+    paths = [args.leads, *(args.events or ())]
     record_evaluation(
         store,
         evaluation.compiled,
@@ -307,6 +329,17 @@ def _summary(evaluation: Evaluation, tally: Tally, shown: list[RecordError]) -> 
             f"anomalies: {tally.anomalies:,} in {tally.leads_with_anomalies:,} leads "
             "(see `anomalies` in their verdicts)"
         ]
+    if counts.events_unmapped or counts.lead_warnings:
+        lines.insert(
+            2,
+            f"{counts.events_unmapped:,} activity rows matched no event mapping; "
+            f"{counts.lead_warnings:,} verdicts carry warnings",
+        )
+    findings = evaluation.drift.findings()
+    if findings:
+        lines.append("data drift (--strict-data fails on it):")
+        lines += [f"  {finding.message}" for finding in findings]
+        lines.append("")
     stage_rows = [[stage, str(n)] for stage, n in sorted(tally.stages.items())]
     lines.append(table(stage_rows, ["stage", "leads"]))
     campaign_rows = [
@@ -522,7 +555,7 @@ def _record_payouts(
 ) -> None:
     """One payout run in the audit store: a header, then one entry per statement line."""
     ref = compiled.ref
-    paths = [p for p in (args.leads, args.events) if p is not None]
+    paths = [args.leads, *(args.events or ())]
     run = RunRecord(
         contract_id=ref.id,
         contract_version=ref.version,
