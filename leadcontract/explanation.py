@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from leadcontract.rules.conditions import Leaf, Op, explain_leaf
+from leadcontract.safe_text import printable
 from leadcontract.verdict import Fact, TraceStep, Verdict
 
 __all__ = ["explain", "explain_fact"]
@@ -45,7 +46,8 @@ def _failed(step: TraceStep) -> list[str]:
 
 
 def explain(verdict: Verdict) -> str:
-    """The verdict of one lead as readable text."""
+    """The verdict of one lead as readable text (each line :func:`printable`: a value with a
+    newline or a terminal escape cannot add a line or reach the terminal)."""
     contract = verdict.contract
     out = [
         f"Lead {verdict.lead_id}, as of {_when(verdict.as_of)}",
@@ -62,7 +64,7 @@ def explain(verdict: Verdict) -> str:
     ]
     out += _sla_lines(verdict)
     out += _spiff_lines(verdict)
-    return "\n".join(out).rstrip() + "\n"
+    return "\n".join(map(printable, out)).rstrip() + "\n"
 
 
 def _warning_lines(verdict: Verdict) -> list[str]:

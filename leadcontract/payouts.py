@@ -46,6 +46,7 @@ from zoneinfo import ZoneInfo
 
 from leadcontract.model import Contract
 from leadcontract.rules.spiffs import SpiffLine
+from leadcontract.safe_text import guard_csv_cell, printable
 from leadcontract.verdict import format_instant
 
 __all__ = [
@@ -412,14 +413,19 @@ def _table(items: Sequence[Statement]) -> str:
                 out.append(f"    {month}: {shown}")
         out.append(f"  reconciles: {'yes' if statement.reconciles else 'NO'}")
         out.append("")
-    return "\n".join(out)
+    return "\n".join(map(printable, out))  # a rep's name or a lead id cannot forge a line
 
 
 def render_statements(
-    items: Sequence[Statement], fmt: Literal["table", "csv", "json"] = "table"
+    items: Sequence[Statement],
+    fmt: Literal["table", "csv", "json"] = "table",
+    *,
+    raw_csv: bool = False,
 ) -> str:
     """Statements as a text table, CSV (one row per line) or JSON; each line cites its spiff
-    rule (``/spiffs/<id>``) and the reason it was earned or taken back."""
+    rule (``/spiffs/<id>``) and the reason it was earned or taken back. CSV cells a
+    spreadsheet would run as formulas are guarded unless ``raw_csv`` (see
+    :func:`leadcontract.safe_text.guard_csv_cell`)."""
     if fmt == "json":
         return json.dumps([statement_to_dict(s) for s in items], indent=2) + "\n"
     if fmt == "csv":
@@ -428,8 +434,13 @@ def render_statements(
         writer.writeheader()
         for statement in items:
             for item in statement.lines:
-                writer.writerow(_row(statement, item))
+                row = _row(statement, item)
+                writer.writerow(row if raw_csv else {k: _guard(v) for k, v in row.items()})
         return buffer.getvalue()
     if fmt == "table":
         return _table(items)
     raise ValueError(f"unknown format {fmt!r}: expected table, csv or json")
+
+
+def _guard(value: Any) -> Any:
+    return guard_csv_cell(value) if isinstance(value, str) else value

@@ -257,6 +257,14 @@ def _register_records(commands: _Commands) -> None:
         action="store_true",
         help="store fields marked pii as they are (masked by default)",
     )
+    _add_raw_csv(evaluate_parser)
+    evaluate_parser.add_argument(
+        "--lock-wait",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="how long to wait for other runs writing to the audit store (default 600)",
+    )
     evaluate_parser.add_argument(
         "--grouped",
         action="store_true",
@@ -302,6 +310,7 @@ def _register_records(commands: _Commands) -> None:
     )
     report_parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
     report_parser.add_argument("--out", "-o", type=Path, help="write the report to this file")
+    _add_raw_csv(report_parser)
 
     payouts_parser = commands.add_parser(
         "payouts",
@@ -327,6 +336,7 @@ def _register_records(commands: _Commands) -> None:
     )
     payouts_parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
     payouts_parser.add_argument("--out", "-o", type=Path, help="write the statements here")
+    _add_raw_csv(payouts_parser)
     payouts_parser.add_argument(
         "--audit",
         type=Path,
@@ -345,6 +355,17 @@ def _register_audit(commands: _Commands) -> None:
         "verify", help="check the hash chain; name the first broken entry"
     )
     verify_parser.add_argument("db", type=Path, metavar="DB", help="the SQLite audit store")
+    verify_parser.add_argument(
+        "--head",
+        metavar="HASH|FILE",
+        help="a head recorded earlier (a hash, or a file written by `audit anchor`): the chain "
+        "must still hold it, and only whole runs may follow it",
+    )
+    anchor_parser = audit_commands.add_parser(
+        "anchor", help="write the chain's head to a file, to keep in git or a ticket"
+    )
+    anchor_parser.add_argument("db", type=Path, metavar="DB", help="the SQLite audit store")
+    anchor_parser.add_argument("--out", "-o", type=Path, help="the anchor file (default: print it)")
     show_parser = audit_commands.add_parser("show", help="a lead's verdicts across runs")
     show_parser.add_argument("db", type=Path, metavar="DB", help="the SQLite audit store")
     show_parser.add_argument("--lead", required=True, metavar="ID", help="the lead id")
@@ -393,6 +414,15 @@ _EXTENSIONS: tuple[Callable[[_Commands], None], ...] = (
 )
 """Commands that live in modules of their own under ``leadcontract/cli/``: each module has a
 ``register(commands)`` that adds its parser with ``set_defaults(handler=...)``."""
+
+
+def _add_raw_csv(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--raw-csv",
+        action="store_true",
+        help="write CSV cells as they are: do not guard cells starting with = + - @ tab or CR "
+        "against formula injection (docs/limits.md)",
+    )
 
 
 def _grouping(text: str) -> str:
@@ -467,10 +497,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_audit(args: argparse.Namespace) -> int:
-    from leadcontract.cli.audit import run_audit_show, run_audit_verify  # noqa: PLC0415 (lazy)
+    from leadcontract.cli.audit import (  # noqa: PLC0415 (lazy)
+        run_audit_anchor,
+        run_audit_show,
+        run_audit_verify,
+    )
 
     if args.audit_command == "verify":
-        code, text = run_audit_verify(args.db)
+        code, text = run_audit_verify(args.db, head=args.head)
+    elif args.audit_command == "anchor":
+        code, text = run_audit_anchor(args.db, args.out)
     else:
         code, text = run_audit_show(args.db, args.lead, args.format)
     (sys.stdout if code == EXIT_OK else sys.stderr).write(text.rstrip("\n") + "\n")
@@ -491,6 +527,13 @@ def _lint(args: argparse.Namespace) -> int:
     from leadcontract.reporters import Format, render  # noqa: PLC0415 (lazy)
 
     fmt = Format(_format(args.format, args.output))
+    from leadcontract.cli._files import ClobberError, refuse_clobbering  # noqa: PLC0415 (lazy)
+
+    try:
+        refuse_clobbering({"--output": args.output}, [Path(p) for p in args.paths])
+    except ClobberError as error:
+        print(f"leadcontract: {error}", file=sys.stderr)
+        return EXIT_USAGE
     diagnostics: list[Diagnostic] = []
     files: list[str] = []
     failed = False
@@ -543,11 +586,13 @@ def _format(name: str | None, output: Path | None) -> str:
 
 
 def _write(text: str, output: Path | None, stream: TextIO) -> int:
+    from leadcontract.cli._files import write_atomically  # noqa: PLC0415 (lazy)
+
     if output is None:
         stream.write(text)
         return EXIT_OK
     try:
-        output.write_text(text, encoding="utf-8")
+        write_atomically(output, text)
     except OSError as error:
         print(f"leadcontract: cannot write {output}: {error.strerror}", file=sys.stderr)
         return EXIT_USAGE

@@ -28,6 +28,7 @@ from leadcontract.inputs._mapping import rows_from_iterable
 from leadcontract.inputs._readers import INPUT as INPUT
 from leadcontract.inputs._readers import read_rows
 from leadcontract.inputs._sources import FILE_SUFFIXES, Source, rows_from, sample_columns
+from leadcontract.inputs._text import InputFileError
 from leadcontract.inputs._types import (
     ERROR_CODES,
     EVENT_ATTRIBUTES,
@@ -46,6 +47,7 @@ __all__ = [
     "ErrorCode",
     "Event",
     "EventCoercer",
+    "InputFileError",
     "LeadCoercer",
     "RawRecord",
     "RecordError",
