@@ -17,7 +17,7 @@ own timers run on the wall clock in calendar time and are not used.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from leadcontract.verdict import Verdict
 
@@ -54,6 +54,12 @@ def next_instant(
     for clock in verdict.slas:
         if clock.status in RUNNING and clock.due is not None and clock.due > now:
             candidates.append(clock.due)
+        elif clock.status in RUNNING and clock.due is not None:
+            # Overdue, but not late yet: no business time has passed since the due time (it
+            # fell at or after closing). It breaches once the calendar opens again.
+            late = _first_late(clock.sla, now, project)
+            if late is not None:
+                candidates.append(late)
     disqualification = verdict.disqualification
     if disqualification is not None and disqualification.returns_at is not None:
         candidates.append(disqualification.returns_at)
@@ -69,6 +75,40 @@ def next_instant(
             )
     future = [at for at in candidates if at > now]
     return min(future) if future else None
+
+
+_LATE_HORIZON = timedelta(days=60)
+"""How far ahead an overdue clock's breach is looked for: longer than any closure of a
+business calendar (a calendar with no working day for longer is refused by lint)."""
+
+
+def _first_late(
+    sla: str, now: datetime, project: Callable[[datetime], Verdict | None]
+) -> datetime | None:
+    """The first instant after ``now`` (to the microsecond) at which the overdue clock of ``sla``
+    is breached, found on projections of the batch verdict: the next opening of its calendar
+    is the batch engine's to know, not this module's."""
+
+    def breached(at: datetime) -> bool:
+        projected = project(at)
+        if projected is None:
+            return False
+        return any(c.sla == sla and c.status == "breached" for c in projected.slas)
+
+    step = timedelta(hours=1)
+    low, high = now, now + step
+    while not breached(high):
+        if high - now >= _LATE_HORIZON:
+            return None
+        low, step = high, step * 2
+        high = now + step
+    while high - low > timedelta(microseconds=1):
+        middle = low + (high - low) / 2
+        if breached(middle):
+            high = middle
+        else:
+            low = middle
+    return high
 
 
 def _warnings_ahead(verdict: Verdict, now: datetime, thresholds: Mapping[str, int] | None) -> bool:
