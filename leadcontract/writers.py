@@ -12,34 +12,17 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from leadcontract.columns import BASE_COLUMNS, Column, flat_row
 from leadcontract.inputs import RecordError
 from leadcontract.safe_text import guard_csv_cell, printable
 from leadcontract.verdict import Verdict, format_instant
 
 __all__ = ["CSV_COLUMNS", "csv_row", "error_json", "table", "verdict_json"]
 
-CSV_COLUMNS: tuple[str, ...] = (
-    "lead_id",
-    "stage",
-    "stage_since",
-    "buyer_stage",
-    "score",
-    "fit",
-    "engagement",
-    "campaign",
-    "handoff_due",
-    "handoff_done",
-    "handoff_at",
-    "handoff_by",
-    "missing_fields",
-    "disqualified_reason",
-    "disqualification_valid",
-    "recycled_to",
-    "returns_at",
-    "anomalies",
-    "contract_version",
-    "as_of",
-)
+
+CSV_COLUMNS: tuple[str, ...] = tuple(column.name for column in BASE_COLUMNS)
+"""The lead's own columns; a run's CSV adds each SLA's and spiff's (see
+:func:`leadcontract.columns.verdict_columns`)."""
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -80,39 +63,18 @@ def _text(value: Any) -> str:
     return _encodable(str(value))
 
 
-def csv_row(verdict: Verdict, *, raw: bool = False) -> dict[str, str]:
-    """The flat fields of a verdict, keyed by :data:`CSV_COLUMNS`.
+def csv_row(
+    verdict: Verdict, columns: Sequence[Column] = BASE_COLUMNS, *, raw: bool = False
+) -> dict[str, str]:
+    """The verdict's ``columns`` as text (ISO 8601 instants in UTC, ``true``/``false``).
 
     Cells a spreadsheet would run as a formula are guarded (see
     :func:`leadcontract.safe_text.guard_csv_cell`) unless ``raw``.
     """
-    handoff = verdict.handoff
-    dq = verdict.disqualification
-    values: dict[str, Any] = {
-        "lead_id": verdict.lead_id,
-        "stage": verdict.stage.id,
-        "stage_since": verdict.stage.since,
-        "buyer_stage": verdict.buyer_stage,
-        "score": verdict.score.total,
-        "fit": verdict.score.fit,
-        "engagement": verdict.score.engagement,
-        "campaign": verdict.campaign,
-        "handoff_due": handoff.due if handoff else None,
-        "handoff_done": handoff.done if handoff else None,
-        "handoff_at": handoff.at if handoff else None,
-        "handoff_by": handoff.by if handoff else None,
-        "missing_fields": ";".join(handoff.missing_fields) if handoff else None,
-        "disqualified_reason": dq.reason if dq else None,
-        "disqualification_valid": dq.valid if dq else None,
-        "recycled_to": dq.recycle_to if dq else None,
-        "returns_at": dq.returns_at if dq else None,
-        "anomalies": len(verdict.stage.anomalies) or None,
-        "contract_version": verdict.contract.version,
-        "as_of": verdict.as_of,
-    }
+    values = flat_row(verdict, columns)
     if raw:
-        return {column: _text(values[column]) for column in CSV_COLUMNS}
-    return {column: guard_csv_cell(_text(values[column])) for column in CSV_COLUMNS}
+        return {name: _text(value) for name, value in values.items()}
+    return {name: guard_csv_cell(_text(value)) for name, value in values.items()}
 
 
 def table(rows: Iterable[Sequence[str]], header: Sequence[str]) -> str:

@@ -235,9 +235,16 @@ def _register_records(commands: _Commands) -> None:
     _add_inputs(evaluate_parser)
     evaluate_parser.add_argument(
         "--format",
-        choices=["jsonl", "csv", "table"],
+        choices=["jsonl", "csv", "table", "parquet"],
         default=None,
-        help="verdict format (default: from --out's suffix, else jsonl)",
+        help="verdict format (default: from --out's suffix: .jsonl, .csv, .txt, .parquet; "
+        "else jsonl); csv, table and parquet give one flat row per lead (docs/outputs.md)",
+    )
+    evaluate_parser.add_argument(
+        "--columns",
+        metavar="NAMES",
+        help="the flat columns to write, comma-separated, e.g. "
+        "lead_id,owner,stage,sla.first-touch.*  (default: all; the table: a few)",
     )
     evaluate_parser.add_argument("--out", "-o", type=Path, help="write verdicts to this file")
     evaluate_parser.add_argument(

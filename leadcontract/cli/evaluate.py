@@ -20,6 +20,7 @@ from leadcontract.calendar import DateRangeError, check_supported
 from leadcontract.checks import lint
 from leadcontract.cli._files import ClobberError, atomic_output, refuse_clobbering, write_atomically
 from leadcontract.cli._time import parse_as_of
+from leadcontract.columns import BASE_COLUMNS, Column, select_columns, verdict_columns
 from leadcontract.engine import (
     CompiledContract,
     ContractError,
@@ -29,6 +30,8 @@ from leadcontract.engine import (
 )
 from leadcontract.explanation import explain
 from leadcontract.inputs import COLUMNAR_SUFFIXES, FILE_SUFFIXES, InputFileError, RecordError
+from leadcontract.model import Contract
+from leadcontract.parquet_out import ParquetUnavailableError, ParquetVerdictWriter
 from leadcontract.payouts import (
     Statement,
     parse_period,
@@ -48,7 +51,7 @@ from leadcontract.store import (
 )
 from leadcontract.summary import Tally
 from leadcontract.verdict import Verdict, format_instant
-from leadcontract.writers import CSV_COLUMNS, csv_row, error_json, table, verdict_json
+from leadcontract.writers import csv_row, error_json, table, verdict_json
 
 __all__ = ["run_evaluate", "run_explain", "run_payouts", "run_report"]
 
@@ -140,12 +143,15 @@ def run_evaluate(args: argparse.Namespace) -> int:
     the whole run (the audit store's append included) went through. The audit store is
     opened and checked before anything is evaluated, and locked only to append the run.
     """
-    fmt = args.format or _format_for(args.out)
     try:
         _refuse_clobbering(args, out=args.out, errors=args.errors, summary_json=args.summary_json)
+        fmt = args.format or _format_for(args.out)
+        if fmt == "parquet" and args.out is None:
+            raise _UsageError("Parquet output needs --out FILE.parquet")
         with ExitStack() as stack:
             store = _open_store(args, stack) if args.audit is not None else None
             evaluation = _start(args, trace=not args.no_trace)
+            columns = _columns(args, evaluation.compiled.contract, fmt)
             tally = Tally()
             out = stack.enter_context(atomic_output(args.out)) if args.out else sys.stdout
             errors_out = stack.enter_context(atomic_output(args.errors)) if args.errors else None
@@ -158,13 +164,14 @@ def run_evaluate(args: argparse.Namespace) -> int:
                 errors_out=errors_out,
                 shown=shown,
                 raw_csv=args.raw_csv,
+                columns=columns,
             )
             if store is not None:
                 _record(items, evaluation, args, store)
             else:
                 for _ in items:
                     pass
-    except (_UsageError, ClobberError, InputFileError) as error:
+    except (_UsageError, ClobberError, InputFileError, ParquetUnavailableError) as error:
         return _fail(str(error))
     except (AuditStoreError, sqlite3.Error) as error:
         return _fail(f"audit store {args.audit}: {error}")
@@ -236,12 +243,45 @@ def _record(
     )
 
 
+_SUFFIX_FORMATS = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".txt": "table",
+    ".table": "table",
+    ".parquet": "parquet",
+}
+
+
 def _format_for(out: Path | None) -> str:
-    if out is not None and out.suffix.lower() == ".csv":
-        return "csv"
-    if out is not None and out.suffix.lower() in (".txt", ".table"):
-        return "table"
-    return "jsonl"
+    """The verdict format ``--out``'s suffix names; a suffix that names none is refused rather
+    than filled with JSON Lines."""
+    if out is None or not out.suffix or (not out.is_file() and out.exists()):
+        return "jsonl"  # standard output, a suffixless file, or a device such as /dev/stdout
+    fmt = _SUFFIX_FORMATS.get(out.suffix.lower())
+    if fmt is None:
+        known = ", ".join(sorted(_SUFFIX_FORMATS))
+        raise _UsageError(
+            f"cannot tell the verdict format from {out.name!r} (known suffixes: {known}); "
+            "give --format jsonl, csv, table or parquet"
+        )
+    return fmt
+
+
+def _columns(args: argparse.Namespace, contract: Contract, fmt: str) -> tuple[Column, ...]:
+    """The flat columns of this run: ``--columns``, else all of them (the table: a few)."""
+    available = verdict_columns(contract)
+    if args.columns is not None:
+        if fmt == "jsonl":
+            raise _UsageError("--columns chooses the columns of csv, table or parquet output")
+        names = [name.strip() for name in args.columns.split(",") if name.strip()]
+        try:
+            return select_columns(available, names)
+        except ValueError as error:
+            raise _UsageError(f"--columns: {error}") from error
+    if fmt == "table":
+        return select_columns(available, _TABLE_COLUMNS)
+    return available
 
 
 def _with_progress(
@@ -271,13 +311,14 @@ def _written(
     errors_out: TextIO | None,
     shown: list[RecordError],
     raw_csv: bool = False,
+    columns: Sequence[Column] = BASE_COLUMNS,
 ) -> Iterator[Verdict | RecordError]:
     """Write each item as it streams past, then pass it on (to the audit store, if any)."""
-    writer = (
-        csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n") if fmt == "csv" else None
-    )
+    names = [column.name for column in columns]
+    writer = csv.DictWriter(out, fieldnames=names, lineterminator="\n") if fmt == "csv" else None
     if writer is not None:
         writer.writeheader()
+    parquet = ParquetVerdictWriter(out.buffer, columns) if fmt == "parquet" else None
     rows: list[list[str]] = []
     for item in items:
         tally.add(item)
@@ -287,15 +328,19 @@ def _written(
             if errors_out is not None:
                 errors_out.write(error_json(item) + "\n")
         elif writer is not None:
-            writer.writerow(csv_row(item, raw=raw_csv))
+            writer.writerow(csv_row(item, columns, raw=raw_csv))
+        elif parquet is not None:
+            parquet.write(item)
         elif fmt == "table":
-            row = csv_row(item, raw=True)  # the table escapes what a terminal would run
-            rows.append([row[c] for c in _TABLE_COLUMNS])
+            row = csv_row(item, columns, raw=True)  # the table escapes what a terminal would run
+            rows.append(list(row.values()))
         else:
             out.write(verdict_json(item) + "\n")
         yield item
+    if parquet is not None:
+        parquet.close()
     if fmt == "table":
-        out.write(table(rows, _TABLE_COLUMNS))
+        out.write(table(rows, names))
 
 
 _TABLE_COLUMNS = (
