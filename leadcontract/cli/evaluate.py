@@ -8,7 +8,7 @@ import io
 import json
 import sqlite3
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from datetime import datetime, time, timedelta
 from importlib.util import find_spec
@@ -19,6 +19,7 @@ from leadcontract._version import __version__
 from leadcontract.calendar import DateRangeError, check_supported
 from leadcontract.checks import lint
 from leadcontract.cli._files import ClobberError, atomic_output, refuse_clobbering, write_atomically
+from leadcontract.cli._progress import estimate_records, with_progress
 from leadcontract.cli._time import parse_as_of
 from leadcontract.columns import BASE_COLUMNS, Column, select_columns, verdict_columns
 from leadcontract.engine import (
@@ -58,7 +59,6 @@ __all__ = ["run_evaluate", "run_explain", "run_payouts", "run_report"]
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 SHOWN_ERRORS = 20
 """Error rows printed on the terminal; all of them go to --errors."""
-PROGRESS_EVERY = 5000
 
 
 class _UsageError(Exception):
@@ -157,7 +157,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
             errors_out = stack.enter_context(atomic_output(args.errors)) if args.errors else None
             shown: list[RecordError] = []
             items = _written(
-                _with_progress(iter(evaluation), tally),
+                _progress(evaluation, args, "evaluating"),
                 fmt=fmt,
                 out=out,
                 tally=tally,
@@ -284,22 +284,11 @@ def _columns(args: argparse.Namespace, contract: Contract, fmt: str) -> tuple[Co
     return available
 
 
-def _with_progress(
-    items: Iterator[Verdict | RecordError], tally: Tally
+def _progress(
+    items: Iterable[Verdict | RecordError], args: argparse.Namespace, label: str
 ) -> Iterator[Verdict | RecordError]:
-    """Pass items through, drawing a counter on stderr when it is a terminal."""
-    if not sys.stderr.isatty():
-        yield from items
-        return
-    count = 0
-    for item in items:
-        count += 1
-        if count % PROGRESS_EVERY == 0:
-            sys.stderr.write(f"\r  evaluated {count:,} records ({tally.error_rows:,} errors)")
-            sys.stderr.flush()
-        yield item
-    if count >= PROGRESS_EVERY:
-        sys.stderr.write("\r" + " " * 60 + "\r")
+    """The run's items with a progress bar on a terminal (total: the leads file's lines)."""
+    return with_progress(items, total=estimate_records(args.leads), label=label)
 
 
 def _written(
@@ -430,7 +419,7 @@ def run_explain(args: argparse.Namespace) -> int:
         evaluation = _start(args, trace=True, only={args.lead})
         found: list[Verdict] = []
         problems: list[RecordError] = []
-        for item in evaluation:
+        for item in _progress(evaluation, args, f"looking for {args.lead}"):
             if isinstance(item, Verdict):
                 found.append(item)
             elif item.kind == "lead" and item.lead_id == args.lead:
@@ -461,7 +450,9 @@ def run_report(args: argparse.Namespace) -> int:
         events = args.events if args.events is not None else ()
         plan = compiled.plan_capacity(args.leads)
         evaluation = compiled.evaluate(args.leads, events, as_of=as_of, trace=False, capacity=plan)
-        verdicts = (item for item in evaluation if isinstance(item, Verdict))
+        verdicts = (
+            item for item in _progress(evaluation, args, "reporting") if isinstance(item, Verdict)
+        )
         rows = [
             row.to_dict()
             for row in compliance(
@@ -564,7 +555,7 @@ def run_payouts(args: argparse.Namespace) -> int:
         evaluation = compiled.evaluate(args.leads, events, as_of=as_of, trace=False, capacity=plan)
         lines = []
         not_yet = 0
-        for item in evaluation:
+        for item in _progress(evaluation, args, "collecting spiff lines"):
             if isinstance(item, Verdict):
                 lines += [line for decision in item.spiffs for line in decision.lines]
             elif item.code == "after-as-of":
