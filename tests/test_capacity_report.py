@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -502,7 +503,10 @@ def test_cli_report_json_on_the_example_data(capsys: pytest.CaptureFixture[str])
         assert median is not None
         assert p90 is not None
         assert 0 <= median <= p90
-    capacity = document["capacity"]
+    assert "capacity" not in document  # on request: --view capacity
+    code, out = example_report(capsys, "--format", "json", "--view", "capacity")
+    assert code == 0
+    capacity = json.loads(out)["capacity"]
     assert {"campaign", "week", "leads", "expected", "capacity", "overflow"} == set(capacity[0])
     webinar_peak = [r for r in capacity if (r["campaign"], r["week"]) == ("webinar-q4", "2026-W44")]
     assert webinar_peak == [
@@ -524,7 +528,11 @@ def test_cli_report_tables_on_the_example_data(capsys: pytest.CaptureFixture[str
     assert code == 0
     assert out.startswith("Follow-up compliance of handed-off leads")
     assert f"\n{by} " in out
-    assert "webinar-q4           2026-W44     64        60         4" in out
+    assert "2026-W44" not in out.split("\n\n", 1)[0]  # capacity only on request
+    code, loads = example_report(capsys, "--view", "capacity")
+    assert code == 0
+    assert loads.startswith("Leads delivered against declared capacity")
+    assert re.search(r"\nwebinar-q4 +2026-W44 +64 +60 +60 +4\n", loads)
     if by == "rep":
         assert "\nava " in out
         assert "\ndatahaus " in out
@@ -551,3 +559,38 @@ def test_cli_report_table_and_csv_render_each_figure_in_its_own_unit(
     csv_demo = next(r for r in reader if r["campaign"] == "demo-request")
     assert float(csv_demo["attempts_per_lead"]) == demo["attempts_per_lead"]
     assert int(csv_demo["within_sla"]) == demo["within_sla"]
+
+
+def test_cli_report_csv_has_a_column_per_accountable_party(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out = example_report(capsys, "--format", "json")
+    groups = {g["group"]: g for g in json.loads(out)["groups"]}
+    code, out = example_report(capsys, "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    parties = sorted({p for g in groups.values() for p in g["breaches"]})
+    assert [c for c in rows[0] if c.startswith("breaches")] == [f"breaches_{p}" for p in parties]
+    assert "breaches" not in rows[0]
+    for row in rows:
+        for party in parties:
+            assert int(row[f"breaches_{party}"]) == groups[row["campaign"]]["breaches"].get(
+                party, 0
+            )
+
+
+def test_cli_report_per_sla_view(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = example_report(capsys, "--view", "sla", "--format", "csv", "--by", "week")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0])[:4] == ["sla", "week", "met", "breached"]
+    assert "excused" in rows[0]
+    slas = {row["sla"] for row in rows}
+    assert {"first-touch", "six-attempts", "accept-or-reject"} <= slas
+    statuses = ("met", "breached", "excused", "pending", "at_risk", "paused", "cancelled",
+                "not_applicable")  # fmt: skip
+    for sla in slas:  # every lead has one clock of every SLA
+        assert sum(int(r[s]) for r in rows if r["sla"] == sla for s in statuses) == 240
+    code, table_out = example_report(capsys, "--view", "sla")
+    assert table_out.startswith("SLA clocks by status")
+    assert "not applicable" in table_out

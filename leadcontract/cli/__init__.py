@@ -315,6 +315,14 @@ def _register_records(commands: _Commands) -> None:
         help="campaign (default), owner (or rep), toucher (the first rep to touch the lead), "
         "week (of handoff), or role:ROLE (the first toucher holding ROLE, else the owner)",
     )
+    report_parser.add_argument(
+        "--view",
+        choices=["follow-up", "sla", "capacity"],
+        default="follow-up",
+        help="follow-up (default): touched, within SLA, time to first touch, breaches by "
+        "party; sla: every SLA's clocks by status (met, breached, excused, pending...); "
+        "capacity: leads per campaign-week against the declared capacity",
+    )
     report_parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
     report_parser.add_argument("--out", "-o", type=Path, help="write the report to this file")
     _add_raw_csv(report_parser)

@@ -10,6 +10,7 @@ import sqlite3
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from importlib.util import find_spec
 from pathlib import Path
@@ -40,7 +41,13 @@ from leadcontract.payouts import (
     statement_to_dict,
     statements,
 )
-from leadcontract.report import capacity_rows, compliance
+from leadcontract.report import (
+    SLA_STATUSES,
+    breach_columns,
+    capacity_rows,
+    compliance,
+    sla_compliance,
+)
 from leadcontract.reporters import render_text
 from leadcontract.safe_text import guard_csv_cell, printable
 from leadcontract.store import (
@@ -453,14 +460,21 @@ def run_report(args: argparse.Namespace) -> int:
         verdicts = (
             item for item in _progress(evaluation, args, "reporting") if isinstance(item, Verdict)
         )
-        rows = [
-            row.to_dict()
-            for row in compliance(
+        view = ReportView(args.view, args.by, args.format, raw_csv=args.raw_csv)
+        if args.view == "sla":
+            found = sla_compliance(
                 verdicts, contract=compiled.contract, zone=compiled.zone, by=args.by
             )
-        ]
-        loads = capacity_rows(plan)
-        text = _render_report(rows, loads, args.format, args.by, raw_csv=args.raw_csv)
+            text = view.render([row.to_dict() for row in found])
+        elif args.view == "capacity":
+            for _ in verdicts:  # the run still reads every record, for its counts
+                pass
+            text = view.render(capacity_rows(plan))
+        else:
+            groups = compliance(
+                verdicts, contract=compiled.contract, zone=compiled.zone, by=args.by
+            )
+            text = view.render([row.to_dict() for row in groups], parties=breach_columns(groups))
         if args.out is None:
             sys.stdout.write(text)
         else:
@@ -473,7 +487,7 @@ def run_report(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if errors else EXIT_OK
 
 
-_REPORT_TABLE = (
+_FOLLOW_UP_TABLE = (
     ("group", None),
     ("leads", "leads"),
     ("handed_off", "handed off"),
@@ -484,7 +498,13 @@ _REPORT_TABLE = (
     ("attempts_per_lead", "attempts/lead"),
     ("breaches", "breaches by party"),
 )
-"""The report's table: each row field shown, with its heading (the group's is the --by)."""
+"""The follow-up table: each row field shown, with its heading (the group's is the --by)."""
+
+_TITLES = {
+    "follow-up": "Follow-up compliance of handed-off leads",
+    "sla": "SLA clocks by status",
+    "capacity": "Leads delivered against declared capacity (campaign-week of creation)",
+}
 
 
 def _report_cell(key: str, value: object, *, for_people: bool) -> str:
@@ -497,39 +517,63 @@ def _report_cell(key: str, value: object, *, for_people: bool) -> str:
     return str(value)
 
 
-def _render_report(
-    rows: Sequence[Mapping[str, Any]],
-    loads: Sequence[Mapping[str, Any]],
-    fmt: str,
-    by: str,
-    *,
-    raw_csv: bool = False,
-) -> str:
-    if fmt == "json":
-        document = {"by": by, "groups": rows, "capacity": loads}
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    if fmt == "csv":
+@dataclass(frozen=True)
+class ReportView:
+    """How ``leadcontract report`` shows one of its views in one format."""
+
+    view: str
+    by: str
+    fmt: str
+    raw_csv: bool = False
+
+    def render(self, rows: Sequence[Mapping[str, Any]], parties: Sequence[str] = ()) -> str:
+        """``rows`` (plain dicts of one view) as JSON, CSV or a text table."""
+        if self.fmt == "json":
+            key = "groups" if self.view != "capacity" else "capacity"
+            document = {"view": self.view, "by": self.by, key: list(rows)}
+            return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        if self.fmt == "csv":
+            return self._csv(rows, parties)
+        return self._table(rows)
+
+    def _csv(self, rows: Sequence[Mapping[str, Any]], parties: Sequence[str]) -> str:
+        """One column per figure; breaches by party each in a column of their own."""
+        flat = [self._flat(row, parties) for row in rows]
+        columns = list(flat[0]) if flat else self._headings(parties)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        columns = list(rows[0]) if rows else [key for key, _ in _REPORT_TABLE]
-        writer.writerow([by if c == "group" else c for c in columns])
-        guard = (lambda cell: cell) if raw_csv else guard_csv_cell
+        writer.writerow([self.by if c == "group" else c for c in columns])
+        guard = (lambda cell: cell) if self.raw_csv else guard_csv_cell
         writer.writerows(
-            [[guard(_report_cell(c, row[c], for_people=False)) for c in columns] for row in rows]
+            [[guard(_report_cell(c, row[c], for_people=False)) for c in columns] for row in flat]
         )
         return buffer.getvalue()
-    header = [heading or by for _, heading in _REPORT_TABLE]
-    body = [[_report_cell(k, row[k], for_people=True) for k, _ in _REPORT_TABLE] for row in rows]
-    out = ["Follow-up compliance of handed-off leads", "", table(body, header)]
-    if loads:
-        load_columns = ["campaign", "week", "leads", "capacity", "overflow"]
-        load_rows = [[str(load[c]) for c in load_columns] for load in loads]
-        out += [
-            "Leads delivered against declared capacity (campaign-week of creation)",
-            "",
-            table(load_rows, load_columns),
-        ]
-    return "\n".join(out)
+
+    def _flat(self, row: Mapping[str, Any], parties: Sequence[str]) -> dict[str, Any]:
+        if self.view != "follow-up":
+            return dict(row)
+        flat = {k: v for k, v in row.items() if k != "breaches"}
+        breaches = row.get("breaches") or {}
+        flat |= {f"breaches_{party}": breaches.get(party, 0) for party in parties}
+        return flat
+
+    def _headings(self, parties: Sequence[str]) -> list[str]:
+        if self.view == "sla":
+            return ["sla", "group", *SLA_STATUSES]
+        if self.view == "capacity":
+            return ["campaign", "week", "leads", "expected", "capacity", "overflow"]
+        keys = [key for key, _ in _FOLLOW_UP_TABLE if key != "breaches"]
+        return keys + [f"breaches_{party}" for party in parties]
+
+    def _table(self, rows: Sequence[Mapping[str, Any]]) -> str:
+        if self.view == "follow-up":
+            keys = [key for key, _ in _FOLLOW_UP_TABLE]
+            header = [heading or self.by for _, heading in _FOLLOW_UP_TABLE]
+        else:
+            keys = self._headings(())
+            header = [self.by if key == "group" else key.replace("_", " ") for key in keys]
+        body = [[_report_cell(k, row[k], for_people=True) for k in keys] for row in rows]
+        return "\n".join([_TITLES[self.view], "", table(body, header)])
 
 
 def run_payouts(args: argparse.Namespace) -> int:
