@@ -29,7 +29,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from leadcontract.model import Contract
@@ -70,6 +70,8 @@ class PiiPolicy:
     personal_triggers: frozenset[tuple[str, str]] = frozenset()
     """(SLA id, trigger name) pairs whose trigger is a personal datetime field."""
     key: bytes | None = None
+    _seen: dict[str, bool] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    """Names already judged: a payload repeats a few dozen names thousands of times."""
 
     @classmethod
     def of(cls, contract: Contract, *, key: bytes | None = None) -> PiiPolicy:
@@ -98,7 +100,10 @@ class PiiPolicy:
         """Whether a field or column name is that of a personal field."""
         if not isinstance(name, str):
             return False
-        return name in self.fields or _loose(name) in self.columns
+        known = self._seen.get(name)
+        if known is None:
+            known = self._seen[name] = name in self.fields or _loose(name) in self.columns
+        return known
 
     def lead_id(self, lead_id: str | None) -> str | None:
         """The lead id as stored: a :func:`pseudonym` when the id field is personal."""
