@@ -394,6 +394,15 @@ _REGISTRY: list[Code] = [
         "A stage role the engine needs is not defined.",
         "Events such as `disqualified` or `won` need a stage to move the lead to.",
     ),
+    Code(
+        "LC406",
+        "lifecycle.criteria-cycle",
+        _E,
+        "Stages with entry criteria lead back to one another.",
+        "Criteria are tried again after every promotion, so a loop of stages whose criteria "
+        "all hold would promote a lead round it for ever; the engine stops where the loop "
+        "comes round, but which stage that is depends on where the lead entered it.",
+    ),
     # --- LC5xx: campaigns -------------------------------------------------------------------
     Code(
         "LC501",
