@@ -284,6 +284,15 @@ _REGISTRY: list[Code] = [
         "A `matches` pattern is not a valid regex.",
         "The pattern would fail at evaluation time.",
     ),
+    Code(
+        "LC206",
+        "condition.unsupported-regex",
+        _E,
+        "A `matches` pattern uses a construct that needs backtracking.",
+        "Patterns are matched by RE2 in time linear in the text, so that no pattern can take "
+        "exponential time on a hostile value; backreferences, lookahead, lookbehind, atomic "
+        "groups and possessive repeats need backtracking and are not supported.",
+    ),
     # --- LC3xx: references ------------------------------------------------------------------
     Code(
         "LC301",

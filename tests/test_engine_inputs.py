@@ -590,7 +590,11 @@ def test_a_lead_not_yet_created_does_not_make_a_later_record_a_duplicate(grouped
 @pytest.mark.parametrize("grouped", [False, True])
 def test_events_of_a_lead_that_is_only_not_yet_are_counted_as_such(grouped: bool) -> None:
     late = (AS_OF + timedelta(days=1)).isoformat()
-    events = [event("B1", "touch", T0), event("B1", "touch", AS_OF + 2 * DAY), event("C1", "touch", T0)]
+    events = [
+        event("B1", "touch", T0),
+        event("B1", "touch", AS_OF + 2 * DAY),
+        event("C1", "touch", T0),
+    ]
     evaluation = engine().evaluate(
         [lead("B1", created_at=late), lead("C1")], events, as_of=AS_OF, grouped=grouped
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine_support import T0, DAY, compiled, event, lead
+from engine_support import DAY, T0, compiled, event, lead
 
 from leadcontract import lint
 from leadcontract.verdict import Verdict

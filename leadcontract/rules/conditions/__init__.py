@@ -8,8 +8,9 @@ compilation, explanations, the canonical text of :func:`describe`) sees one shap
 
 The language is deliberately tiny. There is no ``eval``, no attribute access, no function call:
 the left side of a comparison is always a field name and the right side always a literal, so
-the work per record is bounded by the size of the condition (and, for ``matches``, by Python's
-regex engine on a pattern of at most :data:`MAX_PATTERN_LENGTH` characters). Nesting is capped
+the work per record is bounded by the size of the condition (and, for ``matches``, linear in the
+length of the text: patterns are matched by RE2, at most :data:`MAX_PATTERN_LENGTH` characters
+long, without backreferences or lookaround). Nesting is capped
 at :data:`MAX_DEPTH` levels so hostile input yields an ``LC201`` issue, never a
 ``RecursionError``.
 
