@@ -522,6 +522,23 @@ _REGISTRY: list[Code] = [
         "Business-time clocks on it would never advance.",
     ),
     Code(
+        "LC806",
+        "time.overlapping-hours",
+        _E,
+        "Two working-hour intervals of one day overlap.",
+        "An hour cannot be worked twice; the calendar refuses overlapping intervals, so the "
+        "contract would not compile.",
+    ),
+    Code(
+        "LC807",
+        "time.closed-for-a-year",
+        _E,
+        "A calendar's days off leave it closed for more than a year on end.",
+        "Explicit days off that cover every working weekday for a year or more are a mistake "
+        "(a date range pasted in); clocks on it would stand still, and business time could "
+        "not be computed across the gap.",
+    ),
+    Code(
         "LC805",
         "time.outside-contract",
         _W,

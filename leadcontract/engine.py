@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from leadcontract._version import __version__
 from leadcontract.audit import contract_digest
+from leadcontract.calendar import BusinessCalendar
 from leadcontract.capacity import CapacityPlan, plan_capacity
 from leadcontract.inputs import (
     Event,
@@ -160,7 +161,7 @@ class CompiledContract:
             for i, buyer in enumerate(lead.buyer_stages)
         ]
         self.handoffs = CompiledHandoffs(contract)
-        calendars = {name: build_calendar(c) for name, c in contract.calendars.items()}
+        calendars = self._build_calendars(contract)
         self.slas = [
             CompiledSla(sla_id, sla, contract, compiled, calendars)
             for sla_id, sla in contract.slas.items()
@@ -171,6 +172,21 @@ class CompiledContract:
         }
         self.lead_coercer = LeadCoercer(lead, default_tz=self.zone)
         self.event_coercer = EventCoercer(default_tz=self.zone)
+
+    @staticmethod
+    def _build_calendars(contract: Contract) -> dict[str, BusinessCalendar]:
+        """Every calendar, or a ContractError naming each one the calendar refuses (lint
+        reports these first: LC802, LC803, LC804, LC806)."""
+        calendars: dict[str, BusinessCalendar] = {}
+        problems: list[str] = []
+        for name, calendar in contract.calendars.items():
+            try:
+                calendars[name] = build_calendar(calendar)
+            except ValueError as error:
+                problems.append(f"/calendars/{name}: {error}")
+        if problems:
+            raise ContractError(problems)
+        return calendars
 
     @staticmethod
     def _compile_conditions(

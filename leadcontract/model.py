@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
     AfterValidator,
@@ -126,9 +126,14 @@ SemVer = Annotated[str, Field(pattern=_SEMVER), _Describe("Semantic version, e.g
 CurrencyCode = Annotated[
     str, Field(pattern=r"^[A-Z]{3}$"), _Describe("ISO 4217 currency code, e.g. USD.")
 ]
+MAX_AMOUNT: Final = Decimal("1E+15")
+"""The largest amount of money a contract or an event may state (a quadrillion). Far above any
+deal, and small enough that amounts times shares and unit counts, rounded to cents and summed
+over millions of lines, stay exact in Decimal's 28 digits (larger ones made rounding fail)."""
+
 Money = Annotated[
     Decimal,
-    Field(ge=0),
+    Field(ge=0, le=MAX_AMOUNT),
     _Describe("An amount of money; write it as a string ('49.50') to be exact."),
 ]
 ConditionSource = Annotated[
