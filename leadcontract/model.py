@@ -284,7 +284,20 @@ def _format_time_range(value: tuple[time, time]) -> str:
 
 
 def _time_range_from_text(value: object) -> object:
-    return _parse_time_range(value) if isinstance(value, str) else value
+    """Working hours are written as one string; from Python, a pair of naive times also does.
+
+    Anything else is refused here, before pydantic's own coercion could read a pair of strings
+    such as ``["08:30-12:30", "13:30-17:30"]`` as times with UTC offsets -12:30 and -17:30.
+    """
+    if isinstance(value, str):
+        return _parse_time_range(value)
+    if (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and all(isinstance(t, time) and t.tzinfo is None for t in value)
+    ):
+        return value
+    raise ValueError(f"expected working hours such as '09:00-17:00', got {value!r}")
 
 
 TimeRange = Annotated[

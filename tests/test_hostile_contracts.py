@@ -101,3 +101,13 @@ def test_an_event_amount_beyond_the_largest_is_an_error_row() -> None:
     assert "expected an amount of at most 1,000,000,000,000,000" in errors[0].message
     assert verdict.lead_id == "L000070"
     assert evaluation.counts.reconciles
+
+
+def test_working_hours_nested_in_a_list_are_a_lint_error() -> None:
+    """Found by the fuzz suite (a value wrapped in a list): pydantic read the pair of strings
+    as times with UTC offsets, lint passed, and compile refused the calendar."""
+    result = lint(HOSTILE / "nested_hours.yaml")
+    assert [(d.code, d.pointer) for d in result.errors] == [
+        ("LC103", "/calendars/office/hours/mon/0")
+    ]
+    assert "expected working hours such as '09:00-17:00'" in result.errors[0].message
