@@ -1,8 +1,9 @@
 """Fuzzing: mutated versions of the example contract through lint, compile and evaluate.
 
-Each case takes contracts/example, applies one to three mutations (a value replaced by a number,
-a string, another name used in the contract, a boolean or null; a key or item deleted or
-duplicated; a value wrapped in a list or a mapping), writes it back as a contract folder and
+Each case takes contracts/example, applies one to three mutations (a value replaced by one of
+the same kind, most often: another number, another name used in the contract, a list with items
+dropped, repeated or reordered; or by a value of any kind; a key or item deleted or duplicated;
+a value wrapped in a list or a mapping), writes it back as a contract folder and
 then checks the promises the library makes about any input:
 
 * ``lint`` never raises; it only reports.
@@ -155,6 +156,18 @@ STRINGS = st.sampled_from(
 SCALARS = st.one_of(NUMBERS, STRINGS, st.sampled_from(NAMES), st.sampled_from([True, False, None]))
 
 
+def _same_kind(value: Any) -> st.SearchStrategy[Any]:
+    if isinstance(value, bool):
+        return st.booleans()
+    if isinstance(value, int | float):
+        return NUMBERS
+    if isinstance(value, str):
+        return st.one_of(st.sampled_from(NAMES), STRINGS)
+    if isinstance(value, list) and value:
+        return st.lists(st.sampled_from(value), max_size=len(value) + 1)  # drop, repeat, reorder
+    return SCALARS
+
+
 @st.composite
 def mutated(draw: st.DrawFn) -> dict[str, Any]:
     """The example contract with one to three mutations."""
@@ -167,8 +180,10 @@ def mutated(draw: st.DrawFn) -> dict[str, Any]:
             parent = parent[step]
         last = path[-1]
         value = parent[last]
-        kind = draw(st.sampled_from(["replace", "replace", "delete", "duplicate", "wrap"]))
-        if kind == "replace":
+        kind = draw(st.sampled_from(["tweak", "tweak", "replace", "delete", "duplicate", "wrap"]))
+        if kind == "tweak":  # a value of the same kind: most such contracts still lint clean
+            parent[last] = draw(_same_kind(value))
+        elif kind == "replace":
             parent[last] = draw(SCALARS)
         elif kind == "delete":
             del parent[last]
