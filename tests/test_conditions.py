@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import re2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,6 +35,7 @@ from leadcontract.rules.conditions import (
     references,
     strip_positions,
 )
+from leadcontract.rules.conditions._regex import Pattern, compile_pattern
 
 SCOPE: dict[str, Symbol] = {
     "score": Symbol(FieldType.NUMBER),
@@ -1221,3 +1223,15 @@ def test_fast_path_is_a_closure_not_a_dispatcher() -> None:
     assert compiled("true and score >= 1").predicate.__name__ == "ge"
     assert compiled("false and score >= 1").predicate({"score": 5}) is False
     assert compiled("not (false or false)").predicate({}) is True
+
+
+@settings(max_examples=200)
+@given(st.text(alphabet="aAbB!é\ud800 \n.@", max_size=30))
+def test_matches_agrees_with_the_binding_s_own_search(text: str) -> None:
+    """The direct call into RE2 (see _regex.py) answers as the binding's public search; a
+    lone surrogate is an unmatched character, not an exception."""
+    for pattern in ("(?i)a+b", "^a", "b$", "é", "@(gm|ya)\\.", "", "(a+)+$"):
+        compiled = compile_pattern(pattern)
+        assert isinstance(compiled, Pattern)
+        safe = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        assert compiled.found(text) == (re2.search(pattern, safe) is not None)

@@ -66,9 +66,9 @@ Semantics of evaluation (what :class:`CompiledCondition` does with a record):
   false, ``!=`` and ``not in`` included; :meth:`CompiledCondition.__call__` never raises for
   it, and :meth:`CompiledCondition.trace` shows the observed value so the surprise is visible.
   ``bool`` is not a number here, unlike in Python.
-* ``matches`` is :func:`re.search` with the pattern compiled once; ``contains`` is a substring
-  test on text and a membership test on lists; ``in`` tests membership in a frozenset built
-  once.
+* ``matches`` is a search anywhere in the text, by RE2, with the pattern compiled once;
+  ``contains`` is a substring test on text and a membership test on lists; ``in`` tests
+  membership in a frozenset built once.
 
 Positions: every leaf and every issue carries ``pointer``, the JSON pointer of the node
 *relative to the condition's root* (``""`` for a plain string condition, ``/all/0/score/gte``

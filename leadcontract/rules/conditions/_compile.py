@@ -281,11 +281,11 @@ def _matches(key: str, expected: Any, exact: frozenset[type], accept: _Guard) ->
     compiled = compile_pattern(expected)
     if isinstance(compiled, PatternProblem):
         raise ValueError(compiled.message)
-    search = compiled.search
+    found = compiled.found
 
     def matches(record: Mapping[str, Any]) -> bool:
         v = record.get(key)
-        return isinstance(v, str) and search(v) is not None
+        return isinstance(v, str) and found(v)
 
     return matches
 
