@@ -10,7 +10,8 @@ then checks the promises the library makes about any input:
 * A contract that lints clean compiles (``ContractError`` is for contracts lint rejects).
 * Evaluating a slice of the example data never raises; every lead and event is accounted for
   (the counts reconcile and match what came out); the output is deterministic (a second
-  compile and evaluation give the same bytes).
+  compile and evaluation give the same bytes, and streaming the inputs by lead id with
+  ``grouped=True`` gives the same verdicts and error rows).
 
 Work per case is bounded by construction (a small contract, 17 leads and their events); a case
 that runs away is stopped by an alarm (see :func:`_guard`) and reported with its input, which
@@ -248,6 +249,14 @@ def check_evaluation(contract: Contract, as_of: datetime) -> None:
     again, out_again = _run(compile_contract(contract), as_of)
     assert out_again == out
     assert again.counts == counts
+    # Streamed by lead id (grouped), the same verdicts and error rows come out.
+    by_lead = sorted(EVENTS, key=lambda event: str(event["lead_id"]))
+    grouped = compile_contract(contract).evaluate(LEADS, by_lead, as_of=as_of, grouped=True)
+    out_grouped = [
+        verdict_json(item) if isinstance(item, Verdict) else error_json(item) for item in grouped
+    ]
+    assert sorted(out_grouped) == sorted(out)
+    assert grouped.counts == counts
 
 
 @settings(
