@@ -83,9 +83,7 @@ def check_overlapping_hours(ctx: LintContext) -> Iterator[Diagnostic]:
     """Working-hour intervals of one day do not overlap."""
     for calendar_id, calendar in ctx.contract.calendars.items():
         for day, ranges in calendar.hours.items():
-            ends_by_start = sorted(
-                (start, end or time.max, i) for i, (start, end) in enumerate(ranges)
-            )
+            ends_by_start = sorted((start, _until(end), i) for i, (start, end) in enumerate(ranges))
             for (start_a, end_a, _), (start_b, _, i) in pairwise(ends_by_start):
                 if start_b < end_a:
                     yield ctx.report(
@@ -97,6 +95,12 @@ def check_overlapping_hours(ctx: LintContext) -> Iterator[Diagnostic]:
                         hint="merge them into one interval, e.g. "
                         f"{start_a:%H:%M}-{_end(max(end_a, ends_by_start[-1][1]))}",
                     )
+
+
+def _until(end: time) -> time:
+    """An interval's end, ordered: 24:00 is read as 00:00, so it becomes the latest time
+    (a ``time`` is truthy even at midnight, so ``end or time.max`` would not do)."""
+    return time.max if end == time(0, 0) else end
 
 
 def _end(value: time) -> str:
