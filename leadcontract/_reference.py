@@ -14,6 +14,12 @@ from leadcontract.diagnostics import CODES
 
 __all__ = ["diagnostics_markdown"]
 
+
+def _group_of(code: str) -> str:
+    """The heading a code stands under: its first digit, or two where LC9 is shared."""
+    return code[:4] if code[:4] in _GROUPS else code[:3]
+
+
 _GROUPS = {
     "LC0": "Reading files",
     "LC1": "Structure",
@@ -24,6 +30,9 @@ _GROUPS = {
     "LC6": "SLAs",
     "LC7": "Spiffs",
     "LC8": "Time",
+    "LC90": "Waivers",
+    "LC95": "Mappings from CRM exports",
+    "LC96": "Notifications (the live monitor)",
 }
 
 
@@ -45,8 +54,8 @@ def diagnostics_markdown() -> str:
             emitted_by.setdefault(code_id, []).append(check.summary)
     group = ""
     for code in CODES.values():
-        if code.code[:3] != group:
-            group = code.code[:3]
+        if _group_of(code.code) != group:
+            group = _group_of(code.code)
             lines += [f"## {_GROUPS[group]}", ""]
         lines += [
             f'<a id="{code.code.lower()}"></a>',

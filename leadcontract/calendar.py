@@ -50,14 +50,19 @@ Daylight-saving changes
     day before the instant. ``N`` business days later is the instant of the ``N``-th working
     day after the anchor day at which that day's working time has reached the same position,
     mapped onto that day's own intervals (split shifts included) and capped at that day's
-    close when the day is shorter. Consequences, on a Mon-Fri 09:00-17:00 calendar:
+    close when the day is shorter. When *all* of the anchor day's working time lies before
+    the instant (at or after its close, at night, on a weekend or holiday, before or exactly
+    at the next opening), the position is *the whole day*: the result is the close of the
+    ``N``-th working day, however long either day is. Consequences, on a Mon-Fri 09:00-17:00
+    calendar:
 
     - Tue 15:00 + 1d = Wed 15:00; Fri 15:00 + 1d = Mon 15:00 (weekends and holidays skipped).
-    - An instant with no working time of its own day before it (at night, on a weekend or
-      holiday, before or exactly at the opening) counts as the *close of the previous working
-      day*: Tue 20:00 + 1d = Wed 17:00; Tue 08:00 + 1d = Tue 09:00 + 1d = Tue 17:00 (the
-      lead gets all of Tuesday); a lead arriving Sat 03:00 with "within 2 business days" is
-      due Tue 17:00 (Monday and Tuesday). A lunch break keeps the morning's position.
+    - An instant with no working time of its own day before it counts as the *close of the
+      previous working day*: Tue 20:00 + 1d = Wed 17:00; Tue 08:00 + 1d = Tue 09:00 + 1d =
+      Tue 17:00 (the lead gets all of Tuesday); a lead arriving Sat 03:00 with "within 2
+      business days" is due Tue 17:00 (Monday and Tuesday). With a short Friday
+      (09:00-16:00), Mon 08:56 + 1d is still Mon 17:00: the whole of Monday, not Friday's
+      seven hours of it. A lunch break keeps the morning's position.
     - The result is the earliest instant with that position, so it can be a closing time
       (a position equal to the morning's length lands on the lunch break's start).
     - When all working days have the same length ``L``, ``add(t, N days)`` equals
@@ -75,20 +80,31 @@ Daylight-saving changes
     on the UTC time line (a day is exactly 24 hours, also across DST changes), returned in the
     calendar's zone. Negative timedeltas are allowed here only.
 
+Supported dates
+---------------
+Instants from :data:`SUPPORTED_START` (1900-01-01T00:00Z) to :data:`SUPPORTED_END`
+(2200-01-01T00:00Z) inclusive. An instant outside, or a result that would fall after the end,
+raises :class:`DateRangeError` (a :class:`ValueError`): CRM data does not predate 1900, the
+``holidays`` package and the time zone database are meaningful there, and a bounded window
+bounds every table below (at most 300 years per calendar), so no input can make a call slow.
+
 Performance
 -----------
-Working intervals of each local date and of each UTC day are computed once, as integer
-microseconds on the UTC time line, and cached per calendar; closed days cost a dictionary
-lookup. A call spanning a few days costs some ten microseconds, most of it converting
-datetimes; a call spanning years walks one cached entry per day (the first call for a year
-also loads that year's region holidays, milliseconds per region). Searches that find no
-working time for :data:`MAX_IDLE_DAYS` consecutive days raise :class:`ValueError` instead of
-looping forever.
+Business time is a monotone map from instants to accumulated working time, kept per UTC
+year as a table of working intervals (integer microseconds) with cumulative sums, plus
+prefix sums of whole years; working days the same way per local year
+(:mod:`leadcontract._cumulative`). ``elapsed`` is two binary searches and a subtraction;
+``add`` is the inverse: one binary search over years, one inside the year. A year's total
+is computed in closed form (whole weeks multiplied, then each holiday and each day next to
+a daylight-saving change corrected exactly), so a span of decades costs one total per year,
+once per calendar, and never a walk over its days; only the years an answer lands in are
+built in full (about 370 local dates each, milliseconds). Region holidays load per year on
+first use (about a millisecond per region and year). A search that would cross more than
+:data:`MAX_IDLE_DAYS` consecutive days without working time raises :class:`ValueError`.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -98,12 +114,25 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_package
 
+from leadcontract._cumulative import CumulativeLine, OutOfRangeError
 from leadcontract.durations import Duration
 
-__all__ = ["MAX_IDLE_DAYS", "BusinessCalendar"]
+__all__ = [
+    "MAX_IDLE_DAYS",
+    "SUPPORTED_END",
+    "SUPPORTED_START",
+    "BusinessCalendar",
+    "DateRangeError",
+    "check_supported",
+]
 
 MAX_IDLE_DAYS: Final = 3_660
-"""Longest run of days without working time a search walks through before giving up."""
+"""Longest run of days without working time a search crosses before giving up."""
+
+SUPPORTED_START: Final = datetime(1900, 1, 1, tzinfo=UTC)
+"""The first instant business-time arithmetic accepts."""
+SUPPORTED_END: Final = datetime(2200, 1, 1, tzinfo=UTC)
+"""The last instant business-time arithmetic accepts or returns."""
 
 _SECOND: Final = 1_000_000
 _MINUTE: Final = 60 * _SECOND
@@ -112,25 +141,61 @@ _DAY: Final = 24 * _HOUR
 _ONE_US: Final = timedelta(microseconds=1)
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
-_OFFSET_SAMPLE_STEP: Final = 6 * _HOUR  # no zone changes its offset twice within this
+_EPOCH_WEEKDAY: Final = date(1970, 1, 1).weekday()
+_OFFSET_SAMPLE_STEP: Final = 86_400  # seconds; see _transitions
 _CACHE_LIMIT: Final = 100_000
+_LOWEST: Final = (SUPPORTED_START - _EPOCH) // _ONE_US
+_HIGHEST: Final = (SUPPORTED_END - _EPOCH) // _ONE_US
+_FIRST_YEAR: Final = SUPPORTED_START.year - 1  # local dates just before the window
+_LAST_YEAR: Final = SUPPORTED_END.year  # the end instant itself, and local dates after it
+_TRANSITION_REACH: Final = 2  # local dates within this many days of an offset change
 
 _Span = tuple[int, int]
 """A working interval: start and end, as microseconds (since local midnight, or UTC epoch)."""
 _Local = tuple[tuple[_Span, ...], int]
 """Working pieces of one local date on the UTC time line, sorted, and their total length."""
-_Chunk = tuple[tuple[int, ...], tuple[int, ...], int]
-"""Working pieces inside one UTC day: starts, ends (both sorted) and total length."""
 
 _EMPTY_LOCAL: Final[_Local] = ((), 0)
-_EMPTY_CHUNK: Final[_Chunk] = ((), (), 0)
 _WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+class DateRangeError(ValueError):
+    """An instant, or a result, outside the supported dates (see the module documentation)."""
+
+
+def check_supported(instant: datetime, name: str = "instant") -> None:
+    """Raise :class:`DateRangeError` unless ``instant`` lies in the supported window.
+
+    For callers that validate input (records, ``--as-of``) before any arithmetic runs.
+    """
+    at = _to_us(instant, name)
+    if not _LOWEST <= at <= _HIGHEST:
+        raise DateRangeError(f"{name} {instant.isoformat()} is {_OUTSIDE}")
+
+
+def _checked(at: int, name: str) -> int:
+    if not _LOWEST <= at <= _HIGHEST:
+        try:
+            shown = _iso(_EPOCH + timedelta(microseconds=at))
+        except OverflowError:  # beyond year 9999 (or before year 1) once in UTC
+            shown = "(beyond the years 1-9999 in UTC)"
+        raise DateRangeError(f"{name} {shown} is {_OUTSIDE}")
+    return at
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+_OUTSIDE: Final = f"outside the supported dates ({_iso(SUPPORTED_START)} to {_iso(SUPPORTED_END)})"
 
 
 def _to_us(instant: datetime, name: str) -> int:
     """Microseconds since the UTC epoch of an aware datetime."""
     try:
         return (instant - _EPOCH) // _ONE_US
+    except OverflowError:  # near year 1 or 9999, where moving to UTC leaves the range
+        raise DateRangeError(f"{name} {instant.isoformat()} is {_OUTSIDE}") from None
     except TypeError:
         if not isinstance(instant, datetime):
             raise TypeError(f"{name} must be a datetime, got {type(instant).__name__}") from None
@@ -143,43 +208,62 @@ def _time_us(value: time) -> int:
     return (value.hour * 60 + value.minute) * _MINUTE + value.second * _SECOND + value.microsecond
 
 
-def _offset(zone: ZoneInfo, at: int) -> int:
-    """UTC offset of ``zone`` at the instant ``at``, in microseconds."""
-    offset = (_EPOCH + timedelta(microseconds=at)).astimezone(zone).utcoffset()
+def _offset_at_second(zone: ZoneInfo, second: int) -> int:
+    """UTC offset of ``zone`` at ``second`` seconds after the epoch, in microseconds."""
+    offset = datetime.fromtimestamp(second, zone).utcoffset()
     assert offset is not None
     return offset // _ONE_US
 
 
+def _offset(zone: ZoneInfo, at: int) -> int:
+    """UTC offset of ``zone`` at the instant ``at``, in microseconds (offsets change on
+    whole seconds, so the second ``at`` falls in decides)."""
+    return _offset_at_second(zone, at // _SECOND)
+
+
+def _day_number(year: int) -> int:
+    """Days from 1970-01-01 to the first of January of ``year``."""
+    return date(year, 1, 1).toordinal() - _EPOCH_ORDINAL
+
+
+def _year_of_day(day: int) -> int:
+    return date.fromordinal(day + _EPOCH_ORDINAL).year
+
+
 def _year_start(year: int) -> int:
-    return (date(year, 1, 1).toordinal() - _EPOCH_ORDINAL) * _DAY
+    return _day_number(year) * _DAY
 
 
 def _year_of(at: int) -> int:
-    return date.fromordinal(at // _DAY + _EPOCH_ORDINAL).year
+    return _year_of_day(at // _DAY)
 
 
-@lru_cache(maxsize=1024)
+def _day_of(at: int) -> int:
+    return at // _DAY
+
+
+@lru_cache(maxsize=1 << 16)  # a few hundred zones times the years of the window
 def _transitions(zone: ZoneInfo, year: int) -> tuple[tuple[int, int], ...]:
     """Offset changes of ``zone`` in UTC year ``year``: ``(instant, new offset)``, sorted.
 
     A change exactly at the start of the next year is listed here. Found by sampling the
-    offset every few hours and bisecting, to the second, where it changes; computed once per
-    zone and year and shared by all calendars.
+    offset once a day and bisecting, to the second, where it changes; computed once per zone
+    and year and shared by all calendars. A day is short enough: in the tz database the
+    shortest time between two offset changes since 1900 is about four days (Freetown, 1939).
     """
-    lo = _year_start(year)
-    hi = _year_start(year + 1) if year < 9999 else lo + 365 * _DAY
+    lo = _year_start(year) // _SECOND
+    hi = _year_start(year + 1) // _SECOND
     changes: list[tuple[int, int]] = []
-    previous = _offset(zone, lo)
+    previous = _offset_at_second(zone, lo)
     point = lo
     while point < hi:
         following = min(point + _OFFSET_SAMPLE_STEP, hi)
-        offset = _offset(zone, following)
+        offset = _offset_at_second(zone, following)
         if offset != previous:
-            low = point // _SECOND
-            high = following // _SECOND
+            low, high = point, following
             while high - low > 1:
                 middle = (low + high) // 2
-                if _offset(zone, middle * _SECOND) == previous:
+                if _offset_at_second(zone, middle) == previous:
                     low = middle
                 else:
                     high = middle
@@ -312,7 +396,17 @@ class BusinessCalendar:
     ``("US", None)``. See the module documentation for the exact semantics.
     """
 
-    __slots__ = ("_chunks", "_days_per_week", "_holidays", "_hours", "_locals", "_week", "_zone")
+    __slots__ = (
+        "_days",
+        "_days_per_week",
+        "_holidays",
+        "_hours",
+        "_locals",
+        "_nominal",
+        "_time",
+        "_week",
+        "_zone",
+    )
 
     def __init__(
         self,
@@ -331,8 +425,28 @@ class BusinessCalendar:
             if intervals
         }
         self._holidays = _Holidays(holidays, holiday_regions)
+        self._setup()
+
+    def _setup(self) -> None:
+        """Per-zone state: the weekly lengths and the (lazily filled) tables."""
+        self._nominal = tuple(sum(end - start for start, end in spans) for spans in self._week)
         self._locals: dict[int, _Local] = {}
-        self._chunks: dict[int, _Chunk] = {}
+        self._time = CumulativeLine(
+            year_of=_year_of,
+            year_start=_year_start,
+            build=self._time_pieces,
+            total=self._time_total,
+            first_year=_FIRST_YEAR,
+            last_year=_LAST_YEAR,
+        )
+        self._days = CumulativeLine(
+            year_of=_year_of_day,
+            year_start=_day_number,
+            build=self._working_days,
+            total=self._working_day_count,
+            first_year=_FIRST_YEAR,
+            last_year=_LAST_YEAR,
+        )
 
     # --- description ----------------------------------------------------------------------
 
@@ -380,8 +494,7 @@ class BusinessCalendar:
         other._days_per_week = self._days_per_week
         other._hours = self._hours
         other._holidays = self._holidays
-        other._locals = {}
-        other._chunks = {}
+        other._setup()
         return other
 
     def working_days_per_week(self) -> int:
@@ -398,14 +511,11 @@ class BusinessCalendar:
 
     def is_open(self, instant: datetime) -> bool:
         """Whether ``instant`` is working time."""
-        at = _to_us(instant, "instant")
-        starts, ends, _ = self._chunk(at // _DAY)
-        i = bisect_right(starts, at) - 1
-        return i >= 0 and at < ends[i]
+        return self._time.contains(_checked(_to_us(instant, "instant"), "instant"))
 
     def next_open(self, instant: datetime) -> datetime:
         """The first working instant at or after ``instant`` (``instant`` itself if open)."""
-        return self._from_us(self._add_time(_to_us(instant, "instant"), 0))
+        return self._from_us(self._add_time(_checked(_to_us(instant, "instant"), "instant"), 0))
 
     def add(
         self, start: datetime, duration: Duration | timedelta, *, business: bool = True
@@ -414,7 +524,7 @@ class BusinessCalendar:
 
         With ``business=False``, plain calendar arithmetic on the UTC time line.
         """
-        at = _to_us(start, "start")
+        at = _checked(_to_us(start, "start"), "start")
         if isinstance(duration, Duration):
             if not business:
                 return self._from_us(at + duration.calendar_minutes * _MINUTE)
@@ -436,104 +546,92 @@ class BusinessCalendar:
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
         """Working time in ``[start, end)``; zero when ``end <= start``."""
-        lo = _to_us(start, "start")
-        hi = _to_us(end, "end")
+        lo = _checked(_to_us(start, "start"), "start")
+        hi = _checked(_to_us(end, "end"), "end")
         if hi <= lo:
             return timedelta(0)
-        total = 0
-        for day in range(lo // _DAY, (hi - 1) // _DAY + 1):
-            starts, ends, length = self._chunk(day)
-            if not length:
-                continue
-            day_start = day * _DAY
-            if lo <= day_start and day_start + _DAY <= hi:
-                total += length
-                continue
-            for a, b in zip(starts, ends, strict=True):
-                a = max(a, lo)  # noqa: PLW2901
-                b = min(b, hi)  # noqa: PLW2901
-                if a < b:
-                    total += b - a
-        return timedelta(microseconds=total)
+        return timedelta(microseconds=self._time.between(lo, hi))
 
     # --- arithmetic on the UTC time line (microseconds) -----------------------------------
 
     def _from_us(self, at: int) -> datetime:
-        try:
-            return (_EPOCH + timedelta(microseconds=at)).astimezone(self._zone)
-        except OverflowError:
-            raise ValueError("the result is outside the supported range of dates") from None
+        if not _LOWEST <= at <= _HIGHEST:
+            _checked(at, "the result")
+        return (_EPOCH + timedelta(microseconds=at)).astimezone(self._zone)
 
     def _add_time(self, at: int, amount: int) -> int:
         """The earliest instant by which ``amount`` working time has elapsed since ``at``.
 
         With ``amount == 0``: the first working instant at or after ``at``.
         """
-        day = at // _DAY
-        starts, ends, _ = self._chunk(day)
-        for i in range(bisect_right(ends, at), len(ends)):
-            begin = max(starts[i], at)
-            available = ends[i] - begin
-            if amount <= available:
-                return begin + amount
-            amount -= available
-        idle = 0
-        while True:
-            day += 1
-            starts, ends, length = self._chunk(day)
-            if not length:
-                idle += 1
-                if idle > MAX_IDLE_DAYS:
-                    raise ValueError(
-                        f"no working time within {MAX_IDLE_DAYS} days; check the calendar's "
-                        "hours and holidays"
-                    )
-                continue
-            idle = 0
-            if amount > length:
-                amount -= length
-                continue
-            for begin, end in zip(starts, ends, strict=True):
-                if amount <= end - begin:
-                    return begin + amount
-                amount -= end - begin
-            raise AssertionError("unreachable")  # pragma: no cover
+        line = self._time
+        try:
+            if amount:
+                found, crossed = line.advance(at, amount)
+            elif line.contains(at):
+                return at
+            else:
+                # One microsecond of work past `at` ends one microsecond after the opening.
+                found, crossed = line.advance(at, 1)
+                found -= 1
+        except OutOfRangeError:
+            raise DateRangeError(f"the result is {_OUTSIDE}: no working time inside them") from None
+        if crossed and line.longest_idle(at, found, _day_of) > MAX_IDLE_DAYS:
+            raise ValueError(
+                f"no working time within {MAX_IDLE_DAYS} days; check the calendar's "
+                "hours and holidays"
+            )
+        return found
 
     def _add_days(self, at: int, count: int) -> int:
         """``count`` business days after ``at`` (the business-day rule, module docs)."""
-        # Anchor day: the latest working day with working time before `at`, and the position.
+        # Anchor day: the latest working day with working time before `at`, and the position
+        # (None: the whole day, when all of the anchor day's working time lies before `at`).
         local_day = (at + _offset(self._zone, at)) // _DAY
-        anchor = local_day + 1
-        position = 0
-        while True:
-            pieces, length = self._local(anchor)
-            if length:
+        anchor: int | None = None
+        position: int | None = None
+        for day in (local_day + 1, local_day, local_day - 1):  # pieces may straddle `at`
+            pieces, length = self._local(day)
+            if not length or pieces[0][0] >= at:
+                continue
+            anchor = day
+            if pieces[-1][1] > at:  # else the whole day: position None
                 position = sum(min(end, at) - begin for begin, end in pieces if begin < at)
-                if position:
-                    break
+            break
+        days = self._days
+        if anchor is None:
+            # Working days before local_day - 1: the latest one ends where the count of
+            # working days first reaches the count before local_day - 1.
+            anchor = self._search(days, days.cumulative(local_day - 1), "working day") - 1
             if local_day - anchor > MAX_IDLE_DAYS:
                 raise ValueError(f"no working day within {MAX_IDLE_DAYS} days before {at}")
-            anchor -= 1
         # Target day: the count-th working day after the anchor day.
-        target = anchor
-        idle = 0
-        while count:
-            target += 1
-            pieces, length = self._local(target)
-            if length:
-                count -= 1
-                idle = 0
-            else:
-                idle += 1
-                if idle > MAX_IDLE_DAYS:
-                    raise ValueError(f"no working day within {MAX_IDLE_DAYS} days")
-        if position >= length:
+        found, crossed = self._advance(days, anchor + 1, count, "working day")
+        target = found - 1
+        if crossed and days.longest_idle(anchor, target, int) > MAX_IDLE_DAYS:
+            raise ValueError(f"no working day within {MAX_IDLE_DAYS} days")
+        pieces, length = self._local(target)
+        if position is None or position >= length:
             return pieces[-1][1]
         for begin, end in pieces:
             if position <= end - begin:
                 return begin + position
             position -= end - begin
         raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _advance(line: CumulativeLine, at: int, amount: int, what: str) -> tuple[int, bool]:
+        try:
+            return line.advance(at, amount)
+        except OutOfRangeError:
+            raise DateRangeError(f"the result is {_OUTSIDE}: no {what} inside them") from None
+
+    @staticmethod
+    def _search(line: CumulativeLine, target: int, what: str) -> int:
+        try:
+            return line.earliest(target)
+        except OutOfRangeError:
+            raise DateRangeError(f"the result is {_OUTSIDE}: no {what} inside them") from None
 
     # --- caches ---------------------------------------------------------------------------
 
@@ -580,30 +678,72 @@ class BusinessCalendar:
         segments.append((begin, hi, offset))
         return segments
 
-    def _chunk(self, day: int) -> _Chunk:
-        """Working pieces inside UTC day number ``day``, sorted, with their total."""
-        found = self._chunks.get(day)
-        if found is not None:
-            return found
-        lo = day * _DAY
-        hi = lo + _DAY
+    # --- year tables: what CumulativeLine needs -----------------------------------------
+
+    def _time_pieces(self, year: int) -> list[_Span]:
+        """The working pieces of UTC year ``year``, clipped to it, merged."""
+        lo, hi = _year_start(year), _year_start(year + 1)
         pieces: list[_Span] = []
-        for local_day in (day - 1, day, day + 1):  # UTC offsets are less than a day
-            for begin, end in self._local(local_day)[0]:
+        for day in range(lo // _DAY - 1, hi // _DAY + 1):  # UTC offsets are under a day
+            for begin, end in self._local(day)[0]:
                 begin = max(begin, lo)  # noqa: PLW2901
                 end = min(end, hi)  # noqa: PLW2901
                 if begin < end:
                     pieces.append((begin, end))
-        if pieces:
-            merged = _merge(pieces)
-            found = (
-                tuple(begin for begin, _ in merged),
-                tuple(end for _, end in merged),
-                sum(end - begin for begin, end in merged),
-            )
-        else:
-            found = _EMPTY_CHUNK
-        if len(self._chunks) >= _CACHE_LIMIT:
-            self._chunks.clear()
-        self._chunks[day] = found
+        return _merge(pieces)
+
+    def _time_total(self, year: int) -> int:
+        """Working time in UTC year ``year``, in closed form.
+
+        Local dates wholly inside the year count their weekday's length (whole weeks by
+        multiplication), corrected for the irregular ones (holidays, days next to an offset
+        change) by computing those exactly; the two or so dates at each end of the year are
+        clipped to it.
+        """
+        first, last = _day_number(year), _day_number(year + 1)
+        lo, hi = first * _DAY, last * _DAY
+        total = self._weekday_sum(first + 1, last - 1, self._nominal)
+        for day in self._irregular(first + 1, last - 2):
+            total += self._local(day)[1] - self._nominal[(day + _EPOCH_WEEKDAY) % 7]
+        for day in (first - 1, first, last - 1, last):
+            for begin, end in self._local(day)[0]:
+                total += max(0, min(end, hi) - max(begin, lo))
+        return total
+
+    def _working_days(self, year: int) -> list[_Span]:
+        """The working local dates of ``year`` as unit pieces ``[day, day + 1)``, merged."""
+        days = range(_day_number(year), _day_number(year + 1))
+        return _merge([(day, day + 1) for day in days if self._local(day)[1]])
+
+    def _working_day_count(self, year: int) -> int:
+        """How many local dates of ``year`` have working time, in closed form."""
+        first, last = _day_number(year), _day_number(year + 1)
+        opens = tuple(int(length > 0) for length in self._nominal)
+        count = self._weekday_sum(first, last, opens)
+        for day in self._irregular(first, last - 1):
+            count += int(self._local(day)[1] > 0) - opens[(day + _EPOCH_WEEKDAY) % 7]
+        return count
+
+    @staticmethod
+    def _weekday_sum(first: int, stop: int, per_weekday: tuple[int, ...]) -> int:
+        """The sum of ``per_weekday`` over the local dates ``first`` to ``stop`` (excluded)."""
+        weeks, rest = divmod(max(0, stop - first), 7)
+        weekday = (first + _EPOCH_WEEKDAY) % 7
+        return weeks * sum(per_weekday) + sum(per_weekday[(weekday + i) % 7] for i in range(rest))
+
+    def _irregular(self, first: int, last: int) -> set[int]:
+        """Local dates in ``[first, last]`` whose working time may differ from their
+        weekday's: holidays, and dates near a change of the zone's UTC offset."""
+        found: set[int] = set()
+        for year in range(_year_of_day(first), _year_of_day(last) + 1):
+            for holiday in self._holidays.year(year):
+                day = holiday.toordinal() - _EPOCH_ORDINAL
+                if first <= day <= last:
+                    found.add(day)
+        for year in range(_year_of_day(first - 1), _year_of_day(last + 1) + 1):
+            for change, _ in _transitions(self._zone, year):
+                near = change // _DAY
+                for day in range(near - _TRANSITION_REACH, near + _TRANSITION_REACH + 1):
+                    if first <= day <= last:
+                        found.add(day)
         return found

@@ -84,6 +84,20 @@ class Diagnostic:
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
+    @property
+    def where(self) -> str:
+        """``file:line:col`` (as much of it as is known), the way editors and CI read it."""
+        parts = [self.file if self.file is not None else "<contract>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def __str__(self) -> str:
+        """The line the text report prints: ``file:line:col: CODE severity: message``."""
+        return f"{self.where}: {self.code} {self.severity.value}: {self.message}"
+
     def check_tuple(self) -> tuple[str, int | None, int | None]:
         """``(code, line, column)``: what tests compare."""
         return (self.code, self.line, self.column)
@@ -492,6 +506,65 @@ _REGISTRY: list[Code] = [
         "A spiff's cap and amount are in different currencies.",
         "Amounts in different currencies cannot be compared or added.",
     ),
+    # --- LC95x: mappings from CRM exports -----------------------------------------------------
+    Code(
+        "LC950",
+        "mapping.unknown-preset",
+        _E,
+        "`mappings.extends` names a preset the library does not ship.",
+        "Nothing of it would apply; the presets are `salesforce` and `hubspot`.",
+    ),
+    Code(
+        "LC951",
+        "mapping.unknown-target",
+        _E,
+        "An event mapping makes an event type, or fills a lead field, that the contract lacks.",
+        "Every event it makes would count for nothing, or the field it fills does not exist.",
+    ),
+    Code(
+        "LC952",
+        "mapping.never-applies",
+        _W,
+        "A value map entry that can never apply: its target is not an allowed value, or "
+        "another key already maps the same value.",
+        "Every value it maps would become an error row, or the entry is dead.",
+    ),
+    Code(
+        "LC953",
+        "mapping.unknown-column",
+        _W,
+        "A field or event mapping reads a column the given export sample does not have.",
+        "Every record would miss the value (lint with `--leads-sample`/`--events-sample`).",
+    ),
+    Code(
+        "LC954",
+        "mapping.role-unplayed",
+        _E,
+        "A spiff's earner or split role is a role no rep of the contract plays.",
+        "That share would go to an unassigned statement: money nobody is paid.",
+    ),
+    Code(
+        "LC955",
+        "mapping.campaign-uncovered",
+        _W,
+        "A campaign no SLA (or no spiff) covers, while a campaign on the same channel has one.",
+        "It looks like a sibling campaign added without its follow-up promise or incentive.",
+    ),
+    # --- LC96x: notifications (the live monitor) -----------------------------------------
+    Code(
+        "LC960",
+        "notification.unknown-sla",
+        _E,
+        "A notification rule names an SLA the contract does not define.",
+        "The rule would never fire for it, and nobody would hear about that SLA.",
+    ),
+    Code(
+        "LC961",
+        "notification.unknown-recipient",
+        _E,
+        "A notification rule sends to someone who is neither a rep, a team nor a role word.",
+        "The notification would go to nobody.",
+    ),
     # --- LC8xx: time ------------------------------------------------------------------------
     Code(
         "LC801",
@@ -544,6 +617,21 @@ _REGISTRY: list[Code] = [
         _W,
         "Effective dates lie outside the contract's own effective range.",
         "That part of the contract can never be in force.",
+    ),
+    # --- LC90x: waivers --------------------------------------------------------------------
+    Code(
+        "LC901",
+        "waiver.expired",
+        _W,
+        "A waiver's `until` date has passed; the finding it waived is reported again.",
+        "A deliberate exception is agreed for a time; after it, both sides look at it again.",
+    ),
+    Code(
+        "LC902",
+        "waiver.unused",
+        _W,
+        "A waiver matches no finding.",
+        "The finding was fixed or the waiver names the wrong code or place: delete or correct it.",
     ),
 ]
 

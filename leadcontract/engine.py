@@ -25,18 +25,20 @@ from zoneinfo import ZoneInfo
 
 from leadcontract._version import __version__
 from leadcontract.audit import contract_digest
-from leadcontract.calendar import BusinessCalendar
+from leadcontract.calendar import BusinessCalendar, check_supported
 from leadcontract.capacity import CapacityPlan, plan_capacity
+from leadcontract.drift import DataDrift, known_event_types
+from leadcontract.errors import LeadcontractError
 from leadcontract.inputs import (
     Event,
     EventCoercer,
     LeadCoercer,
     RawRecord,
     RecordError,
-    read_rows,
-    rows_from_iterable,
+    rows_from,
 )
 from leadcontract.model import Contract
+from leadcontract.presets import resolve_mappings
 from leadcontract.rules.conditions import (
     CompiledCondition,
     ConditionIssue,
@@ -62,11 +64,12 @@ __all__ = [
     "compile_contract",
 ]
 
-Source = str | Path | Iterable[Mapping[str, Any]]
-"""A file (CSV, JSON Lines, JSON) or an iterable of mappings."""
+Source = str | Path | Iterable[Mapping[str, Any]] | Any
+"""A file (CSV, JSON Lines, JSON, Parquet, Arrow), a DataFrame, a DB-API cursor or an iterable
+of mappings (see :func:`leadcontract.inputs.rows_from`)."""
 
 
-class ContractError(ValueError):
+class ContractError(LeadcontractError, ValueError):
     """The contract cannot be compiled (lint it first: the diagnostics say why)."""
 
     def __init__(self, issues: Sequence[str]) -> None:
@@ -74,7 +77,18 @@ class ContractError(ValueError):
         super().__init__("the contract does not compile: " + "; ".join(self.issues))
 
 
-class InputOrderError(ValueError):
+class RecordRejectedError(LeadcontractError):
+    """:meth:`CompiledContract.evaluate_lead` could not give a verdict without dropping input:
+    ``errors`` holds the error rows (the record's and the events') that say why."""
+
+    def __init__(self, errors: Sequence[RecordError]) -> None:
+        self.errors = tuple(errors)
+        reasons = "; ".join(error.message for error in self.errors[:3])
+        more = f" (and {len(self.errors) - 3} more)" if len(self.errors) > 3 else ""
+        super().__init__(f"the lead was not evaluated: {reasons or 'not created yet'}{more}")
+
+
+class InputOrderError(LeadcontractError, ValueError):
     """``grouped=True`` was promised, but the input is not sorted by lead id."""
 
 
@@ -97,6 +111,10 @@ class RunCounts:
     events_of_skipped_leads: int = 0
     events_of_not_yet_leads: int = 0
     event_errors: int = 0
+    events_unmapped: int = 0
+    """Activity rows that no event mapping of the contract matches (used for nothing)."""
+    lead_warnings: int = 0
+    """Verdicts that carry a warning (a value left empty by ``on_invalid: empty``)."""
 
     @property
     def reconciles(self) -> bool:
@@ -110,6 +128,7 @@ class RunCounts:
             + self.events_of_skipped_leads
             + self.events_of_not_yet_leads
             + self.event_errors
+            + self.events_unmapped
         )
         return leads and events
 
@@ -118,7 +137,18 @@ class RunCounts:
 
 
 def compile_contract(contract: Contract) -> CompiledContract:
-    """Prepare a contract for evaluation: conditions become closures, lookups are built."""
+    """Prepare a contract for evaluation: conditions become closures, lookups are built.
+
+    Raises :class:`ContractError` when the contract does not compile (``lint`` says why) and
+    :class:`TypeError` when given something that is not a :class:`Contract`.
+    """
+    if not isinstance(contract, Contract):
+        hint = (
+            " (use its .contract, after checking that it passed)"
+            if hasattr(contract, "contract")
+            else ""
+        )
+        raise TypeError(f"compile_contract takes a Contract, not {type(contract).__name__}{hint}")
     return CompiledContract(contract)
 
 
@@ -170,8 +200,14 @@ class CompiledContract:
         self.rep_zones = {
             rep_id: rep.timezone for rep_id, rep in contract.reps.items() if rep.timezone
         }
-        self.lead_coercer = LeadCoercer(lead, default_tz=self.zone)
-        self.event_coercer = EventCoercer(default_tz=self.zone)
+        self.mappings = resolve_mappings(contract)
+        if self.mappings.unknown_presets:
+            raise ContractError(
+                [f"/mappings/extends: no preset {n!r}" for n in self.mappings.unknown_presets]
+            )
+        self.lead_coercer = LeadCoercer(lead, default_tz=self.zone, sources=self.mappings.sources)
+        self.event_coercer = EventCoercer(default_tz=self.zone, mappings=self.mappings.events)
+        self.known_event_types = known_event_types(contract, self.mappings.events)
 
     @staticmethod
     def _build_calendars(contract: Contract) -> dict[str, BusinessCalendar]:
@@ -228,8 +264,32 @@ class CompiledContract:
         """
         if as_of.tzinfo is None:
             raise ValueError("as_of must be timezone-aware (e.g. 2026-11-16T17:00:00+00:00)")
+        check_supported(as_of, "as_of")
         overflow = capacity.overflow if capacity is not None else frozenset()
         return Evaluation(self, leads, events, as_of, trace, grouped, only, overflow)
+
+    def evaluate_lead(
+        self,
+        record: Mapping[str, Any],
+        events: Iterable[Mapping[str, Any]] = (),
+        *,
+        as_of: datetime,
+        trace: bool = True,
+    ) -> Verdict:
+        """The verdict for one raw lead record and its raw events: the webhook case.
+
+        The record and events go through the same reading, coercion and checks as a batch
+        run. Nothing is dropped quietly: if the record or any event would be an error row,
+        :class:`RecordRejectedError` is raised carrying every error row; a lead not yet created
+        at ``as_of`` is rejected too. Capacity overflow is a cross-lead figure and is not
+        applied here.
+        """
+        if not isinstance(record, Mapping):
+            raise TypeError(f"a lead record is a mapping, not {type(record).__name__}")
+        verdicts, errors = self.evaluate([record], events, as_of=as_of, trace=trace).split()
+        if errors or len(verdicts) != 1:
+            raise RecordRejectedError(errors)
+        return verdicts[0]
 
     def plan_capacity(self, leads: Source) -> CapacityPlan:
         """Rank each campaign-week's leads against its declared capacity (a pass of its own
@@ -256,10 +316,13 @@ class CompiledContract:
         trace: bool = True,
         overflow: bool = False,
     ) -> Verdict:
-        """The verdict for one coerced lead record and its events (all up to ``as_of``).
+        """The verdict for one *coerced* lead record and its :class:`Event` objects (all up to
+        ``as_of``): the engine's inner step. For raw records and events use
+        :meth:`evaluate_lead` (one lead) or :meth:`evaluate`.
 
         ``overflow`` marks a lead beyond its campaign's weekly capacity (see capacity.py).
         """
+        _require_coerced(events)
         steps: list[TraceStep] | None = [] if trace else None
         keys = self.keys
         ordered = sorted(events, key=_event_order)
@@ -362,6 +425,7 @@ class CompiledContract:
             owner=owner if isinstance(owner, str) else None,
             touches=len(touches),
             first_touch_at=touches[0].at if touches else None,
+            touched_by=tuple(dict.fromkeys(t.actor for t in touches if t.actor is not None)),
             handoff=handoff,
             disqualification=disqualification,
             slas=slas,
@@ -385,6 +449,11 @@ class CompiledContract:
         return dataclasses.replace(verdict, spiffs=decisions, trace=trace_steps)
 
 
+def _require_coerced(events: Sequence[Event]) -> None:
+    if any(not isinstance(event, Event) for event in events):
+        raise TypeError("verdict() takes coerced Event objects; pass raw events to evaluate_lead()")
+
+
 def _sla_step(clock: SlaVerdict) -> TraceStep:
     """An SLA verdict as a trace step: its clock events are the facts."""
     facts = tuple(
@@ -399,9 +468,7 @@ def _event_order(event: Event) -> tuple[datetime, int]:
 
 
 def _rows(source: Source, kind: Literal["lead", "event"]) -> Iterator[RawRecord | RecordError]:
-    if isinstance(source, str | Path):
-        return read_rows(Path(source), kind=kind)
-    return rows_from_iterable(source, kind=kind)
+    return rows_from(source, kind=kind)
 
 
 @dataclass
@@ -417,7 +484,18 @@ class Evaluation:
     only: Iterable[str] | None
     overflow: frozenset[str] = frozenset()
     counts: RunCounts = field(default_factory=RunCounts)
+    drift: DataDrift = field(default_factory=DataDrift)
+    """Input that does not match the contract, counted as the run streams."""
     _started: bool = False
+
+    def split(self) -> tuple[list[Verdict], list[RecordError]]:
+        """Run the evaluation to the end: the verdicts and the error rows, each in input order.
+        (Iterating gives them interleaved, lazily, for streaming.)"""
+        verdicts: list[Verdict] = []
+        errors: list[RecordError] = []
+        for item in self:
+            (verdicts if isinstance(item, Verdict) else errors).append(item)  # type: ignore[arg-type]
+        return verdicts, errors
 
     def __iter__(self) -> Iterator[Verdict | RecordError]:
         if self._started:
@@ -446,7 +524,7 @@ class Evaluation:
                     errored.add(record_or_error.lead_id)
                 yield record_or_error
                 continue
-            raw, record = record_or_error
+            raw, record, warnings = record_or_error
             lead_id = str(record[self.compiled.keys.id])
             if lead_id in seen:
                 yield self._duplicate(raw, lead_id)
@@ -456,7 +534,7 @@ class Evaluation:
                 not_yet.add(lead_id)
                 continue
             seen.add(lead_id)
-            yield from self._judge(raw, record, by_lead.pop(lead_id, []), wanted)
+            yield from self._judge(raw, record, by_lead.pop(lead_id, []), wanted, warnings)
         for lead_id, left in by_lead.items():
             if lead_id in not_yet:
                 self.counts.events_of_not_yet_leads += len(left)
@@ -481,7 +559,7 @@ class Evaluation:
                 yield from events.errors()
                 yield record_or_error
                 continue
-            raw, record = record_or_error
+            raw, record, warnings = record_or_error
             lead_id = str(record[self.compiled.keys.id])
             if previous is not None and lead_id < previous:
                 raise InputOrderError(
@@ -504,7 +582,7 @@ class Evaluation:
             if events.not_yet == lead_id:
                 events.not_yet = None
             yield from events.errors()
-            yield from self._judge(raw, record, mine, wanted)
+            yield from self._judge(raw, record, mine, wanted, warnings)
         yield from events.drain_below(None, self.counts)
 
     def _judge(
@@ -513,6 +591,7 @@ class Evaluation:
         record: dict[str, Any],
         events: list[Event],
         wanted: frozenset[str] | None,
+        warnings: tuple[str, ...] = (),
     ) -> Iterator[Verdict | RecordError]:
         as_of = self.as_of
         if wanted is not None and str(record[self.compiled.keys.id]) not in wanted:
@@ -524,9 +603,35 @@ class Evaluation:
         self.counts.events_used += len(used)
         self.counts.verdicts += 1
         lead_id = str(record[self.compiled.keys.id])
-        yield self.compiled.verdict(
+        if any(event.fields for event in used):
+            record, filled = self.compiled.lead_coercer.fill(record, used)
+            warnings += filled
+        verdict = self.compiled.verdict(
             record, used, as_of, trace=self.trace, overflow=lead_id in self.overflow
         )
+        warnings += self._observe(verdict, used)
+        if warnings:
+            self.counts.lead_warnings += 1
+            verdict = dataclasses.replace(verdict, warnings=warnings)
+        yield verdict
+
+    def _observe(self, verdict: Verdict, events: list[Event]) -> tuple[str, ...]:
+        """Count the drift one verdict shows; its warnings name the lead's own."""
+        contract = self.compiled.contract
+        warnings: list[str] = []
+        campaign = verdict.campaign
+        if campaign is not None and campaign not in contract.campaigns:
+            self.drift.add("unknown-campaign", campaign)
+            warnings.append(f"campaign `{campaign}` is not in the contract")
+        if contract.reps:
+            owner = verdict.owner
+            if owner is not None and owner not in contract.reps:
+                self.drift.add("unknown-rep", owner)
+                warnings.append(f"owner `{owner}` is not a rep of the contract")
+            actors = {e.actor for e in events if e.actor is not None and e.type in _REP_WORK}
+            for actor in actors - set(contract.reps):
+                self.drift.add("unknown-rep", actor)
+        return tuple(warnings)
 
     def _not_yet(
         self, lead_id: str, record: Mapping[str, Any], wanted: frozenset[str] | None
@@ -559,23 +664,37 @@ class Evaluation:
             message=f"lead id `{lead_id}` appears more than once; the first record is used",
         )
 
-    def _leads(self) -> Iterator[RecordError | tuple[RawRecord, dict[str, Any]]]:
+    def _leads(self) -> Iterator[RecordError | tuple[RawRecord, dict[str, Any], tuple[str, ...]]]:
         coercer = self.compiled.lead_coercer
+        ignored = self.compiled.mappings.ignore_columns
+        unread_by_keys: dict[tuple[Any, ...], tuple[str, ...]] = {}
         for row in _rows(self.leads, "lead"):
             self.counts.leads_read += 1
             if isinstance(row, RecordError):
                 self.counts.lead_errors += 1
                 yield row
                 continue
+            keys = tuple(row.data)
+            unread = unread_by_keys.get(keys)
+            if unread is None:
+                unread = coercer.unread(keys, ignored)
+                if len(unread_by_keys) < 512:
+                    unread_by_keys[keys] = unread
+            for column in unread:
+                self.drift.add("unmapped-column", column)
             record, errors = coercer.coerce(row)
+            for error in (e for first in errors for e in (first, *first.also)):
+                if error.code == "not-allowed" or record is not None:
+                    self.drift.add("value-not-allowed", f"{error.field}={error.observed}")
             if record is None:
                 self.counts.lead_errors += 1
                 yield RecordError.of_record(errors)
                 continue
-            yield row, record
+            yield row, record, tuple(error.message for error in errors)
 
     def _events(self) -> Iterator[Event | RecordError]:
         coercer = self.compiled.event_coercer
+        known = self.compiled.known_event_types
         for row in _rows(self.events, "event"):
             self.counts.events_read += 1
             if isinstance(row, RecordError):
@@ -584,10 +703,33 @@ class Evaluation:
                 continue
             event, errors = coercer.coerce(row)
             if event is None:
+                if not errors:  # no event mapping matches the row
+                    self.counts.events_unmapped += 1
+                    self.drift.add("unmapped-event", _row_kind(row))
+                    continue
                 self.counts.event_errors += 1
                 yield RecordError.of_record(errors)
                 continue
+            if event.type not in known:
+                self.drift.add("unknown-event-type", event.type)
             yield event
+
+
+_REP_WORK = frozenset({"touch", "meeting"})
+"""Events a rep's own work makes: an actor of one that is no rep is drift (a handoff by
+`marketing-ops` is not)."""
+
+
+def _row_kind(row: RawRecord) -> str:
+    """How an unmapped activity row is counted: by the first of its type-like columns."""
+    for column in ("TaskSubtype", "Type", "engagement.type", "type", "Field"):
+        value = row.data.get(column)
+        if isinstance(value, str) and value.strip():
+            return f"{column}={value.strip()}"
+    engagement = row.data.get("engagement")
+    if isinstance(engagement, Mapping) and isinstance(engagement.get("type"), str):
+        return f"engagement.type={engagement['type']}"
+    return "(no type column)"
 
 
 class _Lookahead:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from leadcontract.rules.conditions import Leaf, Op, explain_leaf
+from leadcontract.safe_text import printable
 from leadcontract.verdict import Fact, TraceStep, Verdict
 
 __all__ = ["explain", "explain_fact"]
@@ -45,13 +46,15 @@ def _failed(step: TraceStep) -> list[str]:
 
 
 def explain(verdict: Verdict) -> str:
-    """The verdict of one lead as readable text."""
+    """The verdict of one lead as readable text (each line :func:`printable`: a value with a
+    newline or a terminal escape cannot add a line or reach the terminal)."""
     contract = verdict.contract
     out = [
         f"Lead {verdict.lead_id}, as of {_when(verdict.as_of)}",
         f"Contract {contract.id} {contract.version} ({contract.digest[:19]}...), "
         f"leadcontract {verdict.library_version}",
         "",
+        *_warning_lines(verdict),
         *_stage_lines(verdict),
         "",
         *_score_lines(verdict),
@@ -61,7 +64,14 @@ def explain(verdict: Verdict) -> str:
     ]
     out += _sla_lines(verdict)
     out += _spiff_lines(verdict)
-    return "\n".join(out).rstrip() + "\n"
+    return "\n".join(map(printable, out)).rstrip() + "\n"
+
+
+def _warning_lines(verdict: Verdict) -> list[str]:
+    """Data that did not match the contract but did not stop the verdict, first."""
+    if not verdict.warnings:
+        return []
+    return ["Data warnings:", *(f"  {warning}" for warning in verdict.warnings), ""]
 
 
 def _stage_lines(verdict: Verdict) -> list[str]:
@@ -178,6 +188,7 @@ def _sla_lines(verdict: Verdict) -> list[str]:
             out.append(f"    {clock.evidence}")
         if clock.escalate_to is not None:
             out.append(f"    escalated to {clock.escalate_to}")
+        out += [f"    anomaly: {anomaly}" for anomaly in clock.anomalies]
     return out
 
 

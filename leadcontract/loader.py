@@ -14,22 +14,34 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
+import yaml
 from pydantic import BaseModel, ValidationError
 
-from leadcontract._yaml import SourceMap, YamlDocument, read_yaml
+from leadcontract._yaml import SourceMap, YamlDocument, parse_yaml, read_yaml
 from leadcontract.diagnostics import Diagnostic, Location, make, sort_diagnostics
 from leadcontract.model import API_VERSION, Contract
 
-__all__ = ["ContractSource", "LoadResult", "contract_files", "escape_pointer", "load"]
+__all__ = [
+    "ContractInput",
+    "ContractSource",
+    "ContractText",
+    "LoadResult",
+    "contract_files",
+    "escape_pointer",
+    "load",
+]
 
 SINGLE_SECTIONS = ("apiVersion", "metadata", "lead")
 COLLECTIONS = ("calendars", "reps", "campaigns", "slas", "spiffs")
 YAML_SUFFIXES = (".yaml", ".yml")
+TESTS_FOLDER = "tests"
+"""A contract folder's contract tests (``leadcontract test``): YAML, but not the contract."""
 _FATAL = frozenset({"LC010", "LC103", "LC104", "LC105"})
 """Merge problems after which the merged data does not say what the author meant."""
 
@@ -83,6 +95,12 @@ class LoadResult:
     contract: Contract | None
     source: ContractSource | None
     diagnostics: tuple[Diagnostic, ...]
+    partial: Contract | None = None
+    """When the contract is invalid: the contract without the collection members (a campaign,
+    an SLA...) that failed validation, if the rest validates, so that the semantic checks can
+    still run on the parts that are right and report every problem at once."""
+    dropped: tuple[str, ...] = ()
+    """Pointers of the members left out of ``partial`` (``/campaigns/webinar``)."""
 
     @property
     def ok(self) -> bool:
@@ -91,42 +109,49 @@ class LoadResult:
 
 
 def contract_files(path: Path) -> list[Path]:
-    """The YAML files of a contract folder, in a stable order (hidden folders skipped)."""
+    """The YAML files of a contract folder, in a stable order (hidden folders and the
+    ``tests/`` folder of contract tests skipped)."""
     found = [
         p
         for p in path.rglob("*")
         if p.suffix in YAML_SUFFIXES
         and p.is_file()
         and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        and p.relative_to(path).parts[0] != TESTS_FOLDER
     ]
     return sorted(found, key=lambda p: p.relative_to(path).as_posix())
 
 
-def load(paths: str | Path | Sequence[str | Path]) -> LoadResult:
-    """Load a contract from a file, a folder, or several of either (merged as one contract)."""
-    items = [paths] if isinstance(paths, str | Path) else list(paths)
+@dataclass(frozen=True)
+class ContractText:
+    """One contract file held in memory: its YAML (text, or UTF-8 bytes) and the name that
+    diagnostics show for it, since there is no path (``inline.yaml:3:5: LC302 ...``)."""
+
+    text: str | bytes
+    name: str = "<string>"
+
+
+ContractInput: TypeAlias = "str | Path | ContractText | Mapping[str, Any]"
+"""One part of a contract: a file or folder path, YAML held in memory, or the plain data."""
+
+MAPPING_NAME = "<mapping>"
+"""The pseudo file name of a contract given as plain data (positions refer to its YAML form)."""
+
+
+def load(paths: ContractInput | Sequence[ContractInput]) -> LoadResult:
+    """Load a contract from a file, a folder, YAML text, plain data, or several (merged).
+
+    A plain ``str`` is a path; wrap YAML text in :class:`ContractText`. Plain data (a mapping,
+    e.g. from ``json.load``) is written out as YAML named ``<mapping>`` and read like a file,
+    so its diagnostics carry positions in that rendering and every check runs the same way.
+    """
+    single = isinstance(paths, str | Path | ContractText | Mapping)
+    items: list[ContractInput] = [paths] if single else list(paths)  # type: ignore[list-item,arg-type]
     diagnostics: list[Diagnostic] = []
     documents: list[YamlDocument] = []
     unreadable = False
     for item in items:
-        path = Path(item)
-        if path.is_dir():
-            files = contract_files(path)
-            if not files:
-                diagnostics.append(
-                    make(
-                        "LC010",
-                        f"no .yaml or .yml files in folder {item}",
-                        Location(str(item), 1, 1),
-                    )
-                )
-            targets = [
-                (f, str(item).rstrip("/") + "/" + f.relative_to(path).as_posix()) for f in files
-            ]
-        else:
-            targets = [(path, str(item))]
-        for file_path, display in targets:
-            document, found = read_yaml(file_path, display_name=display)
+        for document, found in _read(item, diagnostics):
             diagnostics.extend(found)
             if document is None:
                 unreadable = True
@@ -140,8 +165,91 @@ def load(paths: str | Path | Sequence[str | Path]) -> LoadResult:
         contract = Contract.model_validate(data)
     except ValidationError as error:
         diagnostics.extend(_placed(error, data, source))
-        return LoadResult(None, source, tuple(sort_diagnostics(diagnostics)))
+        partial, dropped = _partial(error, data)
+        return LoadResult(None, source, tuple(sort_diagnostics(diagnostics)), partial, dropped)
     return LoadResult(contract, source, tuple(sort_diagnostics(diagnostics)))
+
+
+def _read(
+    item: ContractInput, diagnostics: list[Diagnostic]
+) -> Iterator[tuple[YamlDocument | None, list[Diagnostic]]]:
+    """Parse one part of a contract: every YAML file of a folder, a file, or text in memory."""
+    if isinstance(item, ContractText):
+        yield parse_yaml(item.text, item.name)
+        return
+    if isinstance(item, Mapping):
+        yield parse_yaml(_as_yaml(item), MAPPING_NAME)
+        return
+    if not isinstance(item, str | Path):
+        raise TypeError(
+            f"a contract is a path, ContractText or a mapping, not {type(item).__name__}"
+        )
+    path = Path(item)
+    if path.is_dir():
+        files = contract_files(path)
+        if not files:
+            diagnostics.append(
+                make("LC010", f"no .yaml or .yml files in folder {item}", Location(str(item), 1, 1))
+            )
+        for file_path in files:
+            display = str(item).rstrip("/") + "/" + file_path.relative_to(path).as_posix()
+            yield read_yaml(file_path, display_name=display)
+    else:
+        yield read_yaml(path, display_name=str(item))
+
+
+def _as_yaml(data: Mapping[str, Any]) -> str:
+    """Plain data as YAML text, in its own key order; values that are not plain data (dates,
+    decimals) are written as text, which the models read the same way as from a file."""
+    return yaml.dump(
+        _plain(data), Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True, width=1000
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _partial(
+    error: ValidationError, data: dict[str, Any]
+) -> tuple[Contract | None, tuple[str, ...]]:
+    """The contract without the collection members that failed, when the rest is valid."""
+    failed: set[tuple[str, ...]] = set()
+    for item in error.errors(include_url=False):
+        loc = item["loc"]
+        if len(loc) >= 2 and loc[0] in COLLECTIONS and isinstance(loc[1], str):
+            failed.add((str(loc[0]), loc[1]))
+        elif len(loc) >= 3 and loc[:2] == ("lead", "fields") and isinstance(loc[2], str):
+            failed.add(("lead", "fields", loc[2]))
+        else:
+            return None, ()  # metadata or the lead's rules are wrong: nothing sound to check
+    trimmed = dict(data)
+    for *parents, member in failed:
+        trimmed = _without(trimmed, tuple(parents), member)
+    try:
+        partial = Contract.model_validate(trimmed)
+    except ValidationError:
+        return None, ()
+    dropped = sorted("".join("/" + escape_pointer(part) for part in path) for path in failed)
+    return partial, tuple(dropped)
+
+
+def _without(data: dict[str, Any], parents: tuple[str, ...], member: str) -> dict[str, Any]:
+    """A copy of ``data`` without the member at ``parents`` + ``member`` (copied on the way)."""
+    if not parents:
+        return {k: v for k, v in data.items() if k != member}
+    child = data.get(parents[0])
+    if not isinstance(child, dict):
+        return data
+    return {**data, parents[0]: _without(child, parents[1:], member)}
 
 
 def _merge(

@@ -55,7 +55,9 @@ __all__ = [
     "Disqualification",
     "EngagementRule",
     "EngagementScoring",
+    "EventMapping",
     "EventType",
+    "EventValue",
     "FitRule",
     "FitScoring",
     "Handoff",
@@ -65,7 +67,10 @@ __all__ = [
     "LeadField",
     "LeadKeys",
     "Lifecycle",
+    "Mappings",
     "Metadata",
+    "NotificationKind",
+    "NotificationRule",
     "Owner",
     "Qualifier",
     "Reason",
@@ -84,6 +89,7 @@ __all__ = [
     "Tier",
     "TimeRange",
     "Trigger",
+    "Waiver",
     "Weekday",
 ]
 
@@ -96,6 +102,7 @@ _SEMVER = (
 )
 
 _IDENTIFIER_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
+_REP_ID_PATTERN = r"^[^\s]+$"
 _IDENTIFIER_DESCRIPTION = "A name: a letter, then letters, digits, '_' or '-'."
 
 
@@ -121,6 +128,22 @@ Identifier = Annotated[
     str,
     Field(pattern=_IDENTIFIER_PATTERN, max_length=64),
     _Describe(_IDENTIFIER_DESCRIPTION),
+]
+
+
+def _id_text(value: object) -> object:
+    """A CRM id written as a bare number in YAML (HubSpot owner ids) is the same id as text."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+RepId = Annotated[
+    str,
+    BeforeValidator(_id_text),
+    Field(pattern=_REP_ID_PATTERN, max_length=64),
+    _Describe(
+        "A rep's id as the CRM writes it (opaque text without spaces, e.g. Salesforce "
+        "005Hs00000ABCdE or HubSpot 51234567)."
+    ),
 ]
 SemVer = Annotated[str, Field(pattern=_SEMVER), _Describe("Semantic version, e.g. 1.4.0.")]
 CurrencyCode = Annotated[
@@ -349,16 +372,27 @@ class Rep(_Model):
     name: str = Field(min_length=1)
     role: str = Field(min_length=1)
     """Role, e.g. sdr, ae, partner, manager; spiff splits name roles."""
+    roles: list[str] = Field(default_factory=list)
+    """Further roles the same person holds (an SDR who also closes: `role: sdr`,
+    `roles: [ae]`); spiff earners and splits match any of them."""
     team: Team = Team.SALES
     timezone: str | None = None
     """The rep's own IANA zone, for SLAs whose clock follows the owner."""
     calendar: Identifier | None = None
     """The calendar the rep works by."""
-    manager: Identifier | None = None
+    manager: RepId | None = None
     """Who breaches escalate to."""
+
+    @property
+    def all_roles(self) -> tuple[str, ...]:
+        """``role`` first, then ``roles``, without repeats."""
+        return tuple(dict.fromkeys([self.role, *self.roles]))
 
 
 # --- lead -----------------------------------------------------------------------------------
+
+EPOCH_FORMATS = ("epoch_ms", "epoch_s")
+"""Field formats that read a number of milliseconds or seconds since 1970-01-01 UTC."""
 
 
 class LeadField(_Model):
@@ -377,6 +411,26 @@ class LeadField(_Model):
     pii: bool = False
     """Personal data: masked in traces and in the audit store."""
     description: str = ""
+    format: str | None = None
+    """How the export writes a date or datetime field: a `strptime` pattern (`%m/%d/%Y`,
+    `%d.%m.%Y %H:%M`), `epoch_ms` (milliseconds since 1970, HubSpot) or `epoch_s` (seconds).
+    Without it, ISO 8601; a date alone (`2018-02-01`) in a datetime field is the start of
+    that day in `timezone` (else the contract's zone)."""
+    timezone: str | None = None
+    """IANA zone of naive times (and date-only values) in this field; default: the contract's."""
+    on_invalid: Literal["error", "empty"] = "error"
+    """A value that cannot be read (wrong type, not allowed): `error` makes the record an
+    error row; `empty` keeps the lead with the field empty and a warning in its verdict."""
+
+    @model_validator(mode="after")
+    def _format_for_times(self) -> LeadField:
+        if self.format is not None and self.type not in (FieldType.DATE, FieldType.DATETIME):
+            raise ValueError("`format` applies to date and datetime fields only")
+        if self.format is not None and self.format not in EPOCH_FORMATS and "%" not in self.format:
+            raise ValueError(
+                "`format` is `epoch_ms`, `epoch_s` or a strptime pattern such as '%m/%d/%Y'"
+            )
+        return self
 
     @model_validator(mode="after")
     def _values_only_for_text(self) -> LeadField:
@@ -926,6 +980,142 @@ class Spiff(_Model):
         return split
 
 
+# --- waivers --------------------------------------------------------------------------------
+
+
+class Waiver(_Model):
+    """A lint finding both sides accept on purpose, with the reason on record."""
+
+    code: str = Field(pattern=r"^LC\d{3}$")
+    """The diagnostic code waived, e.g. LC703."""
+    where: str = Field(pattern=r"^(/.*)?$")
+    """JSON pointer of the contract node (e.g. /spiffs/webinar-bonus); the waiver covers
+    findings at that node and inside it."""
+    reason: str = Field(min_length=1)
+    """Why the finding is acceptable."""
+    who: str = Field(min_length=1)
+    """Who agreed to it."""
+    until: date | None = None
+    """The last day the waiver holds; after it the finding is reported again (LC901)."""
+
+
+# --- mappings: raw CRM exports to records and events ------------------------------------------
+
+EVENT_TARGETS = ("lead_id", "type", "at", "actor", "channel", "reason", "note", "amount",
+                 "product", "seats")  # fmt: skip
+"""The event attributes an event mapping can fill (:data:`leadcontract.inputs.EVENT_ATTRIBUTES`)."""
+
+
+class EventValue(_Model):
+    """One event attribute read from a column of the export, optionally through a map."""
+
+    column: str = Field(min_length=1)
+    """Source column; a dotted name (`Who.Id`) reads a nested object or a column so named."""
+    map: dict[str, str | None] = Field(default_factory=dict)
+    """Values of the column mapped to values of the attribute (case-insensitive keys; `""` maps
+    the empty value; a null target means no value). With a map, a value it does not list is no
+    value, so the row matches no further."""
+    format: str | None = None
+    """For `at`: as a lead field's `format` (`epoch_ms`, `epoch_s` or a strptime pattern)."""
+
+
+EventSource = Annotated[
+    str | EventValue,
+    _Describe("A column name, or {column, map, format}."),
+]
+
+
+class EventMapping(_Model):
+    """Turns rows of an activity export into the contract's events.
+
+    A row is matched against the mappings in order; the first whose `when` holds makes the
+    event. Constants (`set`) and columns (`columns`) fill the event's attributes; attributes
+    neither names are read from the column of their own name. A row no mapping matches is
+    counted as unmapped (a data-drift diagnostic), never silently used.
+    """
+
+    id: Identifier
+    """Name of the mapping (diagnostics and counts cite it)."""
+    description: str = ""
+    when: dict[str, str | list[str]] = Field(default_factory=dict)
+    """Column → value (or values) the row must hold, case-insensitive; `""` is the empty value.
+    Every entry must hold; an empty `when` matches every row."""
+    set: dict[str, str] = Field(default_factory=dict)
+    """Event attributes with a constant value (`type: touch`, `channel: phone`)."""
+    columns: dict[str, EventSource] = Field(default_factory=dict)
+    """Event attributes read from columns (`lead_id: WhoId`, `at: CreatedDate`)."""
+    fields: dict[Identifier, str] = Field(default_factory=dict)
+    """Lead fields this row supplies, by column (`campaign: CampaignId` for a CampaignMember
+    row): they fill the fields the lead record leaves empty; the earliest row wins."""
+    timezone: str | None = None
+    """IANA zone of naive times in this export; default: the contract's."""
+
+    @model_validator(mode="after")
+    def _known_targets(self) -> EventMapping:
+        unknown = sorted((set(self.set) | set(self.columns)) - set(EVENT_TARGETS))
+        if unknown:
+            raise ValueError(
+                f"unknown event attribute(s): {', '.join(unknown)}; "
+                f"known: {', '.join(EVENT_TARGETS)}"
+            )
+        both = sorted(set(self.set) & set(self.columns))
+        if both:
+            raise ValueError(f"set both as a constant and from a column: {', '.join(both)}")
+        return self
+
+
+class Mappings(_Model):
+    """How raw exports map onto the contract, beyond each lead field's `source`."""
+
+    extends: list[str] = Field(default_factory=list)
+    """Presets to build on (`salesforce`, `hubspot`): their lead field sources and event
+    mappings apply where this contract says nothing of its own."""
+    events: list[EventMapping] = Field(default_factory=list)
+    """Event mappings, tried in order (before those of the presets)."""
+    ignore_columns: list[str] = Field(default_factory=list)
+    """Export columns known to map to nothing; not reported as drift."""
+
+    @field_validator("extends", mode="before")
+    @classmethod
+    def _one_or_list(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+
+# --- notifications (the live monitor) -------------------------------------------------------
+
+
+class NotificationKind(StrEnum):
+    """What happened to a lead that someone may need to hear about while there is time."""
+
+    WARNING = "warning"
+    """An SLA clock reached one of its warning thresholds."""
+    BREACH = "breach"
+    """An SLA clock ran out."""
+    ESCALATION = "escalation"
+    """A breach escalated to the SLA's `escalate_to`."""
+    CORRECTION = "correction"
+    """A late or out-of-order event undid an earlier warning or breach."""
+    HANDOFF_DUE = "handoff_due"
+    """The lead reached its campaign's handoff stage and waits for the handoff."""
+    FEEDBACK_DUE = "feedback_due"
+    """The lead was disqualified for a reason marketing hears about, with no feedback yet."""
+
+
+class NotificationRule(_Model):
+    """Who hears about what: one rule of the live monitor's notifications."""
+
+    on: list[NotificationKind] = Field(min_length=1)
+    """The kinds of happenings this rule covers."""
+    slas: list[Identifier] | None = None
+    """Only these SLAs (warnings, breaches, escalations, corrections); all when omitted."""
+    percent: int | None = Field(default=None, ge=1, le=99)
+    """Warnings only from this threshold (percent of the target) on."""
+    to: list[str] = Field(min_length=1)
+    """Recipients: `owner` (the lead's rep), `manager` (the owner's manager), `escalation`
+    (the SLA's `escalate_to`), a team (`marketing`, `sales`, `partner`, `revops`: the
+    contract owners of that team) or a rep id."""
+
+
 # --- the contract ---------------------------------------------------------------------------
 
 
@@ -936,10 +1126,17 @@ class Contract(_Model):
     """Format version of this file."""
     metadata: Metadata
     calendars: dict[Identifier, Calendar] = Field(default_factory=dict)
-    reps: dict[Identifier, Rep] = Field(default_factory=dict)
+    reps: dict[RepId, Rep] = Field(default_factory=dict)
+    """Reps by their CRM id (opaque text: Salesforce `005...` user ids are fine)."""
     lead: Lead
     campaigns: dict[Identifier, Campaign] = Field(default_factory=dict)
     slas: dict[Identifier, Sla] = Field(default_factory=dict)
     spiffs: dict[Identifier, Spiff] = Field(default_factory=dict)
+    waivers: list[Waiver] = Field(default_factory=list)
+    """Findings of `leadcontract lint` accepted on purpose (code, where, reason, who, until)."""
+    mappings: Mappings = Field(default_factory=Mappings)
+    """How raw CRM exports become lead records and events (presets, event mappings)."""
+    notifications: dict[Identifier, NotificationRule] = Field(default_factory=dict)
+    """Who the live monitor notifies about what (see docs/live.md)."""
 
     model_config = ConfigDict(populate_by_name=True, title="leadcontract contract")

@@ -39,13 +39,14 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, tzinfo
+from datetime import UTC, date, tzinfo
 from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from leadcontract.model import Contract
 from leadcontract.rules.spiffs import SpiffLine
+from leadcontract.safe_text import guard_csv_cell, printable
 from leadcontract.verdict import format_instant
 
 __all__ = [
@@ -61,6 +62,8 @@ __all__ = [
 
 _ZERO = Decimal("0.00")
 _PERIOD = re.compile(r"^(\d{4})-(?:(0[1-9]|1[0-2])|Q([1-4]))$")
+_YEAR = re.compile(r"^\d{4}$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +85,33 @@ def _month_end(year: int, month: int) -> date:
 
 
 def parse_period(text: str) -> Period:
-    """``2026-10`` (a month) or ``2026-Q4`` (a quarter); :class:`ValueError` otherwise."""
+    """A month (``2026-10``), a quarter (``2026-Q4``), a year (``2026``), a day
+    (``2026-10-15``), or a range of any of these (``2026-01..2026-Q3``, both ends included);
+    :class:`ValueError` otherwise."""
+    first, dots, last = text.partition("..")
+    if dots:
+        start, end = _one_period(first.strip()), _one_period(last.strip())
+        if end.end < start.start:
+            raise ValueError(f"the period {text!r} ends before it starts")
+        return Period(text, start.start, end.end)
+    return _one_period(text)
+
+
+def _one_period(text: str) -> Period:
+    if _YEAR.match(text):
+        return Period(text, date(int(text), 1, 1), date(int(text), 12, 31))
+    if _DAY.match(text):
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a calendar day") from None
+        return Period(text, day, day)
     match = _PERIOD.match(text)
     if match is None:
-        raise ValueError(f"expected a period such as 2026-10 or 2026-Q4, got {text!r}")
+        raise ValueError(
+            "expected a period such as 2026-10, 2026-Q4, 2026, 2026-10-15 or a range "
+            f"2026-01..2026-06, got {text!r}"
+        )
     year = int(match[1])
     if match[2]:
         month = int(match[2])
@@ -130,6 +156,8 @@ class Statement:
     rep_name: str | None
     period: Period
     lines: tuple[StatementLine, ...]
+    zone: tzinfo = UTC
+    """The zone whose calendar days, months and quarters the statement is cut by."""
 
     def _sum(self, pick: Any, *, payable: bool = True) -> dict[str, Decimal]:
         sums: dict[str, Decimal] = {}
@@ -145,6 +173,20 @@ class Statement:
     def totals(self) -> dict[str, Decimal]:
         """What is payable, per currency: the net of the payable lines."""
         return self._sum(lambda item: item.net)
+
+    def subtotals(
+        self, per: Literal["month", "quarter"] = "month"
+    ) -> dict[str, dict[str, Decimal]]:
+        """What is payable per month (or quarter) of the statement, per currency, in time
+        order; the subtotals add up to :attr:`totals`."""
+        sums: dict[str, dict[str, Decimal]] = {}
+        for item in self.lines:
+            if item.line.payable:
+                key = _cap_key(item.line.at.astimezone(self.zone).date(), per)
+                bucket = sums.setdefault(key, {})
+                currency = item.line.currency
+                bucket[currency] = bucket.get(currency, _ZERO) + item.net
+        return {key: dict(sorted(sums[key].items())) for key in sorted(sums)}
 
     @property
     def shadow_totals(self) -> dict[str, Decimal]:
@@ -247,7 +289,8 @@ def statements(
     result = []
     for rep in sorted(by_rep, key=lambda r: (r is None, r or "")):
         person = contract.reps.get(rep) if rep is not None else None
-        result.append(Statement(rep, person.name if person else None, span, tuple(by_rep[rep])))
+        name = person.name if person else None
+        result.append(Statement(rep, name, span, tuple(by_rep[rep]), tz))
     return result
 
 
@@ -312,6 +355,7 @@ def statement_to_dict(statement: Statement) -> dict[str, Any]:
         "capped": _money(statement.capped),
         "clawed_back": _money(statement.clawed_back),
         "shadow_totals": _money(statement.shadow_totals),
+        "subtotals": {month: _money(sums) for month, sums in statement.subtotals().items()},
         "reconciles": statement.reconciles,
         "lines": [
             {k: v for k, v in _row(statement, item).items() if k not in ("period", "rep")}
@@ -362,16 +406,26 @@ def _table(items: Sequence[Statement]) -> str:
                 out.append(f"  {label}: {shown}")
         if not statement.totals:
             out.append("  total: nothing payable")
+        subtotals = statement.subtotals()
+        if len(subtotals) > 1:
+            for month, sums in subtotals.items():
+                shown = ", ".join(f"{value} {currency}" for currency, value in sums.items())
+                out.append(f"    {month}: {shown}")
         out.append(f"  reconciles: {'yes' if statement.reconciles else 'NO'}")
         out.append("")
-    return "\n".join(out)
+    return "\n".join(map(printable, out))  # a rep's name or a lead id cannot forge a line
 
 
 def render_statements(
-    items: Sequence[Statement], fmt: Literal["table", "csv", "json"] = "table"
+    items: Sequence[Statement],
+    fmt: Literal["table", "csv", "json"] = "table",
+    *,
+    raw_csv: bool = False,
 ) -> str:
     """Statements as a text table, CSV (one row per line) or JSON; each line cites its spiff
-    rule (``/spiffs/<id>``) and the reason it was earned or taken back."""
+    rule (``/spiffs/<id>``) and the reason it was earned or taken back. CSV cells a
+    spreadsheet would run as formulas are guarded unless ``raw_csv`` (see
+    :func:`leadcontract.safe_text.guard_csv_cell`)."""
     if fmt == "json":
         return json.dumps([statement_to_dict(s) for s in items], indent=2) + "\n"
     if fmt == "csv":
@@ -380,8 +434,13 @@ def render_statements(
         writer.writeheader()
         for statement in items:
             for item in statement.lines:
-                writer.writerow(_row(statement, item))
+                row = _row(statement, item)
+                writer.writerow(row if raw_csv else {k: _guard(v) for k, v in row.items()})
         return buffer.getvalue()
     if fmt == "table":
         return _table(items)
     raise ValueError(f"unknown format {fmt!r}: expected table, csv or json")
+
+
+def _guard(value: Any) -> Any:
+    return guard_csv_cell(value) if isinstance(value, str) else value

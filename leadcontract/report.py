@@ -1,6 +1,8 @@
 """The follow-up compliance report: did sales follow up the leads marketing handed off?
 
-Built from verdicts (and the capacity plan), grouped by campaign, rep or ISO week of handoff:
+Built from verdicts (and the capacity plan), grouped by campaign, owner, the first toucher,
+the rep of a role (``role:sdr``: the first toucher who holds the role, else the owner if they
+hold it), or ISO week of handoff:
 
 - handed off: leads whose handoff was done;
 - touched: share of those ever touched (a ``touch`` event up to ``as_of``);
@@ -11,6 +13,10 @@ Built from verdicts (and the capacity plan), grouped by campaign, rep or ISO wee
 - attempts per handed-off lead;
 - breaches of every SLA by accountable party (sales, marketing, capacity-overflow, ...).
 
+:func:`sla_compliance` gives the per-SLA view: for every SLA and group, how many clocks are
+met, breached, excused (breached, but accountable to ``capacity-overflow``), pending, at risk,
+paused, cancelled or not applicable.
+
 The load against declared capacity per campaign-week comes from :mod:`leadcontract.capacity`.
 """
 
@@ -18,18 +24,49 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from typing import Any, Literal
+from typing import Any
 
 from leadcontract.capacity import CapacityPlan, week_of
 from leadcontract.model import Contract, SlaKind
 from leadcontract.verdict import Verdict
 
-__all__ = ["ComplianceRow", "GroupBy", "capacity_rows", "compliance", "first_touch_slas"]
+__all__ = [
+    "EXCUSED_PARTIES",
+    "GROUPINGS",
+    "SLA_STATUSES",
+    "ComplianceRow",
+    "GroupBy",
+    "SlaRow",
+    "breach_columns",
+    "capacity_rows",
+    "compliance",
+    "first_touch_slas",
+    "group_key",
+    "sla_compliance",
+]
 
-GroupBy = Literal["campaign", "rep", "week"]
+GroupBy = str
+"""``campaign``, ``owner`` (``rep`` is the same), ``toucher``, ``week``, or ``role:<role>``."""
+
+GROUPINGS = ("campaign", "owner", "rep", "toucher", "week", "role:<role>")
+"""What a report can be grouped by, as the command line lists it."""
+
+EXCUSED_PARTIES = frozenset({"capacity-overflow"})
+"""Accountable parties that excuse a breach: the lead came beyond the declared capacity."""
+
+SLA_STATUSES = (
+    "met",
+    "breached",
+    "excused",
+    "pending",
+    "at_risk",
+    "paused",
+    "cancelled",
+    "not_applicable",
+)
 
 
 def first_touch_slas(contract: Contract) -> frozenset[str]:
@@ -77,6 +114,7 @@ class ComplianceRow:
         return values[max(0, math.ceil(p / 100 * len(values)) - 1)]
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain built-ins; ``breaches`` is a mapping of party to count."""
         return {
             "group": self.group,
             "leads": self.leads,
@@ -93,6 +131,28 @@ class ComplianceRow:
         }
 
 
+@dataclass
+class SlaRow:
+    """How one SLA's clocks stand in one group: a count per status."""
+
+    sla: str
+    group: str
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``sla``, ``group``, then one count per status in :data:`SLA_STATUSES` order."""
+        return {
+            "sla": self.sla,
+            "group": self.group,
+            **{status: self.counts[status] for status in SLA_STATUSES},
+        }
+
+
+def breach_columns(rows: Iterable[ComplianceRow]) -> list[str]:
+    """Every accountable party that appears in ``rows``, sorted: one CSV column each."""
+    return sorted({party for row in rows for party in row.breaches})
+
+
 def _round(value: float | None) -> float | None:
     return round(value, 3) if value is not None else None
 
@@ -104,11 +164,12 @@ def compliance(
     zone: tzinfo,
     by: GroupBy = "campaign",
 ) -> list[ComplianceRow]:
-    """Follow-up figures per group, in group order."""
+    """Follow-up figures per group, in group order (``by``: see :data:`GroupBy`)."""
     touch_slas = first_touch_slas(contract)
+    key_of = group_key(by, contract, zone)
     rows: dict[str, ComplianceRow] = {}
     for verdict in verdicts:
-        key = _group(verdict, by, zone)
+        key = key_of(verdict)
         row = rows.setdefault(key, ComplianceRow(key))
         row.leads += 1
         for clock in verdict.slas:
@@ -131,14 +192,74 @@ def compliance(
     return [rows[key] for key in sorted(rows)]
 
 
-def _group(verdict: Verdict, by: GroupBy, zone: tzinfo) -> str:
-    if by == "rep":
-        return verdict.owner or "(no owner)"
+def sla_compliance(
+    verdicts: Iterable[Verdict],
+    *,
+    contract: Contract,
+    zone: tzinfo,
+    by: GroupBy = "campaign",
+) -> list[SlaRow]:
+    """Per SLA and group, how many clocks are met, breached, excused, pending and so on; in
+    SLA then group order. A breach accountable to a party in :data:`EXCUSED_PARTIES` counts
+    as ``excused``, not ``breached``."""
+    key_of = group_key(by, contract, zone)
+    rows: dict[tuple[str, str], SlaRow] = {}
+    for verdict in verdicts:
+        key = key_of(verdict)
+        for clock in verdict.slas:
+            row = rows.get((clock.sla, key))
+            if row is None:
+                row = rows[clock.sla, key] = SlaRow(clock.sla, key)
+            excused = clock.status == "breached" and clock.party in EXCUSED_PARTIES
+            row.counts["excused" if excused else clock.status] += 1
+    return [rows[key] for key in sorted(rows)]
+
+
+def group_key(by: GroupBy, contract: Contract, zone: tzinfo) -> Callable[[Verdict], str]:
+    """The function that names a verdict's group; :class:`ValueError` for an unknown ``by``
+    or a role that no rep of the contract plays."""
+    if by == "campaign":
+        return lambda verdict: verdict.campaign or "(no campaign)"
+    if by in ("rep", "owner"):
+        return lambda verdict: verdict.owner or "(no owner)"
+    if by == "toucher":
+        return lambda verdict: verdict.touched_by[0] if verdict.touched_by else "(not touched)"
     if by == "week":
-        handoff = verdict.handoff
-        at = handoff.at if handoff is not None and handoff.at is not None else None
-        return week_of(at, zone) if at is not None else "(not handed off)"
-    return verdict.campaign or "(no campaign)"
+
+        def week(verdict: Verdict) -> str:
+            handoff = verdict.handoff
+            at = handoff.at if handoff is not None and handoff.at is not None else None
+            return week_of(at, zone) if at is not None else "(not handed off)"
+
+        return week
+    if by.startswith("role:"):
+        return _role_key(by.removeprefix("role:"), contract)
+    raise ValueError(f"cannot group by {by!r}: expected one of {', '.join(GROUPINGS)}")
+
+
+def _role_key(role: str, contract: Contract) -> Callable[[Verdict], str]:
+    holders = frozenset(rep_id for rep_id, rep in contract.reps.items() if role in _roles(rep))
+    if not holders:
+        known = sorted({r for rep in contract.reps.values() for r in _roles(rep)})
+        raise ValueError(f"no rep has the role {role!r}; the roles are: {', '.join(known)}")
+
+    def key(verdict: Verdict) -> str:
+        for actor in verdict.touched_by:
+            if actor in holders:
+                return actor
+        if verdict.owner in holders:
+            return verdict.owner
+        return f"(no {role})"
+
+    return key
+
+
+def _roles(rep: Any) -> tuple[str, ...]:
+    """A rep's roles, whether the contract gives one ``role`` or a list of ``roles``."""
+    roles = getattr(rep, "roles", None)
+    if roles:
+        return tuple(roles)
+    return (rep.role,)
 
 
 def capacity_rows(plan: CapacityPlan) -> list[Mapping[str, Any]]:

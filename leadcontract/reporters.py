@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from leadcontract.diagnostics import CODES, Diagnostic, Severity, sort_diagnostics
+from leadcontract.safe_text import printable
 
 __all__ = [
     "DOCS_URI",
@@ -113,9 +114,10 @@ def render_text(diagnostics: Iterable[Diagnostic], *, files: Sequence[str] = ())
     ordered = sort_diagnostics(diagnostics)
     lines: list[str] = []
     for d in ordered:
-        lines.append(f"{_text_location(d)}: {d.code} {d.severity.value}: {d.message}")
+        where = printable(_text_location(d))
+        lines.append(f"{where}: {d.code} {d.severity.value}: {printable(d.message)}")
         if d.hint:
-            lines.append(f"  hint: {d.hint}")
+            lines.append(f"  hint: {printable(d.hint)}")
     checked = set(files) | {d.file for d in ordered if d.file is not None}
     in_files = f"in {_plural(len(checked), 'file')}"
     errors, warnings = _count(ordered)

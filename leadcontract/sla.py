@@ -21,7 +21,21 @@ Order of evaluation for one SLA and one lead (modelled on ServiceNow's SLA defin
    running time the target allows, pushed by pauses the same way: 50 % of a 4-hour target is
    reached after 2 hours of running time, however long the clock was paused before.
 5. **Status** as of ``as_of``, by precedence: cancelled, met, breached, paused, at_risk,
-   pending. A met clock that stopped after its due time is ``breached``.
+   pending. A clock is *late* once business time has passed since its due time: a stop
+   after the due time is still in time when no business time lies between them (due at
+   Tuesday's 17:00 close, fulfilled at 18:00: met), and a running clock breaches only when
+   business time has passed since its due time (on a business-time clock, the next
+   opening; on a calendar-time clock, any time after due). The same rule counts attempts
+   and judges idle gaps. A clock that stopped late is ``breached``.
+
+Outcome events dated before the lead's creation: a stop or cancel event (or the entry event
+of a stop or cancel stage) dated before the lead was created and before the clock's start
+cannot end the clock, so it is not counted, and the clock's ``anomalies`` say so (a deal
+"won" before the lead's MQL date is a data problem, not a silent breach).
+
+Dates: the calendar's supported window (:data:`leadcontract.calendar.SUPPORTED_END`) also
+bounds due times: a due time after its end is reported as the end itself (``as_of`` is never
+later, so such a clock is simply running).
 
 Consent: a channel the lead's consent flags forbid (``lead.consent``) does not count against
 sales: attempts SLAs drop it from the channel mix, and when every channel is forbidden the
@@ -31,7 +45,9 @@ Each breach names who is accountable (``party``): ``marketing`` when the lead wa
 with required fields missing (the clock could not fairly start); ``capacity-overflow`` when
 the lead was one of the excess leads of a campaign-week that delivered more than the campaign's
 declared capacity (excused; see :mod:`leadcontract.capacity` for how the excess is chosen);
-otherwise the SLA's responsible party (sales by default).
+``marketing`` too when the lead's campaign is not in the contract (it was never handed off
+under the agreement, so sales was never given it; see :mod:`leadcontract.drift`); otherwise
+the SLA's responsible party (sales by default).
 """
 
 from __future__ import annotations
@@ -42,7 +58,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from leadcontract.calendar import BusinessCalendar
+from leadcontract.calendar import SUPPORTED_END, BusinessCalendar, DateRangeError
 from leadcontract.durations import Duration
 from leadcontract.inputs import Event
 from leadcontract.model import Calendar, Contract, Sla, SlaKind, Trigger
@@ -105,6 +121,10 @@ class CompiledSla:
         self.business = sla.time == "business" and self.calendar is not None
         self.consent = dict(contract.lead.consent)
         self.zone_cache: dict[str, BusinessCalendar] = {}
+        self.created_key = contract.lead.keys.created
+        self.entry_events = {
+            stage.id: tuple(stage.entry_events) for stage in contract.lead.lifecycle.stages
+        }
 
     # --- triggers ---------------------------------------------------------------------------
 
@@ -199,10 +219,16 @@ class CompiledSla:
     ) -> _Outcome:
         due, paused = pausing.deadline(start, self.sla.target)
         if stop is None:
-            why = f"nothing fulfilled it by {_iso(due)}" if due <= pausing.limit else ""
-        elif stop > due:
+            why = (
+                f"nothing fulfilled it by {_iso(due)}"
+                if _late(calendar, due, pausing.limit)
+                else ""
+            )
+        elif _late(calendar, due, stop):
             late = _span(calendar, due, stop)
             why = f"fulfilled {_iso(stop)}, {_minutes(late)} business minutes after due"
+        elif stop > due:
+            why = f"fulfilled {_iso(stop)}, after due {_iso(due)} but before any business time"
         else:
             why = f"fulfilled {_iso(stop)}, before due {_iso(due)}"
         return _Outcome(
@@ -211,7 +237,7 @@ class CompiledSla:
             origin=start,
             unpaused_due=_add(calendar, start, self.sla.target),
             paused=paused,
-            met=stop is not None and stop <= due,
+            met=stop is not None and not _late(calendar, due, stop),
             why=why,
         )
 
@@ -240,8 +266,8 @@ class CompiledSla:
             for percent, at in warnings
             if at <= horizon and at < due
         ]
-        late = stopped_at is None or stopped_at > due
-        breached_at = due if late and due <= horizon and not outcome.excused else None
+        late = _late(calendar, due, horizon)  # the stop, when there is one
+        breached_at = due if late and not outcome.excused else None
         if breached_at is not None:
             events.append(ClockEvent("breach", due, outcome.why or "target passed"))
             if sla.escalate_to:
@@ -281,7 +307,33 @@ class CompiledSla:
             evidence=self._evidence(status, outcome, lead) if status != "pending" else "",
             escalate_to=sla.escalate_to if breached_at is not None else None,
             events=tuple(events),
+            anomalies=self._early_outcomes(lead, start),
         )
+
+    def _early_outcomes(self, lead: LeadContext, start: datetime) -> tuple[str, ...]:
+        """Stop and cancel events dated before the lead's creation that the clock, started
+        later, could not count (see the module documentation)."""
+        created = lead.record.get(self.created_key)
+        if not isinstance(created, datetime):
+            return ()
+        before = min(created, start)
+        found: list[str] = []
+        for name, trigger in (("stop", self.sla.stop), ("cancel", self.sla.cancel)):
+            if trigger is None:
+                continue
+            kinds = list(trigger.event or ())
+            for stage in trigger.stage or ():
+                if lead.reached.get(stage, start) < start:
+                    kinds += self.entry_events.get(stage, ())
+            for kind in dict.fromkeys(kinds):
+                for event in lead.events.by_type.get(kind, ()):
+                    if event.at < before and _matches(event, trigger):
+                        found.append(
+                            f"sla {self.id}: `{kind}` event at {_iso(event.at)} is dated before "
+                            f"the lead's creation ({_iso(created)}), so before the clock's "
+                            f"start ({_iso(start)}): not counted as its {name}"
+                        )
+        return tuple(found)
 
     def _not_applicable(self, why: str) -> SlaVerdict:
         return SlaVerdict(
@@ -291,6 +343,8 @@ class CompiledSla:
     def _party(self, lead: LeadContext) -> str:
         handoff = lead.handoff
         if handoff is not None and handoff.missing_fields:
+            return "marketing"
+        if lead.campaign is not None and handoff is None:  # a campaign the contract lacks
             return "marketing"
         if lead.overflow:
             return "capacity-overflow"
@@ -303,6 +357,11 @@ class CompiledSla:
                 "handed off without "
                 + ", ".join(handoff.missing_fields)
                 + "; the clock could not fairly start"
+            )
+        if status == "breached" and lead.campaign is not None and handoff is None:
+            return (
+                f"campaign `{lead.campaign}` is not in the contract, so the lead was never "
+                "handed off under it; marketing sourced it outside the agreement; " + outcome.why
             )
         if status == "breached" and lead.overflow:
             return (
@@ -344,7 +403,7 @@ class CompiledSla:
         counted: list[Event] = []
         for kind in ATTEMPT_EVENTS:
             for event in lead.events.by_type.get(kind, ()):
-                if not start <= event.at <= min(window_end, end):
+                if not start <= event.at <= end or _late(calendar, window_end, event.at):
                     continue
                 if (allowed is not None and event.channel not in allowed) or (
                     event.channel in forbidden
@@ -391,7 +450,7 @@ class CompiledSla:
         for touch in stops:
             due, during = pausing.deadline(last, target)
             paused += [span for span in during if span not in paused]
-            if touch > due:
+            if _late(calendar, due, touch):
                 return _Outcome(
                     due=due,
                     origin=last,
@@ -524,7 +583,17 @@ def _add(
     if calendar is None:
         delta = amount.as_timedelta() if isinstance(amount, Duration) else amount
         return (start + delta).astimezone(UTC)
-    return calendar.add(start, amount).astimezone(UTC)
+    try:
+        return calendar.add(start, amount).astimezone(UTC)
+    except DateRangeError:
+        # Inputs are checked when records are read, so only a result can lie outside.
+        return SUPPORTED_END
+
+
+def _late(calendar: BusinessCalendar | None, due: datetime, at: datetime) -> bool:
+    """Whether business time has passed between ``due`` and ``at``: a stop at ``at`` misses
+    the deadline, a running clock has breached it."""
+    return at > due and (calendar is None or calendar.elapsed(due, at) > timedelta(0))
 
 
 def _span(calendar: BusinessCalendar | None, start: datetime, end: datetime) -> timedelta:

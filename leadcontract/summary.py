@@ -41,6 +41,10 @@ class Tally:
     stages: Counter[str] = field(default_factory=Counter)
     campaigns: dict[str, CampaignTally] = field(default_factory=dict)
     error_codes: Counter[str] = field(default_factory=Counter)
+    anomalies: int = 0
+    """Anomalies noted in verdicts (stage moves the graph does not allow, SLA outcome events
+    dated before the lead's creation): data the agreement could not use as it stands."""
+    leads_with_anomalies: int = 0
 
     def add(self, item: Verdict | RecordError) -> None:
         """Count one verdict or error row."""
@@ -50,6 +54,9 @@ class Tally:
             return
         self.verdicts += 1
         self.stages[item.stage.id] += 1
+        noted = len(item.stage.anomalies) + sum(len(clock.anomalies) for clock in item.slas)
+        self.anomalies += noted
+        self.leads_with_anomalies += noted > 0
         name = item.campaign if item.campaign is not None else "(none)"
         if item.handoff is None and item.campaign is not None:
             name = f"{item.campaign} (not in contract)"
@@ -75,4 +82,6 @@ class Tally:
             "stages": dict(sorted(self.stages.items())),
             "campaigns": {k: v.to_dict() for k, v in sorted(self.campaigns.items())},
             "error_codes": dict(sorted(self.error_codes.items())),
+            "anomalies": self.anomalies,
+            "leads_with_anomalies": self.leads_with_anomalies,
         }

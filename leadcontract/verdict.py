@@ -184,6 +184,8 @@ class SlaVerdict:
     evidence: str = ""
     escalate_to: str | None = None
     events: tuple[ClockEvent, ...] = ()
+    anomalies: tuple[str, ...] = ()
+    """Data the clock could not use, e.g. an outcome event dated before the lead's creation."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,11 +204,16 @@ class Verdict:
     touches: int = 0
     """Contact attempts (``touch`` events) up to ``as_of``."""
     first_touch_at: datetime | None = None
+    touched_by: tuple[str, ...] = ()
+    """Who touched the lead (the ``actor`` of its touches), each once, first toucher first."""
     handoff: Handoff | None = None
     disqualification: Disqualification | None = None
     slas: tuple[SlaVerdict, ...] = ()
     spiffs: tuple[SpiffDecision, ...] = ()
     trace: tuple[TraceStep, ...] = ()
+    warnings: tuple[str, ...] = ()
+    """What in the lead's data does not match the contract but did not stop the verdict: a
+    value left empty (`on_invalid: empty`), a campaign or owner the contract does not know."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready built-ins, with computed properties (handoff complete, valid) included."""

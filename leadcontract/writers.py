@@ -8,10 +8,12 @@ and the table flatten the fields people sort and filter on.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from leadcontract.inputs import RecordError
+from leadcontract.safe_text import guard_csv_cell, printable
 from leadcontract.verdict import Verdict, format_instant
 
 __all__ = ["CSV_COLUMNS", "csv_row", "error_json", "table", "verdict_json"]
@@ -40,14 +42,30 @@ CSV_COLUMNS: tuple[str, ...] = (
 )
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def _encodable(text: str) -> str:
+    """Text that can be written as UTF-8: a lone surrogate (only Python records can hold one;
+    the file readers refuse them) becomes its ``\\uXXXX`` escape, which in JSON is the JSON
+    spelling of the same string."""
+    if text.isascii() or _LONE_SURROGATE.search(text) is None:
+        return text
+    return _LONE_SURROGATE.sub(_escape_surrogate, text)
+
+
 def verdict_json(verdict: Verdict) -> str:
     """One verdict as one line of JSON (no trailing newline); identical input, identical bytes."""
-    return json.dumps(verdict.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    return _encodable(json.dumps(verdict.to_dict(), ensure_ascii=False, separators=(",", ":")))
 
 
 def error_json(error: RecordError) -> str:
     """One error row as one line of JSON."""
-    return json.dumps(error.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    return _encodable(json.dumps(error.to_dict(), ensure_ascii=False, separators=(",", ":")))
 
 
 def _text(value: Any) -> str:
@@ -59,11 +77,15 @@ def _text(value: Any) -> str:
         return format_instant(value)
     if isinstance(value, float):
         return f"{value:.15g}"  # scores have two decimals; `:g` would keep only 6 digits
-    return str(value)
+    return _encodable(str(value))
 
 
-def csv_row(verdict: Verdict) -> dict[str, str]:
-    """The flat fields of a verdict, keyed by :data:`CSV_COLUMNS`."""
+def csv_row(verdict: Verdict, *, raw: bool = False) -> dict[str, str]:
+    """The flat fields of a verdict, keyed by :data:`CSV_COLUMNS`.
+
+    Cells a spreadsheet would run as a formula are guarded (see
+    :func:`leadcontract.safe_text.guard_csv_cell`) unless ``raw``.
+    """
     handoff = verdict.handoff
     dq = verdict.disqualification
     values: dict[str, Any] = {
@@ -88,12 +110,17 @@ def csv_row(verdict: Verdict) -> dict[str, str]:
         "contract_version": verdict.contract.version,
         "as_of": verdict.as_of,
     }
-    return {column: _text(values[column]) for column in CSV_COLUMNS}
+    if raw:
+        return {column: _text(values[column]) for column in CSV_COLUMNS}
+    return {column: guard_csv_cell(_text(values[column])) for column in CSV_COLUMNS}
 
 
 def table(rows: Iterable[Sequence[str]], header: Sequence[str]) -> str:
-    """A plain fixed-width table (numbers right-aligned)."""
-    body = [list(map(str, row)) for row in rows]
+    """A plain fixed-width table (numbers right-aligned), every cell made
+    :func:`~leadcontract.safe_text.printable` so that no value can break a row or the
+    terminal."""
+    header = [printable(str(h)) for h in header]
+    body = [[printable(str(cell)) for cell in row] for row in rows]
     widths = [len(h) for h in header]
     for row in body:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]

@@ -132,14 +132,16 @@ class Reference:
         while not self.is_open(at):  # the last working minute before start
             at -= MINUTE
         anchor = self.local_date(at)
-        position = sum(1 for m in self.minutes_of(anchor) if m < start)
+        anchor_minutes = self.minutes_of(anchor)
+        position = sum(1 for m in anchor_minutes if m < start)
+        whole_day = position == len(anchor_minutes)  # at or after its close: the whole day
         target = anchor
         while count:
             target += timedelta(days=1)
             if self.minutes_of(target):
                 count -= 1
         minutes = self.minutes_of(target)
-        if position >= len(minutes):
+        if whole_day or position >= len(minutes):
             return minutes[-1] + MINUTE
         return minutes[position - 1] + MINUTE
 

@@ -345,6 +345,8 @@ def test_every_event_is_counted_once(tmp_path: Path) -> None:
         "events_of_skipped_leads": 0,
         "events_of_not_yet_leads": 0,
         "event_errors": 4,
+        "events_unmapped": 0,
+        "lead_warnings": 0,
         "reconciles": True,
     }
 
@@ -404,6 +406,8 @@ def test_grouped_gives_the_same_verdicts_on_sorted_input() -> None:
         "events_of_skipped_leads": 0,
         "events_of_not_yet_leads": 0,
         "event_errors": 1,
+        "events_unmapped": 0,
+        "lead_warnings": 0,
         "reconciles": True,
     }
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from leadcontract import lint
 from leadcontract._yaml import MAX_BYTES
 from leadcontract.checks import CHECKS
 from leadcontract.diagnostics import CODES, Diagnostic
+from leadcontract.inputs import sample_columns
 from leadcontract.reporters import render_text
 
 HERE = Path(__file__).resolve().parent
@@ -41,6 +43,9 @@ FAMILIES = (
     "slas",
     "spiffs",
     "time",
+    "waivers",
+    "mappings",
+    "notifications",
 )
 
 Check = tuple[str, int | None, int | None]
@@ -61,6 +66,10 @@ class Case:
     expect: tuple[Check, ...]
     message: str | None
     hint: str | None
+    today: date | None = None
+    """The date waivers expire against (``today:`` in the case)."""
+    lead_sample: str | None = None
+    """The first line of a lead export (CSV) to lint the mapped columns against."""
 
     def text(self) -> str:
         """The base contract with this case's edits applied."""
@@ -75,7 +84,17 @@ class Case:
         return text + self.append
 
 
-_CASE_KEYS = {"name", "family", "replace", "append", "expect", "message", "hint"}
+_CASE_KEYS = {
+    "name",
+    "family",
+    "replace",
+    "append",
+    "expect",
+    "message",
+    "hint",
+    "today",
+    "lead_sample",
+}
 
 
 def _text(value: Any, where: str) -> str:
@@ -114,6 +133,8 @@ def _case(entry: Any) -> Case:
         expect=tuple(expect),
         message=None if message is None else _text(message, f"{name}: message"),
         hint=None if hint is None else _text(hint, f"{name}: hint"),
+        today=entry.get("today"),
+        lead_sample=entry.get("lead_sample"),
     )
 
 
@@ -160,7 +181,12 @@ def assert_described(
 def test_case(case: Case, tmp_path: Path) -> None:
     path = tmp_path / "contract.yaml"
     path.write_text(case.text(), encoding="utf-8")
-    result = lint(path)
+    samples = []
+    if case.lead_sample is not None:
+        sample = tmp_path / "leads.csv"
+        sample.write_text(case.lead_sample + "\n", encoding="utf-8")
+        samples.append(("lead", "leads.csv", sample_columns(sample, kind="lead")))
+    result = lint(path, today=case.today, samples=samples)
     found = [d.check_tuple() for d in result.diagnostics]
     assert found == list(case.expect), report(result.diagnostics)
     for diagnostic in result.diagnostics:

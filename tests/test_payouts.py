@@ -100,9 +100,44 @@ def test_periods_parse() -> None:
     assert parse_period("2026-02") == Period("2026-02", date(2026, 2, 1), date(2026, 2, 28))
     assert parse_period("2026-Q4") == Period("2026-Q4", date(2026, 10, 1), date(2026, 12, 31))
     assert parse_period("2027-Q1") == Period("2027-Q1", date(2027, 1, 1), date(2027, 3, 31))
-    for bad in ("2026-13", "2026-Q5", "2026", "Q4-2026", "2026-10-01"):
+    assert parse_period("2026") == Period("2026", date(2026, 1, 1), date(2026, 12, 31))
+    assert parse_period("2026-10-15") == Period(
+        "2026-10-15", date(2026, 10, 15), date(2026, 10, 15)
+    )
+    assert parse_period("2026-02..2026-Q3") == Period(
+        "2026-02..2026-Q3", date(2026, 2, 1), date(2026, 9, 30)
+    )
+    assert parse_period("2025-12-15..2026").end == date(2026, 12, 31)
+    for bad in ("2026-13", "2026-Q5", "26", "Q4-2026", "2026-10..", "..2026", "2026/10"):
         with pytest.raises(ValueError, match="expected a period"):
             parse_period(bad)
+    with pytest.raises(ValueError, match="not a calendar day"):
+        parse_period("2026-02-30")
+    with pytest.raises(ValueError, match="ends before it starts"):
+        parse_period("2026-Q2..2026-01")
+
+
+def test_a_year_in_one_run_equals_its_months_and_subtotals_add_up() -> None:
+    """One statement per rep for the year; its monthly subtotals are the month statements."""
+    lines = example_lines()
+    contract = example()
+    year = {s.rep: s for s in statements(lines, contract=contract, period="2026")}
+    months: dict[str | None, dict[str, dict[str, Decimal]]] = {}
+    for month in range(1, 13):
+        label = f"2026-{month:02d}"
+        for statement in statements(lines, contract=contract, period=label):
+            if statement.totals:
+                months.setdefault(statement.rep, {})[label] = statement.totals
+    assert year
+    for rep, statement in year.items():
+        assert statement.reconciles
+        subtotals = {k: v for k, v in statement.subtotals().items() if v}
+        assert subtotals == months.get(rep, {})
+        summed: dict[str, Decimal] = {}
+        for sums in subtotals.values():
+            for currency, value in sums.items():
+                summed[currency] = summed.get(currency, Decimal(0)) + value
+        assert summed == statement.totals
 
 
 def test_lines_fall_in_the_period_by_the_contract_zone() -> None:

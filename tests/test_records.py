@@ -29,7 +29,7 @@ from leadcontract.inputs import (
     read_rows,
     rows_from_iterable,
 )
-from leadcontract.inputs import _readers as records_module
+from leadcontract.inputs import _json as records_module
 from leadcontract.model import Lead
 
 SALESFORCE_LEADS = Path(__file__).resolve().parent / "data" / "external" / "salesforce-Lead.json"
@@ -185,12 +185,11 @@ def test_csv_bytes_that_are_not_utf8(tmp_path: Path) -> None:
 
 
 def test_csv_error_from_the_csv_module_is_a_row_and_reading_goes_on(tmp_path: Path) -> None:
-    huge = "x" * 200_000  # beyond csv.field_size_limit()
-    path = write(tmp_path, "leads.csv", f"a,b\n1,{huge}\n2,y\n")
+    path = write(tmp_path, "leads.csv", 'a,b\n1,"x"y\n2,y\n')
     items = list(read_rows(path, kind="lead"))
     records, errors = split(items)
     assert [where(e) for e in errors] == [(str(path), 1, 2, None, "malformed")]
-    assert "field larger than field limit" in errors[0].message
+    assert errors[0].message.startswith("not valid CSV: ")
     assert [(r.record, r.line, dict(r.data)) for r in records] == [(2, 3, {"a": "2", "b": "y"})]
 
 
@@ -528,7 +527,8 @@ def test_value_not_allowed() -> None:
     assert [where(e) for e in errors] == [("leads.csv", 7, 9, "lead_source", "not-allowed")]
     assert errors[0].lead_id == "00Q9"
     assert errors[0].message == (
-        'lead_source: "Trade Show" is not allowed; allowed: web, phone-inquiry, partner-referral'
+        'lead_source (column "LeadSource"): "Trade Show" is not allowed; '
+        "allowed: web, phone-inquiry, partner-referral"
     )
 
 
@@ -537,7 +537,7 @@ def test_long_lists_of_allowed_values_are_cut() -> None:
     lead = make_lead({"lead_id": {"type": "string"}, "tier": {"type": "string", "values": values}})
     _, errors = coerce(lead, {"tier": "gold"})
     assert errors[0].message == (
-        'tier: "gold" is not allowed; allowed: v0, v1, v2, v3, v4, v5, v6, v7, … (20 in all)'
+        'tier: "gold" is not allowed; allowed: v0, v1, v2, v3, v4, v5, v6, v7 and 12 more'
     )
 
 
@@ -599,7 +599,6 @@ def test_string(value: Any, expected: str) -> None:
         (True, "text: expected text, got true"),
         ({"a": 1}, "text: expected text, got an object"),
         ([1], "text: expected text, got a list"),
-        (float("nan"), "text: expected text, got nan"),
     ],
 )
 def test_string_wrong_type(value: Any, message: str) -> None:
@@ -655,7 +654,7 @@ def test_number(value: Any, expected: float) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["1,200", "1.200,50", "nan", "inf", "-Infinity", True, "1_0", "12 USD", float("nan"), 10**400],
+    ["1,200", "1.200,50", "nan", "inf", "-Infinity", True, "1_0", "12 USD", 10**400],
 )
 def test_number_wrong_type(value: Any) -> None:
     bad("amount", value)
@@ -727,14 +726,12 @@ def test_naive_datetime_takes_the_default_zone() -> None:
 @pytest.mark.parametrize(
     "value",
     [
-        "2026-10-05",  # a date is not a date and time
         "yesterday",
         "2026-10-05T25:00",
         "20261005T140300",
         "2026-10-05T14",
         "05/10/2026 14:03",
         1759672980,
-        date(2026, 10, 5),
         "9999-12-31T23:00:00",  # out of range once moved to UTC from New York
     ],
 )
@@ -781,9 +778,9 @@ def test_every_problem_is_reported() -> None:
     assert {e.lead_id for e in errors} == {"00Q1"}
     assert {e.kind for e in errors} == {"lead"}
     assert [e.message for e in errors] == [
-        "email: required, but empty",
-        'lead_source: required, but "Select" means no value (value_map)',
-        'employees: expected an integer, got "12 people"',
+        'email (column "Email"): required, but empty',
+        'lead_source (column "LeadSource"): required, but "Select" means no value (value_map)',
+        'employees (column "NumberOfEmployees"): expected an integer, got "12 people"',
         'created_at: required, but there is no column "created_at" or "CreatedDate"',
     ]
 
@@ -796,7 +793,7 @@ def test_lead_id_is_none_when_it_cannot_be_read() -> None:
     ]
     _, errors = coerce(FULL, {"Id": {"x": 1}, "Email": None, "LeadSource": "web"})
     assert {e.lead_id for e in errors} == {None}
-    assert errors[1].message == "email: required, but the value is null"
+    assert errors[1].message == 'email (column "Email"): required, but the value is null'
 
 
 def test_lead_id_from_a_json_number() -> None:
@@ -965,12 +962,14 @@ def test_real_salesforce_values_outside_the_contract() -> None:
         (
             "bertha@fcof.net",
             "not-allowed",
-            'industry: "Agriculture" is not allowed; allowed: software, manufacturing',
+            'industry (column "Industry"): "Agriculture" is not allowed; '
+            "allowed: software, manufacturing",
         ),
         (
             "jrogers@btca.com",
             "not-allowed",
-            'industry: "Apparel" is not allowed; allowed: software, manufacturing',
+            'industry (column "Industry"): "Apparel" is not allowed; '
+            "allowed: software, manufacturing",
         ),
     ]
     assert all(e.source == str(path) and e.line is not None for e in errors)
@@ -1077,7 +1076,7 @@ def test_junk_never_raises_from_lead_coercion(data: dict[str, Any], tz: Any) -> 
             assert error.kind == "lead"
             assert error.field in JUNK_LEAD.fields
             assert error.code in ERROR_CODES
-            assert error.message.startswith(f"{error.field}: ")
+            assert error.message.startswith((f"{error.field}: ", f"{error.field} (column "))
             json.dumps(error.to_dict())
             error.message.encode("utf-8")
     else:
@@ -1214,7 +1213,7 @@ def test_event_bad_values() -> None:
     )
 
 
-@pytest.mark.parametrize("at", ["2026-10-05", 1759672980, True, "2026-10-05T24:30"])
+@pytest.mark.parametrize("at", ["2026-13-05", 1759672980, True, "2026-10-05T24:30"])
 def test_event_bad_time(at: Any) -> None:
     _, errors = event_of({"lead_id": "1", "type": "touch", "at": at})
     assert [(e.field, e.code) for e in errors] == [("at", "bad-time")]

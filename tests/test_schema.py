@@ -127,6 +127,9 @@ def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
         "campaigns",
         "slas",
         "spiffs",
+        "waivers",
+        "mappings",
+        "notifications",
     }
 
 

@@ -478,8 +478,9 @@ def test_a_process_killed_mid_run_leaves_no_partial_run(tmp_path: Path) -> None:
     try:
         assert child.stdout is not None
         assert child.stdout.readline() == "half-way\n"
-        # The uncommitted half of the run has spilled to the write-ahead log on disk.
-        assert (tmp_path / "a.db-wal").stat().st_size > 100_000
+        # The run is being built, not appended: the store is not locked meanwhile.
+        with SqliteAuditStore(db, lock_wait=0) as store:
+            store.append_run(run_record("meanwhile"), entries("meanwhile", 1))
         os.kill(child.pid, signal.SIGKILL)
         assert child.wait(timeout=10) == -signal.SIGKILL
     finally:
@@ -490,10 +491,10 @@ def test_a_process_killed_mid_run_leaves_no_partial_run(tmp_path: Path) -> None:
         child.stdout.close()
     with SqliteAuditStore(db) as store:
         assert store.verify().ok
-        assert store.verify().entries == 8
-        assert [r["run_id"] for r in store.runs()] == ["run-a", "run-b"]
-        store.append_run(run_record("after"), entries("after", 1))
         assert store.verify().entries == 10
+        assert [r["run_id"] for r in store.runs()] == ["run-a", "run-b", "meanwhile"]
+        store.append_run(run_record("after"), entries("after", 1))
+        assert store.verify().entries == 12
 
 
 # --- concurrency ----------------------------------------------------------------------------
@@ -732,14 +733,18 @@ def test_cli_verify_unreadable(tmp_path: Path) -> None:
     assert not missing.exists()
     junk = tmp_path / "junk.db"
     junk.write_text("not a database, just text " * 100)
-    assert run_audit_verify(junk) == (2, f"cannot read audit store {junk}: file is not a database")
+    assert run_audit_verify(junk) == (
+        2,
+        f"cannot read audit store {junk}: {junk}: not an audit store (not a SQLite database)",
+    )
     other = tmp_path / "other.db"
     conn = sqlite3.connect(other)
     conn.execute("CREATE TABLE t (x)")
     conn.close()
     assert run_audit_verify(other) == (
         2,
-        f"cannot read audit store {other}: {other}: not an audit store",
+        f"cannot read audit store {other}: {other}: not an audit store (a SQLite database "
+        "with other tables)",
     )
     assert rows(other, "SELECT name FROM sqlite_master") == [("t",)]
 

@@ -25,6 +25,8 @@ class LintContext:
 
     contract: Contract
     source: ContractSource
+    samples: tuple[tuple[str, str, frozenset[str]], ...] = ()
+    """Export samples to check mappings against: (kind "lead" or "event", file, columns)."""
 
     def report(
         self,

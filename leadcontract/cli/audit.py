@@ -24,29 +24,68 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from leadcontract.store import AuditStoreError, LeadEntry, SqliteAuditStore
+from leadcontract.cli._files import write_atomically
+from leadcontract.safe_text import printable
+from leadcontract.store import Anchor, AuditStoreError, LeadEntry, SqliteAuditStore
 from leadcontract.verdict import format_instant
 
-__all__ = ["run_audit_show", "run_audit_verify"]
+__all__ = ["run_audit_anchor", "run_audit_show", "run_audit_verify"]
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 FORMATS = ("text", "json")
 
 
-def run_audit_verify(db: Path) -> tuple[int, str]:
+def run_audit_verify(db: Path, *, head: str | None = None) -> tuple[int, str]:
     """Walk the chain: ``chain ok: N entries`` (0), ``BROKEN at entry K: reason`` (1), or 2.
 
     When the chain is ok a second line gives its head hash, the value to write down
-    elsewhere so that a later rewrite of the whole store can be proven too.
+    elsewhere (see :func:`run_audit_anchor`) so that a later rewrite of the whole store can be
+    proven too. ``head`` is such a value: a hash, or the path of an anchor file.
     """
     try:
+        anchor = _anchor(head) if head is not None else None
+    except (OSError, ValueError) as error:
+        return EXIT_USAGE, f"--head {head}: {error}"
+    try:
         with SqliteAuditStore(db, create=False) as store:
-            result = store.verify()
+            result = store.verify(anchor=anchor)
     except (AuditStoreError, sqlite3.Error) as error:
         return EXIT_USAGE, f"cannot read audit store {db}: {error}"
     if result.ok:
-        return EXIT_OK, f"chain ok: {result.entries} entries\nhead: {result.head}"
+        anchored = f" (holds the anchored head at entry {_seq(anchor, result)})" if anchor else ""
+        return EXIT_OK, f"chain ok: {result.entries} entries{anchored}\nhead: {result.head}"
     return EXIT_PROBLEMS, f"BROKEN at entry {result.first_broken}: {result.reason}"
+
+
+def _anchor(head: str) -> Anchor:
+    if head.startswith(("sha256:", "hmac-sha256:")):
+        return Anchor(head)
+    return Anchor.from_json(Path(head).read_text(encoding="utf-8"))
+
+
+def _seq(anchor: Anchor | None, result: Any) -> str:
+    return str(anchor.entries) if anchor and anchor.entries is not None else "its place"
+
+
+def run_audit_anchor(db: Path, out: Path | None) -> tuple[int, str]:
+    """Verify the chain and write its head as an anchor file (JSON) to ``out``, or return it.
+
+    Keep the file where the store's writers cannot rewrite it (commit it to git, attach it to
+    a ticket); ``audit verify DB --head FILE`` later proves the history up to it unchanged.
+    """
+    try:
+        with SqliteAuditStore(db, create=False) as store:
+            anchor = store.anchor()
+    except (AuditStoreError, sqlite3.Error) as error:
+        return EXIT_USAGE, f"cannot anchor audit store {db}: {error}"
+    text = anchor.to_json(db.name)
+    if out is None:
+        return EXIT_OK, text
+    try:
+        write_atomically(out, text)
+    except OSError as error:
+        return EXIT_USAGE, f"cannot write {out}: {error.strerror}"
+    return EXIT_OK, f"anchored {db} at entry {anchor.entries}: {anchor.head}\nwritten to {out}"
 
 
 def run_audit_show(db: Path, lead_id: str, fmt: str) -> tuple[int, str]:
@@ -74,7 +113,7 @@ def run_audit_show(db: Path, lead_id: str, fmt: str) -> tuple[int, str]:
     lines = [f"lead {lead_id}: {len(history)} entries"]
     for entry in history:
         lines += _entry_text(entry)
-    return EXIT_OK, "\n".join(lines)
+    return EXIT_OK, "\n".join(map(printable, lines))
 
 
 def _entry_json(entry: LeadEntry) -> dict[str, Any]:

@@ -6,16 +6,20 @@ import argparse
 import csv
 import io
 import json
+import sqlite3
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from datetime import datetime, time, timedelta
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, TextIO
-from zoneinfo import ZoneInfo
 
 from leadcontract._version import __version__
+from leadcontract.calendar import DateRangeError, check_supported
 from leadcontract.checks import lint
+from leadcontract.cli._files import ClobberError, atomic_output, refuse_clobbering, write_atomically
+from leadcontract.cli._time import parse_as_of
 from leadcontract.engine import (
     CompiledContract,
     ContractError,
@@ -24,7 +28,7 @@ from leadcontract.engine import (
     compile_contract,
 )
 from leadcontract.explanation import explain
-from leadcontract.inputs import RecordError
+from leadcontract.inputs import COLUMNAR_SUFFIXES, FILE_SUFFIXES, InputFileError, RecordError
 from leadcontract.payouts import (
     Statement,
     parse_period,
@@ -34,6 +38,7 @@ from leadcontract.payouts import (
 )
 from leadcontract.report import capacity_rows, compliance
 from leadcontract.reporters import render_text
+from leadcontract.safe_text import guard_csv_cell, printable
 from leadcontract.store import (
     AuditStoreError,
     RunRecord,
@@ -42,7 +47,7 @@ from leadcontract.store import (
     record_evaluation,
 )
 from leadcontract.summary import Tally
-from leadcontract.verdict import Verdict
+from leadcontract.verdict import Verdict, format_instant
 from leadcontract.writers import CSV_COLUMNS, csv_row, error_json, table, verdict_json
 
 __all__ = ["run_evaluate", "run_explain", "run_payouts", "run_report"]
@@ -58,6 +63,7 @@ class _UsageError(Exception):
 
 
 def _fail(message: str) -> int:
+    message = "\n".join(map(printable, message.split("\n")))  # a file name cannot forge lines
     sys.stderr.write(f"leadcontract: {message}\n")
     return EXIT_USAGE
 
@@ -73,34 +79,47 @@ def _compiled(contract_path: str) -> CompiledContract:
         raise _UsageError(str(error)) from error
 
 
-def _as_of(text: str, compiled: CompiledContract) -> datetime:
+def _as_of(args: argparse.Namespace, compiled: CompiledContract) -> datetime:
+    """``--as-of``, resolved once against the clock reading ``main`` took at the start."""
     try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        value, relative = parse_as_of(args.as_of, compiled.zone, args.started)
     except ValueError as error:
-        raise _UsageError(
-            f"--as-of {text!r} is not an ISO 8601 time such as 2026-11-16T17:00:00Z"
-        ) from error
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(compiled.contract.metadata.timezone))
+        raise _UsageError(str(error)) from error
+    if relative:
+        sys.stderr.write(f"leadcontract: as of {format_instant(value)} ({args.as_of})\n")
+    return _supported(value, "--as-of")
+
+
+def _supported(value: datetime, what: str) -> datetime:
+    """``value`` when it lies in the supported dates (see leadcontract.calendar)."""
+    try:
+        check_supported(value, what)
+    except (DateRangeError, OverflowError) as error:
+        raise _UsageError(str(error)) from error
     return value
 
 
 def _check_inputs(args: argparse.Namespace) -> None:
-    for path in (args.leads, args.events):
+    for path in (args.leads, *(args.events or ())):
         if path is None:
             continue
         if path.is_dir():
             raise _UsageError(f"cannot read {path}: it is a folder, not a file")
         if not path.is_file():
             raise _UsageError(f"cannot read {path}: no such file")
-        if path.suffix.lower() not in (".csv", ".jsonl", ".ndjson", ".json"):
-            raise _UsageError(f"{path}: expected a .csv, .jsonl, .ndjson or .json file")
+        if path.suffix.lower() not in FILE_SUFFIXES:
+            raise _UsageError(f"{path}: expected a {', '.join(FILE_SUFFIXES)} file")
+        if path.suffix.lower() in COLUMNAR_SUFFIXES and find_spec("pyarrow") is None:
+            raise _UsageError(
+                f"{path}: reading Parquet and Arrow needs pyarrow: "
+                "pip install 'leadcontract[columnar]'"
+            )
 
 
 def _start(args: argparse.Namespace, *, trace: bool, only: set[str] | None = None) -> Evaluation:
     _check_inputs(args)
     compiled = _compiled(args.contract)
-    as_of = _as_of(args.as_of, compiled)
+    as_of = _as_of(args, compiled)
     events = args.events if args.events is not None else ()
     capacity = compiled.plan_capacity(args.leads)
     return compiled.evaluate(
@@ -115,14 +134,21 @@ def _start(args: argparse.Namespace, *, trace: bool, only: set[str] | None = Non
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    """``leadcontract evaluate``: verdicts out, summary on the terminal."""
+    """``leadcontract evaluate``: verdicts out, summary on the terminal.
+
+    Outputs are written to temporary files that replace ``--out`` and ``--errors`` only when
+    the whole run (the audit store's append included) went through. The audit store is
+    opened and checked before anything is evaluated, and locked only to append the run.
+    """
     fmt = args.format or _format_for(args.out)
     try:
-        evaluation = _start(args, trace=not args.no_trace)
-        tally = Tally()
+        _refuse_clobbering(args, out=args.out, errors=args.errors, summary_json=args.summary_json)
         with ExitStack() as stack:
-            out = _open(stack, args.out) if args.out else sys.stdout
-            errors_out = _open(stack, args.errors) if args.errors else None
+            store = _open_store(args, stack) if args.audit is not None else None
+            evaluation = _start(args, trace=not args.no_trace)
+            tally = Tally()
+            out = stack.enter_context(atomic_output(args.out)) if args.out else sys.stdout
+            errors_out = stack.enter_context(atomic_output(args.errors)) if args.errors else None
             shown: list[RecordError] = []
             items = _written(
                 _with_progress(iter(evaluation), tally),
@@ -131,33 +157,75 @@ def run_evaluate(args: argparse.Namespace) -> int:
                 tally=tally,
                 errors_out=errors_out,
                 shown=shown,
+                raw_csv=args.raw_csv,
             )
-            if args.audit is not None:
-                _record(items, evaluation, args, stack)
+            if store is not None:
+                _record(items, evaluation, args, store)
             else:
                 for _ in items:
                     pass
-    except _UsageError as error:
+    except (_UsageError, ClobberError, InputFileError) as error:
         return _fail(str(error))
+    except (AuditStoreError, sqlite3.Error) as error:
+        return _fail(f"audit store {args.audit}: {error}")
     except InputOrderError as error:
         return _fail(f"{error} (run without --grouped)")
     except OSError as error:
         return _fail(f"cannot read or write {error.filename}: {error.strerror}")
     summary_stream = sys.stderr if args.out is None else sys.stdout
     summary_stream.write(_summary(evaluation, tally, shown))
-    return EXIT_PROBLEMS if tally.error_rows else EXIT_OK
+    if args.summary_json is not None:
+        document = {
+            "counts": evaluation.counts.to_dict(),
+            **tally.to_dict(),
+            "drift": evaluation.drift.to_dict(),
+        }
+        try:
+            write_atomically(
+                args.summary_json, json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+            )
+        except OSError as error:
+            return _fail(f"cannot write {args.summary_json}: {error.strerror}")
+    if tally.error_rows or (args.strict_data and evaluation.drift.found):
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _refuse_clobbering(args: argparse.Namespace, **outputs: Path | None) -> None:
+    """No output may name an input (the contract, the leads, the events, the audit store)."""
+    named = {f"--{name.replace('_', '-')}": path for name, path in outputs.items()}
+    events = getattr(args, "events", None)
+    inputs = [Path(args.contract), args.leads]
+    inputs += events if isinstance(events, list) else [events]
+    audit = getattr(args, "audit", None)
+    if audit is not None and not audit.is_dir():  # a folder is refused as a store later
+        inputs.append(audit)
+    refuse_clobbering(named, inputs)
+
+
+def _waiting(path: Path) -> None:
+    sys.stderr.write(f"leadcontract: waiting for another run to finish writing to {path}\n")
+    sys.stderr.flush()
+
+
+def _open_store(args: argparse.Namespace, stack: ExitStack) -> SqliteAuditStore:
+    """The audit store, opened and checked before the evaluation starts."""
+    store = stack.enter_context(
+        SqliteAuditStore(args.audit, lock_wait=args.lock_wait, on_wait=_waiting)
+    )
+    store.check_appendable()
+    return store
 
 
 def _record(
     items: Iterator[Verdict | RecordError],
     evaluation: Evaluation,
     args: argparse.Namespace,
-    stack: ExitStack,
+    store: SqliteAuditStore,
 ) -> None:
-    """Record the streaming items in the audit store, in one transaction that commits only
-    when the whole run went through (a crash leaves no partial run)."""
-    store = stack.enter_context(SqliteAuditStore(args.audit))
-    paths = [p for p in (args.leads, args.events) if p is not None]
+    """Record the streaming items in the audit store: the run is built as they stream, then
+    appended in one transaction (a crash leaves no partial run)."""
+    paths = [args.leads, *(args.events or ())]
     record_evaluation(
         store,
         evaluation.compiled,
@@ -174,10 +242,6 @@ def _format_for(out: Path | None) -> str:
     if out is not None and out.suffix.lower() in (".txt", ".table"):
         return "table"
     return "jsonl"
-
-
-def _open(stack: ExitStack, path: Path) -> TextIO:
-    return stack.enter_context(path.open("w", encoding="utf-8", newline=""))
 
 
 def _with_progress(
@@ -206,6 +270,7 @@ def _written(
     tally: Tally,
     errors_out: TextIO | None,
     shown: list[RecordError],
+    raw_csv: bool = False,
 ) -> Iterator[Verdict | RecordError]:
     """Write each item as it streams past, then pass it on (to the audit store, if any)."""
     writer = (
@@ -222,9 +287,9 @@ def _written(
             if errors_out is not None:
                 errors_out.write(error_json(item) + "\n")
         elif writer is not None:
-            writer.writerow(csv_row(item))
+            writer.writerow(csv_row(item, raw=raw_csv))
         elif fmt == "table":
-            row = csv_row(item)
+            row = csv_row(item, raw=True)  # the table escapes what a terminal would run
             rows.append([row[c] for c in _TABLE_COLUMNS])
         else:
             out.write(verdict_json(item) + "\n")
@@ -265,6 +330,22 @@ def _summary(evaluation: Evaluation, tally: Tally, shown: list[RecordError]) -> 
         "counts reconcile" if counts.reconciles else "COUNTS DO NOT RECONCILE (a bug: report it)",
         "",
     ]
+    if tally.anomalies:
+        lines[-1:-1] = [
+            f"anomalies: {tally.anomalies:,} in {tally.leads_with_anomalies:,} leads "
+            "(see `anomalies` in their verdicts)"
+        ]
+    if counts.events_unmapped or counts.lead_warnings:
+        lines.insert(
+            2,
+            f"{counts.events_unmapped:,} activity rows matched no event mapping; "
+            f"{counts.lead_warnings:,} verdicts carry warnings",
+        )
+    findings = evaluation.drift.findings()
+    if findings:
+        lines.append("data drift (--strict-data fails on it):")
+        lines += [f"  {finding.message}" for finding in findings]
+        lines.append("")
     stage_rows = [[stage, str(n)] for stage, n in sorted(tally.stages.items())]
     lines.append(table(stage_rows, ["stage", "leads"]))
     campaign_rows = [
@@ -297,7 +378,7 @@ def _summary(evaluation: Evaluation, tally: Tally, shown: list[RecordError]) -> 
     )
     if shown:
         lines.append(f"error rows ({tally.error_rows:,}):")
-        lines += [f"  {error}" for error in shown]
+        lines += [f"  {printable(str(error))}" for error in shown]
         if tally.error_rows > len(shown):
             lines.append(f"  ... and {tally.error_rows - len(shown):,} more (see --errors FILE)")
         lines.append("")
@@ -316,7 +397,7 @@ def run_explain(args: argparse.Namespace) -> int:
             elif item.kind == "lead" and item.lead_id == args.lead:
                 # An event error row naming the lead does not make the lead an error row.
                 problems.append(item)
-    except _UsageError as error:
+    except (_UsageError, InputFileError) as error:
         return _fail(str(error))
     except OSError as error:
         return _fail(f"cannot read {error.filename}: {error.strerror}")
@@ -324,8 +405,8 @@ def run_explain(args: argparse.Namespace) -> int:
         sys.stdout.write(explain(found[0]))
         return EXIT_OK
     if problems:
-        sys.stdout.write(f"lead {args.lead} is an error row, so it has no verdict:\n")
-        sys.stdout.writelines(f"  {p}\n" for p in problems)
+        sys.stdout.write(f"lead {printable(args.lead)} is an error row, so it has no verdict:\n")
+        sys.stdout.writelines(f"  {printable(str(p))}\n" for p in problems)
         return EXIT_PROBLEMS
     if evaluation.counts.not_yet:  # only this lead is evaluated, so the count is its own
         sys.stdout.write(f"lead {args.lead} was created after {args.as_of}: no verdict yet\n")
@@ -337,9 +418,10 @@ def run_explain(args: argparse.Namespace) -> int:
 def run_report(args: argparse.Namespace) -> int:
     """``leadcontract report``: follow-up compliance and capacity load."""
     try:
+        _refuse_clobbering(args, out=args.out)
         _check_inputs(args)
         compiled = _compiled(args.contract)
-        as_of = _as_of(args.as_of, compiled)
+        as_of = _as_of(args, compiled)
         events = args.events if args.events is not None else ()
         plan = compiled.plan_capacity(args.leads)
         evaluation = compiled.evaluate(args.leads, events, as_of=as_of, trace=False, capacity=plan)
@@ -350,16 +432,16 @@ def run_report(args: argparse.Namespace) -> int:
                 verdicts, contract=compiled.contract, zone=compiled.zone, by=args.by
             )
         ]
-    except _UsageError as error:
+        loads = capacity_rows(plan)
+        text = _render_report(rows, loads, args.format, args.by, raw_csv=args.raw_csv)
+        if args.out is None:
+            sys.stdout.write(text)
+        else:
+            write_atomically(args.out, text)
+    except (_UsageError, ValueError) as error:  # also: a role no rep plays, refused files
         return _fail(str(error))
     except OSError as error:
-        return _fail(f"cannot read {error.filename}: {error.strerror}")
-    loads = capacity_rows(plan)
-    text = _render_report(rows, loads, args.format, args.by)
-    if args.out is None:
-        sys.stdout.write(text)
-    else:
-        args.out.write_text(text, encoding="utf-8")
+        return _fail(f"cannot read or write {error.filename}: {error.strerror}")
     errors = evaluation.counts.lead_errors + evaluation.counts.event_errors
     return EXIT_PROBLEMS if errors else EXIT_OK
 
@@ -389,7 +471,12 @@ def _report_cell(key: str, value: object, *, for_people: bool) -> str:
 
 
 def _render_report(
-    rows: Sequence[Mapping[str, Any]], loads: Sequence[Mapping[str, Any]], fmt: str, by: str
+    rows: Sequence[Mapping[str, Any]],
+    loads: Sequence[Mapping[str, Any]],
+    fmt: str,
+    by: str,
+    *,
+    raw_csv: bool = False,
 ) -> str:
     if fmt == "json":
         document = {"by": by, "groups": rows, "capacity": loads}
@@ -399,8 +486,9 @@ def _render_report(
         writer = csv.writer(buffer, lineterminator="\n")
         columns = list(rows[0]) if rows else [key for key, _ in _REPORT_TABLE]
         writer.writerow([by if c == "group" else c for c in columns])
+        guard = (lambda cell: cell) if raw_csv else guard_csv_cell
         writer.writerows(
-            [[_report_cell(c, row[c], for_people=False) for c in columns] for row in rows]
+            [[guard(_report_cell(c, row[c], for_people=False)) for c in columns] for row in rows]
         )
         return buffer.getvalue()
     header = [heading or by for _, heading in _REPORT_TABLE]
@@ -424,12 +512,17 @@ def run_payouts(args: argparse.Namespace) -> int:
     except ValueError as error:
         return _fail(str(error))
     try:
+        _refuse_clobbering(args, out=args.out)
         _check_inputs(args)
         compiled = _compiled(args.contract)
         if args.as_of is not None:
-            as_of = _as_of(args.as_of, compiled)
+            as_of = _as_of(args, compiled)
         else:
-            as_of = datetime.combine(period.end + timedelta(days=1), time(), compiled.zone)
+            try:
+                as_of = datetime.combine(period.end + timedelta(days=1), time(), compiled.zone)
+            except OverflowError as error:
+                raise _UsageError(f"--period {args.period}: its end is out of range") from error
+            as_of = _supported(as_of, f"--period {args.period} ends at")
         events = args.events if args.events is not None else ()
         plan = compiled.plan_capacity(args.leads)
         evaluation = compiled.evaluate(args.leads, events, as_of=as_of, trace=False, capacity=plan)
@@ -438,20 +531,20 @@ def run_payouts(args: argparse.Namespace) -> int:
             if isinstance(item, Verdict):
                 lines += [line for decision in item.spiffs for line in decision.lines]
         result = statements(lines, contract=compiled.contract, period=args.period)
-    except _UsageError as error:
+    except (_UsageError, ClobberError, InputFileError) as error:
         return _fail(str(error))
     except OSError as error:
         return _fail(f"cannot read {error.filename}: {error.strerror}")
-    if args.audit is not None:
-        try:
-            _record_payouts(args, compiled, as_of, result)
-        except (OSError, AuditStoreError) as error:
-            return _fail(f"cannot record the run in {args.audit}: {error}")
-    text = render_statements(result, args.format)
-    if args.out is None:
-        sys.stdout.write(text)
-    else:
-        args.out.write_text(text, encoding="utf-8")
+    text = render_statements(result, args.format, raw_csv=args.raw_csv)
+    try:
+        with ExitStack() as stack:
+            out = stack.enter_context(atomic_output(args.out)) if args.out else None
+            if args.audit is not None:
+                _record_payouts(args, compiled, as_of, result)
+            (out or sys.stdout).write(text)
+    except (OSError, AuditStoreError, sqlite3.Error) as error:
+        what = f"record the run in {args.audit}" if args.audit else f"write {args.out}"
+        return _fail(f"cannot {what}: {error}")
     if not all(statement.reconciles for statement in result):
         sys.stderr.write("leadcontract: a statement does not reconcile (a bug: report it)\n")
         return EXIT_PROBLEMS
@@ -468,7 +561,7 @@ def _record_payouts(
 ) -> None:
     """One payout run in the audit store: a header, then one entry per statement line."""
     ref = compiled.ref
-    paths = [p for p in (args.leads, args.events) if p is not None]
+    paths = [args.leads, *(args.events or ())]
     run = RunRecord(
         contract_id=ref.id,
         contract_version=ref.version,
@@ -483,5 +576,5 @@ def _record_payouts(
         for s in (statement_to_dict(statement) for statement in result)
         for line in s["lines"]
     ]
-    with SqliteAuditStore(args.audit) as store:
+    with SqliteAuditStore(args.audit, on_wait=_waiting) as store:
         store.append_run(run, entries)

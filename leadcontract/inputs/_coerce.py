@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import tzinfo
 from typing import Any, Final, Generic, TypeVar
 
@@ -12,13 +13,15 @@ from leadcontract.inputs._convert import (
     _datetime_converter,
     _field_converter,
     _InvalidValueError,
+    _is_missing,
     _to_decimal,
     _to_integer,
     _to_text,
 )
+from leadcontract.inputs._mappings import EventMapper
 from leadcontract.inputs._messages import _describe, _printable, _show
 from leadcontract.inputs._types import EVENT_ATTRIBUTES, ErrorCode, Event, RawRecord, RecordError
-from leadcontract.model import Lead
+from leadcontract.model import EventMapping, Lead
 
 _Plan = TypeVar("_Plan")
 
@@ -26,6 +29,39 @@ _Plan = TypeVar("_Plan")
 def _normal(name: str) -> str:
     """A column name for loose matching: case-insensitive, spaces and underscores ignored."""
     return name.casefold().replace(" ", "").replace("_", "")
+
+
+class _Nested:
+    """A dotted source name (``Owner.Alias``) read from nested objects, as Salesforce's JSON
+    exports hold relationship fields (``{"Owner": {"Alias": "jdoe"}}``)."""
+
+    __slots__ = ("head", "name", "path")
+
+    def __init__(self, head: str, path: tuple[str, ...], name: str) -> None:
+        self.head = head
+        self.path = path
+        self.name = name
+
+    def get(self, data: Mapping[str, Any]) -> Any:
+        """The nested value; None where a level is missing or null."""
+        value: Any = data.get(self.head)
+        for part in self.path:
+            if not isinstance(value, Mapping):
+                return None
+            value = value.get(part)
+        return value
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _read(data: Mapping[str, Any], column: Any) -> Any:
+    """The value of a column found by :class:`_Columns` (a key, or a nested path)."""
+    return column.get(data) if column.__class__ is _Nested else data[column]
+
+
+def _column_name(column: Any) -> str:
+    return str(column)
 
 
 class _Columns(Generic[_Plan]):
@@ -66,11 +102,25 @@ class _Columns(Generic[_Plan]):
                 loose.setdefault(_normal(key), key)
         columns: list[Any] = []
         for names, loose_names in zip(self._candidates, self._loose, strict=True):
-            column = next((name for name in names if name in present), None)
+            column: Any = next((name for name in names if name in present), None)
             if column is None:
                 column = next((loose[n] for n in loose_names if n in loose), None)
+            if column is None:
+                column = _nested(names, present, loose)
             columns.append(column)
         return tuple(columns)
+
+
+def _nested(names: tuple[str, ...], present: set[Any], loose: dict[str, Any]) -> _Nested | None:
+    """A dotted name whose first part is a column (holding an object), else None."""
+    for name in names:
+        head, dot, rest = name.partition(".")
+        if not dot or not rest:
+            continue
+        key = head if head in present else loose.get(_normal(head))
+        if key is not None:
+            return _Nested(key, tuple(rest.split(".")), name)
+    return None
 
 
 # --- leads ----------------------------------------------------------------------------------
@@ -84,30 +134,45 @@ _LeadPlan = tuple[
 required fields with no column."""
 
 
+_Problem = tuple[str, ErrorCode, str, str | None]
+"""A bad field: its name, the error code, the message after the name, the value shown."""
+
+
 class LeadCoercer:
     """Turns raw lead records into dicts of typed contract fields, or error rows.
 
     A field is read from the column named like the field, else from its ``source`` column
-    (Salesforce ``LeadSource``): exact names first, then case-insensitively with spaces and
-    underscores ignored ("Lead Source", "lead_source"). Other columns are ignored. Values are
-    stripped, empty text is no value, ``value_map`` applies (keys case-insensitive; a null
-    target is no value), then the field's type and allowed values (matched case-insensitively,
-    returned as the contract spells them). Datetimes come out aware, in UTC; naive ones are
-    read in ``default_tz``.
+    (Salesforce ``LeadSource``; a dotted ``Owner.Alias`` reads a nested object), else from the
+    further ``sources`` a preset gives (:mod:`leadcontract.presets`): exact names first, then
+    case-insensitively with spaces and underscores ignored ("Lead Source", "lead_source").
+    Other columns are ignored. Values are stripped, empty text is no value, ``value_map``
+    applies (keys case-insensitive; a null target is no value), then the field's type and
+    allowed values (matched case-insensitively, returned as the contract spells them).
+    Datetimes come out aware, in UTC; naive ones are read in ``default_tz``.
     """
 
-    def __init__(self, lead: Lead, *, default_tz: tzinfo) -> None:
+    def __init__(
+        self,
+        lead: Lead,
+        *,
+        default_tz: tzinfo,
+        sources: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         self._names = tuple(lead.fields)
         self._template: dict[str, Any] = dict.fromkeys(self._names)
         self._fields = [
             (name, _field_converter(spec, default_tz), spec.required)
             for name, spec in lead.fields.items()
         ]
+        self._lenient = frozenset(
+            name for name, spec in lead.fields.items() if spec.on_invalid == "empty"
+        )
         self._candidates: dict[str, tuple[str, ...]] = {}
         for name, spec in lead.fields.items():
             names = [name]
             if spec.source is not None and spec.source != name:
                 names.append(spec.source)
+            names += [n for n in (sources or {}).get(name, ()) if n not in names]
             self._candidates[name] = tuple(names)
         self._columns = _Columns(list(self._candidates.values()), self._plan)
         self._id = lead.keys.id if lead.keys.id in lead.fields else None
@@ -130,44 +195,110 @@ class LeadCoercer:
         """The contract's field names, in order: the keys of every coerced record."""
         return self._names
 
+    def columns(self, keys: tuple[Any, ...]) -> dict[str, str]:
+        """Which input column each contract field is read from, for records with ``keys``."""
+        found = self._columns.columns(keys)
+        return {
+            name: _column_name(column)
+            for name, column in zip(self._names, found, strict=True)
+            if column is not None
+        }
+
+    def unread(
+        self, keys: tuple[Any, ...], ignored: frozenset[str] = frozenset()
+    ) -> tuple[str, ...]:
+        """The columns among ``keys`` that no contract field reads (and not ``ignored``)."""
+        used = {
+            column.head if column.__class__ is _Nested else column
+            for column in self._columns.columns(keys)
+            if column is not None
+        }
+        return tuple(
+            key for key in keys if isinstance(key, str) and key not in used and key not in ignored
+        )
+
+    def fill(
+        self, record: dict[str, Any], events: Sequence[Event]
+    ) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """The record with the empty fields that events supply (``Event.fields``, e.g. the
+        campaign of a CampaignMember row) filled in, the earliest event first; and a warning
+        per supplied value that cannot be read."""
+        converters = {name: convert for name, convert, _ in self._fields}
+        filled = dict(record)
+        warnings: list[str] = []
+        for event in sorted(events, key=lambda e: (e.at, e.seq)):
+            for name, value in event.fields.items():
+                convert = converters.get(name)
+                if convert is None or filled.get(name) is not None:
+                    continue
+                try:
+                    filled[name] = convert(value)
+                except _InvalidValueError as exc:
+                    warnings.append(f"{name} (from a {event.type} event): {exc.detail}")
+        return filled, tuple(warnings)
+
     def coerce(self, raw: RawRecord) -> tuple[dict[str, Any] | None, list[RecordError]]:
-        """The typed record and no errors, or ``None`` and one error row per bad field."""
+        """The typed record and no errors, or ``None`` and one error row per bad field.
+
+        A bad value in a field with ``on_invalid: empty`` leaves the field empty and comes back
+        as an error row *beside* the record: a warning, not a reason to drop the lead.
+        """
         data = raw.data
         present, absent_required = self._columns.plan(data)
         out = self._template.copy()
-        problems: list[tuple[str, ErrorCode, str]] | None = None
+        problems: list[_Problem] | None = None
+        warnings: list[_Problem] | None = None
         for name, column, convert, required in present:
-            value = data[column]
+            value = data[column] if column.__class__ is not _Nested else column.get(data)
             try:
                 result = convert(value)
-            except _InvalidValueError as exc:
-                problems = problems or []
-                problems.append((name, exc.code, exc.detail))
-                continue
-            except Exception as exc:  # a value no rule foresaw: still an error row
-                problems = problems or []
-                problems.append(
-                    (name, "wrong-type", f"cannot read {_describe(value)} ({type(exc).__name__})")
-                )
+            except Exception as exc:
+                if isinstance(exc, _InvalidValueError):
+                    code, detail = exc.code, exc.detail
+                else:  # a value no rule foresaw: still an error row
+                    code = "wrong-type"
+                    detail = f"cannot read {_describe(value)} ({type(exc).__name__})"
+                detail = _in_column(name, column) + detail
+                shown = _show(value.strip() if isinstance(value, str) else value)
+                if name in self._lenient and not required:
+                    warnings = warnings or []
+                    warnings.append(
+                        (name, code, detail + "; left empty (on_invalid: empty)", shown)
+                    )
+                else:
+                    problems = problems or []
+                    problems.append((name, code, detail, shown))
                 continue
             if result is not None:
                 out[name] = result
             elif required:
                 problems = problems or []
-                problems.append((name, "missing-required", _why_missing(value)))
+                problems.append(
+                    (
+                        name,
+                        "missing-required",
+                        _in_column(name, column) + _why_missing(value),
+                        None,
+                    )
+                )
         if absent_required:
             problems = problems or []
             for name in absent_required:
                 looked = " or ".join(json.dumps(n) for n in self._candidates[name])
                 problems.append(
-                    (name, "missing-required", f"required, but there is no column {looked}")
+                    (
+                        name,
+                        "missing-required",
+                        f": required, but there is no column {looked}",
+                        None,
+                    )
                 )
         if problems is None:
-            return out, []
-        return None, self._errors(raw, out, problems)
+            return out, self._errors(raw, out, warnings) if warnings else []
+        return None, self._errors(raw, out, problems + (warnings or []))
 
     def _errors(
-        self, raw: RawRecord, out: dict[str, Any], problems: list[tuple[str, ErrorCode, str]]
+        self, raw: RawRecord, out: dict[str, Any], problems: list[_Problem]
     ) -> list[RecordError]:
         found = out[self._id] if self._id is not None else None
         lead_id = _printable(str(found)) if found is not None else None
@@ -182,10 +313,17 @@ class LeadCoercer:
                 lead_id,
                 name,
                 code,
-                f"{name}: {detail}",
+                f"{name}{detail}",
+                observed=observed,
             )
-            for name, code, detail in problems
+            for name, code, detail, observed in problems
         ]
+
+
+def _in_column(name: str, column: Any) -> str:
+    """': ' after a field's name, or ' (column "Lead Source"): ' when read from another column."""
+    text = _column_name(column)
+    return ": " if text == name else f" (column {_show(text)}): "
 
 
 def _why_missing(value: Any) -> str:
@@ -201,7 +339,7 @@ def _why_missing(value: Any) -> str:
 
 def _event_text(lower: bool) -> _Converter:
     def convert(value: Any) -> str | None:
-        if value is None:
+        if value is None or (value.__class__ is not str and _is_missing(value)):
             return None
         text = _to_text(value).strip()
         if not text:
@@ -217,7 +355,7 @@ def _optional(convert: _Converter) -> _Converter:
             value = value.strip()
             if not value:
                 return None
-        elif value is None:
+        elif _is_missing(value):
             return None
         return convert(value)
 
@@ -242,7 +380,13 @@ class EventCoercer:
     ignored. Every other column goes into :attr:`Event.data`, as read.
     """
 
-    def __init__(self, *, default_tz: tzinfo, columns: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        default_tz: tzinfo,
+        columns: Mapping[str, str] | None = None,
+        mappings: Sequence[EventMapping] = (),
+    ) -> None:
         columns = dict(columns or {})
         unknown = sorted(set(columns) - set(EVENT_ATTRIBUTES))
         if unknown:
@@ -251,6 +395,7 @@ class EventCoercer:
                 f"known: {', '.join(EVENT_ATTRIBUTES)}"
             )
         self._columns_given = columns
+        self._mapper = EventMapper(mappings, default_tz=default_tz) if mappings else None
         self._columns = _Columns(
             [(columns.get(name, name),) for name in EVENT_ATTRIBUTES], _event_plan
         )
@@ -271,7 +416,24 @@ class EventCoercer:
         self._seq = 0
 
     def coerce(self, raw: RawRecord) -> tuple[Event | None, list[RecordError]]:
-        """The event and no errors, or ``None`` and one error row per bad attribute."""
+        """The event and no errors, or ``None`` and one error row per bad attribute.
+
+        With event mappings, a row that no mapping matches gives ``None`` and no errors: an
+        unmapped row, which the caller counts.
+        """
+        if self._mapper is not None:
+            mapped = self._mapper.map(raw)
+            if mapped is None:
+                return None, []
+            if isinstance(mapped, RecordError):
+                return None, [mapped]
+            event, errors = self._coerce(RawRecord(raw.source, raw.record, raw.line, mapped.data))
+            if event is not None and mapped.fields:
+                event = dataclasses.replace(event, fields=mapped.fields)
+            return event, errors
+        return self._coerce(raw)
+
+    def _coerce(self, raw: RawRecord) -> tuple[Event | None, list[RecordError]]:
         self._seq += 1
         data = raw.data
         columns, used = self._columns.plan(data)

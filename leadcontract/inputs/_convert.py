@@ -5,14 +5,16 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from leadcontract.calendar import SUPPORTED_END, SUPPORTED_START
 from leadcontract.fields import FieldType
 from leadcontract.inputs._messages import _show
 from leadcontract.inputs._types import ErrorCode
-from leadcontract.model import MAX_AMOUNT, LeadField
+from leadcontract.model import EPOCH_FORMATS, MAX_AMOUNT, LeadField
 
 
 class _InvalidValueError(Exception):
@@ -46,6 +48,10 @@ _EXPECT_BOOLEAN = "expected true or false (yes/no, y/n, 1/0, t/f)"
 _EXPECT_DATE = "expected a date such as 2026-10-05"
 _EXPECT_DATETIME = "expected a date and time such as 2026-10-05T14:03:00Z"
 _EXPECT_TEXT = "expected text"
+_OUTSIDE = (
+    f"outside the supported dates {SUPPORTED_START:%Y-%m-%d} to {SUPPORTED_END:%Y-%m-%d} "
+    "(UTC; see docs/format.md, business time)"
+)
 
 
 def _wrong(expected: str, value: Any, code: ErrorCode = "wrong-type") -> _InvalidValueError:
@@ -136,25 +142,103 @@ def _to_date(value: Any) -> date:
                 return date.fromisoformat(value)
             except ValueError:
                 pass
-    elif isinstance(value, date) and not isinstance(value, datetime):
+    elif isinstance(value, datetime):
+        if value.tzinfo is None and value.time() == time():  # a DataFrame's parsed date
+            return value.date()
+    elif isinstance(value, date):
         return value
     raise _wrong(_EXPECT_DATE, value)
 
 
-def _datetime_converter(default_tz: tzinfo, code: ErrorCode) -> Callable[[Any], datetime]:
+def _is_missing(value: Any) -> bool:
+    """Whether a value that is not text means "no value": None, and the NaN, NaT and NA that
+    DataFrames put in empty cells (each is unequal to itself, or is pandas' NA)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # noqa: PLR0124 - NaN and NaT are unequal to themselves
+    except TypeError:  # pandas.NA refuses to be a truth value: it is the missing value itself
+        return True
+    except ValueError:  # an array: a value, if a wrong one
+        return False
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EXPECT_EPOCH = {
+    "epoch_ms": "expected milliseconds since 1970-01-01 UTC, such as 1517443200000",
+    "epoch_s": "expected seconds since 1970-01-01 UTC, such as 1517443200",
+}
+
+
+def _epoch_converter(fmt: str, code: ErrorCode) -> Callable[[Any], datetime]:
+    """Numbers (or their text) of milliseconds or seconds since 1970, as UTC datetimes."""
+    scale = 1000 if fmt == "epoch_ms" else 1
+    expected = _EXPECT_EPOCH[fmt]
+
+    def convert(value: Any) -> datetime:
+        if isinstance(value, datetime):
+            return value.astimezone(UTC) if value.utcoffset() is not None else value
+        try:
+            number = _to_decimal(value)
+        except _InvalidValueError:
+            raise _wrong(expected, value, code) from None
+        try:
+            return _EPOCH + timedelta(milliseconds=float(number * 1000 / scale))
+        except (OverflowError, ValueError):
+            raise _InvalidValueError(code, f"{_show(value)} is out of the range of dates") from None
+
+    return convert
+
+
+def _pattern_converter(pattern: str, code: ErrorCode) -> Callable[[Any], datetime]:
+    """Text in a ``strptime`` pattern (naive unless the pattern has ``%z``)."""
+    parse = datetime.strptime
+
+    def convert(value: Any) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        if isinstance(value, date):
+            return datetime.combine(value, time())
+        if isinstance(value, str):
+            try:
+                return parse(value, pattern)
+            except ValueError:
+                pass
+        raise _wrong(f"expected a date in the format {pattern!r}", value, code)
+
+    return convert
+
+
+def _datetime_converter(
+    default_tz: tzinfo, code: ErrorCode, fmt: str | None = None
+) -> Callable[[Any], datetime]:
     """Read ISO 8601 date-times (and datetime objects) as aware datetimes in UTC.
 
     The text must have a calendar date and at least hours and minutes, ``T`` (or a space)
     between them, and may have seconds, a fraction and an offset (``Z``, ``+02:00``,
-    ``+0200``). A naive value is taken to be in ``default_tz``.
+    ``+0200``). A naive value is taken to be in ``default_tz``. A calendar date alone
+    (``2018-02-01``, or a :class:`datetime.date`) is the start of that day in ``default_tz``.
+    ``fmt`` reads another spelling instead: ``epoch_ms``, ``epoch_s`` or a ``strptime`` pattern.
     """
     from_text = datetime.fromisoformat
     combine = datetime.combine
+    special: Callable[[Any], datetime] | None = None
+    if fmt in EPOCH_FORMATS:
+        special = _epoch_converter(fmt, code)
+    elif fmt is not None:
+        special = _pattern_converter(fmt, code)
 
     def convert(value: Any) -> datetime:
-        if isinstance(value, str):
-            # fromisoformat() also reads 20261005T1403, week dates and dates alone: not here.
-            if (
+        if special is not None:
+            moment = special(value)
+        elif isinstance(value, str):
+            if len(value) == 10 and value[4] == value[7] == "-":
+                try:
+                    moment = combine(date.fromisoformat(value), time())
+                except ValueError:
+                    raise _wrong(_EXPECT_DATETIME, value, code) from None
+            # fromisoformat() also reads 20261005T1403 and week dates: not here.
+            elif (
                 len(value) >= 16
                 and value[4] == value[7] == "-"
                 and value[13] == ":"
@@ -171,20 +255,26 @@ def _datetime_converter(default_tz: tzinfo, code: ErrorCode) -> Callable[[Any], 
                 raise _wrong(_EXPECT_DATETIME, value, code)
         elif isinstance(value, datetime):
             moment = value
+        elif isinstance(value, date):
+            moment = combine(value, time())
         else:
             raise _wrong(_EXPECT_DATETIME, value, code)
         try:
             if moment.utcoffset() is not None:
-                return moment.astimezone(UTC)
-            if moment.tzinfo is not None:  # a tzinfo that knows no offset: naive after all
-                moment = moment.replace(tzinfo=None)
-            offset = default_tz.utcoffset(moment)  # as replace(tzinfo=default_tz), faster
-            if offset is None:
-                raise ValueError("the default time zone has no offset")
-            utc = moment - offset
-            return combine(utc.date(), utc.time(), UTC)
+                instant = moment.astimezone(UTC)
+            else:
+                if moment.tzinfo is not None:  # a tzinfo that knows no offset: naive after all
+                    moment = moment.replace(tzinfo=None)
+                offset = default_tz.utcoffset(moment)  # as replace(tzinfo=default_tz), faster
+                if offset is None:
+                    raise ValueError("the default time zone has no offset")
+                utc = moment - offset
+                instant = combine(utc.date(), utc.time(), UTC)
         except (OverflowError, ValueError):
-            raise _InvalidValueError(code, f"{_show(value)} is out of the range of dates") from None
+            raise _InvalidValueError(code, f"{_show(value)} is {_OUTSIDE}") from None
+        if not SUPPORTED_START <= instant <= SUPPORTED_END:
+            raise _InvalidValueError(code, f"{_show(value)} is {_OUTSIDE}")
+        return instant
 
     return convert
 
@@ -218,7 +308,24 @@ def _within_amount_range(amount: Decimal, value: Any) -> Decimal:
     return amount
 
 
-def _typed_converter(kind: FieldType, default_tz: tzinfo) -> _Converter:
+def _date_converter(fmt: str | None, default_tz: tzinfo) -> _Converter:
+    """Dates: ISO ``2026-10-05``, or ``fmt``; an instant (epoch, datetime) is dated in its
+    zone, a naive one in ``default_tz``."""
+    if fmt is None:
+        return _to_date
+    moment = _datetime_converter(default_tz, "wrong-type", fmt)
+
+    def convert(value: Any) -> date:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        if fmt not in EPOCH_FORMATS:
+            return _pattern_converter(fmt, "wrong-type")(value).date()
+        return moment(value).astimezone(default_tz).date()
+
+    return convert
+
+
+def _typed_converter(kind: FieldType, default_tz: tzinfo, fmt: str | None = None) -> _Converter:
     if kind is FieldType.STRING:
         return _to_text
     if kind is FieldType.INTEGER:
@@ -228,8 +335,8 @@ def _typed_converter(kind: FieldType, default_tz: tzinfo) -> _Converter:
     if kind is FieldType.BOOLEAN:
         return _to_boolean
     if kind is FieldType.DATE:
-        return _to_date
-    return _datetime_converter(default_tz, "wrong-type")
+        return _date_converter(fmt, default_tz)
+    return _datetime_converter(default_tz, "wrong-type", fmt)
 
 
 def _fold(text: str) -> str:
@@ -254,7 +361,7 @@ _LIST_MAX: Final = 8
 def _allowed_list(values: list[str]) -> str:
     shown = ", ".join(values[:_LIST_MAX])
     if len(values) > _LIST_MAX:
-        shown += f", … ({len(values)} in all)"
+        shown += f" and {len(values) - _LIST_MAX} more"
     return shown
 
 
@@ -262,17 +369,25 @@ _MEMO_MAX: Final = 1024
 _MISS: Final = object()
 
 
-def _field_converter(spec: LeadField, default_tz: tzinfo) -> _Converter:
+def _field_converter(spec: LeadField, default_tz: tzinfo) -> _Converter:  # noqa: PLR0915
     """One closure per field: strip, empty → None, value_map, type, allowed values.
 
-    Fields with few distinct values (allowed values, a value_map, booleans) remember what each
-    text they have seen converts to, so a picklist column costs one dictionary look-up.
+    An empty value (empty text, None, NaN/NaT from a DataFrame) is no value, unless the
+    ``value_map`` has an entry for ``""``, which then applies to it. Fields with few distinct
+    values (allowed values, a value_map, booleans) remember what each text they have seen
+    converts to, so a picklist column costs one dictionary look-up.
     """
-    typed = _typed_converter(spec.type, default_tz)
+    if spec.timezone is not None:
+        default_tz = _zone(spec.timezone)
+    typed = _typed_converter(spec.type, default_tz, spec.format)
     value_map: dict[str, Any] = {}
     for key, mapped in spec.value_map.items():
         target = mapped.strip() if isinstance(mapped, str) else None
         value_map.setdefault(_fold(key), target or None)
+    empty: Any = value_map.get("")
+    if "" in value_map:
+        convert_empty = _field_converter(spec.model_copy(update={"value_map": {}}), default_tz)
+        empty = convert_empty(empty) if empty is not None else None
     allowed: dict[str, str] | None = None
     allowed_text = ""
     if spec.values is not None:
@@ -287,7 +402,7 @@ def _field_converter(spec: LeadField, default_tz: tzinfo) -> _Converter:
             def plain_text(value: Any) -> Any:
                 if value.__class__ is str:
                     return value.strip() or None
-                if value is None:
+                if _is_missing(value):
                     return None
                 return _to_text(value)
 
@@ -301,7 +416,7 @@ def _field_converter(spec: LeadField, default_tz: tzinfo) -> _Converter:
                         return int(value)
                     if not value:
                         return None
-                elif value is None:
+                elif _is_missing(value):
                     return None
                 return _to_integer(value)
 
@@ -311,9 +426,9 @@ def _field_converter(spec: LeadField, default_tz: tzinfo) -> _Converter:
         if value.__class__ is str:
             value = value.strip()
             if not value:
-                return None
-        elif value is None:
-            return None
+                return empty
+        elif _is_missing(value):
+            return empty
         if value_map:
             key = _map_key(value)
             if key is not None and key in value_map:
@@ -346,3 +461,10 @@ def _field_converter(spec: LeadField, default_tz: tzinfo) -> _Converter:
         return convert(value)
 
     return remembered
+
+
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):  # lint reports it; read the field in UTC
+        return UTC

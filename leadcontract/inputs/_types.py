@@ -58,6 +58,9 @@ class RecordError:
     also: tuple[RecordError, ...] = ()
     """Further problems of the same record: one record is one error row, however many
     fields are wrong, so that records in = verdicts + error rows."""
+    observed: str | None = None
+    """The offending value as the message shows it (lead fields), for the data-drift counts;
+    the message carries it too."""
 
     @classmethod
     def of_record(cls, errors: Sequence[RecordError]) -> RecordError:
@@ -135,3 +138,6 @@ class Event:
     product: str | None = None
     seats: int | None = None
     data: Mapping[str, Any] = dataclasses.field(default_factory=dict, hash=False)
+    fields: Mapping[str, Any] = dataclasses.field(default_factory=dict, hash=False)
+    """Lead fields this event supplies (an event mapping's ``fields``, e.g. the campaign of a
+    CampaignMember row), as read; they fill the fields the lead record leaves empty."""

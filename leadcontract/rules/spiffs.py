@@ -284,6 +284,7 @@ class CompiledSpiffs:
                 when = compile_condition(condition, scope, default_tz=self.zone)
             self.spiffs.append(_Compiled(spiff_id, spiff, when))
         self.roles = {rep_id: rep.role for rep_id, rep in contract.reps.items()}
+        self.all_roles = {rep_id: rep.all_roles for rep_id, rep in contract.reps.items()}
 
     def judge(
         self,
@@ -406,10 +407,10 @@ class CompiledSpiffs:
         self, role: str, verdict: Verdict, events: Sequence[Event], upto: datetime
     ) -> str | None:
         for event in reversed(events):
-            if event.at <= upto and event.actor is not None and self.roles.get(event.actor) == role:
+            if event.at <= upto and role in self.all_roles.get(event.actor or "", ()):
                 return event.actor
         owner = verdict.owner
-        if owner is not None and self.roles.get(owner) == role:
+        if owner is not None and role in self.all_roles.get(owner, ()):
             return owner
         return None
 

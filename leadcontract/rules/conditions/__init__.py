@@ -98,7 +98,7 @@ from leadcontract.rules.conditions._ast import (
 from leadcontract.rules.conditions._check import check_condition
 from leadcontract.rules.conditions._compile import CompiledCondition, compile_condition
 from leadcontract.rules.conditions._parse import parse_condition
-from leadcontract.rules.conditions._text import describe, explain_leaf
+from leadcontract.rules.conditions._text import describe, explain_leaf, in_words
 
 __all__ = [
     "MAX_DEPTH",
@@ -118,6 +118,7 @@ __all__ = [
     "compile_condition",
     "describe",
     "explain_leaf",
+    "in_words",
     "parse_condition",
     "references",
     "strip_positions",

@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Final, TypeAlias
 
+from leadcontract.errors import LeadcontractError
+
 MAX_DEPTH: Final = 100
 """Deepest nesting of parentheses, ``not`` and structured ``all``/``any``/``not`` accepted.
 
@@ -105,7 +107,7 @@ class ConditionIssue:
     hint: str | None = None
 
 
-class ConditionError(ValueError):
+class ConditionError(LeadcontractError, ValueError):
     """Raised by :func:`compile_condition` for a condition that does not check cleanly.
 
     Compiling such a condition would either fail later (a bad regex, a date that is no date) or

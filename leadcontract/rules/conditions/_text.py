@@ -183,3 +183,72 @@ def explain_leaf(leaf: Leaf) -> str:
     else:
         need = f"{op} {_show(expected)}"
     return f"{state}, needs {need}"
+
+
+# --- words, for people who sign the contract ---------------------------------------------------
+
+_WORD_OPS: Final = {
+    Op.EQ: "is",
+    Op.NE: "is not",
+    Op.LT: "is below",
+    Op.LE: "is at most",
+    Op.GT: "is above",
+    Op.GE: "is at least",
+    Op.CONTAINS: "contains",
+    Op.MATCHES: "matches the pattern",
+}
+
+
+def _field_words(name: str) -> str:
+    """``events.pricing_page_visit`` reads as "pricing page visit events"."""
+    if name.startswith("events."):
+        return name.removeprefix("events.").replace("_", " ") + " events"
+    return name.replace("_", " ")
+
+
+def _value_words(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return _show(value)
+
+
+def _leaf_words(leaf: Compare) -> str:
+    name = _field_words(leaf.field)
+    if _is_bare(leaf):
+        return f"{name} is true"
+    if leaf.op is Op.IS_SET or (leaf.op is Op.NE and leaf.value is None):
+        return f"{name} is filled in"
+    if leaf.op is Op.IS_NOT_SET or (leaf.op is Op.EQ and leaf.value is None):
+        return f"{name} is empty"
+    if leaf.op in (Op.IN, Op.NOT_IN):
+        values = ", ".join(_value_words(v) for v in leaf.value) or "nothing"
+        return f"{name} is {'one' if leaf.op is Op.IN else 'none'} of {values}"
+    if leaf.field.startswith("events.") and leaf.op is Op.GE and leaf.value == 1:
+        return f"at least one {name.removesuffix(' events')} event"
+    return f"{name} {_WORD_OPS[leaf.op]} {_value_words(leaf.value)}"
+
+
+def in_words(condition: Condition) -> str:
+    """A condition as a sentence both sides of the agreement can read.
+
+    ``score >= 60 and country in ["US", "CA"]`` reads "score is at least 60 and country is one
+    of US, CA". It walks the same AST that :func:`describe` and the explanations use, so the
+    words cannot say something the engine does not do. Groups inside groups are bracketed.
+    """
+    node = _unwrap(condition)
+    if isinstance(node, Constant):
+        return "always" if node.value else "never"
+    if isinstance(node, Compare):
+        return _leaf_words(node)
+    if isinstance(node, Not):
+        inner = _unwrap(node.item)
+        if isinstance(inner, Compare) and _is_bare(inner):
+            return f"{_field_words(inner.field)} is false"
+        return f"not ({in_words(inner)})"
+    joiner = " and " if isinstance(node, All) else " or "
+    parts = []
+    for written in node.items:
+        item = _unwrap(written)
+        text = in_words(item)
+        parts.append(f"({text})" if isinstance(item, (All, AnyOf)) else text)
+    return joiner.join(parts)

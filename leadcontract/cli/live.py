@@ -1,0 +1,249 @@
+"""The ``watch`` and ``serve`` commands: the live monitor from the command line.
+
+The live modules are imported inside the handlers (``noqa: PLC0415``): they need the ``live``
+extra, and every other command must work without it.
+
+``watch`` reads JSON Lines (events, and lead records wrapped as ``{"lead": {...}}``) from a
+file or stdin, optionally following the file as it grows, advancing on the wall clock; each
+notification is printed as one JSON line (or sent to ``--webhook``). ``serve`` runs the HTTP
+service on uvicorn. Both keep their state in ``--state`` (SQLite) and resume from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, TypeAlias
+
+if TYPE_CHECKING:
+    from leadcontract.engine import CompiledContract
+
+__all__ = ["register"]
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+_Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def register(commands: _Commands) -> None:
+    watch = commands.add_parser(
+        "watch",
+        help="monitor leads live from JSON Lines (stdin or a file), notifying as deadlines pass",
+        description='Read events (and {"lead": {...}} records) as JSON Lines; advance on the '
+        "wall clock; print or send every warning, breach and escalation.",
+    )
+    _common(watch)
+    watch.add_argument("--events", default="-", help="JSON Lines file, or - for stdin")
+    watch.add_argument("--leads", type=Path, help="lead records to load first (CSV, JSONL)")
+    watch.add_argument("--follow", action="store_true", help="keep reading as the file grows")
+    watch.set_defaults(handler=_watch)
+    serve = commands.add_parser(
+        "serve",
+        help="run the live monitor as an HTTP service (CRM webhooks, /leads/{id}, /metrics)",
+        description="Serve the monitor over HTTP on uvicorn. The shared secret is read from the "
+        "environment variable named by --secret-env.",
+    )
+    _common(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument(
+        "--secret-env", default="LEADCONTRACT_SECRET", help="variable holding the shared secret"
+    )
+    serve.add_argument(
+        "--virtual-clock",
+        metavar="START",
+        help="start a clock that stands still at START and moves only by POST /admin/clock",
+    )
+    serve.set_defaults(handler=_serve)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("contract", metavar="CONTRACT", help="contract file or folder")
+    parser.add_argument("--state", type=Path, required=True, help="SQLite state file")
+    parser.add_argument("--webhook", help="POST notifications (JSON, signed) to this URL")
+    parser.add_argument("--slack", help="POST notifications to this Slack incoming webhook")
+    parser.add_argument(
+        "--webhook-secret-env",
+        default="LEADCONTRACT_WEBHOOK_SECRET",
+        help="variable holding the key that signs outgoing webhooks",
+    )
+    parser.add_argument(
+        "--link", help="link template for notifications, e.g. https://crm/{lead_id}"
+    )
+    parser.add_argument("--tick", type=float, default=1.0, help="seconds between advances")
+
+
+def _compiled(path: str) -> CompiledContract | str:
+    from leadcontract.checks import lint  # noqa: PLC0415 (lazy)
+    from leadcontract.engine import compile_contract  # noqa: PLC0415 (lazy)
+    from leadcontract.reporters import render_text  # noqa: PLC0415 (lazy)
+
+    result = lint(path)
+    if result.errors or result.contract is None:
+        return "the contract has errors; fix them first:\n" + render_text(result.diagnostics)
+    return compile_contract(result.contract)
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"leadcontract: {message}\n")
+    return EXIT_USAGE
+
+
+def _notifier(args: argparse.Namespace, fallback: IO[str] | None) -> Any:
+    from leadcontract.live.notify import FanOut, SlackNotifier, WebhookNotifier  # noqa: PLC0415
+
+    secret = os.environ.get(args.webhook_secret_env)
+    notifiers: list[Any] = []
+    if args.webhook:
+        notifiers.append(WebhookNotifier(args.webhook, secret=secret))
+    if args.slack:
+        notifiers.append(SlackNotifier(args.slack))
+    if not notifiers and fallback is not None:
+        notifiers.append(_Printer(fallback))
+    return FanOut(notifiers) if notifiers else None
+
+
+class _Printer:
+    """Notifications as JSON lines on a stream (the CLI's own notifier)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def send(self, notification_id: str, payload: Mapping[str, Any]) -> None:
+        self.stream.write(json.dumps(dict(payload), sort_keys=True) + "\n")
+        self.stream.flush()
+
+
+def _monitor(args: argparse.Namespace, notifier_stream: IO[str] | None) -> Any:
+    try:
+        from leadcontract.live import Monitor, SqliteStore  # noqa: PLC0415
+    except ImportError as error:
+        return (
+            f"the live monitor needs the `live` extra (pip install 'leadcontract[live]'): {error}"
+        )
+    compiled = _compiled(args.contract)
+    if isinstance(compiled, str):
+        return compiled
+    try:
+        store = SqliteStore(args.state)
+    except Exception as error:
+        return f"cannot open state {args.state}: {error}"
+    return Monitor(
+        compiled,
+        store=store,
+        notifier=_notifier(args, notifier_stream),
+        link_template=args.link,
+    )
+
+
+def _lines(source: str, follow: bool) -> Iterator[tuple[int, str]]:
+    handle = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
+    number = 0
+    try:
+        while True:
+            line = handle.readline()
+            if not line:
+                if follow and source != "-":
+                    time.sleep(0.2)
+                    yield 0, ""  # a heartbeat: lets the caller advance the clock
+                    continue
+                return
+            number += 1
+            yield number, line
+    finally:
+        if handle is not sys.stdin:
+            handle.close()
+
+
+def _watch(args: argparse.Namespace) -> int:
+    if args.events != "-" and not Path(args.events).is_file():
+        return _fail(f"cannot read {args.events}: no such file")
+    monitor = _monitor(args, sys.stdout)
+    if isinstance(monitor, str):
+        return _fail(monitor)
+    problems = 0
+    name = "<stdin>" if args.events == "-" else args.events
+    try:
+        if args.leads is not None:
+            from leadcontract.inputs import RawRecord, read_rows  # noqa: PLC0415
+
+            rows = list(read_rows(args.leads, kind="lead"))
+            good = [row.data for row in rows if isinstance(row, RawRecord)]
+            for row in rows:
+                if not isinstance(row, RawRecord):
+                    problems += 1
+                    sys.stderr.write(f"{row}\n")
+            for result in monitor.ingest_many(good, source=str(args.leads)):
+                if result.error is not None:
+                    problems += 1
+                    sys.stderr.write(f"{result.error}\n")
+        last = 0.0
+        for number, line in _lines(args.events, args.follow):
+            if line.strip():
+                problems += _take(monitor, name, number, line)
+            if time.monotonic() - last >= args.tick:
+                monitor.advance(datetime.now(UTC))
+                last = time.monotonic()
+        monitor.advance(datetime.now(UTC))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        monitor.close()
+    return EXIT_PROBLEMS if problems else EXIT_OK
+
+
+def _take(monitor: Any, name: str, number: int, line: str) -> int:
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as error:
+        sys.stderr.write(f"{name}:{number}: not JSON: {error.msg} (column {error.colno})\n")
+        return 1
+    source = f"{name}:{number}"
+    if isinstance(item, dict) and isinstance(item.get("lead"), dict):
+        result = monitor.ingest(item["lead"], source=source)
+    else:
+        result = monitor.post(item, source=source)
+    if result.error is not None:
+        sys.stderr.write(f"{result.error}\n")
+        return 1
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    secret = os.environ.get(args.secret_env, "")
+    if not secret:
+        return _fail(f"set the shared secret in ${args.secret_env} (it authenticates webhooks)")
+    start = None
+    if args.virtual_clock:
+        try:
+            start = datetime.fromisoformat(args.virtual_clock.replace("Z", "+00:00"))
+        except ValueError:
+            return _fail(f"--virtual-clock {args.virtual_clock!r} is not an ISO 8601 time")
+        if start.tzinfo is None:
+            return _fail(f"--virtual-clock {args.virtual_clock!r} needs a zone (Z or +hh:mm)")
+    monitor = _monitor(args, None)
+    if isinstance(monitor, str):
+        return _fail(monitor)
+    import uvicorn  # noqa: PLC0415
+
+    from leadcontract.live.service import VirtualClock, create_app  # noqa: PLC0415
+
+    virtual = VirtualClock(start) if start is not None else None
+    app = create_app(
+        monitor,
+        secret=secret,
+        clock=virtual if virtual is not None else (lambda: datetime.now(UTC)),
+        tick=args.tick,
+        virtual=virtual,
+    )
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    finally:
+        monitor.close()
+    return EXIT_OK

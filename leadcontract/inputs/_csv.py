@@ -1,0 +1,264 @@
+"""Reading CSV records so that no record is lost, invented or cut: every physical line of the
+file ends up in a record, a blank line, or an error row.
+
+Three things the plain :mod:`csv` reader gets wrong for this purpose, and how they are handled:
+
+* A quoted cell that is never closed swallows the rest of the file into one cell, silently.
+  The reader runs in ``strict`` mode, which notices the end of the data inside quotes; the
+  record is an error row naming the line where the quote opens, and every later non-blank
+  line (read as part of that cell) is an error row of its own, so a file of 50 lines still
+  counts 50 records.
+* A cell longer than :func:`csv.field_size_limit` (131,072 characters by default) raises, and
+  the reader then goes on from the middle of the cell, turning its text into invented
+  records. The limit is raised so that a cell is read whole; a record is bounded by
+  :data:`MAX_RECORD_CHARS` instead, and one longer than that is refused with the rest of the
+  file (each later line an error row), never re-synchronised.
+* The header is taken as it is. Here a header with a duplicate column (which one is the
+  lead's e-mail?), or with bytes that are not UTF-8, refuses the whole file with one
+  :class:`InputFileError`, as does a UTF-16 file or one with two byte order marks.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Final
+
+from leadcontract.inputs._messages import _printable, _show
+from leadcontract.inputs._text import (
+    SNIFF_BYTES,
+    InputFileError,
+    check_encoding,
+    has_bad_bytes,
+    malformed,
+)
+from leadcontract.inputs._types import RawRecord, RecordError, RecordKind
+
+__all__ = ["MAX_RECORD_CHARS", "read_csv"]
+
+MAX_RECORD_CHARS: Final = 1 << 26
+"""The longest CSV record read (64 Mi characters, all its cells and lines together)."""
+
+_FIELD_LIMIT: Final = 2**31 - 1
+"""What :func:`csv.field_size_limit` is raised to (the largest a C long holds everywhere),
+so that no cell is cut; :data:`MAX_RECORD_CHARS` is the bound that applies."""
+
+
+class _RecordTooLargeError(Exception):
+    """The current record has grown beyond :data:`MAX_RECORD_CHARS`."""
+
+
+class _Lines:
+    """The file's physical lines as the csv reader pulls them, remembering the current
+    record's lines (to report where it starts, and what an unclosed quote swallowed)."""
+
+    def __init__(self, handle: IO[str]) -> None:
+        self._handle = handle
+        self.count = 0
+        self.record: list[str] = []
+        self._chars = 0
+        self._unfinished = False
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._handle.readline(MAX_RECORD_CHARS + 1)
+        if not line:
+            raise StopIteration
+        self.count += 1
+        self._chars += len(line)
+        self.record.append(line)
+        if self._chars > MAX_RECORD_CHARS:
+            self._unfinished = line[-1] not in "\r\n"
+            raise _RecordTooLargeError
+        return line
+
+    def start_record(self) -> None:
+        self.record = []
+        self._chars = 0
+
+    @property
+    def first(self) -> int:
+        """The line the current record starts on."""
+        return self.count - len(self.record) + 1
+
+    def rest(self) -> Iterator[tuple[int, str]]:
+        """The lines not read yet, numbered, in constant memory (the rest of a line cut off by
+        the bound first, which is not a line of its own)."""
+        while self._unfinished:
+            part = self._handle.readline(MAX_RECORD_CHARS + 1)
+            self._unfinished = bool(part) and part[-1] not in "\r\n"
+        while line := self._handle.readline(MAX_RECORD_CHARS + 1):
+            self.count += 1
+            yield self.count, line
+
+
+def read_csv(path: Path, source: str, kind: RecordKind) -> Iterator[RawRecord | RecordError]:
+    """The records of a CSV file (see :func:`leadcontract.inputs.read_rows`)."""
+    if csv.field_size_limit() < _FIELD_LIMIT:
+        csv.field_size_limit(_FIELD_LIMIT)
+    with path.open("rb") as raw:
+        check_encoding(source, raw.read(SNIFF_BYTES))
+        raw.seek(0)
+        handle = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        yield from _records(_Lines(handle), source, kind)
+
+
+def _records(lines: _Lines, source: str, kind: RecordKind) -> Iterator[RawRecord | RecordError]:
+    reader = csv.reader(lines, strict=True)
+    header = _header(reader, lines, source)
+    if header is None:
+        return
+    width = len(header)
+    number = 0
+    while True:
+        lines.start_record()
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            number += 1
+            if str(exc) != "unexpected end of data":
+                yield malformed(kind, source, number, lines.first, f"not valid CSV: {exc}")
+                continue
+            yield from _unclosed_quote(lines, source, kind, number)
+            return
+        except _RecordTooLargeError:
+            number += 1
+            yield from _too_large(lines, source, kind, number)
+            return
+        if not row:
+            continue  # a blank line
+        number += 1
+        start = lines.first
+        if len(row) > width:
+            message = f"the row has {len(row)} cells but the header has {width}"
+            yield malformed(kind, source, number, start, message)
+        elif has_bad_bytes("".join(row)):
+            yield _bad_cell(kind, source, number, start, header=header, row=row)
+        else:
+            yield RawRecord(source, number, start, dict(zip(header, row, strict=False)))
+
+
+def _header(reader: Iterator[list[str]], lines: _Lines, source: str) -> list[str] | None:
+    """The header row (blank lines before it skipped), checked; ``None`` for an empty file."""
+    try:
+        for row in reader:
+            if row:
+                _check_header(source, lines.first, row)
+                return row
+            lines.start_record()
+    except csv.Error as exc:
+        raise InputFileError(
+            source, lines.first, f"the header row is not valid CSV: {exc}"
+        ) from None
+    except _RecordTooLargeError:
+        raise InputFileError(
+            source, lines.first, f"the header row is longer than {MAX_RECORD_CHARS:,} characters"
+        ) from None
+    return None
+
+
+def _check_header(source: str, line: int, header: list[str]) -> None:
+    if header[0].startswith("\ufeff"):
+        raise InputFileError(
+            source, line, "the file starts with two byte order marks: it was converted twice; "
+            "remove one"
+        )  # fmt: skip
+    for index, name in enumerate(header, start=1):
+        if has_bad_bytes(name):
+            raise InputFileError(
+                source, line, f"column {index} of the header, {_show(name)}, is not valid "
+                "UTF-8: the file was saved in another encoding (such as Windows-1252); "
+                "save it as UTF-8"
+            )  # fmt: skip
+    seen: dict[str, int] = {}
+    for index, name in enumerate(header, start=1):
+        if not name.strip():
+            continue  # an unnamed column is never read, however many there are
+        if name in seen:
+            raise InputFileError(
+                source, line, f"the header names column {_show(name)} twice (columns "
+                f"{seen[name]} and {index}): which one holds the value is ambiguous; rename "
+                "or remove one"
+            )  # fmt: skip
+        seen[name] = index
+
+
+def _unclosed_quote(
+    lines: _Lines, source: str, kind: RecordKind, number: int
+) -> Iterator[RecordError]:
+    """The record with a quote that never closes, and each line it swallowed, as error rows."""
+    first = lines.first
+    opened = _opening_line(lines.record, first)
+    swallowed = [(first + i, line) for i, line in enumerate(lines.record) if first + i > opened]
+    yield malformed(
+        kind, source, number, first, f"not valid CSV: the quoted cell that opens on line "
+        f"{opened} is never closed, so the {len(swallowed)} line(s) after it, to the end of "
+        "the file, cannot be read as records (each is reported on its own)"
+    )  # fmt: skip
+    yield from _unread(
+        swallowed, source, kind, number, f"inside the quoted cell that opens on line {opened} "
+        "and is never closed"
+    )  # fmt: skip
+
+
+def _opening_line(record: list[str], first: int) -> int:
+    """The line where the record's last, unclosed quote opens.
+
+    Walks the quote characters only: outside a quoted cell a quote opens one, inside it a
+    doubled quote stands for one and a single quote closes it.
+    """
+    opened = first
+    inside = False
+    for offset, line in enumerate(record):
+        at = line.find('"')
+        while at != -1:
+            if not inside:
+                inside, opened = True, first + offset
+            elif line.startswith('"', at + 1):
+                at += 1  # a doubled quote inside the cell
+            else:
+                inside = False
+            at = line.find('"', at + 1)
+    return opened
+
+
+def _too_large(lines: _Lines, source: str, kind: RecordKind, number: int) -> Iterator[RecordError]:
+    first = lines.first
+    yield malformed(
+        kind, source, number, first, f"the record is longer than {MAX_RECORD_CHARS:,} "
+        "characters (an unclosed quote?); it and the rest of the file are not read (each "
+        "later line is reported on its own)"
+    )  # fmt: skip
+    yield from _unread(
+        lines.rest(), source, kind, number, f"after the record on line {first}, which is too "
+        "long to read"
+    )  # fmt: skip
+
+
+def _unread(
+    numbered: Iterator[tuple[int, str]] | list[tuple[int, str]],
+    source: str,
+    kind: RecordKind,
+    number: int,
+    why: str,
+) -> Iterator[RecordError]:
+    for line_number, line in numbered:
+        if line.strip():
+            number += 1
+            yield malformed(kind, source, number, line_number, f"line not read: {why}")
+
+
+def _bad_cell(
+    kind: RecordKind, source: str, number: int, line: int, *, header: list[str], row: list[str]
+) -> RecordError:
+    index = next(i for i, cell in enumerate(row) if has_bad_bytes(cell))
+    name = _printable(header[index])
+    return malformed(
+        kind, source, number, line, f"{name}: not valid UTF-8: {_show(row[index])}", field=name
+    )

@@ -1,0 +1,365 @@
+"""Reading JSON Lines and JSON records, refusing what would silently lose or pick data.
+
+What is refused, and why:
+
+* A duplicate key in a record (two ``"Email"``): JSON parsers keep the last one, so an
+  attacker's value could win unseen. The record is an error row naming the key.
+* A string with an escaped lone surrogate (``"\\ud800"``): it is not text, and cannot be
+  written as UTF-8 to any output or to the audit store. The record is an error row naming the
+  field (the value is not quoted).
+* In a ``.json`` file: a second ``records`` key (or any duplicate key of the wrapper object),
+  and anything after the top-level value. Each is an error row where it stands, so nothing
+  that was in the file is ignored without a word.
+
+Strings of any length are read: a value is parsed from a buffer that grows until it holds the
+whole value; only the end of the file ends it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any, Final
+
+from leadcontract.inputs._messages import _describe, _printable, _show
+from leadcontract.inputs._text import (
+    SNIFF_BYTES,
+    check_encoding,
+    has_bad_bytes,
+    lone_surrogate_path,
+    malformed,
+    may_hold_surrogate_escape,
+)
+from leadcontract.inputs._types import RawRecord, RecordError, RecordKind
+
+__all__ = ["read_json", "read_jsonl"]
+
+_BOM = codecs.BOM_UTF8
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+class _Objects:
+    """An ``object_pairs_hook`` that builds dicts as usual and notes every duplicate key."""
+
+    def __init__(self) -> None:
+        self.duplicates: list[str] = []
+
+    def __call__(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    self.duplicates.append(key)
+                seen.add(key)
+        return result
+
+    def take(self) -> list[str]:
+        """The duplicates noted since the last call."""
+        found, self.duplicates = self.duplicates, []
+        return found
+
+
+def _checked(
+    kind: RecordKind,
+    source: str,
+    number: int,
+    line: int,
+    *,
+    value: Any,
+    text: str,
+    duplicates: list[str],
+) -> RawRecord | RecordError:
+    """A decoded record, or the error row for what makes it unusable."""
+    if not isinstance(value, dict):
+        message = f"expected a JSON object, got {_describe(value)}"
+        return malformed(kind, source, number, line, message)
+    if duplicates:
+        key = _printable(duplicates[0])
+        return malformed(
+            kind, source, number, line, f"{key}: duplicate key {_show(key)} in the record: "
+            "which value is meant is ambiguous", field=key
+        )  # fmt: skip
+    if may_hold_surrogate_escape(text):
+        found = lone_surrogate_path(value)
+        if found is not None:
+            key, escape = found
+            return malformed(
+                kind, source, number, line, f"{key}: the value holds a lone surrogate "
+                f"({escape}), which is not text and cannot be written as UTF-8", field=key
+            )  # fmt: skip
+    return RawRecord(source, number, line, value)
+
+
+def read_jsonl(path: Path, source: str, kind: RecordKind) -> Iterator[RawRecord | RecordError]:
+    """The records of a JSON Lines file (see :func:`leadcontract.inputs.read_rows`)."""
+    objects = _Objects()
+    decode = json.JSONDecoder(object_pairs_hook=objects).decode
+    with path.open("rb") as handle:
+        check_encoding(source, handle.read(SNIFF_BYTES))
+        handle.seek(0)
+        number = 0
+        for line_number, line in enumerate(handle, start=1):
+            raw = line[len(_BOM) :] if line_number == 1 and line.startswith(_BOM) else line
+            if not raw.strip():
+                continue
+            number += 1
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                where = f"byte {exc.object[exc.start]:#04x} at column {exc.start + 1}"
+                yield malformed(kind, source, number, line_number, f"{where} is not valid UTF-8")
+                continue
+            try:
+                value = decode(text)
+            except (ValueError, RecursionError) as exc:
+                objects.take()
+                message = f"not a JSON object: {json_reason(exc)}"
+                yield malformed(kind, source, number, line_number, message)
+                continue
+            yield _checked(
+                kind, source, number, line_number, value=value, text=text, duplicates=objects.take()
+            )
+
+
+def json_reason(exc: BaseException) -> str:
+    """Why a text is not JSON, for a message."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} (column {exc.colno})"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc)
+
+
+class _JsonSyntaxError(Exception):
+    """A .json file stops making sense here."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+class _JsonStream:
+    """Just enough of an incremental JSON reader to stream the elements of a top-level array.
+
+    The text is decoded with ``surrogateescape`` so that bad bytes can be blamed on the one
+    element that holds them. Elements are parsed with :meth:`json.JSONDecoder.raw_decode` from
+    a buffer that is refilled (doubling the read) when an element runs past its end. A syntax
+    error is taken for a cut-off element, and the buffer refilled, when it is an unterminated
+    string (whatever its length) or lies within :attr:`TAIL` characters of the buffer's end;
+    at the end of the file every error is real.
+    """
+
+    CHUNK: Final = 1 << 16
+    TAIL: Final = 64
+
+    def __init__(self, handle: IO[bytes], objects: _Objects) -> None:
+        self._handle = handle
+        self._decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="surrogateescape")
+        self._raw_decode = json.JSONDecoder(object_pairs_hook=objects).raw_decode
+        self.objects = objects
+        self.buffer = ""
+        self.pos = 0
+        self._eof = False
+        self._line = 1  # line of buffer[self._counted]
+        self._counted = 0
+
+    def _fill(self, size: int) -> bool:
+        if self._eof:
+            return False
+        data = self._handle.read(size)
+        if data:
+            text = self._decoder.decode(data)
+        else:
+            text = self._decoder.decode(b"", final=True)
+            self._eof = True
+        if self.pos:
+            self._line += self.buffer.count("\n", self._counted, self.pos)
+            self.buffer = self.buffer[self.pos :]
+            self.pos = 0
+            self._counted = 0
+        self.buffer += text
+        return True
+
+    def line(self, pos: int | None = None) -> int:
+        """The line of a position in the buffer (by default the current one)."""
+        pos = self.pos if pos is None else pos
+        if pos >= self._counted:
+            self._line += self.buffer.count("\n", self._counted, pos)
+            self._counted = pos
+            return self._line
+        return self._line - self.buffer.count("\n", pos, self._counted)
+
+    def peek(self) -> str:
+        """The next character that is not white space (not consumed); "" at the end."""
+        while True:
+            self.pos = pos = _JSON_SPACE.match(self.buffer, self.pos).end()  # type: ignore[union-attr]
+            if pos < len(self.buffer):
+                return self.buffer[pos]
+            if not self._fill(self.CHUNK):
+                return ""
+
+    def _cut_off(self, exc: json.JSONDecodeError) -> bool:
+        if self._eof:
+            return False
+        return exc.msg.startswith("Unterminated string") or exc.pos + self.TAIL >= len(self.buffer)
+
+    def value(self) -> tuple[Any, str]:
+        """The JSON value at the current position and its text; raises _JsonSyntaxError."""
+        size = self.CHUNK
+        while True:
+            try:
+                value, end = self._raw_decode(self.buffer, self.pos)
+            except json.JSONDecodeError as exc:
+                self.objects.take()
+                if self._cut_off(exc):
+                    self._fill(size)
+                    size *= 2
+                    continue
+                raise _JsonSyntaxError(
+                    f"not valid JSON: {exc.msg}", self.line(min(exc.pos, len(self.buffer)))
+                ) from None
+            except (ValueError, RecursionError) as exc:
+                raise _JsonSyntaxError(f"not valid JSON: {json_reason(exc)}", self.line()) from None
+            if end >= len(self.buffer) and not self._eof:
+                self.objects.take()
+                self._fill(size)  # a number may go on in the next chunk
+                size *= 2
+                continue
+            text = self.buffer[self.pos : end]
+            self.pos = end
+            return value, text
+
+    def key(self, seen: set[str]) -> str:
+        """The next key of an object (and its ':'), refusing one already in ``seen``."""
+        if self.peek() != '"':
+            raise _JsonSyntaxError("not valid JSON: expected a key", self.line())
+        line = self.line()
+        key, _ = self.value()
+        if key in seen:
+            raise _JsonSyntaxError(
+                f"the top-level object has a second {_show(key)} key: which one is meant is "
+                "ambiguous",
+                line,
+            )
+        seen.add(key)
+        if self.peek() != ":":
+            raise _JsonSyntaxError("not valid JSON: expected ':' after a key", self.line())
+        self.pos += 1
+        return str(key)
+
+    def skip_value(self) -> None:
+        """Skip a value the reader does not use (and any duplicates inside it)."""
+        self.peek()
+        self.value()
+        self.objects.take()
+
+
+_EXPECTED = 'expected a JSON array of objects or {"records": [...]}'
+
+
+def read_json(path: Path, source: str, kind: RecordKind) -> Iterator[RawRecord | RecordError]:
+    """The records of a ``.json`` file (see :func:`leadcontract.inputs.read_rows`)."""
+    with path.open("rb") as handle:
+        check_encoding(source, handle.read(SNIFF_BYTES))
+        handle.seek(0)
+        stream = _JsonStream(handle, _Objects())
+        counter = [0]
+        try:
+            first = stream.peek()
+            wrapper: set[str] | None = None
+            if first == "{":
+                stream.pos += 1
+                wrapper = set()
+                if not _seek_records(stream, wrapper):
+                    message = f'{_EXPECTED}; the object has no "records" array'
+                    raise _JsonSyntaxError(message, stream.line())
+            elif first != "[":
+                empty = ", got an empty file" if first == "" else ""
+                raise _JsonSyntaxError(_EXPECTED + empty, stream.line())
+            yield from _elements(stream, source, kind, counter)
+            if wrapper is not None:
+                _rest_of_wrapper(stream, wrapper)
+            if stream.peek() != "":
+                raise _JsonSyntaxError(
+                    "more data after the end of the top-level JSON value: a .json file holds "
+                    "one array (use .jsonl for one object per line)",
+                    stream.line(),
+                )
+        except _JsonSyntaxError as exc:
+            counter[0] += 1
+            yield malformed(
+                kind,
+                source,
+                counter[0],
+                exc.line,
+                f"{exc.message}; the rest of the file cannot be read",
+            )
+
+
+def _elements(
+    stream: _JsonStream, source: str, kind: RecordKind, counter: list[int]
+) -> Iterator[RawRecord | RecordError]:
+    """The records of the array at the stream's position (its "[" included, its "]" too)."""
+    stream.pos += 1  # the "["
+    if stream.peek() == "]":
+        stream.pos += 1
+        return
+    while True:
+        stream.peek()
+        line = stream.line()
+        value, text = stream.value()
+        counter[0] += 1
+        duplicates = stream.objects.take()
+        if has_bad_bytes(text):
+            yield malformed(kind, source, counter[0], line, "the record is not valid UTF-8")
+        else:
+            if isinstance(value, dict) and isinstance(value.get("attributes"), dict):
+                del value["attributes"]  # Salesforce's metadata
+            yield _checked(
+                kind, source, counter[0], line, value=value, text=text, duplicates=duplicates
+            )
+        after = stream.peek()
+        if after == ",":
+            stream.pos += 1
+        elif after == "]":
+            stream.pos += 1
+            return
+        else:
+            end = ", got the end of the file" if after == "" else ""
+            message = f"not valid JSON: expected ',' or ']' after a record{end}"
+            raise _JsonSyntaxError(message, stream.line())
+
+
+def _seek_records(stream: _JsonStream, seen: set[str]) -> bool:
+    """Inside a top-level object: move to the "records" array; False when there is none."""
+    while True:
+        if stream.peek() == "}":
+            return False
+        key = stream.key(seen)
+        if key == "records" and stream.peek() == "[":
+            return True
+        stream.skip_value()  # whatever else the wrapper holds (totalSize, done...)
+        _after_member(stream)
+
+
+def _rest_of_wrapper(stream: _JsonStream, seen: set[str]) -> None:
+    """After the records array: the wrapper's other members, to its closing "}"."""
+    _after_member(stream)
+    while stream.peek() != "}":
+        stream.key(seen)
+        stream.skip_value()
+        _after_member(stream)
+    stream.pos += 1
+
+
+def _after_member(stream: _JsonStream) -> None:
+    token = stream.peek()
+    if token == ",":
+        stream.pos += 1
+    elif token != "}":
+        raise _JsonSyntaxError("not valid JSON: expected ',' or '}'", stream.line())

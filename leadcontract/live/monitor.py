@@ -1,0 +1,436 @@
+"""The live monitor: leads and events in, one at a time; warnings and breaches out, on time.
+
+Its meaning is the batch engine's: for any events and any ``now``, the state of a lead in the
+monitor is ``compiled.evaluate(records, events, as_of=now)`` on the same records and events. It
+gets there by *being* the batch engine, per lead: every record and event is kept in the durable
+store, and a lead is judged again (by :meth:`CompiledContract.verdict`) when something that can
+change its verdict happens. Two things decide when that is:
+
+* an event arrives that one of the contract's patterns matches (:mod:`.ruleset`, durable_rules);
+  a late or out-of-order event is judged like any other, since the lead's whole history is
+  judged again, so a late touch turns a breach into a met and that is told as a *correction*;
+* time reaches the lead's next deadline (:mod:`.scheduler`, the contract's business calendars).
+
+``advance(now)`` judges every lead whose moment has come, turns what changed into happenings
+(:mod:`.routing`), writes them to the outbox together with the new state, then delivers the
+outbox through the notifier. Nothing here reads the wall clock: ``now`` is an input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from leadcontract.engine import CompiledContract
+from leadcontract.inputs import Event, EventCoercer, RawRecord, RecordError
+from leadcontract.live.notify import Notifier, NotifyError
+from leadcontract.live.routing import Happening, route
+from leadcontract.live.ruleset import TriggerRules, patterns_of
+from leadcontract.live.scheduler import next_instant
+from leadcontract.live.state import Outgoing, SqliteStore, StateStore
+from leadcontract.model import NotificationKind
+from leadcontract.verdict import Verdict
+
+__all__ = ["Advance", "Monitor", "Posted", "lead_state"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_WITHDRAWABLE = frozenset(
+    {NotificationKind.WARNING, NotificationKind.BREACH, NotificationKind.ESCALATION}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """What became of one posted record or event."""
+
+    outcome: Literal["accepted", "duplicate", "rejected"]
+    lead_id: str | None = None
+    error: RecordError | None = None
+    relevant: str | None = None
+    """The contract pattern that made an event wake its lead (None: it changed no clock)."""
+
+
+@dataclass
+class Advance:
+    """What one :meth:`Monitor.advance` did."""
+
+    now: datetime
+    judged: int = 0
+    notifications: list[Outgoing] = field(default_factory=list)
+
+
+def lead_state(verdict: Verdict) -> dict[str, Any]:
+    """The part of a verdict the monitor keeps as a lead's live state: its stage, each SLA's
+    status, the handoff and the disqualification. Equal for monitor and batch at any ``now``."""
+    handoff = verdict.handoff
+    disqualification = verdict.disqualification
+    return {
+        "stage": verdict.stage.id,
+        "slas": {clock.sla: clock.status for clock in verdict.slas},
+        "handoff": None if handoff is None else {"due": handoff.due, "done": handoff.done},
+        "disqualified": None if disqualification is None else disqualification.valid,
+    }
+
+
+class Monitor:
+    """Watches leads against a compiled contract, with durable state and an outbox.
+
+    One monitor owns one store and one durable_rules host; use it from one thread at a time
+    (the service serialises calls).
+    """
+
+    def __init__(
+        self,
+        compiled: CompiledContract,
+        *,
+        store: StateStore | None = None,
+        notifier: Notifier | None = None,
+        link_template: str | None = None,
+        max_attempts: int = 10,
+    ) -> None:
+        self.compiled = compiled
+        self.store: StateStore = store if store is not None else SqliteStore()
+        self.notifier = notifier
+        self.link_template = link_template
+        self.max_attempts = max_attempts
+        extra = compiled.scoring.event_types | {kind for _, kind in compiled.event_counts}
+        self.rules = TriggerRules(patterns_of(compiled.contract, extra))
+        self.counters: Counter[str] = Counter()
+        self.last_lag_seconds = 0.0
+        self._coercer = EventCoercer(default_tz=compiled.zone)
+        self._received = 0  # the ordinal of the record within the current call
+        self._thresholds = {
+            sla_id: len(sla.warn_at) for sla_id, sla in compiled.contract.slas.items()
+        }
+        self._reasons = {
+            reason_id: reason.feedback
+            for reason_id, reason in compiled.contract.lead.disqualification.reasons.items()
+        }
+
+    # --- in ---------------------------------------------------------------------------------
+
+    def ingest(self, record: Mapping[str, Any], *, source: str = "live") -> Posted:
+        """Add or replace a lead record (the CRM's latest version wins)."""
+        return self.ingest_many([record], source=source)[0]
+
+    def ingest_many(
+        self, records: Iterable[Mapping[str, Any]], *, source: str = "live"
+    ) -> list[Posted]:
+        """Add or replace lead records, in one transaction."""
+        results: list[Posted] = []
+        keys = self.compiled.keys
+        with self.store.transaction():
+            for self._received, raw in enumerate(records, start=1):
+                if not isinstance(raw, Mapping):
+                    results.append(self._rejected("lead", source, raw))
+                    continue
+                typed, errors = self.compiled.lead_coercer.coerce(
+                    RawRecord(source, self._received, None, raw)
+                )
+                if typed is None:
+                    self.counters["leads_rejected"] += 1
+                    results.append(Posted("rejected", error=RecordError.of_record(errors)))
+                    continue
+                lead_id = str(typed[keys.id])
+                self.store.put_lead(lead_id, raw)
+                created = typed.get(keys.created)
+                self.store.schedule_earlier(
+                    lead_id, created if isinstance(created, datetime) else _EPOCH
+                )
+                self.counters["leads_in"] += 1
+                results.append(Posted("accepted", lead_id))
+        return results
+
+    def post(self, event: Mapping[str, Any], *, source: str = "live") -> Posted:
+        """Take one activity event (posting the same event again changes nothing)."""
+        return self.post_many([event], source=source)[0]
+
+    def post_many(
+        self, events: Iterable[Mapping[str, Any]], *, source: str = "live"
+    ) -> list[Posted]:
+        """Take activity events, in one transaction and one pass through the ruleset."""
+        results: list[Posted | None] = []
+        accepted: list[tuple[int, Event]] = []
+        with self.store.transaction():
+            for self._received, raw in enumerate(events, start=1):
+                if not isinstance(raw, Mapping):
+                    results.append(self._rejected("event", source, raw))
+                    continue
+                event, errors = self._coercer.coerce(RawRecord(source, self._received, None, raw))
+                if event is None:
+                    self.counters["events_rejected"] += 1
+                    results.append(Posted("rejected", error=RecordError.of_record(errors)))
+                    continue
+                if not self.store.add_event(_event_id(raw), event.lead_id, raw):
+                    self.counters["events_duplicate"] += 1
+                    results.append(Posted("duplicate", event.lead_id))
+                    continue
+                self.counters["events_in"] += 1
+                accepted.append((len(results), event))
+                results.append(None)
+            matches = self.rules.match([event for _, event in accepted])
+            for (slot, event), why in zip(accepted, matches, strict=True):
+                if why is not None:
+                    self.counters["events_relevant"] += 1
+                    self.store.schedule_earlier(event.lead_id, event.at)
+                results[slot] = Posted("accepted", event.lead_id, relevant=why)
+        return [item for item in results if item is not None]
+
+    def _rejected(self, kind: Literal["lead", "event"], source: str, raw: Any) -> Posted:
+        self.counters[f"{kind}s_rejected"] += 1
+        return Posted(
+            "rejected",
+            error=RecordError(
+                kind=kind,
+                source=source,
+                record=self._received,
+                line=None,
+                lead_id=None,
+                field=None,
+                code="malformed",
+                message=f"expected a JSON object, got {type(raw).__name__}",
+            ),
+        )
+
+    # --- time -------------------------------------------------------------------------------
+
+    @property
+    def clock(self) -> datetime | None:
+        """The instant the monitor last advanced to (kept in the store across restarts)."""
+        return self.store.clock()
+
+    def advance(self, now: datetime, *, deliver: bool = True) -> Advance:
+        """Judge every lead whose moment has come by ``now``; queue and deliver what changed.
+
+        Notifications are queued in the order of their instants (a warning at 10:00 before a
+        breach at 11:00, across leads), each in the same transaction as the state it follows.
+        """
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        clock = self.store.clock()
+        if clock is not None and now < clock:
+            raise ValueError(
+                f"the monitor's clock stands at {clock.isoformat()}; it does not go back to "
+                f"{now.isoformat()}"
+            )
+        done = Advance(now)
+        due = self.store.due(now)
+        for start in range(0, len(due), 200):
+            with self.store.transaction():
+                found: list[Outgoing] = []
+                for _, lead_id in due[start : start + 200]:
+                    found += self._judge(lead_id, now)
+                    done.judged += 1
+                found.sort(key=lambda o: (o.instant, o.payload["lead"], o.payload["kind"]))
+                added = self.store.enqueue(found)
+                self.counters["notifications_queued"] += added
+                done.notifications += found
+        with self.store.transaction():
+            self.store.set_clock(now)
+        self.counters["evaluations"] += done.judged
+        if deliver:
+            self.deliver(now)
+        return done
+
+    def deliver(self, now: datetime) -> int:
+        """Send what waits in the outbox; returns how many were sent."""
+        if self.notifier is None:
+            return 0
+        sent = 0
+        while True:
+            batch = self.store.pending(100, self.max_attempts)
+            if not batch:
+                return sent
+            progressed = False
+            for item in batch:
+                try:
+                    self.notifier.send(item.id, item.payload)
+                except NotifyError as problem:
+                    self.counters["notifications_failed"] += 1
+                    with self.store.transaction():
+                        self.store.mark_failed(item.id, str(problem))
+                    continue
+                with self.store.transaction():
+                    self.store.mark_sent(item.id, now)
+                progressed = True
+                sent += 1
+                self.counters["notifications_sent"] += 1
+                self.last_lag_seconds = max(0.0, (now - item.instant).total_seconds())
+            if not progressed:
+                return sent
+
+    # --- one lead ---------------------------------------------------------------------------
+
+    def _load(self, lead_id: str) -> tuple[dict[str, Any], list[Event]] | RecordError | None:
+        raw = self.store.lead(lead_id)
+        if raw is None:
+            return None
+        record, errors = self.compiled.lead_coercer.coerce(RawRecord("state", 1, None, raw))
+        if record is None:
+            return RecordError.of_record(errors)
+        coercer = EventCoercer(default_tz=self.compiled.zone)
+        events = [
+            event
+            for n, body in enumerate(self.store.events(lead_id), start=1)
+            for event in [coercer.coerce(RawRecord("state", n, None, body))[0]]
+            if event is not None
+        ]
+        return record, events
+
+    def _judge(self, lead_id: str, now: datetime) -> list[Outgoing]:
+        loaded = self._load(lead_id)
+        if not isinstance(loaded, tuple):
+            self.store.schedule(lead_id, None)
+            return []
+        record, events = loaded
+        created = record.get(self.compiled.keys.created)
+        if isinstance(created, datetime) and created > now:
+            self.store.schedule(lead_id, created)
+            return []
+        used = [event for event in events if event.at <= now]
+        verdict = self.compiled.verdict(record, used, now, trace=False)
+
+        def project(at: datetime) -> Verdict:
+            return self.compiled.verdict(record, used, at, trace=False)
+
+        ahead = [event.at for event in events if event.at > now]
+        ahead += [value for value in record.values() if isinstance(value, datetime)]
+        self.store.schedule(lead_id, next_instant(verdict, now, project, ahead, self._thresholds))
+        previous = self.store.snapshot(lead_id) or {}
+        notified: dict[str, int] = dict(previous.get("notified", {}))
+        outgoing: list[Outgoing] = []
+        current = {h.key: h for h in self._happenings(verdict, used)}
+        for key, happening in current.items():
+            generation = notified.get(key, 0)
+            if generation > 0:
+                continue
+            notified[key] = -generation + 1
+            outgoing += self._route(_with_generation(happening, notified[key]), verdict)
+        for key, generation in list(notified.items()):
+            if generation <= 0 or key in current:
+                continue
+            notified[key] = -generation
+            kind = NotificationKind(key.split("|", 1)[0])
+            if kind in _WITHDRAWABLE:
+                correction = Happening(
+                    NotificationKind.CORRECTION,
+                    lead_id,
+                    now,
+                    sla=key.split("|")[1] or None,
+                    corrects=key,
+                    generation=generation,
+                )
+                outgoing += self._route(correction, verdict)
+        self.store.save_snapshot(
+            lead_id,
+            {"as_of": now.isoformat(), "state": lead_state(verdict), "notified": notified},
+        )
+        return outgoing
+
+    def _route(self, happening: Happening, verdict: Verdict) -> list[Outgoing]:
+        return [
+            Outgoing(ident, happening.instant, payload)
+            for ident, payload in route(
+                happening, verdict, self.compiled.contract, link_template=self.link_template
+            )
+        ]
+
+    def _happenings(self, verdict: Verdict, events: list[Event]) -> list[Happening]:
+        lead_id = verdict.lead_id
+        found: list[Happening] = []
+        for clock in verdict.slas:
+            for event in clock.events:
+                if event.kind == "warn":
+                    percent = int(event.note.split("%", 1)[0]) if "%" in event.note else None
+                    found.append(
+                        Happening(NotificationKind.WARNING, lead_id, event.at, clock.sla, percent)
+                    )
+                elif event.kind == "breach":
+                    found.append(Happening(NotificationKind.BREACH, lead_id, event.at, clock.sla))
+                elif event.kind == "escalate":
+                    found.append(
+                        Happening(
+                            NotificationKind.ESCALATION,
+                            lead_id,
+                            event.at,
+                            clock.sla,
+                            target=event.target,
+                        )
+                    )
+        handoff = verdict.handoff
+        if handoff is not None and handoff.due and not handoff.done:
+            reached = [c.at for c in verdict.stage.history if c.stage == handoff.stage and c.at]
+            found.append(
+                Happening(
+                    NotificationKind.HANDOFF_DUE,
+                    lead_id,
+                    reached[0] if reached else verdict.as_of,
+                    target=handoff.to,
+                )
+            )
+        disqualification = verdict.disqualification
+        if (
+            disqualification is not None
+            and self._reasons.get(disqualification.reason or "", False)
+            and not any(e.type == "feedback" and e.at >= disqualification.at for e in events)
+        ):
+            found.append(Happening(NotificationKind.FEEDBACK_DUE, lead_id, disqualification.at))
+        return found
+
+    # --- out --------------------------------------------------------------------------------
+
+    def verdict(self, lead_id: str, as_of: datetime | None = None) -> Verdict | RecordError | None:
+        """The lead's verdict as of ``as_of`` (default: the monitor's clock), exactly as
+        ``compiled.evaluate`` gives it on the stored record and events; None for a lead the
+        monitor has no record of."""
+        when = as_of or self.clock
+        raw = self.store.lead(lead_id)
+        if raw is None or when is None:
+            return None
+        run = self.compiled.evaluate([raw], self.store.events(lead_id), as_of=when)
+        for item in run:
+            if isinstance(item, Verdict) or item.kind == "lead":
+                return item
+        return None
+
+    def state(self, lead_id: str) -> dict[str, Any] | None:
+        """The lead's live state as the monitor last judged it (see :func:`lead_state`)."""
+        snapshot = self.store.snapshot(lead_id)
+        if snapshot is None or "state" not in snapshot:
+            return None
+        state: dict[str, Any] = snapshot["state"]
+        return state
+
+    def close(self) -> None:
+        """Close the store and free the durable_rules ruleset."""
+        self.rules.close()
+        self.store.close()
+
+
+def _with_generation(happening: Happening, generation: int) -> Happening:
+    if generation == happening.generation:
+        return happening
+    return Happening(
+        happening.kind,
+        happening.lead_id,
+        happening.instant,
+        happening.sla,
+        happening.percent,
+        happening.target,
+        happening.corrects,
+        generation,
+    )
+
+
+def _event_id(raw: Mapping[str, Any]) -> str:
+    """The event's own ``event_id``, or a digest of its content (the same event twice is one)."""
+    given = raw.get("event_id")
+    if isinstance(given, str | int) and str(given):
+        return f"id:{given}"
+    body = json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha:" + hashlib.sha256(body.encode()).hexdigest()[:32]

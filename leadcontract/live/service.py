@@ -1,0 +1,380 @@
+"""The monitor as an HTTP service (ASGI, Starlette): CRM webhooks in, live verdicts out.
+
+Routes:
+
+* ``POST /webhooks/events``: activity events (one JSON object, a JSON array, or JSON Lines);
+* ``POST /webhooks/leads``: lead records in the contract's field names or CRM column names;
+* ``POST /webhooks/salesforce``: Salesforce sObjects (``{"records": [...]}`` or a list; the
+  ``attributes`` key is dropped, columns map through each field's ``source``);
+* ``POST /webhooks/hubspot``: HubSpot CRM objects (``{"results": [...]}`` or a list of
+  ``{"id", "properties"}``; the properties are the record);
+* ``GET /leads/{id}``: the lead's verdict as of the monitor's clock (``?as_of=`` for another);
+* ``GET /health``, ``GET /metrics`` (Prometheus text format);
+* ``POST /admin/clock`` (only with a virtual clock): set ``now`` and advance to it.
+
+Every POST is authenticated by the shared secret: ``X-Leadcontract-Signature: sha256=<HMAC of
+the body>`` or ``Authorization: Bearer <secret>``. Bad input gets a 4xx whose ``errors`` are the
+CLI's diagnostic lines, and is counted; an unexpected failure gets a 500 and is counted; no
+request stops the service. Time enters here, at the edge: ``clock()`` is read by the ticker,
+which advances the monitor every ``tick`` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from leadcontract.inputs import RecordError
+from leadcontract.live.monitor import Monitor, Posted
+from leadcontract.live.notify import sign
+
+__all__ = ["VirtualClock", "create_app"]
+
+MAX_BODY = 8 * 1024 * 1024
+"""Largest request body accepted (bytes)."""
+
+
+class VirtualClock:
+    """A clock that stands still until told otherwise (tests, replays, demos)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class _BadRequestError(Exception):
+    def __init__(self, status: int, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        self.status = status
+        self.errors = errors
+
+
+class _Service:
+    """The monitor behind a lock (one caller at a time), plus request counters."""
+
+    def __init__(
+        self,
+        monitor: Monitor,
+        secret: str,
+        clock: Callable[[], datetime],
+        tick: float,
+    ) -> None:
+        self.monitor = monitor
+        self.secret = secret
+        self.clock = clock
+        self.tick = tick
+        self.lock = threading.Lock()
+        self.requests: dict[str, int] = {"ok": 0, "rejected": 0, "unauthorized": 0, "failed": 0}
+
+    def advance(self, now: datetime | None = None) -> int:
+        with self.lock:
+            when = now or self.clock()
+            clock = self.monitor.clock
+            if clock is not None and when < clock:
+                when = clock
+            return len(self.monitor.advance(when).notifications)
+
+    # --- requests ---------------------------------------------------------------------------
+
+    async def authenticated_body(self, request: Request) -> bytes:
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            raise _BadRequestError(413, [f"request body: larger than {MAX_BODY} bytes"])
+        signature = request.headers.get("x-leadcontract-signature", "")
+        bearer = request.headers.get("authorization", "")
+        if signature and hmac.compare_digest(signature, sign(self.secret, body)):
+            return body
+        if bearer.startswith("Bearer ") and hmac.compare_digest(
+            bearer.removeprefix("Bearer ").encode(), self.secret.encode()
+        ):
+            return body
+        self.requests["unauthorized"] += 1
+        raise _BadRequestError(
+            401, ["request: missing or wrong shared secret (signature or bearer)"]
+        )
+
+    def post(self, kind: str, items: list[Any], source: str) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            if kind == "lead":
+                results = self.monitor.ingest_many(items, source=source)
+            else:
+                results = self.monitor.post_many(items, source=source)
+        return _answer(results)
+
+
+def _answer(results: Iterable[Posted]) -> tuple[int, dict[str, Any]]:
+    counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
+    errors: list[str] = []
+    for result in results:
+        counts[result.outcome] += 1
+        if result.error is not None:
+            errors.append(str(result.error))
+    return (422 if errors else 200), {**counts, "errors": errors}
+
+
+def _items(body: bytes, source: str) -> list[Any]:
+    """A JSON object, a JSON array, or JSON Lines."""
+    text = body.decode("utf-8", errors="strict") if body else ""
+    if not text.strip():
+        raise _BadRequestError(400, [f"{source}: empty request body; expected JSON"])
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as first:
+        lines = [line for line in text.splitlines() if line.strip()]
+        if len(lines) < 2:
+            raise _BadRequestError(
+                400, [f"{source}:{first.lineno}: not JSON: {first.msg} (column {first.colno})"]
+            ) from first
+        items = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                items.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                raise _BadRequestError(
+                    400, [f"{source}:{number}: not JSON: {error.msg} (column {error.colno})"]
+                ) from error
+        return items
+    return value if isinstance(value, list) else [value]
+
+
+def _salesforce(items: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, Mapping) and isinstance(item.get("records"), list):
+            out += _salesforce(item["records"])
+        elif isinstance(item, Mapping):
+            out.append({k: v for k, v in item.items() if k != "attributes"})
+        else:
+            out.append(item)
+    return out
+
+
+def _hubspot(items: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, Mapping) and isinstance(item.get("results"), list):
+            out += _hubspot(item["results"])
+        elif isinstance(item, Mapping) and isinstance(item.get("properties"), Mapping):
+            out.append(dict(item["properties"]))
+        else:
+            out.append(item)
+    return out
+
+
+class _Endpoints:
+    """The routes' handlers over one :class:`_Service`."""
+
+    def __init__(self, service: _Service, virtual: VirtualClock | None) -> None:
+        self.service = service
+        self.monitor = service.monitor
+        self.virtual = virtual
+        self.registry = CollectorRegistry()
+        self.registry.register(_Metrics(service))
+
+    async def guarded(self, handle: Callable[[], Awaitable[Response]]) -> Response:
+        """Answer every request: 4xx for bad input, 500 for a bug; count each."""
+        requests = self.service.requests
+        try:
+            response = await handle()
+        except _BadRequestError as problem:
+            if problem.status != 401:
+                requests["rejected"] += 1
+            return JSONResponse({"errors": problem.errors}, status_code=problem.status)
+        except UnicodeDecodeError:
+            requests["rejected"] += 1
+            return JSONResponse({"errors": ["request body: not UTF-8"]}, status_code=400)
+        except Exception as error:  # the service outlives any one request
+            requests["failed"] += 1
+            return JSONResponse(
+                {"errors": [f"internal error: {type(error).__name__}: {error}"]},
+                status_code=500,
+            )
+        requests["ok" if response.status_code < 400 else "rejected"] += 1
+        return response
+
+    def webhook(
+        self, kind: str, shape: Callable[[list[Any]], list[Any]] | None = None
+    ) -> Callable[[Request], Awaitable[Response]]:
+        service = self.service
+
+        async def endpoint(request: Request) -> Response:
+            async def handle() -> Response:
+                body = await service.authenticated_body(request)
+                source = f"POST {request.url.path}"
+                items = _items(body, source)
+                if shape is not None:
+                    items = shape(items)
+                status, answer = await run_in_threadpool(service.post, kind, items, source)
+                return JSONResponse(answer, status_code=status)
+
+            return await self.guarded(handle)
+
+        return endpoint
+
+    async def lead(self, request: Request) -> Response:
+        async def handle() -> Response:
+            lead_id = request.path_params["lead_id"]
+            text = request.query_params.get("as_of")
+            as_of = _instant(text, "as_of") if text is not None else None
+
+            def read() -> tuple[Any, Any]:
+                with self.service.lock:
+                    return self.monitor.verdict(lead_id, as_of), self.monitor.state(lead_id)
+
+            found, state = await run_in_threadpool(read)
+            if found is None:
+                raise _BadRequestError(404, [f"lead `{lead_id}`: no record of it"])
+            if isinstance(found, RecordError):
+                return JSONResponse({"errors": [str(found)]}, status_code=409)
+            return JSONResponse({"verdict": found.to_dict(), "state": state})
+
+        return await self.guarded(handle)
+
+    async def health(self, _: Request) -> Response:
+        def read() -> datetime | None:
+            with self.service.lock:  # one SQLite connection: one caller at a time
+                return self.monitor.clock
+
+        clock_at = await run_in_threadpool(read)
+        return JSONResponse(
+            {
+                "status": "ok",
+                "clock": clock_at.isoformat() if clock_at else None,
+                "counters": dict(self.monitor.counters),
+                "requests": self.service.requests,
+            }
+        )
+
+    async def metrics(self, _: Request) -> Response:
+        return Response(generate_latest(self.registry), media_type="text/plain; version=0.0.4")
+
+    async def admin_clock(self, request: Request) -> Response:
+        async def handle() -> Response:
+            body = await self.service.authenticated_body(request)
+            if self.virtual is None:
+                raise _BadRequestError(404, ["the clock is the wall clock here; no admin clock"])
+            items = _items(body, "POST /admin/clock")
+            text = items[0].get("now") if items and isinstance(items[0], Mapping) else None
+            now = _instant(str(text), "now")
+            self.virtual.now = now
+            fired = await run_in_threadpool(self.service.advance, now)
+            return JSONResponse({"now": now.isoformat(), "notifications": fired})
+
+        return await self.guarded(handle)
+
+
+def _instant(text: str, name: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise _BadRequestError(
+            400, [f"{name} {text!r} is not an ISO 8601 time such as 2026-11-16T17:00:00Z"]
+        ) from error
+    if value.tzinfo is None:
+        raise _BadRequestError(400, [f"{name} {text!r} needs a zone (Z or +hh:mm)"])
+    return value
+
+
+def create_app(
+    monitor: Monitor,
+    *,
+    secret: str,
+    clock: Callable[[], datetime],
+    tick: float = 1.0,
+    virtual: VirtualClock | None = None,
+) -> Starlette:
+    """The ASGI app. ``clock`` gives ``now`` (the wall clock in production); with
+    ``virtual`` the clock stands still and only ``POST /admin/clock`` moves it."""
+    if not secret:
+        raise ValueError("a shared secret is required")
+    service = _Service(monitor, secret, clock, tick)
+    endpoints = _Endpoints(service, virtual)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        async def ticker() -> None:
+            while True:
+                await asyncio.sleep(tick)
+                try:
+                    await run_in_threadpool(service.advance)
+                except Exception:  # counted; the next tick tries again
+                    monitor.counters["advance_failed"] += 1
+
+        task = asyncio.create_task(ticker()) if virtual is None else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+
+    routes = [
+        Route("/webhooks/events", endpoints.webhook("event"), methods=["POST"]),
+        Route("/webhooks/leads", endpoints.webhook("lead"), methods=["POST"]),
+        Route("/webhooks/salesforce", endpoints.webhook("lead", _salesforce), methods=["POST"]),
+        Route("/webhooks/hubspot", endpoints.webhook("lead", _hubspot), methods=["POST"]),
+        Route("/leads/{lead_id}", endpoints.lead, methods=["GET"]),
+        Route("/health", endpoints.health, methods=["GET"]),
+        Route("/metrics", endpoints.metrics, methods=["GET"]),
+        Route("/admin/clock", endpoints.admin_clock, methods=["POST"]),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+class _Metrics:
+    """Prometheus figures, read from the monitor when scraped."""
+
+    def __init__(self, service: _Service) -> None:
+        self.service = service
+
+    def collect(self) -> Iterable[Any]:
+        counters = self.service.monitor.counters
+        events = CounterMetricFamily(
+            "leadcontract_events", "Events received, by outcome", labels=["outcome"]
+        )
+        for outcome in ("in", "duplicate", "rejected", "relevant"):
+            events.add_metric([outcome], counters.get(f"events_{outcome}", 0))
+        yield events
+        leads = CounterMetricFamily(
+            "leadcontract_leads", "Lead records received, by outcome", labels=["outcome"]
+        )
+        for outcome in ("in", "rejected"):
+            leads.add_metric([outcome], counters.get(f"leads_{outcome}", 0))
+        yield leads
+        notes = CounterMetricFamily(
+            "leadcontract_notifications", "Notifications, by outcome", labels=["outcome"]
+        )
+        for outcome in ("queued", "sent", "failed"):
+            notes.add_metric([outcome], counters.get(f"notifications_{outcome}", 0))
+        yield notes
+        requests = CounterMetricFamily(
+            "leadcontract_requests", "HTTP requests, by outcome", labels=["outcome"]
+        )
+        for outcome, count in self.service.requests.items():
+            requests.add_metric([outcome], count)
+        yield requests
+        yield CounterMetricFamily(
+            "leadcontract_evaluations", "Leads judged again", value=counters.get("evaluations", 0)
+        )
+        yield GaugeMetricFamily(
+            "leadcontract_notification_lag_seconds",
+            "Due instant to delivery, of the latest notification sent",
+            value=self.service.monitor.last_lag_seconds,
+        )

@@ -1,0 +1,125 @@
+"""``leadcontract init``: a fresh folder lints clean, passes its tests and evaluates its data."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from leadcontract import cli
+from leadcontract.authoring.init import ScaffoldError, propose_fields, scaffold
+from leadcontract.loader import load
+
+HERE = Path(__file__).resolve().parent
+EXAMPLE_LEADS = HERE.parent / "contracts" / "example" / "data" / "leads.csv"
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = cli.main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize(
+    "options",
+    [[], ["--crm", "salesforce"], ["--crm", "hubspot"], ["--from-export", str(EXAMPLE_LEADS)]],
+    ids=["plain", "salesforce", "hubspot", "from-export"],
+)
+def test_init_then_lint_then_test_then_evaluate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str]
+) -> None:
+    folder = tmp_path / "northwind"
+    code, out, err = run(["init", str(folder), *options], capsys)
+    assert (code, err) == (0, "")
+    assert "next: leadcontract lint" in out
+    code, out, err = run(["lint", "--strict", str(folder)], capsys)
+    assert (code, out, err) == (0, "no problems in 5 files\n", "")
+    code, out, err = run(["test", str(folder), "--coverage"], capsys)
+    assert (code, err) == (0, ""), out
+    assert "4 passed, 0 failed" in out
+    assert "coverage: 86.4% (19 of 22 items)" in out
+    data = folder / "data"
+    argv = ["evaluate", str(folder), "--leads", str(data / "leads.csv")]
+    argv += ["--events", str(data / "events.jsonl"), "--as-of", "2030-01-01T00:00:00Z"]
+    code, out, err = run(argv, capsys)
+    assert code == 0, err
+    verdicts = [json.loads(line) for line in out.splitlines()]
+    assert [(v["lead_id"], v["stage"]["id"]) for v in verdicts] == [
+        ("S1", "sql"),
+        ("S2", "mql"),
+        ("S3", "inquiry"),
+    ]
+    assert "3 read, 3 verdicts, 0 error rows" in err
+
+
+@pytest.mark.parametrize(
+    ("crm", "columns"),
+    [
+        ("salesforce", ["Id", "Email", "LastName", "Company", "NumberOfEmployees", "CreatedDate"]),
+        ("hubspot", ["hs_object_id", "email", "lastname", "numemployees", "createdate"]),
+    ],
+)
+def test_crm_presets_use_the_crm_column_names(tmp_path: Path, crm: str, columns: list[str]) -> None:
+    scaffold(tmp_path / "c", start=date(2026, 3, 4), crm=crm)  # type: ignore[arg-type]
+    with (tmp_path / "c" / "data" / "leads.csv").open(encoding="utf-8") as handle:
+        header = next(csv.reader(handle))
+    assert set(columns) <= set(header)
+    lead = (tmp_path / "c" / "lead.yaml").read_text(encoding="utf-8")
+    assert all(f'source: "{c}"' in lead for c in columns if c not in ("email",))
+
+
+def test_the_scaffold_is_commented_and_owned_by_both_sides(tmp_path: Path) -> None:
+    written = scaffold(tmp_path / "c", start=date(2026, 3, 4))
+    loaded = load(tmp_path / "c")
+    assert loaded.contract is not None
+    contract = loaded.contract
+    assert {o.team.value for o in contract.metadata.owners} == {"marketing", "sales"}
+    assert (len(contract.calendars), len(contract.campaigns)) == (1, 1)
+    assert (len(contract.slas), len(contract.spiffs)) == (2, 1)
+    assert [s.id for s in contract.lead.lifecycle.stages][:4] == ["inquiry", "mql", "sal", "sql"]
+    assert contract.metadata.effective.start == date(2026, 3, 4)
+    assert all("#" in p.read_text(encoding="utf-8") for p in written if p.suffix == ".yaml")
+
+
+def test_sample_week_starts_on_the_monday_after_start(tmp_path: Path) -> None:
+    scaffold(tmp_path / "c", start=date(2026, 3, 4))  # a Wednesday
+    cases = (tmp_path / "c" / "tests" / "sample.yaml").read_text(encoding="utf-8")
+    assert "created_at: 2026-03-09T14:00:00Z" in cases
+    assert "as_of: 2026-03-18T17:00:00Z" in cases
+
+
+def test_an_export_proposes_fields_and_types(tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "Record ID,Email,Lifetime Value,Is Partner,Signup Day,Last Seen,Notes,Seats\n"
+        "1,a@b.example,12.5,true,2026-01-02,2026-01-02T10:00:00Z,hello,3\n"
+        "2,c@d.example,,false,2026-01-03,,,4\n",
+        encoding="utf-8",
+    )
+    proposed = {c.name: (c.field, c.type, c.role) for c in propose_fields(export)}
+    assert proposed == {
+        "Record ID": ("lead_id", "string", True),
+        "Email": ("email", "string", True),
+        "Lifetime Value": ("lifetime_value", "number", False),
+        "Is Partner": ("is_partner", "boolean", False),
+        "Signup Day": ("signup_day", "date", False),
+        "Last Seen": ("last_seen", "datetime", False),
+        "Notes": ("notes", "string", False),
+        "Seats": ("seats", "integer", False),
+    }
+
+
+def test_refusals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "x.yaml").write_text("a: 1\n", encoding="utf-8")
+    code, _, err = run(["init", str(tmp_path / "taken")], capsys)
+    assert (code, "not an empty folder" in err) == (2, True)
+    code, _, err = run(["init", str(tmp_path / "new"), "--from-export", "nope.csv"], capsys)
+    assert (code, "no such file" in err) == (2, True)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(ScaffoldError, match="expected a header row"):
+        propose_fields(empty)

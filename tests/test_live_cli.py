@@ -1,0 +1,126 @@
+"""`leadcontract watch` and `serve` from the command line: exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from live_support import (
+    DURABLE_RULES_TIMEOUT,
+    EXAMPLE,
+    example_leads,
+    hang_guard,  # noqa: F401  (autouse: a hang fails the run)
+    within,
+)
+
+from leadcontract import cli
+from leadcontract.live import SqliteStore
+
+
+def _watch(tmp_path: Path, lines: list[str], *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "leadcontract", "watch", str(EXAMPLE),
+         "--state", str(tmp_path / "state.db"), *extra],
+        input="".join(line + "\n" for line in lines),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )  # fmt: skip
+
+
+def test_watch_reads_leads_and_events_from_stdin_and_prints_notifications(
+    tmp_path: Path,
+) -> None:
+    lead = example_leads()[1]  # a demo request from 2026-10-01: long overdue by the wall clock
+    lines = [
+        json.dumps({"lead": lead}),
+        json.dumps({"lead_id": lead["Id"], "type": "handoff", "at": "2026-10-01T14:00:00Z"}),
+    ]
+    run = _watch(tmp_path, lines)
+    assert run.returncode == 0, run.stderr
+    printed = [json.loads(line) for line in run.stdout.splitlines()]
+    first_touch = [p for p in printed if p["sla"] == "first-touch-demo"]
+    assert [p["kind"] for p in first_touch] == ["warning", "warning", "breach", "escalation"]
+    again = _watch(tmp_path, lines)  # the same state: nothing new to tell
+    assert again.returncode == 0
+    assert again.stdout == ""
+
+
+def test_watch_reports_bad_lines_with_their_line_and_exits_1(tmp_path: Path) -> None:
+    run = _watch(
+        tmp_path,
+        ["{not json", json.dumps({"lead_id": "L1", "type": "touch", "at": "later"})],
+    )
+    assert run.returncode == 1
+    assert run.stderr.splitlines() == [
+        "<stdin>:1: not JSON: Expecting property name enclosed in double quotes (column 2)",
+        "<stdin>:2: event 1 (lead L1): bad-time: at: expected a date and time such as "
+        '2026-10-05T14:03:00Z, got "later"',
+    ]
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    env_before = os.environ.pop("LEADCONTRACT_SECRET", None)
+    try:
+        code = cli.main(["serve", str(EXAMPLE), "--state", str(tmp_path / "s.db")])
+    finally:
+        if env_before is not None:
+            os.environ["LEADCONTRACT_SECRET"] = env_before
+    assert code == 2
+    missing = cli.main(
+        ["watch", str(EXAMPLE), "--state", str(tmp_path / "s.db"), "--events", "nope.jsonl"]
+    )
+    assert missing == 2
+
+
+def test_watch_follows_a_growing_file(tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    lead = example_leads()[1]
+    events.write_text(json.dumps({"lead": lead}) + "\n", encoding="utf-8")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "leadcontract", "watch", str(EXAMPLE),
+         "--state", str(tmp_path / "state.db"), "--events", str(events), "--follow",
+         "--tick", "0.2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert child.stdout is not None
+        first = json.loads(child.stdout.readline())  # the lead alone is long overdue
+        assert first["lead"] == lead["Id"]
+        seen = {first["kind"]}
+        with events.open("a", encoding="utf-8") as handle:  # the file grows: a late touch
+            touch = {"lead_id": lead["Id"], "type": "touch", "channel": "phone"}
+            handle.write(json.dumps({**touch, "at": "2026-10-01T13:40:00Z"}) + "\n")
+        stdout = child.stdout
+
+        def until_corrected() -> None:
+            while "correction" not in seen:
+                line = stdout.readline()
+                assert line, "watch stopped before telling the correction"
+                seen.add(json.loads(line)["kind"])
+
+        within(DURABLE_RULES_TIMEOUT, until_corrected)  # fails instead of hanging
+    finally:
+        child.terminate()
+        child.communicate(timeout=60)
+    assert {"warning", "breach", "correction"} <= seen
+
+
+def test_watch_loads_a_leads_file_first(tmp_path: Path) -> None:
+    bad = tmp_path / "leads.csv"
+    good = (EXAMPLE / "data" / "leads.csv").read_text(encoding="utf-8").splitlines()
+    bad.write_text("\n".join([*good[:3], "L999,not-enough-cells"]) + "\n", encoding="utf-8")
+    run = _watch(tmp_path, [], "--leads", str(bad))
+    assert run.returncode == 1  # one lead record was bad
+    assert "L999" in run.stderr
+    told = {json.loads(line)["lead"] for line in run.stdout.splitlines()}
+    assert told == {"L000002"}  # L000001 has no events: nothing to tell yet
+    store = SqliteStore(tmp_path / "state.db")
+    assert store.lead_ids() == ["L000001", "L000002"]
+    store.close()

@@ -1,0 +1,286 @@
+"""`leadcontract serve` on loopback: CRM webhooks in, signed notifications out, on a virtual
+clock; bad input gets a 4xx with the CLI's diagnostic text and never stops the service."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from live_support import (
+    AS_OF,
+    DURABLE_RULES_TIMEOUT,
+    Recorder,
+    batch_verdicts,
+    compiled_contract,
+    example_events,
+    example_leads,
+    example_with_notifications,
+    hang_guard,  # noqa: F401  (autouse: a hang fails the run)
+    within,
+)
+
+from leadcontract.live import Monitor
+from leadcontract.live.notify import SIGNATURE_HEADER, sign
+from leadcontract.live.service import VirtualClock, create_app
+
+SECRET = "s3cret-for-tests"
+HOOK_SECRET = "hook-key"
+START = datetime(2026, 10, 1, tzinfo=UTC)
+STEP = timedelta(days=2)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    got: list[tuple[str, dict[str, Any], bool]]
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        signed = self.headers.get(SIGNATURE_HEADER) == sign(HOOK_SECRET, body)
+        self.got.append((self.headers["X-Leadcontract-Delivery"], json.loads(body), signed))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        return None
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, list[tuple[str, dict[str, Any], bool]]]]:
+    got: list[tuple[str, dict[str, Any], bool]] = []
+    handler = type("Handler", (_Receiver,), {"got": got})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", got
+    server.shutdown()
+    server.server_close()
+
+
+def _steps() -> Iterator[tuple[datetime, list[dict[str, Any]]]]:
+    events = example_events()
+    now, i = START, 0
+    while now < AS_OF:
+        now = min(now + STEP, AS_OF)
+        batch = []
+        while i < len(events) and datetime.fromisoformat(events[i]["at"]) <= now:
+            batch.append(events[i])
+            i += 1
+        yield now, batch
+
+
+def _expected(contract: Path) -> dict[str, dict[str, Any]]:
+    """The same replay in process: which notifications must arrive."""
+    recorder = Recorder()
+    monitor = Monitor(compiled_contract(contract), notifier=recorder)
+    monitor.ingest_many(example_leads())
+    for now, batch in _steps():
+        monitor.post_many(batch)
+        monitor.advance(now)
+    return dict(recorder.sent)
+
+
+def test_serve_on_loopback_takes_webhooks_and_sends_the_expected_notifications(
+    tmp_path: Path, receiver: tuple[str, list[tuple[str, dict[str, Any], bool]]]
+) -> None:
+    url, got = receiver
+    contract = example_with_notifications(tmp_path)
+    port = _free_port()
+    env = {**os.environ, "LEADCONTRACT_SECRET": SECRET, "LEADCONTRACT_WEBHOOK_SECRET": HOOK_SECRET}
+    server = subprocess.Popen(
+        [
+            sys.executable, "-m", "leadcontract", "serve", str(contract),
+            "--state", str(tmp_path / "state.db"), "--host", "127.0.0.1", "--port", str(port),
+            "--webhook", url, "--virtual-clock", START.isoformat(),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    try:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if client.get("/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                assert time.monotonic() < deadline, "serve did not come up"
+                time.sleep(0.2)
+
+            answer = client.post("/webhooks/leads", json=example_leads(), headers=auth)
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["accepted"] == 240
+            for now, batch in _steps():
+                lines = "\n".join(json.dumps(event) for event in batch).encode()
+                body = lines if len(batch) > 1 else json.dumps(batch).encode()
+                signature = {SIGNATURE_HEADER: sign(SECRET, body)}  # the HMAC way in
+                answer = client.post("/webhooks/events", content=body, headers=signature)
+                assert answer.status_code == 200, answer.text
+                assert answer.json()["accepted"] == len(batch)
+                moved = client.post("/admin/clock", json={"now": now.isoformat()}, headers=auth)
+                assert moved.status_code == 200, moved.text
+
+            # Bad input: a 4xx with the diagnostic, counted; the service keeps serving.
+            bad = {"lead_id": "L000002", "type": "touch", "at": "yesterday"}
+            answer = client.post("/webhooks/events", json=bad, headers=auth)
+            assert answer.status_code == 422
+            (error,) = answer.json()["errors"]
+            assert error == f"POST /webhooks/events: event 1 (lead L000002): {_cli_error(bad)}"
+            assert (
+                client.post("/webhooks/events", content=b"{nope", headers=auth).status_code == 400
+            )
+            assert client.post("/webhooks/events", json=[bad]).status_code == 401
+            assert client.get("/leads/NOPE").status_code == 404
+
+            lead = client.get("/leads/L000002")
+            assert lead.status_code == 200
+            batch = batch_verdicts(
+                compiled_contract(contract), example_leads(), example_events(), AS_OF
+            )
+            assert lead.json()["verdict"] == batch["L000002"].to_dict()
+            metrics = client.get("/metrics").text
+            assert 'leadcontract_events_total{outcome="rejected"} 1.0' in metrics
+            assert 'leadcontract_requests_total{outcome="unauthorized"} 1.0' in metrics
+            assert 'leadcontract_requests_total{outcome="rejected"} 3.0' in metrics
+            assert client.get("/health").json()["status"] == "ok"
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+
+    expected = within(DURABLE_RULES_TIMEOUT, lambda: _expected(contract))
+    assert len(expected) > 100
+    ids = [ident for ident, _, _ in got]
+    assert sorted(ids) == sorted(expected)  # every one, each once
+    assert all(signed for _, _, signed in got)
+    for ident, payload, _ in got:
+        assert payload == expected[ident]
+    kinds = {payload["rule"] for _, payload, _ in got}
+    assert kinds == {"rep-at-75", "manager-at-breach", "marketing-feedback"}
+
+
+def _cli_error(event: dict[str, Any]) -> str:
+    """What `leadcontract watch` says about the same bad event (after its source label)."""
+    run = subprocess.run(
+        [sys.executable, "-m", "leadcontract", "watch", str(example_with_notifications_dir()),
+         "--state", ":memory:", "--tick", "3600"],
+        input=json.dumps(event) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert run.returncode == 1, run.stderr
+    line = run.stderr.strip().splitlines()[-1]
+    assert line.startswith("<stdin>:1: event ")
+    return line.split(": ", 2)[2]
+
+
+def example_with_notifications_dir() -> Path:
+    return Path(__file__).resolve().parents[1] / "contracts" / "example"
+
+
+class _InProcess:
+    """Requests straight into the ASGI app (httpx's ASGI transport), one call at a time."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        async def call() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://live") as client:
+                return await client.request(method, url, **kwargs)
+
+        return asyncio.run(call())
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self._call("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self._call("POST", url, **kwargs)
+
+
+@pytest.fixture
+def app_client() -> tuple[_InProcess, Monitor]:
+    monitor = Monitor(compiled_contract())
+    clock = VirtualClock(START)
+    app = create_app(monitor, secret=SECRET, clock=clock, virtual=clock)
+    return _InProcess(app), monitor
+
+
+def test_every_kind_of_bad_request_gets_a_4xx_and_the_service_keeps_answering(
+    app_client: tuple[_InProcess, Monitor],
+) -> None:
+    client, monitor = app_client
+    auth = {"Authorization": f"Bearer {SECRET}"}
+
+    def run() -> None:
+        cases = [
+            (b"", 400, "empty request body"),
+            (b"\xff\xfe", 400, "not UTF-8"),
+            (b'{"a": 1}\n{"b": ', 400, "POST /webhooks/events:2: not JSON"),
+            (b"[1, 2]", 422, "expected a JSON object, got int"),
+            (b'{"lead_id": "L1", "type": "touch"}', 422, "missing-key"),
+        ]
+        for body, status, text in cases:
+            answer = client.post("/webhooks/events", content=body, headers=auth)
+            assert answer.status_code == status, (body, answer.text)
+            assert text in " ".join(answer.json()["errors"]), answer.text
+        wrong = client.post(
+            "/webhooks/events", content=b"{}", headers={"Authorization": "Bearer x"}
+        )
+        assert wrong.status_code == 401
+        assert client.get("/leads/L1?as_of=soon").status_code == 400
+        assert (
+            client.post("/admin/clock", json={"now": "2026-10-02"}, headers=auth).status_code == 400
+        )
+        assert client.get("/health").status_code == 200
+
+    within(DURABLE_RULES_TIMEOUT, run)
+    assert monitor.counters["events_rejected"] == 3
+
+
+def test_salesforce_and_hubspot_shapes_become_lead_records(
+    app_client: tuple[_InProcess, Monitor],
+) -> None:
+    client, monitor = app_client
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    lead = example_leads()[1]
+    salesforce = {"records": [{"attributes": {"type": "Lead"}, **lead}]}
+    hubspot = {"results": [{"id": "77", "properties": {**lead, "Id": "H77"}}]}
+
+    def run() -> None:
+        assert (
+            client.post("/webhooks/salesforce", json=salesforce, headers=auth).json()["accepted"]
+            == 1
+        )
+        assert client.post("/webhooks/hubspot", json=hubspot, headers=auth).json()["accepted"] == 1
+        client.post("/admin/clock", json={"now": "2026-10-03T00:00:00Z"}, headers=auth)
+
+    within(DURABLE_RULES_TIMEOUT, run)
+    assert monitor.store.lead_ids() == ["H77", lead["Id"]]
+    answer = client.get(f"/leads/{lead['Id']}").json()
+    assert answer["state"]["slas"]["first-touch-demo"] == "breached"
