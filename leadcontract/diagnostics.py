@@ -298,6 +298,15 @@ _REGISTRY: list[Code] = [
         "A `matches` pattern is not a valid regex.",
         "The pattern would fail at evaluation time.",
     ),
+    Code(
+        "LC206",
+        "condition.unsupported-regex",
+        _E,
+        "A `matches` pattern uses a construct that needs backtracking.",
+        "Patterns are matched by RE2 in time linear in the text, so that no pattern can take "
+        "exponential time on a hostile value; backreferences, lookahead, lookbehind, atomic "
+        "groups and possessive repeats need backtracking and are not supported.",
+    ),
     # --- LC3xx: references ------------------------------------------------------------------
     Code(
         "LC301",
@@ -407,6 +416,15 @@ _REGISTRY: list[Code] = [
         _E,
         "A stage role the engine needs is not defined.",
         "Events such as `disqualified` or `won` need a stage to move the lead to.",
+    ),
+    Code(
+        "LC406",
+        "lifecycle.criteria-cycle",
+        _E,
+        "Stages with entry criteria lead back to one another.",
+        "Criteria are tried again after every promotion, so a loop of stages whose criteria "
+        "all hold would promote a lead round it for ever; the engine stops where the loop "
+        "comes round, but which stage that is depends on where the lead entered it.",
     ),
     # --- LC5xx: campaigns -------------------------------------------------------------------
     Code(
@@ -575,6 +593,23 @@ _REGISTRY: list[Code] = [
         _E,
         "A calendar has no working hours at all.",
         "Business-time clocks on it would never advance.",
+    ),
+    Code(
+        "LC806",
+        "time.overlapping-hours",
+        _E,
+        "Two working-hour intervals of one day overlap.",
+        "An hour cannot be worked twice; the calendar refuses overlapping intervals, so the "
+        "contract would not compile.",
+    ),
+    Code(
+        "LC807",
+        "time.closed-for-a-year",
+        _E,
+        "A calendar's days off leave it closed for more than a year on end.",
+        "Explicit days off that cover every working weekday for a year or more are a mistake "
+        "(a date range pasted in); clocks on it would stand still, and business time could "
+        "not be computed across the gap.",
     ),
     Code(
         "LC805",

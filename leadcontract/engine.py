@@ -3,7 +3,9 @@
 ``compile_contract(contract).evaluate(leads, events, as_of=...)`` yields one :class:`Verdict` per
 valid lead record and one :class:`RecordError` per record that could not be used, in input
 order, and keeps a :class:`RunCounts` that always reconciles: records in = verdicts + error
-rows. Time is an input: nothing here reads the wall clock.
+rows + leads not yet created at ``as_of`` (``not_yet``: no verdict and no error, since they did
+not exist then) + leads left out by ``only``. Time is an input: nothing here reads the wall
+clock.
 
 Memory: with ``grouped=True`` the leads and the events must both be sorted by lead id (text
 order); they are then merged as streams and memory stays flat however many leads there are.
@@ -23,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from leadcontract._version import __version__
 from leadcontract.audit import contract_digest
-from leadcontract.calendar import check_supported
+from leadcontract.calendar import BusinessCalendar, check_supported
 from leadcontract.capacity import CapacityPlan, plan_capacity
 from leadcontract.drift import DataDrift, known_event_types
 from leadcontract.errors import LeadcontractError
@@ -98,6 +100,8 @@ class RunCounts:
     verdicts: int = 0
     lead_errors: int = 0
     skipped: int = 0
+    not_yet: int = 0
+    """Leads created after ``as_of``: they did not exist then, so no verdict and no error."""
     duplicate_leads: int = 0
     events_read: int = 0
     events_used: int = 0
@@ -105,6 +109,7 @@ class RunCounts:
     events_unknown_lead: int = 0
     events_of_error_rows: int = 0
     events_of_skipped_leads: int = 0
+    events_of_not_yet_leads: int = 0
     event_errors: int = 0
     events_unmapped: int = 0
     """Activity rows that no event mapping of the contract matches (used for nothing)."""
@@ -114,13 +119,14 @@ class RunCounts:
     @property
     def reconciles(self) -> bool:
         """Every lead and every event is accounted for exactly once."""
-        leads = self.leads_read == self.verdicts + self.skipped + self.lead_errors
+        leads = self.leads_read == self.verdicts + self.skipped + self.not_yet + self.lead_errors
         events = self.events_read == (
             self.events_used
             + self.events_after_as_of
             + self.events_unknown_lead
             + self.events_of_error_rows
             + self.events_of_skipped_leads
+            + self.events_of_not_yet_leads
             + self.event_errors
             + self.events_unmapped
         )
@@ -185,7 +191,7 @@ class CompiledContract:
             for i, buyer in enumerate(lead.buyer_stages)
         ]
         self.handoffs = CompiledHandoffs(contract)
-        calendars = {name: build_calendar(c) for name, c in contract.calendars.items()}
+        calendars = self._build_calendars(contract)
         self.slas = [
             CompiledSla(sla_id, sla, contract, compiled, calendars)
             for sla_id, sla in contract.slas.items()
@@ -202,6 +208,21 @@ class CompiledContract:
         self.lead_coercer = LeadCoercer(lead, default_tz=self.zone, sources=self.mappings.sources)
         self.event_coercer = EventCoercer(default_tz=self.zone, mappings=self.mappings.events)
         self.known_event_types = known_event_types(contract, self.mappings.events)
+
+    @staticmethod
+    def _build_calendars(contract: Contract) -> dict[str, BusinessCalendar]:
+        """Every calendar, or a ContractError naming each one the calendar refuses (lint
+        reports these first: LC802, LC803, LC804, LC806)."""
+        calendars: dict[str, BusinessCalendar] = {}
+        problems: list[str] = []
+        for name, calendar in contract.calendars.items():
+            try:
+                calendars[name] = build_calendar(calendar)
+            except ValueError as error:
+                problems.append(f"/calendars/{name}: {error}")
+        if problems:
+            raise ContractError(problems)
+        return calendars
 
     @staticmethod
     def _compile_conditions(
@@ -496,6 +517,7 @@ class Evaluation:
                 by_lead.setdefault(item.lead_id, []).append(item)
         seen: set[str] = set()
         errored: set[str] = set()
+        not_yet: set[str] = set()
         for record_or_error in self._leads():
             if isinstance(record_or_error, RecordError):
                 if record_or_error.lead_id is not None:
@@ -507,10 +529,16 @@ class Evaluation:
             if lead_id in seen:
                 yield self._duplicate(raw, lead_id)
                 continue
+            if self._not_yet(lead_id, record, wanted):
+                # Not a claim on the id: a later record with it (one that existed) is judged.
+                not_yet.add(lead_id)
+                continue
             seen.add(lead_id)
             yield from self._judge(raw, record, by_lead.pop(lead_id, []), wanted, warnings)
         for lead_id, left in by_lead.items():
-            if lead_id in errored:
+            if lead_id in not_yet:
+                self.counts.events_of_not_yet_leads += len(left)
+            elif lead_id in errored:
                 self.counts.events_of_error_rows += len(left)
             else:
                 self.counts.events_unknown_lead += len(left)
@@ -519,6 +547,7 @@ class Evaluation:
     def _merged(self, wanted: frozenset[str] | None) -> Iterator[Verdict | RecordError]:
         events = _Lookahead(self._events())
         previous: str | None = None
+        claimed: str | None = None
         for record_or_error in self._leads():
             if isinstance(record_or_error, RecordError):
                 # Its events wait: a valid record with the same id may follow (as in
@@ -537,14 +566,21 @@ class Evaluation:
                     f"{raw.source}: record {raw.record}: lead `{lead_id}` comes after "
                     f"`{previous}`; grouped evaluation needs leads sorted by id"
                 )
-            if lead_id == previous:
+            previous = lead_id
+            if lead_id == claimed:
                 yield self._duplicate(raw, lead_id)
                 continue
-            previous = lead_id
             yield from events.drain_below(lead_id, self.counts)
+            if self._not_yet(lead_id, record, wanted):
+                events.not_yet = lead_id  # its events wait, as for an error row
+                yield from events.errors()
+                continue
+            claimed = lead_id
             mine = events.take(lead_id)
             if events.errored == lead_id:
                 events.errored = None
+            if events.not_yet == lead_id:
+                events.not_yet = None
             yield from events.errors()
             yield from self._judge(raw, record, mine, wanted, warnings)
         yield from events.drain_below(None, self.counts)
@@ -561,10 +597,6 @@ class Evaluation:
         if wanted is not None and str(record[self.compiled.keys.id]) not in wanted:
             self.counts.skipped += 1
             self.counts.events_of_skipped_leads += len(events)
-            return
-        created = record.get(self.compiled.keys.created)
-        if isinstance(created, datetime) and created > as_of:
-            yield self._not_yet(raw, record, events, created)
             return
         used = [e for e in events if e.at <= as_of]
         self.counts.events_after_as_of += len(events) - len(used)
@@ -602,22 +634,21 @@ class Evaluation:
         return tuple(warnings)
 
     def _not_yet(
-        self, raw: RawRecord, record: dict[str, Any], events: list[Event], created: datetime
-    ) -> RecordError:
-        """A lead created after ``as_of`` did not exist then: an error row, not a verdict."""
-        self.counts.lead_errors += 1
-        self.counts.events_of_error_rows += len(events)
-        return RecordError(
-            kind="lead",
-            source=raw.source,
-            record=raw.record,
-            line=raw.line,
-            lead_id=str(record[self.compiled.keys.id]),
-            field=self.compiled.keys.created,
-            code="after-as-of",
-            message=f"created {created.isoformat()}, after the evaluation time "
-            f"{self.as_of.isoformat()}; evaluate with a later as-of to judge it",
-        )
+        self, lead_id: str, record: Mapping[str, Any], wanted: frozenset[str] | None
+    ) -> bool:
+        """Whether the lead was created after ``as_of`` (and so is counted ``not_yet``).
+
+        Such a lead did not exist at ``as_of``: it is neither judged nor an error, and it does
+        not claim its id, so a later record with the same id is not a duplicate. Leads left
+        out by ``only`` are skipped, not counted here.
+        """
+        if wanted is not None and lead_id not in wanted:
+            return False
+        created = record.get(self.compiled.keys.created)
+        if isinstance(created, datetime) and created > self.as_of:
+            self.counts.not_yet += 1
+            return True
+        return False
 
     def _duplicate(self, raw: RawRecord, lead_id: str) -> RecordError:
         self.counts.lead_errors += 1
@@ -712,6 +743,8 @@ class _Lookahead:
         self._done = False
         self.errored: str | None = None
         """The id of the latest lead that was an error row, until a valid record claims it."""
+        self.not_yet: str | None = None
+        """The id of the latest lead created after as-of, until a valid record claims it."""
         self._advance()
 
     def _advance(self) -> None:
@@ -736,9 +769,11 @@ class _Lookahead:
 
     def drain_below(self, lead_id: str | None, counts: RunCounts) -> Iterator[RecordError]:
         """Count events for leads before ``lead_id`` (all when None): unknown leads, or leads
-        whose only records were error rows."""
+        whose only records were error rows or not yet created."""
         while self._next is not None and (lead_id is None or self._next.lead_id < lead_id):
-            if self._next.lead_id == self.errored:
+            if self._next.lead_id == self.not_yet:
+                counts.events_of_not_yet_leads += 1
+            elif self._next.lead_id == self.errored:
                 counts.events_of_error_rows += 1
             else:
                 counts.events_unknown_lead += 1

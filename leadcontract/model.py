@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
     AfterValidator,
@@ -149,9 +149,14 @@ SemVer = Annotated[str, Field(pattern=_SEMVER), _Describe("Semantic version, e.g
 CurrencyCode = Annotated[
     str, Field(pattern=r"^[A-Z]{3}$"), _Describe("ISO 4217 currency code, e.g. USD.")
 ]
+MAX_AMOUNT: Final = Decimal("1E+15")
+"""The largest amount of money a contract or an event may state (a quadrillion). Far above any
+deal, and small enough that amounts times shares and unit counts, rounded to cents and summed
+over millions of lines, stay exact in Decimal's 28 digits (larger ones made rounding fail)."""
+
 Money = Annotated[
     Decimal,
-    Field(ge=0),
+    Field(ge=0, le=MAX_AMOUNT),
     _Describe("An amount of money; write it as a string ('49.50') to be exact."),
 ]
 ConditionSource = Annotated[
@@ -302,7 +307,20 @@ def _format_time_range(value: tuple[time, time]) -> str:
 
 
 def _time_range_from_text(value: object) -> object:
-    return _parse_time_range(value) if isinstance(value, str) else value
+    """Working hours are written as one string; from Python, a pair of naive times also does.
+
+    Anything else is refused here, before pydantic's own coercion could read a pair of strings
+    such as ``["08:30-12:30", "13:30-17:30"]`` as times with UTC offsets -12:30 and -17:30.
+    """
+    if isinstance(value, str):
+        return _parse_time_range(value)
+    if (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and all(isinstance(t, time) and t.tzinfo is None for t in value)
+    ):
+        return value
+    raise ValueError(f"expected working hours such as '09:00-17:00', got {value!r}")
 
 
 TimeRange = Annotated[

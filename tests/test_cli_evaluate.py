@@ -442,3 +442,32 @@ def test_evaluate_refuses_a_folder_as_input(
     args += ["--events", str(tmp_path), "--as-of", "2026-11-16T17:00:00Z"]
     assert main(args) == 2
     assert "it is a folder, not a file" in capsys.readouterr().err
+
+
+NOT_YET_LEADS = """\
+lead_id,email,employees,created_at
+N1,n1@x.example,10,2026-08-01T00:00:00Z
+N2,n2@x.example,10,2026-06-01T00:00:00Z
+"""
+
+
+def test_leads_not_yet_created_are_counted_and_exit_zero(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    leads = tmp_path / "leads.csv"
+    leads.write_text(NOT_YET_LEADS, encoding="utf-8")
+    out = tmp_path / "verdicts.jsonl"
+    assert main(["evaluate", *fixture_args(leads, "--out", str(out))]) == 0
+    assert [json.loads(line)["lead_id"] for line in out.read_text().splitlines()] == ["N2"]
+    summary = capsys.readouterr().out.splitlines()
+    assert summary[0] == "leads: 2 read, 1 verdicts, 0 error rows, 1 not yet created"
+    assert summary[2] == "counts reconcile"
+
+
+def test_explain_says_a_lead_not_yet_created_has_no_verdict_yet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    leads = tmp_path / "leads.csv"
+    leads.write_text(NOT_YET_LEADS, encoding="utf-8")
+    assert main(["explain", *fixture_args(leads, "--lead", "N1")]) == 0
+    assert capsys.readouterr().out == f"lead N1 was created after {AS_OF}: no verdict yet\n"

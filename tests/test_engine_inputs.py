@@ -335,6 +335,7 @@ def test_every_event_is_counted_once(tmp_path: Path) -> None:
         "verdicts": 1,
         "lead_errors": 6,
         "skipped": 0,
+        "not_yet": 0,
         "duplicate_leads": 1,
         "events_read": 10,
         "events_used": 1,
@@ -342,6 +343,7 @@ def test_every_event_is_counted_once(tmp_path: Path) -> None:
         "events_unknown_lead": 2,
         "events_of_error_rows": 2,
         "events_of_skipped_leads": 0,
+        "events_of_not_yet_leads": 0,
         "event_errors": 4,
         "events_unmapped": 0,
         "lead_warnings": 0,
@@ -394,6 +396,7 @@ def test_grouped_gives_the_same_verdicts_on_sorted_input() -> None:
         "verdicts": 4,
         "lead_errors": 2,
         "skipped": 0,
+        "not_yet": 0,
         "duplicate_leads": 1,
         "events_read": 11,
         "events_used": 5,
@@ -401,6 +404,7 @@ def test_grouped_gives_the_same_verdicts_on_sorted_input() -> None:
         "events_unknown_lead": 3,
         "events_of_error_rows": 1,
         "events_of_skipped_leads": 0,
+        "events_of_not_yet_leads": 0,
         "event_errors": 1,
         "events_unmapped": 0,
         "lead_warnings": 0,
@@ -467,9 +471,12 @@ def test_only_restricts_the_verdicts_and_counts_the_rest_as_skipped(grouped: boo
 
 LEAD_IDS = ["L0", "L1", "L2", "L3"]
 GOOD_LEAD = st.builds(
-    lambda lead_id, employees: lead(lead_id, employees=employees),
+    lambda lead_id, employees, days: lead(
+        lead_id, employees=employees, created_at=(T0 + days * DAY).isoformat()
+    ),
     st.sampled_from(LEAD_IDS),
     st.integers(0, 9000),
+    st.sampled_from([0, 0, 0, 29, 31]),  # 31: created after as_of, so not yet
 )
 BAD_LEAD = st.one_of(
     st.builds(lambda i: {"lead_id": i, "created_at": "2026-06-01"}, st.sampled_from(LEAD_IDS)),
@@ -499,7 +506,7 @@ def check_nothing_lost(leads: Sequence[Any], events: Sequence[Any], evaluation: 
     lead_errors = [i for i in items if isinstance(i, RecordError) and i.kind == "lead"]
     event_errors = [i for i in items if isinstance(i, RecordError) and i.kind == "event"]
     assert counts.leads_read == len(leads)
-    assert counts.leads_read == counts.verdicts + counts.lead_errors
+    assert counts.leads_read == counts.verdicts + counts.lead_errors + counts.not_yet
     assert counts.skipped == 0
     assert counts.verdicts == len(verdicts)
     assert counts.lead_errors == len(lead_errors)
@@ -510,6 +517,7 @@ def check_nothing_lost(leads: Sequence[Any], events: Sequence[Any], evaluation: 
         + counts.events_after_as_of
         + counts.events_unknown_lead
         + counts.events_of_error_rows
+        + counts.events_of_not_yet_leads
         + counts.event_errors
     )
     assert counts.reconciles
@@ -545,7 +553,7 @@ def test_every_record_and_event_is_accounted_for_when_grouped(
     check_nothing_lost(leads, events, evaluation)
 
 
-def test_a_lead_created_after_as_of_is_an_error_row_not_a_verdict() -> None:
+def test_a_lead_created_after_as_of_is_not_yet_neither_a_verdict_nor_an_error() -> None:
     late = (AS_OF + timedelta(days=1)).isoformat()
     evaluation = engine().evaluate(
         [lead("A1"), lead("B1", created_at=late)],
@@ -554,10 +562,48 @@ def test_a_lead_created_after_as_of_is_an_error_row_not_a_verdict() -> None:
     )
     verdicts, errors = run(evaluation)
     assert [v.lead_id for v in verdicts] == ["A1"]
-    assert [(e.lead_id, e.record, e.field, e.code) for e in errors] == [
-        ("B1", 2, "created_at", "after-as-of")
+    assert errors == []
+    counts = evaluation.counts
+    assert (counts.leads_read, counts.verdicts, counts.not_yet, counts.lead_errors) == (2, 1, 1, 0)
+    assert counts.events_of_not_yet_leads == 1
+    assert counts.reconciles
+
+
+@pytest.mark.parametrize("grouped", [False, True])
+def test_a_lead_not_yet_created_does_not_make_a_later_record_a_duplicate(grouped: bool) -> None:
+    """Issue 8: a record refused for being created after as-of used to claim its id."""
+    late = (AS_OF + timedelta(days=1)).isoformat()
+    events = [event("B1", "pricing_page_visit", AS_OF - timedelta(hours=1))]
+    evaluation = engine().evaluate(
+        [lead("B1", created_at=late), lead("B1"), lead("B1", created_at=late)],
+        events,
+        as_of=AS_OF,
+        grouped=grouped,
+    )
+    verdicts, errors = run(evaluation)
+    assert [v.lead_id for v in verdicts] == ["B1"]
+    assert verdicts[0].score.engagement > 0  # the valid record got the lead's event
+    # The third record comes after the id was claimed: a duplicate, as any other.
+    assert [(e.record, e.code) for e in errors] == [(3, "duplicate-id")]
+    counts = evaluation.counts
+    assert (counts.not_yet, counts.verdicts, counts.lead_errors) == (1, 1, 1)
+    assert (counts.events_used, counts.events_of_not_yet_leads) == (1, 0)
+    assert counts.reconciles
+
+
+@pytest.mark.parametrize("grouped", [False, True])
+def test_events_of_a_lead_that_is_only_not_yet_are_counted_as_such(grouped: bool) -> None:
+    late = (AS_OF + timedelta(days=1)).isoformat()
+    events = [
+        event("B1", "touch", T0),
+        event("B1", "touch", AS_OF + 2 * DAY),
+        event("C1", "touch", T0),
     ]
-    assert "after the evaluation time" in errors[0].message
-    assert evaluation.counts.lead_errors == 1
-    assert evaluation.counts.events_of_error_rows == 1
-    assert evaluation.counts.reconciles
+    evaluation = engine().evaluate(
+        [lead("B1", created_at=late), lead("C1")], events, as_of=AS_OF, grouped=grouped
+    )
+    verdicts, errors = run(evaluation)
+    assert ([v.lead_id for v in verdicts], errors) == (["C1"], [])
+    counts = evaluation.counts
+    assert (counts.not_yet, counts.events_of_not_yet_leads, counts.events_used) == (1, 2, 1)
+    assert counts.reconciles

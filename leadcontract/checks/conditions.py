@@ -12,7 +12,7 @@ from leadcontract.rules.conditions import ConditionIssue, check_condition, parse
 from leadcontract.scopes import ScopeKind, build_scope, condition_sites
 
 
-@check("LC201", "LC202", "LC203", "LC204", "LC205")
+@check("LC201", "LC202", "LC203", "LC204", "LC205", "LC206")
 def check_conditions(ctx: LintContext) -> Iterator[Diagnostic]:
     """Conditions parse, read fields that exist, and compare them with values of their type."""
     zone_name = ctx.contract.metadata.timezone

@@ -111,3 +111,86 @@ def check_roles(ctx: LintContext) -> Iterator[Diagnostic]:
                 key=True,
                 hint=f"add a stage `{role.value}` or give a stage `role: {role.value}`",
             )
+
+
+def criteria_cycles(edges: dict[str, list[str]], criteria: set[str]) -> list[list[str]]:
+    """Loops of transitions into criteria stages, each as the path from its first stage.
+
+    Only an edge into a stage with entry criteria (``when:``) promotes a lead without an
+    event, so only loops made of such edges can turn at one instant. One loop is returned per
+    strongly connected group of stages (Tarjan's algorithm), in the order stages are written.
+    """
+    graph = {s: [t for t in targets if t in criteria] for s, targets in edges.items()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        # Recursion depth is bounded by the number of stages, a small number in a contract.
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph.get(node, ()):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group: list[str] = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1 or node in graph.get(node, ()):
+                groups.append(group)
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return [_loop_through(graph, set(group), min(group, key=list(graph).index)) for group in groups]
+
+
+def _loop_through(graph: dict[str, list[str]], group: set[str], start: str) -> list[str]:
+    """A shortest path from ``start`` back to itself inside ``group``."""
+    came_from: dict[str, str] = {}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        for target in graph.get(node, ()):
+            if target not in group:
+                continue
+            if target == start:
+                path = [node]
+                while path[-1] != start:
+                    path.append(came_from[path[-1]])
+                return [*reversed(path), start]
+            if target not in came_from:
+                came_from[target] = node
+                queue.append(target)
+    raise AssertionError("a strongly connected group has a loop")  # pragma: no cover
+
+
+@check("LC406")
+def check_criteria_cycles(ctx: LintContext) -> Iterator[Diagnostic]:
+    """No loop of transitions runs through stages that all have entry criteria."""
+    edges = ctx.contract.lead.lifecycle.transitions()
+    criteria = {stage.id for stage in ctx.stages if stage.when is not None}
+    for loop in criteria_cycles(edges, criteria):
+        # Placed on the transition that closes the loop: the last stage's way back.
+        first, closing = loop[0], loop[-2]
+        i = ctx.stage_index[closing]
+        where = "next" if ctx.stages[i].next is not None else "id"  # implicit `next`: the id
+        yield ctx.report(
+            "LC406",
+            "stages with entry criteria lead back to one another: "
+            + " -> ".join(f"`{s}`" for s in loop)
+            + "; a lead whose criteria all hold would be promoted round this loop",
+            f"/lead/lifecycle/stages/{i}/{where}",
+            hint=f"remove `{first}` from the `next` of `{closing}`, or drop the `when` of one "
+            "stage in the loop so that only an event enters it",
+        )

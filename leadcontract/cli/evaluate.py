@@ -357,11 +357,17 @@ def _summary(evaluation: Evaluation, tally: Tally, shown: list[RecordError]) -> 
     lines = [
         f"leads: {counts.leads_read:,} read, {counts.verdicts:,} verdicts, "
         f"{counts.lead_errors:,} error rows"
+        + (f", {counts.not_yet:,} not yet created" if counts.not_yet else "")
         + (f", {counts.skipped:,} skipped" if counts.skipped else ""),
         f"events: {counts.events_read:,} read, {counts.events_used:,} used, "
         f"{counts.events_after_as_of:,} after as-of, {counts.events_unknown_lead:,} for unknown "
         f"leads, {counts.events_of_error_rows:,} for error-row leads, "
-        f"{counts.event_errors:,} error rows",
+        + (
+            f"{counts.events_of_not_yet_leads:,} for leads not yet created, "
+            if counts.events_of_not_yet_leads
+            else ""
+        )
+        + f"{counts.event_errors:,} error rows",
         "counts reconcile" if counts.reconciles else "COUNTS DO NOT RECONCILE (a bug: report it)",
         "",
     ]
@@ -443,6 +449,9 @@ def run_explain(args: argparse.Namespace) -> int:
         sys.stdout.write(f"lead {printable(args.lead)} is an error row, so it has no verdict:\n")
         sys.stdout.writelines(f"  {printable(str(p))}\n" for p in problems)
         return EXIT_PROBLEMS
+    if evaluation.counts.not_yet:  # only this lead is evaluated, so the count is its own
+        sys.stdout.write(f"lead {args.lead} was created after {args.as_of}: no verdict yet\n")
+        return EXIT_OK
     sys.stderr.write(f"leadcontract: lead {args.lead!r} is not in {args.leads}\n")
     return EXIT_PROBLEMS
 
@@ -598,12 +607,9 @@ def run_payouts(args: argparse.Namespace) -> int:
         plan = compiled.plan_capacity(args.leads)
         evaluation = compiled.evaluate(args.leads, events, as_of=as_of, trace=False, capacity=plan)
         lines = []
-        not_yet = 0
         for item in _progress(evaluation, args, "collecting spiff lines"):
             if isinstance(item, Verdict):
                 lines += [line for decision in item.spiffs for line in decision.lines]
-            elif item.code == "after-as-of":
-                not_yet += 1
         result = statements(lines, contract=compiled.contract, period=args.period)
     except (_UsageError, ClobberError, InputFileError) as error:
         return _fail(str(error))
@@ -622,8 +628,8 @@ def run_payouts(args: argparse.Namespace) -> int:
     if not all(statement.reconciles for statement in result):
         sys.stderr.write("leadcontract: a statement does not reconcile (a bug: report it)\n")
         return EXIT_PROBLEMS
-    # Leads created after the period are not errors of a payout run: they earn nothing yet.
-    errors = evaluation.counts.lead_errors + evaluation.counts.event_errors - not_yet
+    # Leads created after the period are not errors (counts.not_yet): they earn nothing yet.
+    errors = evaluation.counts.lead_errors + evaluation.counts.event_errors
     return EXIT_PROBLEMS if errors else EXIT_OK
 
 

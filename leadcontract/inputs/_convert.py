@@ -14,7 +14,7 @@ from leadcontract.calendar import SUPPORTED_END, SUPPORTED_START
 from leadcontract.fields import FieldType
 from leadcontract.inputs._messages import _show
 from leadcontract.inputs._types import ErrorCode
-from leadcontract.model import EPOCH_FORMATS, LeadField
+from leadcontract.model import EPOCH_FORMATS, MAX_AMOUNT, LeadField
 
 
 class _InvalidValueError(Exception):
@@ -288,17 +288,24 @@ def _to_decimal(value: Any) -> Decimal:
                 pass
             else:
                 if amount.is_finite():
-                    return amount
+                    return _within_amount_range(amount, value)
         raise _wrong(_EXPECT_NUMBER, value)
     if isinstance(value, bool):
         raise _wrong(_EXPECT_NUMBER, value)
     if isinstance(value, int):
-        return Decimal(value)
+        return _within_amount_range(Decimal(value), value)
     if isinstance(value, float) and math.isfinite(value):
-        return Decimal(str(value))
+        return _within_amount_range(Decimal(str(value)), value)
     if isinstance(value, Decimal) and value.is_finite():
-        return value
+        return _within_amount_range(value, value)
     raise _wrong(_EXPECT_NUMBER, value)
+
+
+def _within_amount_range(amount: Decimal, value: Any) -> Decimal:
+    """Amounts beyond :data:`MAX_AMOUNT` are error rows, not a crash when they are rounded."""
+    if abs(amount) > MAX_AMOUNT:
+        raise _wrong(f"expected an amount of at most {MAX_AMOUNT:,f} in size", value)
+    return amount
 
 
 def _date_converter(fmt: str | None, default_tz: tzinfo) -> _Converter:

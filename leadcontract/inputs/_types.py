@@ -20,7 +20,6 @@ ErrorCode = Literal[
     "malformed",
     "missing-key",
     "bad-time",
-    "after-as-of",
 ]
 """Stable reasons of an error row."""
 
@@ -32,8 +31,6 @@ ERROR_CODES: Final[Mapping[str, str]] = {
     "malformed": "The record cannot be read at all (bad JSON, too many CSV cells, not UTF-8).",
     "missing-key": "An event lacks its lead id, type or time.",
     "bad-time": "An event's time cannot be read as a date and time.",
-    "after-as-of": "The lead was created after the time it is evaluated at, so it has no "
-    "verdict as of then.",
 }
 """Every error code with a one-line meaning (the reference docs are generated from it)."""
 

@@ -16,6 +16,9 @@ Order of evaluation (documented in docs/evaluation.md):
    recycled lead's wait is over, and at ``as_of``. Between those moments scores only decay, so
    no criteria can become true there. Stages are sticky: a score that decays later does not
    demote a lead.
+5. Promotion at one instant reaches a fixpoint by construction: each stage is entered at most
+   once per instant (the stage the lead is in counts as entered), so a cycle of criteria stages
+   (lint reports it as LC406) stops where it would come round, instead of looping forever.
 """
 
 from __future__ import annotations
@@ -191,12 +194,17 @@ class _Replay:
             )
 
     def promote(self, at: datetime) -> None:
-        candidates = self.machine.promotions.get(self.stage)
+        """Enter criteria stages while their criteria hold at ``at``; each at most once."""
+        machine = self.machine
+        entered = {self.stage}
+        candidates = machine.promotions.get(self.stage)
         while candidates:
             if self.returns_at is not None and at < self.returns_at:
                 return
             facts = self.facts_at(at)
             for promotion in candidates:
+                if promotion.stage in entered:
+                    continue
                 if self.steps is None:
                     held = promotion.condition.predicate(facts)
                 else:
@@ -213,10 +221,11 @@ class _Replay:
                 if held:
                     self.returns_at = None
                     self.enter(promotion.stage, at, f"criteria of {promotion.stage}")
+                    entered.add(promotion.stage)
                     break
             else:
                 return
-            candidates = self.machine.promotions.get(self.stage)
+            candidates = machine.promotions.get(self.stage)
 
     def disqualify(self, event: Event, at: datetime) -> None:
         machine = self.machine

@@ -76,7 +76,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from leadcontract.inputs import Event
-from leadcontract.model import Contract, Spiff, SpiffAmount
+from leadcontract.model import MAX_AMOUNT, Contract, Spiff, SpiffAmount
 from leadcontract.rules.conditions import (
     CompiledCondition,
     Leaf,
@@ -378,6 +378,8 @@ class CompiledSpiffs:
         total, how = compute_amount(spiff.amount, deal, unit_value)
         if total is None:
             return no(how)
+        if abs(total) > MAX_AMOUNT:  # e.g. per_unit x a huge unit count: not paid, and said why
+            return no(f"{how} is {total:E}, beyond the largest amount supported ({MAX_AMOUNT:E})")
         reasons.append(how)
         lines = self._lines(item, verdict, events, reached=reached, total=total, reasons=reasons)
         lines += self._clawbacks(item, events, reached, lines)

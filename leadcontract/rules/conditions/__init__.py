@@ -8,8 +8,9 @@ compilation, explanations, the canonical text of :func:`describe`) sees one shap
 
 The language is deliberately tiny. There is no ``eval``, no attribute access, no function call:
 the left side of a comparison is always a field name and the right side always a literal, so
-the work per record is bounded by the size of the condition (and, for ``matches``, by Python's
-regex engine on a pattern of at most :data:`MAX_PATTERN_LENGTH` characters). Nesting is capped
+the work per record is bounded by the size of the condition (and, for ``matches``, linear in the
+length of the text: patterns are matched by RE2, at most :data:`MAX_PATTERN_LENGTH` characters
+long, without backreferences or lookaround). Nesting is capped
 at :data:`MAX_DEPTH` levels so hostile input yields an ``LC201`` issue, never a
 ``RecursionError``.
 
@@ -65,9 +66,9 @@ Semantics of evaluation (what :class:`CompiledCondition` does with a record):
   false, ``!=`` and ``not in`` included; :meth:`CompiledCondition.__call__` never raises for
   it, and :meth:`CompiledCondition.trace` shows the observed value so the surprise is visible.
   ``bool`` is not a number here, unlike in Python.
-* ``matches`` is :func:`re.search` with the pattern compiled once; ``contains`` is a substring
-  test on text and a membership test on lists; ``in`` tests membership in a frozenset built
-  once.
+* ``matches`` is a search anywhere in the text, by RE2, with the pattern compiled once;
+  ``contains`` is a substring test on text and a membership test on lists; ``in`` tests
+  membership in a frozenset built once.
 
 Positions: every leaf and every issue carries ``pointer``, the JSON pointer of the node
 *relative to the condition's root* (``""`` for a plain string condition, ``/all/0/score/gte``

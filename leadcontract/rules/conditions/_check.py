@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import warnings
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any, Final
 
@@ -11,13 +9,13 @@ from leadcontract.fields import FieldType, Scope, Symbol
 from leadcontract.rules.conditions._ast import (
     _LIST_OPS,
     _PRESENCE_OPS,
-    MAX_PATTERN_LENGTH,
     Compare,
     Condition,
     ConditionIssue,
     Op,
     _leaves,
 )
+from leadcontract.rules.conditions._regex import PatternProblem, compile_pattern
 from leadcontract.rules.conditions._text import _did_you_mean, _kind_of, _literal, _quote
 
 _ORDERED: Final = frozenset({Op.LT, Op.LE, Op.GT, Op.GE})
@@ -51,27 +49,6 @@ def _parse_datetime(value: str, default_tz: tzinfo) -> datetime | None:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=default_tz)
 
 
-def _compile_pattern(pattern: str) -> re.Pattern[str] | str:
-    """The compiled pattern, or why it is not one.
-
-    Warnings (``FutureWarning: Possible nested set``) count as errors: they mean the pattern
-    will read differently in a future Python.
-    """
-    if len(pattern) > MAX_PATTERN_LENGTH:
-        return f"pattern is longer than {MAX_PATTERN_LENGTH} characters"
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            return re.compile(pattern)
-    except re.error as exc:
-        where = f" at position {exc.pos}" if exc.pos is not None else ""
-        return f"invalid regex: {exc.msg}{where}"
-    except Warning as exc:
-        return f"ambiguous regex: {exc}"
-    except (RecursionError, OverflowError, ValueError):
-        return "regex is nested too deeply or too large"
-
-
 def _value_problems(
     field: str, symbol: Symbol, op: Op, value: Any, *, in_list: bool, structured: bool
 ) -> list[tuple[str, str, str | None]]:
@@ -102,8 +79,10 @@ def _value_problems(
             return [("LC203", f'"matches" needs a text field, but "{field}" is {words}', None)]
         if not isinstance(value, str):
             return [("LC205", f"a pattern must be text, not {_kind_of(value)}", None)]
-        compiled = _compile_pattern(value)
-        return [] if isinstance(compiled, re.Pattern) else [("LC205", compiled, None)]
+        compiled = compile_pattern(value)
+        if isinstance(compiled, PatternProblem):
+            return [(compiled.code, compiled.message, compiled.hint)]
+        return []
     if isinstance(value, bool) and ftype is not FieldType.BOOLEAN:
         hint = (
             "YAML reads unquoted yes/no/on/off as true/false; quote the value"
@@ -208,10 +187,12 @@ def check_condition(
 
     Reports ``LC202`` (unknown field, with a did-you-mean hint), ``LC203`` (a literal of the
     wrong type for the field, or an operator that does not apply to it), ``LC204`` (a value
-    outside the field's ``allowed`` set, checked for each item of an ``in`` list) and ``LC205``
+    outside the field's ``allowed`` set, checked for each item of an ``in`` list), ``LC205``
     (a ``matches`` pattern that does not compile or is longer than
-    :data:`MAX_PATTERN_LENGTH`). Issues come in reading order. ``default_tz`` is accepted for
-    symmetry with :func:`compile_condition`; whether a literal is a date does not depend on it.
+    :data:`MAX_PATTERN_LENGTH`) and ``LC206`` (a pattern construct that needs backtracking,
+    which the linear-time engine does not support; see ``_regex.py``). Issues come in reading
+    order. ``default_tz`` is accepted for symmetry with :func:`compile_condition`; whether a
+    literal is a date does not depend on it.
     """
     del default_tz
     issues: list[ConditionIssue] = []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal
@@ -22,7 +21,8 @@ from leadcontract.rules.conditions._ast import (
     Not,
     Op,
 )
-from leadcontract.rules.conditions._check import _compile_pattern, _parse_datetime, check_condition
+from leadcontract.rules.conditions._check import _parse_datetime, check_condition
+from leadcontract.rules.conditions._regex import PatternProblem, compile_pattern
 from leadcontract.rules.conditions._text import describe
 
 # --- compilation -------------------------------------------------------------------------
@@ -278,14 +278,14 @@ def _contains(key: str, expected: Any, exact: frozenset[type], accept: _Guard) -
 
 
 def _matches(key: str, expected: Any, exact: frozenset[type], accept: _Guard) -> _Pred:
-    compiled = _compile_pattern(expected)
-    if not isinstance(compiled, re.Pattern):
-        raise ValueError(compiled)
-    search = compiled.search
+    compiled = compile_pattern(expected)
+    if isinstance(compiled, PatternProblem):
+        raise ValueError(compiled.message)
+    found = compiled.found
 
     def matches(record: Mapping[str, Any]) -> bool:
         v = record.get(key)
-        return isinstance(v, str) and search(v) is not None
+        return isinstance(v, str) and found(v)
 
     return matches
 
