@@ -194,15 +194,15 @@ def test_a_failed_run_leaves_no_truncated_output(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """An exception half-way through the verdicts: the earlier output stays whole."""
-    real = evaluate_module._with_progress
+    real = evaluate_module._progress
 
-    def crash_after_ten(items: Iterator[object], tally: object) -> Iterator[object]:
-        for count, item in enumerate(real(items, tally), start=1):  # type: ignore[arg-type]
+    def crash_after_ten(items: Iterator[object], args: object, label: str) -> Iterator[object]:
+        for count, item in enumerate(real(items, args, label), start=1):  # type: ignore[arg-type]
             if count > 10:
                 raise RuntimeError("boom")
             yield item
 
-    monkeypatch.setattr(evaluate_module, "_with_progress", crash_after_ten)
+    monkeypatch.setattr(evaluate_module, "_progress", crash_after_ten)
     out = tmp_path / "verdicts.jsonl"
     out.write_text(PREVIOUS)
     assert evaluate("--out", str(out)) == 3
