@@ -79,6 +79,12 @@ def _stage_lines(verdict: Verdict) -> list[str]:
     cause = stage.history[-1].cause if stage.history else "created"
     path = " -> ".join(f"{change.stage} ({_when(change.at)})" for change in stage.history)
     out = [f"Stage: {stage.id} since {_when(stage.since)} ({cause})", f"  path: {path}"]
+    entered = _entry_score(verdict)
+    if entered is not None and entered != verdict.score.total:
+        out.append(
+            f"  score when it qualified: {_number(entered)}; today {_number(verdict.score.total)}"
+            " (stages are sticky: a score that decays later does not take the stage back)"
+        )
     out += [f"  anomaly: {anomaly}" for anomaly in stage.anomalies]
     # Only criteria checked since the lead entered its current stage say why it is not
     # further along: a check made from an earlier stage is history (a lead accepted straight
@@ -96,6 +102,18 @@ def _stage_lines(verdict: Verdict) -> list[str]:
             reasons = "; ".join(_failed(step)) or "its criteria do not hold"
             out.append(f"  not {stage_id}: {reasons}")
     return out
+
+
+def _entry_score(verdict: Verdict) -> float | None:
+    """The score the current stage's criteria saw when the lead entered it (from the trace)."""
+    rule = f"lifecycle.{verdict.stage.id}"
+    for step in reversed(verdict.trace):
+        if step.rule == rule and step.outcome == "criteria met":
+            for fact in step.facts:
+                if fact.field == "score" and isinstance(fact.observed, int | float):
+                    return float(fact.observed)
+            return None
+    return None
 
 
 def _score_lines(verdict: Verdict) -> list[str]:

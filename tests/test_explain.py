@@ -244,3 +244,32 @@ def test_large_scores_keep_their_decimals() -> None:
 )
 def test_explain_fact(fact: Fact, text: str) -> None:
     assert explain_fact(fact) == text
+
+
+def test_a_sticky_stage_shows_the_score_it_qualified_with() -> None:
+    """An MQL whose engagement decayed: the stage stays, and explain says why it is no
+    contradiction (the example's L000007 entered mql at 61.72 and scores 53.95 today)."""
+    from pathlib import Path  # noqa: PLC0415
+
+    from leadcontract.checks import lint  # noqa: PLC0415
+    from leadcontract.engine import compile_contract  # noqa: PLC0415
+
+    example = Path(__file__).parent.parent / "contracts" / "example"
+    contract = lint(example).contract
+    assert contract is not None
+    run = compile_contract(contract).evaluate(
+        example / "data" / "leads.csv",
+        example / "data" / "events.jsonl",
+        as_of=datetime.fromisoformat("2026-11-16T17:00:00+00:00"),
+        only={"L000007"},
+    )
+    (verdict,) = [v for v in run if isinstance(v, Verdict)]
+    assert verdict.stage.id == "mql"
+    assert verdict.score.total < 60
+    text = explain(verdict)
+    assert "score when it qualified: 61.72; today 53.95" in text
+
+
+def test_no_entry_score_line_when_the_score_is_unchanged(engine: CompiledContract) -> None:
+    text = explain(engine_support.verdict_of(engine, engine_support.lead()))
+    assert "score when it qualified" not in text
