@@ -133,35 +133,54 @@ class PiiPolicy:
 def _personal_values(value: Any, policy: PiiPolicy) -> list[str]:
     """Every personal value the payload states by identity, as text."""
     found: list[str] = []
-    if isinstance(value, Mapping):
-        if policy.is_personal(value.get("field")) and value.get("observed") is not None:
-            found.append(str(value["observed"]))
-        for key, item in value.items():
-            if policy.is_personal(key) and isinstance(item, str | int | float):
-                found.append(str(item))
-            else:
-                found += _personal_values(item, policy)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            found += _personal_values(item, policy)
+    _collect(value, policy, found)
     return found
 
 
+def _collect(value: Any, policy: PiiPolicy, found: list[str]) -> None:
+    # Payloads are plain data (dicts, lists, scalars): exact type checks, not ABC checks,
+    # since this walks every value of every stored verdict.
+    kind = type(value)
+    if kind is dict or (kind is not list and isinstance(value, Mapping)):
+        personal = policy.is_personal
+        if personal(value.get("field")) and value.get("observed") is not None:
+            found.append(str(value["observed"]))
+        for key, item in value.items():
+            if personal(key) and isinstance(item, str | int | float):
+                found.append(str(item))
+            elif type(item) in _CONTAINERS or isinstance(item, Mapping | list | tuple):
+                _collect(item, policy, found)
+    elif kind is list or kind is tuple:
+        for item in value:
+            if type(item) in _CONTAINERS or isinstance(item, Mapping | list | tuple):
+                _collect(item, policy, found)
+
+
+_CONTAINERS: Final = frozenset({dict, list, tuple})
+
+
 def _mask(value: Any, policy: PiiPolicy, quoted: list[str]) -> Any:
-    if isinstance(value, Mapping):
-        personal_fact = policy.is_personal(value.get("field"))
+    kind = type(value)
+    if kind is str:
+        return _mask_text(value, policy, quoted) if quoted or policy.zone_is_pii else value
+    if kind is dict or (kind not in _SCALARS and isinstance(value, Mapping)):
+        personal = policy.is_personal
+        personal_fact = personal(value.get("field"))
         out: dict[str, Any] = {}
         for key, item in value.items():
-            if policy.is_personal(key) or (personal_fact and key in ("observed", "message")):
+            if personal(key) or (personal_fact and key in ("observed", "message")):
                 out[key] = None if item is None else MASK
             else:
                 out[key] = _mask(item, policy, quoted)
         return out
-    if isinstance(value, list | tuple):
+    if kind is list or kind is tuple:
         return [_mask(item, policy, quoted) for item in value]
     if isinstance(value, str):
         return _mask_text(value, policy, quoted)
     return value
+
+
+_SCALARS: Final = frozenset({type(None), bool, int, float, list, tuple})
 
 
 def _mask_text(text: str, policy: PiiPolicy, quoted: list[str]) -> str:

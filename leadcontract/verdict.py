@@ -9,7 +9,7 @@ order, which is what makes output byte-identical for identical input.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -232,32 +232,46 @@ _PROPERTIES: dict[type, tuple[str, ...]] = {
     Handoff: ("complete",),
     Disqualification: ("valid",),
 }
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
 def to_plain(value: Any) -> Any:
-    """Convert verdict records (and what they hold) into JSON-ready built-ins."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value
-    if isinstance(value, datetime):
-        return format_instant(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, Enum):
-        return to_plain(value.value)
-    if isinstance(value, tuple | list):
-        return [to_plain(item) for item in value]
-    if isinstance(value, Mapping):
-        return {str(k): to_plain(v) for k, v in value.items()}
+    """Convert verdict records (and what they hold) into JSON-ready built-ins.
+
+    Each type's conversion is chosen once and kept (a verdict holds a few hundred values of
+    a dozen types, and every verdict of a run is converted), in the order of the rules: plain
+    values as they are, instants as ISO 8601 UTC, days ISO, decimals as text, enums by value,
+    sequences as lists, mappings with text keys, records (dataclasses) by field and computed
+    property, anything else as its text.
+    """
     kind = type(value)
-    names = _FIELDS.get(kind)
-    if names is None:
-        if not dataclasses.is_dataclass(value):
-            return str(value)
-        names = tuple(f.name for f in dataclasses.fields(value)) + _PROPERTIES.get(kind, ())
-        _FIELDS[kind] = names
-    return {name: to_plain(getattr(value, name)) for name in names}
+    convert = _CONVERTERS.get(kind)
+    if convert is None:
+        convert = _CONVERTERS[kind] = _converter_for(kind)
+    return convert(value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _converter_for(kind: type) -> Callable[[Any], Any]:
+    if kind is type(None) or issubclass(kind, bool | int | str | float):
+        return _same
+    if issubclass(kind, datetime):
+        return format_instant
+    if issubclass(kind, date):
+        return lambda value: value.isoformat()
+    if issubclass(kind, Decimal):
+        return str
+    if issubclass(kind, Enum):
+        return lambda value: to_plain(value.value)
+    if issubclass(kind, tuple | list):
+        return lambda value: [to_plain(item) for item in value]
+    if issubclass(kind, Mapping):
+        return lambda value: {str(k): to_plain(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(kind):
+        names = tuple(f.name for f in dataclasses.fields(kind)) + _PROPERTIES.get(kind, ())
+        return lambda value: {name: to_plain(getattr(value, name)) for name in names}
+    return str
+
+
+_CONVERTERS: dict[type, Callable[[Any], Any]] = {}
+"""The conversion of each type met so far (see :func:`to_plain`)."""
