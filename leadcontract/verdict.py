@@ -232,6 +232,8 @@ _PROPERTIES: dict[type, tuple[str, ...]] = {
     Handoff: ("complete",),
     Disqualification: ("valid",),
 }
+
+
 def to_plain(value: Any) -> Any:
     """Convert verdict records (and what they hold) into JSON-ready built-ins.
 

@@ -76,3 +76,48 @@ def test_on_a_terminal_evaluate_draws_a_bar_with_the_total() -> None:
     text = drawn.getvalue().decode("utf-8", "replace")
     assert "evaluating" in text
     assert "/240" in text
+
+
+def _on_a_terminal(command: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """Run ``command`` with standard output on a pseudo-terminal; what it drew there."""
+    leader, follower = pty.openpty()
+    done = subprocess.run(
+        command, stdout=follower, stderr=subprocess.DEVNULL, cwd=ROOT, timeout=300,
+        env={**os.environ, "COLUMNS": "160", "TERM": "xterm-256color", **env}, check=False,
+    )  # fmt: skip
+    os.close(follower)
+    drawn = io.BytesIO()
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        drawn.write(chunk)
+    os.close(leader)
+    return done.returncode, drawn.getvalue().decode("utf-8", "replace")
+
+
+REPORT = [
+    sys.executable, "-m", "leadcontract", "report", "contracts/example",
+    "--leads", str(DATA / "leads.csv"), "--events", str(DATA / "events.jsonl"),
+    "--as-of", "2026-11-16T17:00:00Z",
+]  # fmt: skip
+
+
+def test_a_report_on_a_terminal_is_a_drawn_table_in_colour() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    code, text = _on_a_terminal(REPORT, {"FORCE_COLOR": "1", **env})
+    assert code == 0
+    assert "Follow-up compliance of handed-off leads" in text
+    assert "\x1b[1;36m" in text  # bold cyan headings
+    assert "webinar-q4" in text
+
+
+def test_no_color_is_respected() -> None:
+    code, text = _on_a_terminal(REPORT, {"NO_COLOR": "1"})
+    assert code == 0
+    assert "webinar-q4" in text
+    assert "36m" not in text  # no colour; bold and italics are not colour (no-color.org)
+    assert "\x1b[1m" in text

@@ -21,6 +21,7 @@ from leadcontract.calendar import DateRangeError, check_supported
 from leadcontract.checks import lint
 from leadcontract.cli._files import ClobberError, atomic_output, refuse_clobbering, write_atomically
 from leadcontract.cli._progress import estimate_records, with_progress
+from leadcontract.cli._tables import write_table
 from leadcontract.cli._time import parse_as_of
 from leadcontract.columns import BASE_COLUMNS, Column, select_columns, verdict_columns
 from leadcontract.engine import (
@@ -470,24 +471,27 @@ def run_report(args: argparse.Namespace) -> int:
             item for item in _progress(evaluation, args, "reporting") if isinstance(item, Verdict)
         )
         view = ReportView(args.view, args.by, args.format, raw_csv=args.raw_csv)
+        parties: list[str] = []
         if args.view == "sla":
             found = sla_compliance(
                 verdicts, contract=compiled.contract, zone=compiled.zone, by=args.by
             )
-            text = view.render([row.to_dict() for row in found])
+            rows = [row.to_dict() for row in found]
         elif args.view == "capacity":
             for _ in verdicts:  # the run still reads every record, for its counts
                 pass
-            text = view.render(capacity_rows(plan))
+            rows = [dict(row) for row in capacity_rows(plan)]
         else:
             groups = compliance(
                 verdicts, contract=compiled.contract, zone=compiled.zone, by=args.by
             )
-            text = view.render([row.to_dict() for row in groups], parties=breach_columns(groups))
-        if args.out is None:
-            sys.stdout.write(text)
+            rows, parties = [row.to_dict() for row in groups], breach_columns(groups)
+        if args.out is not None:
+            write_atomically(args.out, view.render(rows, parties=parties))
+        elif args.format == "table":
+            write_table(sys.stdout, view.title, *view.cells(rows))
         else:
-            write_atomically(args.out, text)
+            sys.stdout.write(view.render(rows, parties=parties))
     except (_UsageError, ValueError) as error:  # also: a role no rep plays, refused files
         return _fail(str(error))
     except OSError as error:
@@ -575,6 +579,11 @@ class ReportView:
         return keys + [f"breaches_{party}" for party in parties]
 
     def _table(self, rows: Sequence[Mapping[str, Any]]) -> str:
+        header, body = self.cells(rows)
+        return "\n".join([_TITLES[self.view], "", table(body, header)])
+
+    def cells(self, rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[str]]]:
+        """The table's heading and its rows as text, for people."""
         if self.view == "follow-up":
             keys = [key for key, _ in _FOLLOW_UP_TABLE]
             header = [heading or self.by for _, heading in _FOLLOW_UP_TABLE]
@@ -582,7 +591,11 @@ class ReportView:
             keys = self._headings(())
             header = [self.by if key == "group" else key.replace("_", " ") for key in keys]
         body = [[_report_cell(k, row[k], for_people=True) for k in keys] for row in rows]
-        return "\n".join([_TITLES[self.view], "", table(body, header)])
+        return header, body
+
+    @property
+    def title(self) -> str:
+        return _TITLES[self.view]
 
 
 def run_payouts(args: argparse.Namespace) -> int:
