@@ -61,10 +61,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from leadcontract.calendar import SUPPORTED_END, BusinessCalendar, DateRangeError
 from leadcontract.durations import Duration
 from leadcontract.inputs import Event
-from leadcontract.model import Calendar, Contract, Sla, SlaKind, Trigger
+from leadcontract.model import Calendar, Contract, Sla, SlaKind, Team, Trigger
 from leadcontract.rules.conditions import CompiledCondition
 from leadcontract.rules.scoring import EventIndex
-from leadcontract.verdict import ClockEvent, Handoff, SlaVerdict
+from leadcontract.verdict import ClockEvent, Handoff, Party, SlaStatus, SlaVerdict
 
 __all__ = ["CompiledSla", "build_calendar"]
 
@@ -80,6 +80,15 @@ def build_calendar(calendar: Calendar) -> BusinessCalendar:
         holidays=calendar.holidays.dates,
         holiday_regions=[(r.country, r.subdivision) for r in calendar.holidays.regions],
     )
+
+
+_TEAM_PARTY: dict[Team, Party] = {
+    Team.MARKETING: "marketing",
+    Team.SALES: "sales",
+    Team.PARTNER: "partner",
+    Team.REVOPS: "revops",
+}
+"""The party a team answers as (every team is one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +287,7 @@ class CompiledSla:
         if cancelled and clock.cancel_at is not None:
             events.append(ClockEvent("cancel", clock.cancel_at))
         events.sort(key=lambda e: (e.at, _EVENT_ORDER[e.kind]))
+        status: SlaStatus
         if cancelled:
             status = "cancelled"
         elif outcome.excused or (stopped_at is not None and breached_at is None):
@@ -340,7 +350,7 @@ class CompiledSla:
             sla=self.id, kind=self.sla.kind.value, status="not_applicable", evidence=why
         )
 
-    def _party(self, lead: LeadContext) -> str:
+    def _party(self, lead: LeadContext) -> Party:
         handoff = lead.handoff
         if handoff is not None and handoff.missing_fields:
             return "marketing"
@@ -348,7 +358,7 @@ class CompiledSla:
             return "marketing"
         if lead.overflow:
             return "capacity-overflow"
-        return self.sla.responsible.value
+        return _TEAM_PARTY[self.sla.responsible]
 
     def _evidence(self, status: str, outcome: _Outcome, lead: LeadContext) -> str:
         handoff = lead.handoff

@@ -14,19 +14,23 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:  # the spiff rules import this module; the type is only needed for checking
     from leadcontract.rules.spiffs import SpiffDecision
 
 __all__ = [
     "ClockEvent",
+    "ClockEventKind",
     "ContractRef",
     "Disqualification",
     "Fact",
     "Handoff",
+    "Party",
     "Score",
     "ScoreLine",
+    "SlaKindName",
+    "SlaStatus",
     "SlaVerdict",
     "StageChange",
     "StageVerdict",
@@ -35,6 +39,21 @@ __all__ = [
     "format_instant",
     "to_plain",
 ]
+
+
+SlaStatus = Literal[
+    "not_applicable", "pending", "at_risk", "paused", "met", "breached", "cancelled"
+]
+"""Where an SLA clock stands (see :mod:`leadcontract.sla`)."""
+SlaKindName = Literal["response", "attempts", "idle"]
+"""What an SLA measures."""
+ClockEventKind = Literal[
+    "activate", "pause", "resume", "warn", "fulfil", "breach", "escalate", "cancel"
+]
+"""What happened to an SLA clock."""
+Party = Literal["sales", "marketing", "partner", "revops", "capacity-overflow"]
+"""Who answers for a breach: a party to the agreement, or ``capacity-overflow`` (excused:
+the lead came beyond the campaign's declared capacity)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +175,7 @@ class ClockEvent:
     """Something that happened to an SLA clock: activate, pause, resume, warn, fulfil,
     breach, escalate or cancel."""
 
-    kind: str
+    kind: ClockEventKind
     at: datetime
     note: str = ""
     target: str | None = None
@@ -171,8 +190,8 @@ class SlaVerdict:
     """
 
     sla: str
-    kind: str
-    status: str
+    kind: SlaKindName
+    status: SlaStatus
     start: datetime | None = None
     due: datetime | None = None
     stop: datetime | None = None
@@ -180,7 +199,7 @@ class SlaVerdict:
     elapsed_minutes: int | None = None
     remaining_minutes: int | None = None
     attempts: int | None = None
-    party: str | None = None
+    party: Party | None = None
     evidence: str = ""
     escalate_to: str | None = None
     events: tuple[ClockEvent, ...] = ()
