@@ -55,12 +55,22 @@ __all__ = [
     "ContractError",
     "Evaluation",
     "InputOrderError",
+    "ReadRows",
     "RunCounts",
     "compile_contract",
 ]
 
-Source = str | Path | Iterable[Mapping[str, Any]]
-"""A file (CSV, JSON Lines, JSON) or an iterable of mappings."""
+
+@dataclass(frozen=True)
+class ReadRows:
+    """Rows already read from their files, keeping each one's source, ordinal and line (so
+    error rows name the real place): e.g. one partition of a file (see parallel.py)."""
+
+    rows: Iterable[RawRecord | RecordError]
+
+
+Source = str | Path | ReadRows | Iterable[Mapping[str, Any]]
+"""A file (CSV, JSON Lines, JSON), rows read from one, or an iterable of mappings."""
 
 
 class ContractError(ValueError):
@@ -379,6 +389,8 @@ def _event_order(event: Event) -> tuple[datetime, int]:
 def _rows(source: Source, kind: Literal["lead", "event"]) -> Iterator[RawRecord | RecordError]:
     if isinstance(source, str | Path):
         return read_rows(Path(source), kind=kind)
+    if isinstance(source, ReadRows):
+        return iter(source.rows)
     return rows_from_iterable(source, kind=kind)
 
 

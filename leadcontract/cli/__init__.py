@@ -115,6 +115,13 @@ def _register_records(commands: _Commands) -> None:
         action="store_true",
         help="leads and events are both sorted by lead id: stream them with flat memory",
     )
+    evaluate_parser.add_argument(
+        "--workers",
+        type=_worker_count,
+        default=1,
+        metavar="N",
+        help="evaluate on N processes, leads partitioned by id (same output as one)",
+    )
 
     explain_parser = commands.add_parser(
         "explain",
@@ -199,6 +206,12 @@ _CORE: tuple[Callable[[_Commands], None], ...] = (
 _EXTENSIONS: tuple[Callable[[_Commands], None], ...] = ()
 """Commands that live in modules of their own under ``leadcontract/cli/``: each module has a
 ``register(commands)`` that adds its parser with ``set_defaults(handler=...)``."""
+
+
+def _worker_count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes >= 1, got {text!r}")
+    return int(text)
 
 
 def _add_inputs(parser: argparse.ArgumentParser) -> None:

@@ -25,6 +25,7 @@ from leadcontract.engine import (
 )
 from leadcontract.explanation import explain
 from leadcontract.inputs import RecordError
+from leadcontract.parallel import evaluate_partitioned
 from leadcontract.payouts import (
     Statement,
     parse_period,
@@ -103,6 +104,13 @@ def _start(args: argparse.Namespace, *, trace: bool, only: set[str] | None = Non
     as_of = _as_of(args.as_of, compiled)
     events = args.events if args.events is not None else ()
     capacity = compiled.plan_capacity(args.leads)
+    if getattr(args, "workers", 1) > 1:
+        if args.grouped:
+            raise _UsageError("--workers partitions the inputs itself; leave out --grouped")
+        return evaluate_partitioned(
+            compiled, args.leads, args.events, as_of=as_of, workers=args.workers, trace=trace,
+            capacity=capacity,
+        )  # fmt: skip
     return compiled.evaluate(
         args.leads,
         events,
