@@ -44,7 +44,13 @@ from leadcontract.inputs import RawRecord, RecordError, read_rows
 from leadcontract.model import Contract
 from leadcontract.verdict import Verdict
 
-__all__ = ["PartitionedEvaluation", "evaluate_partitioned", "partition_of"]
+__all__ = [
+    "IdColumn",
+    "PartitionedEvaluation",
+    "evaluate_partitioned",
+    "lead_id_column",
+    "partition_of",
+]
 
 BATCH = 256
 """Items per message from a worker: large enough to amortise the pipe, small enough to stream."""
@@ -64,7 +70,7 @@ def _normal(name: str) -> str:
     return name.casefold().replace(" ", "").replace("_", "")
 
 
-class _IdColumn:
+class IdColumn:
     """Finds the column holding the lead id in a raw row, as the coercers match columns: the
     candidate names exactly first, then case-insensitively with spaces and underscores ignored.
     """
@@ -78,13 +84,14 @@ class _IdColumn:
         keys = tuple(data)
         column = self._cache.get(keys, _MISSING)
         if column is _MISSING:
-            column = self._find(keys)
+            column = self.column(keys)
             if len(self._cache) > 256:
                 self._cache.clear()
             self._cache[keys] = column
         return None if column is None else data.get(column)
 
-    def _find(self, keys: tuple[Any, ...]) -> Any:
+    def column(self, keys: tuple[Any, ...]) -> Any:
+        """The key (column name) among ``keys`` that holds the id, or None."""
         present = set(keys)
         for name in self._exact:
             if name in present:
@@ -94,13 +101,15 @@ class _IdColumn:
 
 
 _MISSING = object()
+EVENT_ID = IdColumn("lead_id")
+"""Where an event names its lead."""
 
 
-def _lead_id_column(contract: Contract) -> _IdColumn:
+def lead_id_column(contract: Contract) -> IdColumn:
     keys = contract.lead.keys
     spec = contract.lead.fields.get(keys.id)
     source = spec.source if spec is not None else None
-    return _IdColumn(keys.id, *([source] if source and source != keys.id else []))
+    return IdColumn(keys.id, *([source] if source and source != keys.id else []))
 
 
 @dataclass
@@ -255,10 +264,10 @@ def _evaluate_partition(
     workers = task.workers
     lead_rows: deque[int] = deque()
     """Ordinals of this partition's lead rows not yet answered: each gets exactly one item."""
-    lead_ids = _lead_id_column(compiled.contract)
-    event_ids = _IdColumn("lead_id")
+    lead_ids = lead_id_column(compiled.contract)
+    event_ids = EVENT_ID
 
-    def owned(row: RawRecord | RecordError, column: _IdColumn) -> bool:
+    def owned(row: RawRecord | RecordError, column: IdColumn) -> bool:
         if isinstance(row, RecordError):  # unreadable rows (no id to go by) go to worker 0
             return mine == 0
         return partition_of(column.value(row.data), workers) == mine
