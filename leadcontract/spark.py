@@ -32,9 +32,15 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pandas as pd
-from pyspark.sql import Column, DataFrame, Window
-from pyspark.sql import functions as F  # noqa: N812 - Spark's own spelling
+try:
+    import pandas as pd
+    from pyspark.sql import Column, DataFrame, Window
+    from pyspark.sql import functions as F  # noqa: N812 - Spark's own spelling
+except ImportError as missing:  # pragma: no cover - the lock installs the extra
+    raise ImportError(
+        f"leadcontract.spark needs the spark extra ({missing.name} is missing): "
+        "pip install 'leadcontract[spark]'"
+    ) from missing
 
 from leadcontract.audit import contract_digest
 from leadcontract.capacity import CapacityPlan, WeekLoad, week_of
