@@ -21,8 +21,12 @@ compiled contract; elsewhere each compiles it again from the contract.
 
 from __future__ import annotations
 
+import copyreg
+import dataclasses
 import heapq
+import io
 import multiprocessing
+import pickle
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -32,6 +36,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from leadcontract import verdict as _verdict
 from leadcontract.capacity import CapacityPlan
 from leadcontract.engine import (
     CompiledContract,
@@ -40,8 +45,9 @@ from leadcontract.engine import (
     RunCounts,
     compile_contract,
 )
-from leadcontract.inputs import RawRecord, RecordError, read_rows
+from leadcontract.inputs import Event, RawRecord, RecordError, read_rows
 from leadcontract.model import Contract
+from leadcontract.rules.conditions import Leaf
 from leadcontract.verdict import Verdict
 
 __all__ = [
@@ -162,7 +168,7 @@ class PartitionedEvaluation(Evaluation):
         with connection:
             while True:
                 try:
-                    message = connection.recv()
+                    message = pickle.loads(connection.recv_bytes())
                 except EOFError:
                     raise RuntimeError("an evaluation worker stopped without a result") from None
                 if isinstance(message, _Done):
@@ -249,12 +255,43 @@ def _work(connection: Connection, shared: CompiledContract | Contract, task: _Ta
     """One worker: evaluate this partition, send (key, item) batches, then the counts."""
     try:
         compiled = shared if isinstance(shared, CompiledContract) else compile_contract(shared)
-        counts = _evaluate_partition(compiled, task, connection.send)
-        connection.send(_Done(counts))
+        counts = _evaluate_partition(compiled, task, lambda batch: _send(connection, batch))
+        _send(connection, _Done(counts))
     except BaseException as error:  # the parent re-raises it where the items are consumed
-        connection.send(error)
+        _send(connection, error)
     finally:
         connection.close()
+
+
+def _reducer(cls: type) -> Callable[[Any], tuple[type, tuple[Any, ...]]]:
+    names = tuple(f.name for f in dataclasses.fields(cls))
+
+    def reduce(obj: Any) -> tuple[type, tuple[Any, ...]]:
+        return cls, tuple(getattr(obj, name) for name in names)
+
+    return reduce
+
+
+def _result_types() -> list[type]:
+    found = [Event, RecordError, Leaf]
+    for name in _verdict.__all__:
+        value = getattr(_verdict, name)
+        if isinstance(value, type) and dataclasses.is_dataclass(value):
+            found.append(value)
+    return [cls for cls in found if all(f.init for f in dataclasses.fields(cls))]
+
+
+_DISPATCH = {**copyreg.dispatch_table, **{cls: _reducer(cls) for cls in _result_types()}}
+"""Verdicts pickled as (type, field values): half the cost of the dataclasses' own
+``__getstate__`` (which looks their fields up per object). Used only on the workers' pipes."""
+
+
+def _send(connection: Connection, message: object) -> None:
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _DISPATCH
+    pickler.dump(message)
+    connection.send_bytes(buffer.getbuffer())
 
 
 def _evaluate_partition(
