@@ -1,23 +1,37 @@
-"""Benchmark: evaluation throughput and peak memory, engine against the hand-written floor.
+"""Benchmark: the engine against the floors, its options against each other, in one run.
 
     python bench/run.py                      # 10k and 100k leads
     python bench/run.py --sizes 10000 100000 1000000
+    python bench/run.py --sizes 10000 --modes io-floor tight engine-no-trace
 
 For each size it generates the example contract's data once (``leadcontract.synthetic``,
-cached under ``bench/.data/``), then measures, each in a fresh process so peak memory is its
-own: the engine on the contract without SLAs (the rules the floor implements), the engine on
-the whole contract without and with traces, and ``bench/baseline.py`` (a plain hand-written
-function for the qualification and scoring rules). All three read the same CSV and JSON Lines files
-and stream them (``grouped``). It prints leads per second, peak RSS and the ratios.
+cached under ``bench/.data/``), then runs every mode one after the other, each in a fresh
+process (so peak memory is its own), all on the same CSV and JSON Lines files:
+
+* floors: ``io-floor`` (only parse the files: polars, msgspec), ``handwritten``
+  (bench/baseline.py), ``tight`` and ``tight-orjson`` (bench/tight.py: the same rules,
+  tuned; with the standard json module or orjson);
+* the engine in-process, streaming (``grouped``): ``engine-no-slas`` (the rules the floors
+  implement), ``engine-no-trace`` and ``engine-trace`` (the whole contract);
+* the command line end to end (capacity pass, JSON Lines out, no traces): ``cli-1`` and
+  ``cli-2`` (``--workers 2``);
+* ``spark``: leadcontract.spark in local mode on 2 cores, verdicts written as text (JVM
+  start included).
+
+It prints wall seconds, CPU seconds (the process and its children), leads per second, peak
+RSS and the ratios the README reports. ``--check`` first compares the hand-written floors'
+outputs lead by lead.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,15 +39,34 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / ".data"
 AS_OF = datetime(2026, 11, 16, 17, 0, tzinfo=UTC)
-MODES = ("engine-no-slas", "engine-no-trace", "engine-trace", "handwritten")
-"""engine-no-slas: the contract without its SLAs, no traces (the same rules as the floor);
-engine-no-trace: the whole contract; engine-trace: the whole contract with traces."""
+MODES = (
+    "io-floor",
+    "handwritten",
+    "tight",
+    "tight-orjson",
+    "engine-no-slas",
+    "engine-no-trace",
+    "engine-trace",
+    "cli-1",
+    "cli-2",
+    "spark",
+)
+RATIOS = (
+    ("engine-no-trace", "io-floor", "engine (no traces) vs I/O floor"),
+    ("cli-1", "io-floor", "CLI end to end (no traces) vs I/O floor"),
+    ("engine-no-slas", "tight-orjson", "engine on the floor's rules vs tight floor"),
+    ("handwritten", "tight-orjson", "old floor (baseline.py) vs tight floor"),
+    ("tight", "tight-orjson", "tight floor, json vs orjson"),
+    ("engine-trace", "engine-no-trace", "traces on vs off"),
+    ("cli-2", "cli-1", "--workers 2 vs 1 (wall)"),
+    ("spark", "cli-1", "Spark local[2] vs one process (wall)"),
+)
 
 
 def dataset(n: int) -> tuple[Path, Path]:
     from leadcontract.synthetic import write_dataset
 
-    folder = DATA / str(n)
+    folder = DATA / f"v2-{n}"  # v2: generated in blocks (synthetic.BLOCK)
     leads, events = folder / "leads.csv", folder / "events.jsonl"
     if not (leads.exists() and events.exists()):
         folder.mkdir(parents=True, exist_ok=True)
@@ -42,37 +75,137 @@ def dataset(n: int) -> tuple[Path, Path]:
 
 
 def measure(mode: str, leads: Path, events: Path) -> dict[str, float]:
-    """Run one mode in this process; return seconds, leads and peak RSS (MiB)."""
+    """Run one mode in this process; return seconds, CPU seconds, leads and peak RSS (MiB)."""
     start = time.perf_counter()
-    count = 0
+    count = _run(mode, leads, events)
+    seconds = time.perf_counter() - start
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    peak = max(own.ru_maxrss, children.ru_maxrss) / 1024
+    return {"seconds": seconds, "cpu": cpu, "leads": count, "peak_mib": peak}
+
+
+def _run(mode: str, leads: Path, events: Path) -> int:
+    sys.path.insert(0, str(ROOT / "bench"))
+    if mode == "io-floor":
+        from iofloor import run as parse
+
+        return parse(leads, events)[0]
     if mode == "handwritten":
-        sys.path.insert(0, str(ROOT / "bench"))
-        from baseline import run
+        from baseline import run as baseline
 
-        for _ in run(leads, events, AS_OF):
-            count += 1
-    else:
-        import leadcontract
-        from leadcontract.engine import compile_contract
+        return sum(1 for _ in baseline(leads, events, AS_OF))
+    if mode in ("tight", "tight-orjson"):
+        from tight import run as tight
 
+        if mode == "tight":
+            loads = json.loads
+        else:
+            import orjson
+
+            loads = orjson.loads
+        return sum(1 for _ in tight(leads, events, AS_OF, loads))
+    if mode.startswith("cli-"):
+        return _cli(int(mode.removeprefix("cli-")), leads, events)
+    if mode == "spark":
+        return _spark(leads, events)
+    import leadcontract
+    from leadcontract.engine import compile_contract
+
+    contract = leadcontract.load(ROOT / "contracts" / "example").contract
+    assert contract is not None
+    if mode == "engine-no-slas":
+        contract = contract.model_copy(update={"slas": {}, "spiffs": {}})
+    evaluation = compile_contract(contract).evaluate(
+        leads, events, as_of=AS_OF, trace=mode == "engine-trace", grouped=True
+    )
+    count = sum(1 for _ in evaluation)
+    assert evaluation.counts.reconciles
+    return count
+
+
+def _cli(workers: int, leads: Path, events: Path) -> int:
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "verdicts.jsonl"
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "leadcontract",
+                "evaluate",
+                str(ROOT / "contracts" / "example"),
+                "--leads",
+                str(leads),
+                "--events",
+                str(events),
+                "--as-of",
+                AS_OF.isoformat(),
+                "--no-trace",
+                "--out",
+                str(out),
+                "--workers",
+                str(workers),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        with out.open("rb") as lines:
+            return sum(1 for _ in lines)
+
+
+def _spark(leads: Path, events: Path) -> int:
+    from pyspark.sql import SparkSession
+
+    import leadcontract
+    from leadcontract.spark import evaluate
+
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    spark = (
+        SparkSession.builder.master("local[2]")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.driver.memory", "2g")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    try:
         contract = leadcontract.load(ROOT / "contracts" / "example").contract
         assert contract is not None
-        if mode == "engine-no-slas":
-            contract = contract.model_copy(update={"slas": {}, "spiffs": {}})
-        evaluation = compile_contract(contract).evaluate(
-            leads, events, as_of=AS_OF, trace=mode == "engine-trace", grouped=True
-        )
-        for _ in evaluation:
-            count += 1
-        assert evaluation.counts.reconciles
-    seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": seconds, "leads": count, "peak_mib": peak}
+        lead_frame = spark.read.option("header", True).option("escape", '"').csv(str(leads))
+        event_frame = spark.read.option("primitivesAsString", True).json(str(events))
+        result = evaluate(contract, lead_frame, event_frame, as_of=AS_OF, trace=False)
+        with tempfile.TemporaryDirectory() as scratch:
+            result.verdicts.select("verdict").write.text(str(Path(scratch) / "verdicts"))
+        return int(result.verdicts.count())
+    finally:
+        spark.stop()
+
+
+def check(leads: Path, events: Path) -> None:
+    """The floors must agree before their times mean anything."""
+    import orjson
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from baseline import run as baseline
+    from tight import run as tight
+
+    pairs = zip(
+        baseline(leads, events, AS_OF), tight(leads, events, AS_OF, orjson.loads), strict=True
+    )
+    for count, (old, new) in enumerate(pairs, start=1):
+        if old != new:
+            raise SystemExit(f"the floors disagree on lead {count}: {old} != {new}")
+    print(f"floors agree on {count:,} leads")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
+    parser.add_argument("--check", action="store_true", help="compare the floors first")
     parser.add_argument("--measure", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--leads", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--events", type=Path, help=argparse.SUPPRESS)
@@ -81,43 +214,30 @@ def main() -> int:
         print(json.dumps(measure(args.measure, args.leads, args.events)))
         return 0
     header = (
-        f"{'leads':>9}  {'mode':<16} {'seconds':>8} {'leads/s':>9} {'peak MiB':>9} {'vs floor':>9}"
+        f"{'leads':>9}  {'mode':<16} {'seconds':>8} {'cpu s':>8} {'leads/s':>9} {'peak MiB':>9}"
     )
-    print(header)
-    print("-" * len(header))
     for n in args.sizes:
         leads, events = dataset(n)
+        if args.check:
+            check(leads, events)
+        print(header)
+        print("-" * len(header))
         results: dict[str, dict[str, float]] = {}
-        for mode in MODES:
-            output = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--measure",
-                    mode,
-                    "--leads",
-                    str(leads),
-                    "--events",
-                    str(events),
-                ],
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-            results[mode] = json.loads(output)
-        floor = results["handwritten"]["seconds"]
-        for mode in MODES:
-            r = results[mode]
+        for mode in args.modes:
+            command = [sys.executable, __file__, "--measure", mode]
+            command += ["--leads", str(leads), "--events", str(events)]
+            output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+            r = results[mode] = json.loads(output.strip().splitlines()[-1])
             print(
-                f"{n:>9,}  {mode:<16} {r['seconds']:>8.2f} {r['leads'] / r['seconds']:>9,.0f} "
-                f"{r['peak_mib']:>9.0f} {r['seconds'] / floor:>8.2f}x"
+                f"{n:>9,}  {mode:<16} {r['seconds']:>8.2f} {r['cpu']:>8.2f} "
+                f"{r['leads'] / r['seconds']:>9,.0f} {r['peak_mib']:>9.0f}",
+                flush=True,
             )
-        seconds = {mode: r["seconds"] for mode, r in results.items()}
-        print(
-            f"{'':>9}  no SLAs vs floor: {seconds['engine-no-slas'] / floor:.2f}x; "
-            f"SLAs on / off: {seconds['engine-no-trace'] / seconds['engine-no-slas']:.2f}x; "
-            f"traces on / off: {seconds['engine-trace'] / seconds['engine-no-trace']:.2f}x"
-        )
+        for slow, fast, label in RATIOS:
+            if slow in results and fast in results:
+                wall = results[slow]["seconds"] / results[fast]["seconds"]
+                cpu = results[slow]["cpu"] / results[fast]["cpu"]
+                print(f"{'':>9}  {label}: {wall:.2f}x wall, {cpu:.2f}x CPU")
     return 0
 
 

@@ -60,13 +60,23 @@ __all__ = [
     "ContractError",
     "Evaluation",
     "InputOrderError",
+    "ReadRows",
     "RunCounts",
     "compile_contract",
 ]
 
-Source = str | Path | Iterable[Mapping[str, Any]] | Any
-"""A file (CSV, JSON Lines, JSON, Parquet, Arrow), a DataFrame, a DB-API cursor or an iterable
-of mappings (see :func:`leadcontract.inputs.rows_from`)."""
+
+@dataclass(frozen=True)
+class ReadRows:
+    """Rows already read from their files, keeping each one's source, ordinal and line (so
+    error rows name the real place): e.g. one partition of a file (see parallel.py)."""
+
+    rows: Iterable[RawRecord | RecordError]
+
+
+Source = str | Path | ReadRows | Iterable[Mapping[str, Any]] | Any
+"""A file (CSV, JSON Lines, JSON, Parquet, Arrow), rows read from one, a DataFrame, a DB-API
+cursor or an iterable of mappings (see :func:`leadcontract.inputs.rows_from`)."""
 
 
 class ContractError(LeadcontractError, ValueError):
@@ -468,6 +478,8 @@ def _event_order(event: Event) -> tuple[datetime, int]:
 
 
 def _rows(source: Source, kind: Literal["lead", "event"]) -> Iterator[RawRecord | RecordError]:
+    if isinstance(source, ReadRows):
+        return iter(source.rows)
     return rows_from(source, kind=kind)
 
 

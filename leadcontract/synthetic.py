@@ -44,6 +44,8 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import multiprocessing
+import os
 import random
 import shutil
 import sys
@@ -651,23 +653,49 @@ class _Deck:
 # --- the generator ------------------------------------------------------------------------------
 
 
-class _Generator:
-    """The state of one generation run: the random stream, the decks and the calendars."""
+BLOCK: Final = 50_000
+"""Leads per block. Each block has its own random stream, decks and numbers, so blocks can be
+made in parallel (:func:`write_dataset`) and still give the same bytes as one stream."""
+_STRAY_NUMBERS_PER_BLOCK: Final = 3 * -(-BLOCK // 20)
+"""A block has one stray lead per 20 (a deck) and each takes the next 1 to 3 numbers: the
+numbers of block ``k`` start here times ``k``, so stray ids ascend across blocks."""
 
-    def __init__(self, n_leads: int, seed: int, as_of: datetime) -> None:
-        self.n = n_leads
-        self.rng = random.Random(seed)
+
+@dataclass(frozen=True)
+class _World:
+    """What every block shares and is costly to build: arrivals and calendars."""
+
+    start: datetime
+    arrivals: _Arrivals
+    base: dict[str, BusinessCalendar]
+    calendars: dict[tuple[str, str], BusinessCalendar]
+
+    @classmethod
+    def of(cls, as_of: datetime) -> _World:
         start_day = as_of.astimezone(UTC).date() - timedelta(days=46)
-        self.start = datetime.combine(start_day, time(0), UTC)
+        start = datetime.combine(start_day, time(0), UTC)
+        base = {"us-east": _us_east(), "emea": _emea()}
+        return cls(start, _Arrivals(start), base, {})
+
+
+class _Generator:
+    """The state of one block of a generation run: the random stream, the decks and numbers."""
+
+    def __init__(self, n_leads: int, seed: int, as_of: datetime, world: _World, block: int) -> None:
+        self.n = n_leads
+        # Block 0 draws from Random(seed) itself: data of up to BLOCK leads (the example) is
+        # what it always was; every later block has a stream of its own.
+        self.rng = random.Random(seed if block == 0 else f"{seed}/{block}")
+        self.start = world.start
         self.export_at = as_of + _EXPORT_LAG
-        self.arrivals = _Arrivals(self.start)
-        self.base = {"us-east": _us_east(), "emea": _emea()}
-        self.calendars: dict[tuple[str, str], BusinessCalendar] = {}
+        self.arrivals = world.arrivals
+        self.base = world.base
+        self.calendars = world.calendars
         width = max(6, len(str(n_leads)))
         if n_leads >= 9 * 10 ** (width - 1):
             width += 1
         self.width = width
-        self.stray_number = 0
+        self.stray_number = block * _STRAY_NUMBERS_PER_BLOCK
         self.decks: dict[str, _Deck] = {}
         self.partner_wins = 0
         self.pending_gaps = 0
@@ -1165,38 +1193,99 @@ def generate(
 def _stream(n_leads: int, seed: int, as_of: datetime) -> Iterator[GeneratedLead]:
     if not n_leads:
         return
-    generator = _Generator(n_leads, seed, as_of)
-    for index in range(n_leads):
+    world = _World.of(as_of)
+    for block in range(_blocks(n_leads)):
+        yield from _block(n_leads, seed, as_of, world, block)
+
+
+def _blocks(n_leads: int) -> int:
+    return -(-n_leads // BLOCK)
+
+
+def _block(
+    n_leads: int, seed: int, as_of: datetime, world: _World, block: int
+) -> Iterator[GeneratedLead]:
+    generator = _Generator(n_leads, seed, as_of, world, block)
+    for index in range(block * BLOCK, min(n_leads, (block + 1) * BLOCK)):
         yield generator.lead(index)
 
 
-def write_dataset(out_dir: Path, n_leads: int, *, seed: int = DEFAULT_SEED) -> tuple[Path, Path]:
+def write_dataset(
+    out_dir: Path, n_leads: int, *, seed: int = DEFAULT_SEED, workers: int | None = None
+) -> tuple[Path, Path]:
     """Write ``leads.csv`` and ``events.jsonl`` of :func:`generate` into ``out_dir``.
 
     Both files are in lead-id order; events are grouped by lead, in ascending time within a
     lead, and the events of unknown leads come last (their ``L9…`` ids sort after every lead).
-    Streamed: memory does not grow with ``n_leads``. Returns the two paths.
+    Blocks of :data:`BLOCK` leads are made on ``workers`` processes (default: one per core)
+    and joined in order: the bytes are those of one stream. Memory does not grow with
+    ``n_leads``. Returns the two paths.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     leads_path = out_dir / LEADS_FILE
     events_path = out_dir / EVENTS_FILE
+    generate(n_leads, seed=seed)  # checks the arguments
+    blocks = _blocks(n_leads)
+    workers = min(workers or os.cpu_count() or 1, blocks)
     with (
         leads_path.open("w", encoding="utf-8", newline="") as leads_file,
-        events_path.open("w", encoding="utf-8", newline="\n") as events_file,
-        tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n") as strays,
+        events_path.open("wb") as events_file,
+        tempfile.TemporaryDirectory() as scratch,
+    ):
+        csv.writer(leads_file, lineterminator="\n").writerow(COLUMNS)
+        leads_file.flush()
+        tasks = [(Path(scratch), n_leads, seed, block) for block in range(blocks)]
+        strays: list[Path] = []
+        if workers > 1:
+            context = multiprocessing.get_context(
+                "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            )
+            with context.Pool(workers) as pool:
+                parts = list(pool.imap(_write_block, tasks))
+        else:
+            parts = [_write_block(task) for task in tasks]
+        for block_leads, block_events, block_strays in parts:
+            with block_leads.open("rb") as part:
+                shutil.copyfileobj(part, leads_file.buffer)
+            with block_events.open("rb") as part:
+                shutil.copyfileobj(part, events_file)
+            strays.append(block_strays)
+        for path in strays:
+            with path.open("rb") as part:
+                shutil.copyfileobj(part, events_file)
+    return leads_path, events_path
+
+
+_JSON: Final = json.JSONEncoder(ensure_ascii=False)
+"""One encoder for every event (``json.dumps`` with options builds one per call)."""
+
+
+def _write_block(task: tuple[Path, int, int, int]) -> tuple[Path, Path, Path]:
+    """Write one block's lead rows, events and stray events into three files of ``folder``."""
+    folder, n_leads, seed, block = task
+    paths = (
+        folder / f"leads-{block}.csv",
+        folder / f"events-{block}.jsonl",
+        folder / f"strays-{block}.jsonl",
+    )
+    world = _WORLD.get(EXAMPLE_AS_OF) or _WORLD.setdefault(EXAMPLE_AS_OF, _World.of(EXAMPLE_AS_OF))
+    encode = _JSON.encode
+    with (
+        paths[0].open("w", encoding="utf-8", newline="") as leads_file,
+        paths[1].open("w", encoding="utf-8", newline="\n") as events_file,
+        paths[2].open("w", encoding="utf-8", newline="\n") as strays_file,
     ):
         writer = csv.writer(leads_file, lineterminator="\n")
-        writer.writerow(COLUMNS)
-        for lead in generate(n_leads, seed=seed):
+        for lead in _block(n_leads, seed, EXAMPLE_AS_OF, world, block):
             writer.writerow([lead.row[column] for column in COLUMNS])
-            for event in lead.events:
-                events_file.write(json.dumps(event, ensure_ascii=False) + "\n")
-            for event in lead.stray_events:
-                strays.write(json.dumps(event, ensure_ascii=False) + "\n")
-        strays.seek(0)
-        shutil.copyfileobj(strays, events_file)
-    return leads_path, events_path
+            events_file.writelines(encode(event) + "\n" for event in lead.events)
+            strays_file.writelines(encode(event) + "\n" for event in lead.stray_events)
+    return paths
+
+
+_WORLD: dict[datetime, _World] = {}
+"""The world of this process (arrivals and calendars take a second to build)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

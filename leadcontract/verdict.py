@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-if TYPE_CHECKING:  # the spiff rules import this module; the type is only needed for checking
-    from leadcontract.rules.spiffs import SpiffDecision
+from leadcontract.rules.conditions import Leaf
 
 __all__ = [
     "ClockEvent",
@@ -32,6 +31,8 @@ __all__ = [
     "SlaKindName",
     "SlaStatus",
     "SlaVerdict",
+    "SpiffDecision",
+    "SpiffLine",
     "StageChange",
     "StageVerdict",
     "TraceStep",
@@ -205,6 +206,43 @@ class SlaVerdict:
     events: tuple[ClockEvent, ...] = ()
     anomalies: tuple[str, ...] = ()
     """Data the clock could not use, e.g. an outcome event dated before the lead's creation."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpiffLine:
+    """One earning (or clawback) of one spiff for one rep, from one lead."""
+
+    spiff: str
+    lead_id: str
+    rep: str | None
+    """The rep credited; None when no rep could be found for the role (unassigned)."""
+    role: str | None
+    kind: Literal["earned", "clawback"]
+    amount: Decimal
+    """Rounded to cents; negative for a clawback."""
+    currency: str
+    at: datetime
+    """When the outcome was reached (or, for a clawback, when the clawback event happened)."""
+    payable: bool
+    """False for shadow spiffs."""
+    reason: str
+    """The facts that earned it (or took it back)."""
+    reverses: str | None = None
+    """For a clawback: the ``line_id`` of the line it takes back."""
+    line_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SpiffDecision:
+    """Whether one spiff pays for one lead, why not when it does not, and its lines."""
+
+    spiff: str
+    eligible: bool
+    why: str
+    """Why not, when not eligible; what earned it, when eligible."""
+    lines: tuple[SpiffLine, ...] = ()
+    leaves: tuple[Leaf, ...] = ()
+    """The leaves of the spiff's ``when`` condition, when it was evaluated (for the trace)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -289,6 +289,13 @@ def _register_records(commands: _Commands) -> None:
         metavar="FILE",
         help="write the run summary (counts, stages, campaigns, data drift) as JSON",
     )
+    evaluate_parser.add_argument(
+        "--workers",
+        type=_worker_count,
+        default=1,
+        metavar="N",
+        help="evaluate on N processes, leads partitioned by id (same output as one)",
+    )
 
     explain_parser = commands.add_parser(
         "explain",
@@ -458,6 +465,12 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(
             f"expected a date such as 2026-11-16, got {text!r}"
         ) from None
+
+
+def _worker_count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes >= 1, got {text!r}")
+    return int(text)
 
 
 def _add_inputs(parser: argparse.ArgumentParser) -> None:

@@ -34,6 +34,7 @@ from leadcontract.engine import (
 from leadcontract.explanation import explain
 from leadcontract.inputs import COLUMNAR_SUFFIXES, FILE_SUFFIXES, InputFileError, RecordError
 from leadcontract.model import Contract
+from leadcontract.parallel import evaluate_partitioned
 from leadcontract.parquet_out import ParquetUnavailableError, ParquetVerdictWriter
 from leadcontract.payouts import (
     Statement,
@@ -133,6 +134,18 @@ def _start(args: argparse.Namespace, *, trace: bool, only: set[str] | None = Non
     as_of = _as_of(args, compiled)
     events = args.events if args.events is not None else ()
     capacity = compiled.plan_capacity(args.leads)
+    if getattr(args, "workers", 1) > 1:
+        if args.grouped:
+            raise _UsageError("--workers partitions the inputs itself; leave out --grouped")
+        if compiled.mappings.events:
+            raise _UsageError(
+                "--workers partitions events by their lead_id column; this contract maps "
+                "activity exports (mappings.events), so run it with one worker"
+            )
+        return evaluate_partitioned(
+            compiled, args.leads, args.events, as_of=as_of, workers=args.workers, trace=trace,
+            capacity=capacity,
+        )  # fmt: skip
     return compiled.evaluate(
         args.leads,
         events,

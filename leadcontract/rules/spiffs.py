@@ -72,7 +72,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from leadcontract.inputs import Event
@@ -84,7 +84,7 @@ from leadcontract.rules.conditions import (
     parse_condition,
 )
 from leadcontract.scopes import ScopeKind, build_scope
-from leadcontract.verdict import Verdict
+from leadcontract.verdict import SpiffDecision, SpiffLine, Verdict
 
 __all__ = [
     "CENT",
@@ -107,43 +107,6 @@ DEAL_EVENTS = frozenset({"opportunity", "won"})
 def round_money(value: Decimal) -> Decimal:
     """``value`` rounded to cents, half to even."""
     return value.quantize(CENT, rounding=ROUND_HALF_EVEN)
-
-
-@dataclass(frozen=True, slots=True)
-class SpiffLine:
-    """One earning (or clawback) of one spiff for one rep, from one lead."""
-
-    spiff: str
-    lead_id: str
-    rep: str | None
-    """The rep credited; None when no rep could be found for the role (unassigned)."""
-    role: str | None
-    kind: Literal["earned", "clawback"]
-    amount: Decimal
-    """Rounded to cents; negative for a clawback."""
-    currency: str
-    at: datetime
-    """When the outcome was reached (or, for a clawback, when the clawback event happened)."""
-    payable: bool
-    """False for shadow spiffs."""
-    reason: str
-    """The facts that earned it (or took it back)."""
-    reverses: str | None = None
-    """For a clawback: the ``line_id`` of the line it takes back."""
-    line_id: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class SpiffDecision:
-    """Whether one spiff pays for one lead, why not when it does not, and its lines."""
-
-    spiff: str
-    eligible: bool
-    why: str
-    """Why not, when not eligible; what earned it, when eligible."""
-    lines: tuple[SpiffLine, ...] = ()
-    leaves: tuple[Leaf, ...] = ()
-    """The leaves of the spiff's ``when`` condition, when it was evaluated (for the trace)."""
 
 
 @dataclass(frozen=True, slots=True)
