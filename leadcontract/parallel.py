@@ -338,10 +338,14 @@ def _evaluate_partition(
         capacity=task.capacity,
     )
     batch: list[tuple[_Key, _Item]] = []
+    not_yet = 0  # leads created after as-of get no item: their rows are passed over in order
     for item in evaluation:
         if isinstance(item, RecordError) and item.kind == "event":
             key = (0, item.record)
         else:
+            while not_yet < evaluation.counts.not_yet:
+                lead_rows.popleft()
+                not_yet += 1
             key = (1, lead_rows.popleft())
         batch.append((key, item))
         if len(batch) >= BATCH:
