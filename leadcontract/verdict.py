@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
+from functools import cache
 from typing import Any, Literal
 
 from leadcontract.rules.conditions import Leaf
@@ -143,11 +144,13 @@ class Handoff:
     at: datetime | None = None
     by: str | None = None
     missing_fields: tuple[str, ...] = ()
+    complete: bool = False
+    """Handed off with every required field filled. Derived: always recomputed from ``done``
+    and ``missing_fields`` (a value given is ignored); a field so that the JSON, the JSON
+    Schema of the output and pydantic models all carry it."""
 
-    @property
-    def complete(self) -> bool:
-        """Handed off with every required field filled."""
-        return self.done and not self.missing_fields
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "complete", self.done and not self.missing_fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,9 +167,14 @@ class Disqualification:
     recycles: int = 0
     returns_at: datetime | None = None
     max_recycles_reached: bool = False
+    valid: bool = False
+    """An allowed reason, with a note where the reason needs one. Derived, like
+    :attr:`Handoff.complete`."""
 
-    @property
-    def valid(self) -> bool:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "valid", self._valid())
+
+    def _valid(self) -> bool:
         """An allowed reason, with a note where the reason needs one."""
         return self.reason_allowed and (self.note_present or not self.note_required)
 
@@ -273,10 +281,32 @@ class Verdict:
     value left empty (`on_invalid: empty`), a campaign or owner the contract does not know."""
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready built-ins, with computed properties (handoff complete, valid) included."""
+        """JSON-ready built-ins, with the derived values (handoff complete, valid) included."""
         plain = to_plain(self)
         assert isinstance(plain, dict)
         return plain
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Verdict:
+        """The verdict that :meth:`to_dict` (or a line of ``evaluate``'s JSON Lines, parsed)
+        describes: ``Verdict.from_dict(v.to_dict()).to_dict() == v.to_dict()``. Raises
+        pydantic's ``ValidationError`` for data that is not a verdict."""
+        verdict: Verdict = _adapter().validate_python(data)
+        return verdict
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Verdict:
+        """The verdict of one JSON line as ``evaluate`` writes it."""
+        verdict: Verdict = _adapter().validate_json(text)
+        return verdict
+
+
+@cache
+def _adapter() -> Any:
+    """pydantic's validator of verdicts, built once when first needed."""
+    from pydantic import TypeAdapter  # noqa: PLC0415 - engine runs do not need it
+
+    return TypeAdapter(Verdict)
 
 
 def format_instant(value: datetime) -> str:
@@ -285,10 +315,9 @@ def format_instant(value: datetime) -> str:
     return text.replace("+00:00", "Z")
 
 
-_PROPERTIES: dict[type, tuple[str, ...]] = {
-    Handoff: ("complete",),
-    Disqualification: ("valid",),
-}
+_PROPERTIES: dict[type, tuple[str, ...]] = {}
+"""Computed properties a record type adds to its plain form (none today: derived values are
+fields set in ``__post_init__``, so the JSON Schema of the output shows them too)."""
 
 
 def to_plain(value: Any) -> Any:

@@ -144,7 +144,10 @@ _EXAMPLES: dict[str, tuple[str, ...]] = {
         "leadcontract audit verify audit.db",
         "leadcontract audit show audit.db --lead L000052",
     ),
-    "schema": ("leadcontract schema -o schemas/leadcontract.schema.json",),
+    "schema": (
+        "leadcontract schema -o schemas/leadcontract.schema.json",
+        "leadcontract schema --verdict -o schemas/verdict.schema.json",
+    ),
     "init": (
         "leadcontract init contracts/acme                  # a commented, valid contract",
         "leadcontract init contracts/acme --crm salesforce --from-export leads.csv",
@@ -414,9 +417,15 @@ def _run_completion(args: argparse.Namespace) -> int:
 
 def _register_schema(commands: _Commands) -> None:
     schema_parser = commands.add_parser(
-        "schema", help="print the JSON Schema of the contract format"
+        "schema",
+        help="print the JSON Schema of the contract format (or, with --verdict, of a verdict)",
     )
     schema_parser.set_defaults(handler=_run_schema)
+    schema_parser.add_argument(
+        "--verdict",
+        action="store_true",
+        help="the schema of one verdict as evaluate writes it (a line of its JSON Lines)",
+    )
     schema_parser.add_argument("--output", "-o", type=Path, help="write it to this file")
 
 
@@ -542,9 +551,10 @@ def _run_audit(args: argparse.Namespace) -> int:
 
 
 def _run_schema(args: argparse.Namespace) -> int:
-    from leadcontract.schema import schema_text  # noqa: PLC0415 (lazy)
+    from leadcontract.schema import schema_text, verdict_schema_text  # noqa: PLC0415 (lazy)
 
-    return _write(schema_text(), args.output, sys.stdout)
+    text = verdict_schema_text() if args.verdict else schema_text()
+    return _write(text, args.output, sys.stdout)
 
 
 def _lint(args: argparse.Namespace) -> int:
