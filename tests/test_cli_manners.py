@@ -173,3 +173,26 @@ def test_init_offers_exactly_the_crm_presets() -> None:
     init = subparsers.choices["init"]  # type: ignore[index]
     crm = next(a for a in init._actions if a.dest == "crm")
     assert sorted(crm.choices) == sorted(CRM_PRESETS)  # type: ignore[arg-type]
+
+
+def test_every_command_that_writes_a_file_names_the_flag_alike() -> None:
+    """--out, --output and -o mean the same on every command that writes a file."""
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if a.dest == "command")
+
+    def parsers(p: object) -> list[tuple[str, object]]:
+        found = []
+        for action in p._actions:  # type: ignore[attr-defined]
+            if action.dest in ("command", "audit_command"):
+                for name, child in action.choices.items():
+                    found += [(name, child), *parsers(child)]
+        return found
+
+    writers = 0
+    for name, command in parsers(parser):
+        flags = {o for a in command._actions for o in a.option_strings}  # type: ignore[attr-defined]
+        if flags & {"--out", "--output", "-o"}:
+            writers += 1
+            assert {"--out", "--output", "-o"} <= flags, name
+    assert subparsers.choices
+    assert writers >= 8

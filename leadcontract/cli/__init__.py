@@ -200,7 +200,9 @@ def _register_lint(commands: _Commands) -> None:
     lint_parser.add_argument(
         "--strict", action="store_true", help="fail on warnings as well as errors"
     )
-    lint_parser.add_argument("--output", "-o", type=Path, help="write the report to this file")
+    lint_parser.add_argument(
+        "--out", "--output", "-o", dest="output", type=Path, help="write the report to this file"
+    )
     lint_parser.add_argument(
         "--config",
         type=Path,
@@ -249,7 +251,9 @@ def _register_records(commands: _Commands) -> None:
         help="the flat columns to write, comma-separated, e.g. "
         "lead_id,owner,stage,sla.first-touch.*  (default: all; the table: a few)",
     )
-    evaluate_parser.add_argument("--out", "-o", type=Path, help="write verdicts to this file")
+    evaluate_parser.add_argument(
+        "--out", "--output", "-o", dest="out", type=Path, help="write verdicts to this file"
+    )
     evaluate_parser.add_argument(
         "--errors", type=Path, help="write error rows to this file (JSON Lines)"
     )
@@ -334,7 +338,9 @@ def _register_records(commands: _Commands) -> None:
         "capacity: leads per campaign-week against the declared capacity",
     )
     report_parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    report_parser.add_argument("--out", "-o", type=Path, help="write the report to this file")
+    report_parser.add_argument(
+        "--out", "--output", "-o", dest="out", type=Path, help="write the report to this file"
+    )
     _add_raw_csv(report_parser)
 
     payouts_parser = commands.add_parser(
@@ -360,7 +366,9 @@ def _register_records(commands: _Commands) -> None:
         "time zone)",
     )
     payouts_parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    payouts_parser.add_argument("--out", "-o", type=Path, help="write the statements here")
+    payouts_parser.add_argument(
+        "--out", "--output", "-o", dest="out", type=Path, help="write the statements here"
+    )
     _add_raw_csv(payouts_parser)
     payouts_parser.add_argument(
         "--audit",
@@ -390,7 +398,9 @@ def _register_audit(commands: _Commands) -> None:
         "anchor", help="write the chain's head to a file, to keep in git or a ticket"
     )
     anchor_parser.add_argument("db", type=Path, metavar="DB", help="the SQLite audit store")
-    anchor_parser.add_argument("--out", "-o", type=Path, help="the anchor file (default: print it)")
+    anchor_parser.add_argument(
+        "--out", "--output", "-o", dest="out", type=Path, help="the anchor file (default: print it)"
+    )
     show_parser = audit_commands.add_parser("show", help="a lead's verdicts across runs")
     show_parser.add_argument("db", type=Path, metavar="DB", help="the SQLite audit store")
     show_parser.add_argument("--lead", required=True, metavar="ID", help="the lead id")
@@ -426,7 +436,9 @@ def _register_schema(commands: _Commands) -> None:
         action="store_true",
         help="the schema of one verdict as evaluate writes it (a line of its JSON Lines)",
     )
-    schema_parser.add_argument("--output", "-o", type=Path, help="write it to this file")
+    schema_parser.add_argument(
+        "--out", "--output", "-o", dest="output", type=Path, help="write it to this file"
+    )
 
 
 _CORE: tuple[Callable[[_Commands], None], ...] = (

@@ -30,7 +30,9 @@ def register(commands: Any) -> None:
     parser.add_argument("old", metavar="OLD", help="the old version: a path or REV:path")
     parser.add_argument("new", metavar="NEW", help="the new version: a path or REV:path")
     parser.add_argument("--format", choices=["text", "json", "markdown"], default="text")
-    parser.add_argument("--output", "-o", type=Path, help="write the report to this file")
+    parser.add_argument(
+        "--out", "--output", "-o", dest="output", type=Path, help="write the report to this file"
+    )
     parser.add_argument(
         "--replay", action="store_true", help="evaluate --leads/--events under both versions"
     )

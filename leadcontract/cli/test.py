@@ -43,7 +43,9 @@ def register(commands: Any) -> None:
         help="fail when coverage is below this (implies --coverage)",
     )
     parser.add_argument("--format", choices=["text", "json", "junit"], default="text")
-    parser.add_argument("--output", "-o", type=Path, help="write the report to this file")
+    parser.add_argument(
+        "--out", "--output", "-o", dest="output", type=Path, help="write the report to this file"
+    )
 
 
 def run_test(args: argparse.Namespace) -> int:
