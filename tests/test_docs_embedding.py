@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_the_embedding_guide_runs(capsys: pytest.CaptureFixture[str]) -> None:
     text = (ROOT / "docs" / "embedding.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", text, re.S)
-    assert len(blocks) == 4
+    assert len(blocks) == 5
     namespace: dict[str, object] = {"__name__": "embedding"}
     cwd = Path.cwd()
     os.chdir(ROOT)  # the guide names files relative to the checkout
