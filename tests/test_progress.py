@@ -7,6 +7,7 @@ import os
 import pty
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -50,51 +51,46 @@ def test_off_the_terminal_items_pass_through_untouched(
 
 def test_on_a_terminal_evaluate_draws_a_bar_with_the_total() -> None:
     """Run the command under a pseudo-terminal, as a person would, and read what it drew."""
-    leader, follower = pty.openpty()
     command = [
         sys.executable, "-m", "leadcontract", "evaluate", "contracts/example",
         "--leads", str(DATA / "leads.csv"), "--events", str(DATA / "events.jsonl"),
         "--as-of", "2026-11-16T17:00:00Z", "--no-trace", "--out", os.devnull,
     ]  # fmt: skip
-    env = {**os.environ, "COLUMNS": "120", "TERM": "xterm"}
-    done = subprocess.run(
-        command, stderr=follower, stdout=subprocess.PIPE, cwd=ROOT, env=env, timeout=300,
-        check=False,
-    )  # fmt: skip
-    os.close(follower)
-    drawn = io.BytesIO()
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        drawn.write(chunk)
-    os.close(leader)
-    assert done.returncode == 0
-    text = drawn.getvalue().decode("utf-8", "replace")
+    code, text = _on_a_terminal(command, {"COLUMNS": "120"}, stream="stderr")
+    assert code == 0
     assert "evaluating" in text
     assert "/240" in text
 
 
-def _on_a_terminal(command: list[str], env: dict[str, str]) -> tuple[int, str]:
-    """Run ``command`` with standard output on a pseudo-terminal; what it drew there."""
+def _on_a_terminal(
+    command: list[str], env: dict[str, str], stream: str = "stdout"
+) -> tuple[int, str]:
+    """Run ``command`` with standard output (or error) on a pseudo-terminal, read while it
+    runs (a full terminal buffer would stall it); the exit code and what it drew there."""
     leader, follower = pty.openpty()
+    drawn = io.BytesIO()
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            drawn.write(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    other = subprocess.DEVNULL
     done = subprocess.run(
-        command, stdout=follower, stderr=subprocess.DEVNULL, cwd=ROOT, timeout=300,
-        env={**os.environ, "COLUMNS": "160", "TERM": "xterm-256color", **env}, check=False,
+        command, cwd=ROOT, timeout=300, check=False,
+        env={**os.environ, "COLUMNS": "160", "TERM": "xterm-256color", **env},
+        stdout=follower if stream == "stdout" else other,
+        stderr=follower if stream == "stderr" else other,
     )  # fmt: skip
     os.close(follower)
-    drawn = io.BytesIO()
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        drawn.write(chunk)
+    reader.join(timeout=30)
     os.close(leader)
     return done.returncode, drawn.getvalue().decode("utf-8", "replace")
 
