@@ -27,3 +27,4 @@ def test_the_embedding_guide_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert re.search(r"^m\.yaml:\d+:\d+: LC302 error: ", out, re.M)
     assert re.search(r"^\d+ verdicts, \d+ error rows$", out, re.M)
     assert 'at: required, but no column "at"' in out
+    assert "'week': '2026-W44', 'leads': 64" in out
