@@ -345,7 +345,7 @@ def _register_records(commands: _Commands) -> None:
 
     payouts_parser = commands.add_parser(
         "payouts",
-        help="spiff payout statements per rep for a month or quarter",
+        help="spiff payout statements per rep for any period (a month, quarter, year, range)",
         description="One statement per rep: spiff lines with lead, deal, amount, cap applied "
         "and clawbacks, and totals that reconcile with the lines.",
     )
