@@ -586,8 +586,9 @@ class ReportView:
         return keys + [f"breaches_{party}" for party in parties]
 
     def _table(self, rows: Sequence[Mapping[str, Any]]) -> str:
-        header, body = self.cells(rows)
-        return "\n".join([_TITLES[self.view], "", table(body, header)])
+        buffer = io.StringIO()  # not a terminal: the plain table, as files get it
+        write_table(buffer, self.title, *self.cells(rows))
+        return buffer.getvalue()
 
     def cells(self, rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[str]]]:
         """The table's heading and its rows as text, for people."""
