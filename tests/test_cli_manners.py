@@ -196,3 +196,12 @@ def test_every_command_that_writes_a_file_names_the_flag_alike() -> None:
             assert {"--out", "--output", "-o"} <= flags, name
     assert subparsers.choices
     assert writers >= 8
+
+
+def test_a_failure_cannot_drive_the_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    """Every command reports a failure through one ``fail``: an escape sequence in a file name
+    is shown escaped, not sent to the terminal (docs used to write it raw)."""
+    code = main(["docs", str(EXAMPLE), "--site-dir", "site", "--audit", "gone\x1b[2J.sqlite"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err == "leadcontract: cannot read gone\\x1b[2J.sqlite: no such file\n"

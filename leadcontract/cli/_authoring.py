@@ -1,5 +1,5 @@
-"""What the authoring commands (init, test, diff) share: exit codes, one-line failures, and
-reading an instant given on the command line."""
+"""What the commands share: exit codes, one-line failures, and reading an instant given on
+the command line."""
 
 from __future__ import annotations
 
@@ -7,13 +7,17 @@ import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from leadcontract.safe_text import printable
+
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
-def fail(message: str) -> int:
-    """Report a usage problem on one line; the exit code for it."""
+def fail(message: str, code: int = EXIT_USAGE) -> int:
+    """Report a problem as ``leadcontract: message`` on standard error; ``code``, the exit
+    code for it. Each line is made printable, so that a file name cannot drive the terminal."""
+    message = "\n".join(map(printable, message.split("\n")))
     sys.stderr.write(f"leadcontract: {message}\n")
-    return EXIT_USAGE
+    return code
 
 
 def instant(text: str, *, option: str, zone: str) -> datetime:

@@ -24,6 +24,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from leadcontract.cli._authoring import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 from leadcontract.cli._files import write_atomically
 from leadcontract.safe_text import printable
 from leadcontract.store import Anchor, AuditStoreError, LeadEntry, SqliteAuditStore
@@ -31,7 +32,7 @@ from leadcontract.verdict import format_instant
 
 __all__ = ["run_audit_anchor", "run_audit_show", "run_audit_verify"]
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
 FORMATS = ("text", "json")
 
 

@@ -12,9 +12,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from leadcontract.cli._authoring import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, fail
+
 __all__ = ["register", "run_docs"]
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 _RECORD_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json")
 
 
@@ -54,11 +55,6 @@ def register(commands: Any) -> None:
     )
 
 
-def _fail(message: str, code: int = EXIT_USAGE) -> int:
-    sys.stderr.write(f"leadcontract: {message}\n")
-    return code
-
-
 def _usage_problem(args: argparse.Namespace) -> str | None:
     if args.audit is not None and args.leads is not None:
         return "give either records (--leads, --events, --as-of) or --audit, not both"
@@ -87,25 +83,27 @@ def run_docs(args: argparse.Namespace) -> int:
 
     problem = _usage_problem(args)
     if problem is not None:
-        return _fail(problem)
+        return fail(problem)
     checked = lint(args.contract)
     if checked.errors or checked.contract is None:
         sys.stderr.write(render_text(checked.diagnostics))
         unreadable = any(d.code in ("LC001", "LC010") for d in checked.diagnostics)
-        return _fail("the contract has errors; fix them first", EXIT_USAGE if unreadable else 1)
+        return fail(
+            "the contract has errors; fix them first", EXIT_USAGE if unreadable else EXIT_PROBLEMS
+        )
     try:
         from mkdocs.exceptions import MkDocsException  # noqa: PLC0415 - the site extra
 
         from leadcontract.site import SiteOptions, build_site, serve_site  # noqa: PLC0415
         from leadcontract.site.plugin import parse_as_of  # noqa: PLC0415
     except ImportError as error:
-        return _fail(f"`docs` needs the site extra: pip install 'leadcontract[site]' ({error})")
+        return fail(f"`docs` needs the site extra: pip install 'leadcontract[site]' ({error})")
     as_of = None
     if args.as_of is not None:
         try:
             as_of = parse_as_of(args.as_of, checked.contract.metadata.timezone)
         except ValueError:
-            return _fail(
+            return fail(
                 f"--as-of {args.as_of!r} is not an ISO 8601 time such as 2026-11-16T17:00:00Z"
             )
     options = SiteOptions(
@@ -125,9 +123,9 @@ def run_docs(args: argparse.Namespace) -> int:
             return EXIT_OK
         index = build_site(options, args.site_dir)
     except MkDocsException as error:
-        return _fail(f"the site could not be built: {error}", EXIT_PROBLEMS)
+        return fail(f"the site could not be built: {error}", EXIT_PROBLEMS)
     except OSError as error:
-        return _fail(f"cannot read or write {error.filename}: {error.strerror}")
+        return fail(f"cannot read or write {error.filename}: {error.strerror}")
     seconds = time.perf_counter() - started
     sys.stdout.write(f"built the site in {seconds:.1f} s; open {index.resolve().as_uri()}\n")
     return EXIT_OK

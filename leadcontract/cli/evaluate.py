@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from leadcontract._version import __version__
 from leadcontract.calendar import DateRangeError, check_supported
 from leadcontract.checks import lint
+from leadcontract.cli._authoring import EXIT_OK, EXIT_PROBLEMS, fail
 from leadcontract.cli._files import ClobberError, atomic_output, refuse_clobbering, write_atomically
 from leadcontract.cli._progress import estimate_records, with_progress
 from leadcontract.cli._tables import write_table
@@ -65,19 +66,12 @@ from leadcontract.writers import csv_row, error_json, table, verdict_json
 
 __all__ = ["run_evaluate", "run_explain", "run_payouts", "run_report"]
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 SHOWN_ERRORS = 20
 """Error rows printed on the terminal; all of them go to --errors."""
 
 
 class _UsageError(Exception):
     """Input the command cannot work with; reported as one line, exit 2."""
-
-
-def _fail(message: str) -> int:
-    message = "\n".join(map(printable, message.split("\n")))  # a file name cannot forge lines
-    sys.stderr.write(f"leadcontract: {message}\n")
-    return EXIT_USAGE
 
 
 def _compiled(contract_path: str) -> CompiledContract:
@@ -193,13 +187,13 @@ def run_evaluate(args: argparse.Namespace) -> int:
                 for _ in items:
                     pass
     except (_UsageError, ClobberError, InputFileError, ParquetUnavailableError) as error:
-        return _fail(str(error))
+        return fail(str(error))
     except (AuditStoreError, sqlite3.Error) as error:
-        return _fail(f"audit store {args.audit}: {error}")
+        return fail(f"audit store {args.audit}: {error}")
     except InputOrderError as error:
-        return _fail(f"{error} (run without --grouped)")
+        return fail(f"{error} (run without --grouped)")
     except OSError as error:
-        return _fail(f"cannot read or write {error.filename}: {error.strerror}")
+        return fail(f"cannot read or write {error.filename}: {error.strerror}")
     summary_stream = sys.stderr if args.out is None else sys.stdout
     summary_stream.write(_summary(evaluation, tally, shown))
     if args.summary_json is not None:
@@ -213,7 +207,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
                 args.summary_json, json.dumps(document, indent=2, ensure_ascii=False) + "\n"
             )
         except OSError as error:
-            return _fail(f"cannot write {args.summary_json}: {error.strerror}")
+            return fail(f"cannot write {args.summary_json}: {error.strerror}")
     if tally.error_rows or (args.strict_data and evaluation.drift.found):
         return EXIT_PROBLEMS
     return EXIT_OK
@@ -453,9 +447,9 @@ def run_explain(args: argparse.Namespace) -> int:
                 # An event error row naming the lead does not make the lead an error row.
                 problems.append(item)
     except (_UsageError, InputFileError) as error:
-        return _fail(str(error))
+        return fail(str(error))
     except OSError as error:
-        return _fail(f"cannot read {error.filename}: {error.strerror}")
+        return fail(f"cannot read {error.filename}: {error.strerror}")
     if found:
         sys.stdout.write(explain(found[0]))
         return EXIT_OK
@@ -506,9 +500,9 @@ def run_report(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(view.render(rows, parties=parties))
     except (_UsageError, ValueError) as error:  # also: a role no rep plays, refused files
-        return _fail(str(error))
+        return fail(str(error))
     except OSError as error:
-        return _fail(f"cannot read or write {error.filename}: {error.strerror}")
+        return fail(f"cannot read or write {error.filename}: {error.strerror}")
     errors = evaluation.counts.lead_errors + evaluation.counts.event_errors
     return EXIT_PROBLEMS if errors else EXIT_OK
 
@@ -592,8 +586,9 @@ class ReportView:
         return keys + [f"breaches_{party}" for party in parties]
 
     def _table(self, rows: Sequence[Mapping[str, Any]]) -> str:
-        header, body = self.cells(rows)
-        return "\n".join([_TITLES[self.view], "", table(body, header)])
+        buffer = io.StringIO()  # not a terminal: the plain table, as files get it
+        write_table(buffer, self.title, *self.cells(rows))
+        return buffer.getvalue()
 
     def cells(self, rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[str]]]:
         """The table's heading and its rows as text, for people."""
@@ -616,7 +611,7 @@ def run_payouts(args: argparse.Namespace) -> int:
     try:
         period = parse_period(args.period)
     except ValueError as error:
-        return _fail(str(error))
+        return fail(str(error))
     try:
         _refuse_clobbering(args, out=args.out)
         _check_inputs(args)
@@ -638,9 +633,9 @@ def run_payouts(args: argparse.Namespace) -> int:
                 lines += [line for decision in item.spiffs for line in decision.lines]
         result = statements(lines, contract=compiled.contract, period=args.period)
     except (_UsageError, ClobberError, InputFileError) as error:
-        return _fail(str(error))
+        return fail(str(error))
     except OSError as error:
-        return _fail(f"cannot read {error.filename}: {error.strerror}")
+        return fail(f"cannot read {error.filename}: {error.strerror}")
     text = render_statements(result, args.format, raw_csv=args.raw_csv)
     try:
         with ExitStack() as stack:
@@ -650,7 +645,7 @@ def run_payouts(args: argparse.Namespace) -> int:
             (out or sys.stdout).write(text)
     except (OSError, AuditStoreError, sqlite3.Error) as error:
         what = f"record the run in {args.audit}" if args.audit else f"write {args.out}"
-        return _fail(f"cannot {what}: {error}")
+        return fail(f"cannot {what}: {error}")
     if not all(statement.reconciles for statement in result):
         sys.stderr.write("leadcontract: a statement does not reconcile (a bug: report it)\n")
         return EXIT_PROBLEMS

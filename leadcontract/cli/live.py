@@ -21,12 +21,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeAlias
 
+from leadcontract.cli._authoring import EXIT_OK, EXIT_PROBLEMS, fail
+
 if TYPE_CHECKING:
     from leadcontract.engine import CompiledContract
 
 __all__ = ["register"]
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 _Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -88,11 +89,6 @@ def _compiled(path: str) -> CompiledContract | str:
     if result.errors or result.contract is None:
         return "the contract has errors; fix them first:\n" + render_text(result.diagnostics)
     return compile_contract(result.contract)
-
-
-def _fail(message: str) -> int:
-    sys.stderr.write(f"leadcontract: {message}\n")
-    return EXIT_USAGE
 
 
 def _notifier(args: argparse.Namespace, fallback: IO[str] | None) -> Any:
@@ -163,10 +159,10 @@ def _lines(source: str, follow: bool) -> Iterator[tuple[int, str]]:
 
 def _watch(args: argparse.Namespace) -> int:
     if args.events != "-" and not Path(args.events).is_file():
-        return _fail(f"cannot read {args.events}: no such file")
+        return fail(f"cannot read {args.events}: no such file")
     monitor = _monitor(args, sys.stdout)
     if isinstance(monitor, str):
-        return _fail(monitor)
+        return fail(monitor)
     problems = 0
     name = "<stdin>" if args.events == "-" else args.events
     try:
@@ -218,18 +214,18 @@ def _take(monitor: Any, name: str, number: int, line: str) -> int:
 def _serve(args: argparse.Namespace) -> int:
     secret = os.environ.get(args.secret_env, "")
     if not secret:
-        return _fail(f"set the shared secret in ${args.secret_env} (it authenticates webhooks)")
+        return fail(f"set the shared secret in ${args.secret_env} (it authenticates webhooks)")
     start = None
     if args.virtual_clock:
         try:
             start = datetime.fromisoformat(args.virtual_clock.replace("Z", "+00:00"))
         except ValueError:
-            return _fail(f"--virtual-clock {args.virtual_clock!r} is not an ISO 8601 time")
+            return fail(f"--virtual-clock {args.virtual_clock!r} is not an ISO 8601 time")
         if start.tzinfo is None:
-            return _fail(f"--virtual-clock {args.virtual_clock!r} needs a zone (Z or +hh:mm)")
+            return fail(f"--virtual-clock {args.virtual_clock!r} needs a zone (Z or +hh:mm)")
     monitor = _monitor(args, None)
     if isinstance(monitor, str):
-        return _fail(monitor)
+        return fail(monitor)
     import uvicorn  # noqa: PLC0415
 
     from leadcontract.live.service import VirtualClock, create_app  # noqa: PLC0415
