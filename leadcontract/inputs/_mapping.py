@@ -16,6 +16,7 @@ from typing import Any
 
 from leadcontract.inputs._messages import _describe
 from leadcontract.inputs._readers import INPUT
+from leadcontract.inputs._text import malformed
 from leadcontract.inputs._types import RawRecord, RecordError, RecordKind
 
 __all__ = ["as_mapping", "plain", "plain_rows", "rows_from_iterable"]
@@ -72,13 +73,10 @@ def rows_from_iterable(
         if mapping is not None:
             yield RawRecord(source, number, None, mapping)
         else:
-            yield RecordError(
+            yield malformed(
                 kind,
                 source,
                 number,
                 None,
-                None,
-                None,
-                "malformed",
                 f"expected a mapping of field names to values, got {_describe(item)}",
             )
