@@ -19,7 +19,7 @@ from leadcontract.inputs._readers import INPUT
 from leadcontract.inputs._text import malformed
 from leadcontract.inputs._types import RawRecord, RecordError, RecordKind
 
-__all__ = ["as_mapping", "plain", "plain_rows", "rows_from_iterable"]
+__all__ = ["as_mapping", "plain", "rows_from_iterable"]
 
 
 def plain(value: Any) -> Any:
@@ -56,12 +56,6 @@ def as_mapping(item: Any) -> Mapping[str, Any] | None:
         except (KeyError, IndexError, TypeError):
             return None
     return None
-
-
-def plain_rows(rows: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Each row with its values made :func:`plain`."""
-    for row in rows:
-        yield {key: plain(value) for key, value in row.items()}
 
 
 def rows_from_iterable(
