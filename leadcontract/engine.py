@@ -640,7 +640,7 @@ class Evaluation:
                 self.drift.add("unknown-rep", owner)
                 warnings.append(f"owner `{owner}` is not a rep of the contract")
             actors = {e.actor for e in events if e.actor is not None and e.type in _REP_WORK}
-            for actor in actors - set(contract.reps):
+            for actor in actors.difference(contract.reps):
                 self.drift.add("unknown-rep", actor)
         return tuple(warnings)
 
