@@ -546,7 +546,7 @@ class Evaluation:
                 not_yet.add(lead_id)
                 continue
             seen.add(lead_id)
-            yield from self._judge(raw, record, by_lead.pop(lead_id, []), wanted, warnings)
+            yield from self._judge(lead_id, record, by_lead.pop(lead_id, []), wanted, warnings)
         for lead_id, left in by_lead.items():
             if lead_id in not_yet:
                 self.counts.events_of_not_yet_leads += len(left)
@@ -594,19 +594,19 @@ class Evaluation:
             if events.not_yet == lead_id:
                 events.not_yet = None
             yield from events.errors()
-            yield from self._judge(raw, record, mine, wanted, warnings)
+            yield from self._judge(lead_id, record, mine, wanted, warnings)
         yield from events.drain_below(None, self.counts)
 
     def _judge(
         self,
-        raw: RawRecord,
+        lead_id: str,
         record: dict[str, Any],
         events: list[Event],
         wanted: frozenset[str] | None,
         warnings: tuple[str, ...] = (),
     ) -> Iterator[Verdict | RecordError]:
         as_of = self.as_of
-        if wanted is not None and str(record[self.compiled.keys.id]) not in wanted:
+        if wanted is not None and lead_id not in wanted:
             self.counts.skipped += 1
             self.counts.events_of_skipped_leads += len(events)
             return
@@ -614,7 +614,6 @@ class Evaluation:
         self.counts.events_after_as_of += len(events) - len(used)
         self.counts.events_used += len(used)
         self.counts.verdicts += 1
-        lead_id = str(record[self.compiled.keys.id])
         if any(event.fields for event in used):
             record, filled = self.compiled.lead_coercer.fill(record, used)
             warnings += filled
@@ -641,7 +640,7 @@ class Evaluation:
                 self.drift.add("unknown-rep", owner)
                 warnings.append(f"owner `{owner}` is not a rep of the contract")
             actors = {e.actor for e in events if e.actor is not None and e.type in _REP_WORK}
-            for actor in actors - set(contract.reps):
+            for actor in actors.difference(contract.reps):
                 self.drift.add("unknown-rep", actor)
         return tuple(warnings)
 

@@ -16,9 +16,10 @@ from typing import Any
 
 from leadcontract.inputs._messages import _describe
 from leadcontract.inputs._readers import INPUT
+from leadcontract.inputs._text import malformed
 from leadcontract.inputs._types import RawRecord, RecordError, RecordKind
 
-__all__ = ["as_mapping", "plain", "plain_rows", "rows_from_iterable"]
+__all__ = ["as_mapping", "plain", "rows_from_iterable"]
 
 
 def plain(value: Any) -> Any:
@@ -57,12 +58,6 @@ def as_mapping(item: Any) -> Mapping[str, Any] | None:
     return None
 
 
-def plain_rows(rows: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Each row with its values made :func:`plain`."""
-    for row in rows:
-        yield {key: plain(value) for key, value in row.items()}
-
-
 def rows_from_iterable(
     items: Iterable[Any], *, kind: RecordKind, source: str = INPUT
 ) -> Iterator[RawRecord | RecordError]:
@@ -72,13 +67,10 @@ def rows_from_iterable(
         if mapping is not None:
             yield RawRecord(source, number, None, mapping)
         else:
-            yield RecordError(
+            yield malformed(
                 kind,
                 source,
                 number,
                 None,
-                None,
-                None,
-                "malformed",
                 f"expected a mapping of field names to values, got {_describe(item)}",
             )

@@ -1,16 +1,14 @@
-"""Reading rows: files (CSV, JSON Lines, JSON) and Python iterables to raw records."""
+"""Reading rows: files (CSV, JSON Lines, JSON) to raw records."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from leadcontract.inputs._csv import read_csv as _read_csv
 from leadcontract.inputs._json import read_json as _read_json
 from leadcontract.inputs._json import read_jsonl as _read_jsonl
-from leadcontract.inputs._messages import _describe
-from leadcontract.inputs._text import malformed as _malformed
 from leadcontract.inputs._types import RawRecord, RecordError, RecordKind
 
 INPUT: Final = "<input>"
@@ -59,20 +57,3 @@ def read_rows(path: Path | str, *, kind: RecordKind) -> Iterator[RawRecord | Rec
         f"{source}: cannot read records from a {suffix or 'suffix-less'} file; "
         "use .csv, .jsonl, .ndjson or .json"
     )
-
-
-def rows_from_iterable(
-    items: Iterable[Mapping[str, Any]], *, kind: RecordKind, source: str = INPUT
-) -> Iterator[RawRecord | RecordError]:
-    """Wrap Python mappings as raw records; anything that is not a mapping is an error row."""
-    for number, item in enumerate(items, start=1):
-        if isinstance(item, Mapping):
-            yield RawRecord(source, number, None, item)
-        else:
-            yield _malformed(
-                kind,
-                source,
-                number,
-                None,
-                f"expected a mapping of field names to values, got {_describe(item)}",
-            )

@@ -21,6 +21,7 @@ from leadcontract.inputs._columnar import (
 from leadcontract.inputs._dbapi import is_cursor, rows_from_cursor
 from leadcontract.inputs._mapping import rows_from_iterable
 from leadcontract.inputs._readers import INPUT, read_rows
+from leadcontract.inputs._text import malformed
 from leadcontract.inputs._types import RawRecord, RecordError, RecordKind
 
 __all__ = ["FILE_SUFFIXES", "Source", "rows_from", "sample_columns"]
@@ -78,14 +79,11 @@ def _numbered(
     except (ValueError, OSError) as error:  # pyarrow's ArrowInvalid is a ValueError
         if isinstance(error, FileNotFoundError):
             raise
-        yield RecordError(
+        yield malformed(
             kind,
             source,
             number + 1,
             None,
-            None,
-            None,
-            "malformed",
             f"cannot read further: {error}; the rest of the source cannot be read",
         )
 

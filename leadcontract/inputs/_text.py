@@ -19,7 +19,6 @@ __all__ = [
     "InputFileError",
     "check_encoding",
     "has_bad_bytes",
-    "has_lone_surrogate",
     "lone_surrogate_path",
     "malformed",
     "may_hold_surrogate_escape",
@@ -86,11 +85,6 @@ def check_encoding(source: str, head: bytes) -> None:
 def may_hold_surrogate_escape(text: str) -> bool:
     """Whether a JSON text may decode to a string with a lone surrogate (a cheap pre-check)."""
     return "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None
-
-
-def has_lone_surrogate(text: str) -> bool:
-    """Whether a decoded string holds a surrogate half that cannot be written as UTF-8."""
-    return _LONE_SURROGATE.search(text) is not None
 
 
 def lone_surrogate_path(value: Any) -> tuple[str, str] | None:
