@@ -16,8 +16,6 @@ implementations must agree on every result they both compute (the script checks)
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -25,6 +23,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from _revision import module_at
 
 ROOT = Path(__file__).resolve().parents[1]
 BEFORE = "5d210ea"
@@ -34,17 +34,7 @@ HOURS = {day: [("09:00", "17:30")] for day in range(4)} | {4: [("09:00", "16:00"
 
 
 def load_before(revision: str) -> ModuleType:
-    source = subprocess.run(
-        ["git", "-C", str(ROOT), "show", f"{revision}:leadcontract/calendar.py"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    spec = importlib.util.spec_from_loader("calendar_before", loader=None)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    exec(compile(source, f"{revision}:leadcontract/calendar.py", "exec"), module.__dict__)
-    return module
+    return module_at(revision, "leadcontract/calendar.py", "calendar_before")
 
 
 def calendar(module: ModuleType) -> Any:

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib.util
 import json
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from _revision import module_at
 
 from leadcontract.inputs import read_rows
 from leadcontract.synthetic import main as synthesize
@@ -37,17 +37,7 @@ READERS = "leadcontract/inputs/_readers.py"
 
 
 def load_before(revision: str) -> ModuleType:
-    source = subprocess.run(
-        ["git", "-C", str(ROOT), "show", f"{revision}:{READERS}"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    spec = importlib.util.spec_from_loader("readers_before", loader=None)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    exec(compile(source, f"{revision}:{READERS}", "exec"), module.__dict__)
-    return module
+    return module_at(revision, READERS, "readers_before")
 
 
 def _data(leads: int) -> tuple[Path, Path, Path]:
