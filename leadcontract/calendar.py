@@ -565,17 +565,14 @@ class BusinessCalendar:
         With ``amount == 0``: the first working instant at or after ``at``.
         """
         line = self._time
-        try:
-            if amount:
-                found, crossed = line.advance(at, amount)
-            elif line.contains(at):
-                return at
-            else:
-                # One microsecond of work past `at` ends one microsecond after the opening.
-                found, crossed = line.advance(at, 1)
-                found -= 1
-        except OutOfRangeError:
-            raise DateRangeError(f"the result is {_OUTSIDE}: no working time inside them") from None
+        if amount:
+            found, crossed = self._advance(line, at, amount, "working time")
+        elif line.contains(at):
+            return at
+        else:
+            # One microsecond of work past `at` ends one microsecond after the opening.
+            found, crossed = self._advance(line, at, 1, "working time")
+            found -= 1
         if crossed and line.longest_idle(at, found, _day_of) > MAX_IDLE_DAYS:
             raise ValueError(
                 f"no working time within {MAX_IDLE_DAYS} days; check the calendar's "

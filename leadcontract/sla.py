@@ -227,13 +227,14 @@ class CompiledSla:
         pausing: _Pauses,
     ) -> _Outcome:
         due, paused = pausing.deadline(start, self.sla.target)
+        met = stop is not None and not _late(calendar, due, stop)
         if stop is None:
             why = (
                 f"nothing fulfilled it by {_iso(due)}"
                 if _late(calendar, due, pausing.limit)
                 else ""
             )
-        elif _late(calendar, due, stop):
+        elif not met:
             late = _span(calendar, due, stop)
             why = f"fulfilled {_iso(stop)}, {_minutes(late)} business minutes after due"
         elif stop > due:
@@ -246,7 +247,7 @@ class CompiledSla:
             origin=start,
             unpaused_due=_add(calendar, start, self.sla.target),
             paused=paused,
-            met=stop is not None and not _late(calendar, due, stop),
+            met=met,
             why=why,
         )
 

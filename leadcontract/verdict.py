@@ -315,19 +315,14 @@ def format_instant(value: datetime) -> str:
     return text.replace("+00:00", "Z")
 
 
-_PROPERTIES: dict[type, tuple[str, ...]] = {}
-"""Computed properties a record type adds to its plain form (none today: derived values are
-fields set in ``__post_init__``, so the JSON Schema of the output shows them too)."""
-
-
 def to_plain(value: Any) -> Any:
     """Convert verdict records (and what they hold) into JSON-ready built-ins.
 
     Each type's conversion is chosen once and kept (a verdict holds a few hundred values of
     a dozen types, and every verdict of a run is converted), in the order of the rules: plain
     values as they are, instants as ISO 8601 UTC, days ISO, decimals as text, enums by value,
-    sequences as lists, mappings with text keys, records (dataclasses) by field and computed
-    property, anything else as its text.
+    sequences as lists, mappings with text keys, records (dataclasses) by field (derived values
+    are fields set in ``__post_init__``), anything else as its text.
     """
     kind = type(value)
     convert = _CONVERTERS.get(kind)
@@ -356,7 +351,7 @@ def _converter_for(kind: type) -> Callable[[Any], Any]:
     if issubclass(kind, Mapping):
         return lambda value: {str(k): to_plain(v) for k, v in value.items()}
     if dataclasses.is_dataclass(kind):
-        names = tuple(f.name for f in dataclasses.fields(kind)) + _PROPERTIES.get(kind, ())
+        names = tuple(f.name for f in dataclasses.fields(kind))
         return lambda value: {name: to_plain(getattr(value, name)) for name in names}
     return str
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from leadcontract import model
 from leadcontract.durations import Duration
+from leadcontract.inputs import EVENT_ATTRIBUTES
 from leadcontract.model import (
     Calendar,
     Contract,
@@ -435,3 +436,9 @@ def test_every_field_docstring_is_its_schema_description() -> None:
             wrong.append(f"{cls}.{name}: {prop.get('description')!r}")
     # a reusable type's own description (Identifier, SemVer...) must not hide a docstring
     assert wrong == []
+
+
+def test_event_mapping_targets_are_the_event_attributes() -> None:
+    # model cannot import leadcontract.inputs (which imports model), so the list is written
+    # twice; an event mapping must be able to fill exactly what the input reader reads.
+    assert model.EVENT_TARGETS == EVENT_ATTRIBUTES

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final
@@ -126,11 +126,17 @@ def describe(condition: Condition) -> str:
         if isinstance(inner, Constant) or _is_bare(inner):
             return f"not {describe(inner)}"
         return f"not ({describe(inner)})"
+    return _join(node, describe)
+
+
+def _join(node: All | AnyOf, render: Callable[[Condition], str]) -> str:
+    """An ``and``/``or`` group with each item rendered, nested groups parenthesised (shared by
+    :func:`describe` and :func:`in_words`)."""
     joiner = " and " if isinstance(node, All) else " or "
     parts = []
     for written in node.items:
         item = _unwrap(written)
-        text = describe(item)
+        text = render(item)
         parts.append(f"({text})" if isinstance(item, (All, AnyOf)) else text)
     return joiner.join(parts)
 
@@ -245,10 +251,4 @@ def in_words(condition: Condition) -> str:
         if isinstance(inner, Compare) and _is_bare(inner):
             return f"{_field_words(inner.field)} is false"
         return f"not ({in_words(inner)})"
-    joiner = " and " if isinstance(node, All) else " or "
-    parts = []
-    for written in node.items:
-        item = _unwrap(written)
-        text = in_words(item)
-        parts.append(f"({text})" if isinstance(item, (All, AnyOf)) else text)
-    return joiner.join(parts)
+    return _join(node, in_words)
