@@ -46,16 +46,20 @@ def contract_schema() -> dict[str, Any]:
         "One file of a leadcontract contract (a file, or one of a folder of files that are "
         "merged). Generated from the pydantic models; do not edit."
     )
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_ID,
-        **schema,
-    }
+    return _published(SCHEMA_ID, schema)
+
+
+def _published(schema_id: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": schema_id, **schema}
+
+
+def _text(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def schema_text() -> str:
     """The schema as the deterministic text that is checked in."""
-    return json.dumps(contract_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return _text(contract_schema())
 
 
 def verdict_schema() -> dict[str, Any]:
@@ -70,13 +74,9 @@ def verdict_schema() -> dict[str, Any]:
         "One verdict of leadcontract: where one lead stands under the agreement as of a time, "
         "with the evidence. Generated from the verdict types; do not edit."
     )
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": VERDICT_SCHEMA_ID,
-        **schema,
-    }
+    return _published(VERDICT_SCHEMA_ID, schema)
 
 
 def verdict_schema_text() -> str:
     """The verdict schema as the deterministic text that is checked in."""
-    return json.dumps(verdict_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return _text(verdict_schema())

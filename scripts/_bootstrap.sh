@@ -5,6 +5,11 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.venv"
 python="${PYTHON:-python3}"
+# The lock is resolved for Python 3.11 and later (pyproject.toml's requires-python).
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "leadcontract needs Python 3.11 or later; set PYTHON to one (PYTHON=python3.11 $0)" >&2
+  exit 2
+fi
 if [ ! -x "$venv/bin/python" ]; then
   "$python" -m venv "$venv"
 fi

@@ -235,6 +235,7 @@ def test_git_revisions(
     repo = tmp_path / "repo"
     variant(repo, name="contract")
     git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t.example"]
+    git += ["-c", "commit.gpgsign=false"]  # whatever the machine's git config says
     subprocess.run([*git, "init", "-q"], check=True)
     subprocess.run([*git, "add", "."], check=True)
     subprocess.run([*git, "commit", "-qm", "v1"], check=True)

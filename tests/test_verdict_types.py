@@ -22,20 +22,17 @@ DATA = EXAMPLE / "data"
 
 
 @pytest.fixture(scope="module")
-def lines() -> list[str]:
+def lines(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     """The example's verdicts, with their traces, as evaluate writes them."""
     from leadcontract.cli import main  # noqa: PLC0415
 
-    out = Path(__file__).parent / ".verdicts-for-types.jsonl"
-    try:
-        code = main(
-            ["evaluate", str(EXAMPLE), "--leads", str(DATA / "leads.csv"), "--events",
-             str(DATA / "events.jsonl"), "--as-of", "2026-11-16T17:00:00Z", "--out", str(out)]
-        )  # fmt: skip
-        assert code == 0
-        return out.read_text(encoding="utf-8").splitlines()
-    finally:
-        out.unlink(missing_ok=True)
+    out = tmp_path_factory.mktemp("verdicts") / "verdicts.jsonl"
+    code = main(
+        ["evaluate", str(EXAMPLE), "--leads", str(DATA / "leads.csv"), "--events",
+         str(DATA / "events.jsonl"), "--as-of", "2026-11-16T17:00:00Z", "--out", str(out)]
+    )  # fmt: skip
+    assert code == 0
+    return out.read_text(encoding="utf-8").splitlines()
 
 
 def test_the_checked_in_verdict_schema_is_current() -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from leadcontract.engine import CompiledContract, Source
 from leadcontract.inputs import RecordError
-from leadcontract.payouts import apply_caps
+from leadcontract.payouts import statements
 from leadcontract.rules.spiffs import SpiffLine
 from leadcontract.verdict import Verdict
 
@@ -142,15 +142,16 @@ def _run(
 def _spiff_totals(
     compiled: CompiledContract, verdicts: Iterable[Verdict]
 ) -> dict[str, dict[str, Decimal]]:
+    """Payable totals per rep and currency: the payout statements over every line's days."""
     lines: list[SpiffLine] = [line for v in verdicts for d in v.spiffs for line in d.lines]
-    totals: dict[str, dict[str, Decimal]] = {}
-    for item in apply_caps(lines, contract=compiled.contract, zone=compiled.zone):
-        if not item.line.payable:
-            continue
-        rep = item.line.rep or "(unassigned)"
-        by_currency = totals.setdefault(rep, {})
-        by_currency[item.line.currency] = by_currency.get(item.line.currency, Decimal(0)) + item.net
-    return {rep: dict(sorted(v.items())) for rep, v in sorted(totals.items())}
+    if not lines:
+        return {}
+    days = sorted(line.at.astimezone(compiled.zone).date() for line in lines)
+    found = statements(
+        lines, contract=compiled.contract, period=f"{days[0]}..{days[-1]}", zone=compiled.zone
+    )
+    totals = {s.rep or "(unassigned)": s.totals for s in found}
+    return {rep: amounts for rep, amounts in sorted(totals.items()) if amounts}
 
 
 def replay(

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from leadcontract.authoring._contract import ContractProblemError, linted_contract
 from leadcontract.checks import lint
 from leadcontract.engine import compile_contract
 from leadcontract.reporters import render_text
@@ -20,10 +21,6 @@ from leadcontract.site.evidence import Evidence, gather_evidence
 from leadcontract.site.pages import SitePages, agreement_pages
 
 __all__ = ["ContractProblemError", "Records", "generate"]
-
-
-class ContractProblemError(ValueError):
-    """The contract (or the previous version) has lint errors; the message lists them."""
 
 
 @dataclass(frozen=True)
@@ -52,13 +49,7 @@ def generate(
     effect. Raises :class:`ContractProblemError` for a contract with errors and
     :class:`~leadcontract.site.audit_evidence.AuditEvidenceError` for an unusable store.
     """
-    result = lint(contract_path)
-    if result.errors or result.contract is None:
-        raise ContractProblemError(
-            f"the contract {contract_path} has errors; fix them first:\n"
-            + render_text(result.diagnostics)
-        )
-    contract = result.contract
+    contract = linted_contract(contract_path)
     changes = None
     if previous is not None:
         before = lint(previous)
