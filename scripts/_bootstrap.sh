@@ -14,10 +14,14 @@ if [ ! -x "$venv/bin/python" ]; then
   "$python" -m venv "$venv"
 fi
 stamp="$venv/.leadcontract-installed"
-want="$(cat "$root/pyproject.toml" "$root/requirements/dev.lock" | sha256sum | cut -d' ' -f1)"
+want="$(cat "$root/pyproject.toml" "$root/requirements/"*.lock | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   pip=("$venv/bin/python" -m pip --disable-pip-version-check)
-  "${pip[@]}" install --quiet --require-hashes --no-deps -r "$root/requirements/dev.lock"
+  # The build tools first, then everything with builds using exactly those (nothing unpinned
+  # is fetched to build the one source-only package).
+  "${pip[@]}" install --quiet --require-hashes --no-deps -r "$root/requirements/build.lock"
+  "${pip[@]}" install --quiet --require-hashes --no-deps --no-build-isolation \
+    -r "$root/requirements/dev.lock"
   "${pip[@]}" install --quiet --no-deps --no-build-isolation -e "$root"
   echo "$want" > "$stamp"
 fi

@@ -4,6 +4,10 @@ set -euo pipefail
 _root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 _wanted=$(sed -e 's/#.*//' "$_root/requirements/system.txt" | tr -s ' \t' '\n' | sed '/^$/d')
 _missing=()
+if ! command -v dpkg-query >/dev/null; then
+  echo "not a Debian system: make sure these are installed: $(echo $_wanted)" >&2
+  _wanted=""
+fi
 for _package in $_wanted; do
   dpkg-query -W -f='${Status}' "$_package" 2>/dev/null | grep -q "install ok installed" \
     || _missing+=("$_package")
