@@ -57,6 +57,10 @@ class Code:
     why: str
 
 
+NO_FILE_NAME = "<contract>"
+"""What a location says in place of a file name when a diagnostic has none."""
+
+
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One finding about a contract.
@@ -87,7 +91,7 @@ class Diagnostic:
     @property
     def where(self) -> str:
         """``file:line:col`` (as much of it as is known), the way editors and CI read it."""
-        parts = [self.file if self.file is not None else "<contract>"]
+        parts = [self.file if self.file is not None else NO_FILE_NAME]
         if self.line is not None:
             parts.append(str(self.line))
             if self.column is not None:

@@ -45,8 +45,6 @@ DOCS_URI = f"{INFORMATION_URI}/blob/main/docs/diagnostics.md"
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
 
-NO_FILE = "<contract>"
-"""What the text format writes in place of a file name when a diagnostic has none."""
 
 HINT_SEPARATOR = " — hint: "
 """Joins message and hint in formats that have a single message field (GitHub, SARIF)."""
@@ -91,15 +89,6 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def _text_location(d: Diagnostic) -> str:
-    parts = [d.file if d.file is not None else NO_FILE]
-    if d.line is not None:
-        parts.append(str(d.line))
-        if d.column is not None:
-            parts.append(str(d.column))
-    return ":".join(parts)
-
-
 def _count(ordered: Sequence[Diagnostic]) -> tuple[int, int]:
     errors = sum(1 for d in ordered if d.severity is Severity.ERROR)
     return errors, len(ordered) - errors
@@ -114,7 +103,7 @@ def render_text(diagnostics: Iterable[Diagnostic], *, files: Sequence[str] = ())
     ordered = sort_diagnostics(diagnostics)
     lines: list[str] = []
     for d in ordered:
-        where = printable(_text_location(d))
+        where = printable(d.where)
         lines.append(f"{where}: {d.code} {d.severity.value}: {printable(d.message)}")
         if d.hint:
             lines.append(f"  hint: {printable(d.hint)}")
