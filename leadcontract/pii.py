@@ -137,11 +137,16 @@ def _personal_values(value: Any, policy: PiiPolicy) -> list[str]:
     return found
 
 
+# Payloads are plain data (dicts, lists, tuples, scalars), so both walks below try exact types
+# first, since they visit every value of every stored verdict; any other mapping, list or tuple
+# (a subclass) falls through to the ABC checks and is walked the same way.
+_SCALARS: Final = frozenset({type(None), bool, int, float})
+_CONTAINERS: Final = frozenset({dict, list, tuple})
+
+
 def _collect(value: Any, policy: PiiPolicy, found: list[str]) -> None:
-    # Payloads are plain data (dicts, lists, scalars): exact type checks, not ABC checks,
-    # since this walks every value of every stored verdict.
     kind = type(value)
-    if kind is dict or (kind is not list and isinstance(value, Mapping)):
+    if kind is dict or (kind not in _CONTAINERS and isinstance(value, Mapping)):
         personal = policy.is_personal
         if personal(value.get("field")) and value.get("observed") is not None:
             found.append(str(value["observed"]))
@@ -150,20 +155,19 @@ def _collect(value: Any, policy: PiiPolicy, found: list[str]) -> None:
                 found.append(str(item))
             elif type(item) in _CONTAINERS or isinstance(item, Mapping | list | tuple):
                 _collect(item, policy, found)
-    elif kind is list or kind is tuple:
+    elif kind in _CONTAINERS or isinstance(value, list | tuple):
         for item in value:
             if type(item) in _CONTAINERS or isinstance(item, Mapping | list | tuple):
                 _collect(item, policy, found)
-
-
-_CONTAINERS: Final = frozenset({dict, list, tuple})
 
 
 def _mask(value: Any, policy: PiiPolicy, quoted: list[str]) -> Any:
     kind = type(value)
     if kind is str:
         return _mask_text(value, policy, quoted) if quoted or policy.zone_is_pii else value
-    if kind is dict or (kind not in _SCALARS and isinstance(value, Mapping)):
+    if kind in _SCALARS:
+        return value
+    if kind is dict or (kind not in _CONTAINERS and isinstance(value, Mapping)):
         personal = policy.is_personal
         personal_fact = personal(value.get("field"))
         out: dict[str, Any] = {}
@@ -173,14 +177,11 @@ def _mask(value: Any, policy: PiiPolicy, quoted: list[str]) -> Any:
             else:
                 out[key] = _mask(item, policy, quoted)
         return out
-    if kind is list or kind is tuple:
+    if kind in _CONTAINERS or isinstance(value, list | tuple):
         return [_mask(item, policy, quoted) for item in value]
     if isinstance(value, str):
         return _mask_text(value, policy, quoted)
     return value
-
-
-_SCALARS: Final = frozenset({type(None), bool, int, float, list, tuple})
 
 
 def _mask_text(text: str, policy: PiiPolicy, quoted: list[str]) -> str:

@@ -8,7 +8,9 @@ import json
 import re
 import shutil
 import sqlite3
+from collections import OrderedDict
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -135,3 +137,27 @@ def test_values_quoted_in_text_are_masked_but_short_ones_only_by_identity() -> N
     masked = policy.mask(payload)
     assert masked["note"] == f"called {MASK} about LM stock"
     assert masked["trace"][0]["facts"][1]["observed"] == MASK
+
+
+def test_every_plain_payload_shape_is_walked() -> None:
+    """Tuples, nested dicts and list/tuple/mapping subclasses are masked like lists and dicts."""
+
+    class Facts(list[object]):
+        pass
+
+    class Pair(NamedTuple):
+        first: object
+        second: object
+
+    policy = PiiPolicy(frozenset({"email"}))
+    payload = {
+        "trace": (Facts([{"field": "email", "observed": "ann@example.com"}]),),
+        "nested": {"deeper": OrderedDict(email="bob@example.com")},
+        "pair": Pair("wrote to ann@example.com", {"email": "cy@example.com"}),
+        "note": "cc bob@example.com and cy@example.com",
+    }
+    masked = policy.mask(payload)
+    assert masked["trace"] == [[{"field": "email", "observed": MASK}]]
+    assert masked["nested"] == {"deeper": {"email": MASK}}
+    assert masked["pair"] == [f"wrote to {MASK}", {"email": MASK}]
+    assert masked["note"] == f"cc {MASK} and {MASK}"

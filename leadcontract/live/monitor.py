@@ -273,11 +273,10 @@ class Monitor:
         record, errors = self.compiled.lead_coercer.coerce(RawRecord("state", 1, None, raw))
         if record is None:
             return RecordError.of_record(errors)
-        coercer = EventCoercer(default_tz=self.compiled.zone)
         events = [
             event
             for n, body in enumerate(self.store.events(lead_id), start=1)
-            for event in [coercer.coerce(RawRecord("state", n, None, body))[0]]
+            for event in [self._coercer.coerce(RawRecord("state", n, None, body))[0]]
             if event is not None
         ]
         return record, events
