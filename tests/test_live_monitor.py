@@ -385,3 +385,54 @@ def test_a_failing_notifier_leaves_notifications_in_the_outbox_until_it_recovers
     assert len(set(flaky.sent)) == waiting
     assert monitor.store.counts()["outbox_pending"] == 0
     assert monitor.deliver(AS_OF) == 0  # nothing twice
+
+
+MAPPED = """\
+apiVersion: leadcontract/v1
+mappings:
+  events:
+    - id: handoffs
+      when: {Kind: Handoff}
+      set: {type: handoff}
+      columns: {lead_id: WhoId, at: CreatedDate}
+    - id: calls
+      when: {Kind: Call}
+      set: {type: touch, channel: phone}
+      columns: {lead_id: WhoId, at: CreatedDate, actor: OwnerId}
+"""
+
+
+def test_the_contracts_event_mappings_apply_live_as_in_batch(tmp_path: Path) -> None:
+    """An activity export's rows become events through the contract's mappings, live as in
+    batch; a row no mapping matches is 'unmapped', not an error and not an event."""
+    import shutil  # noqa: PLC0415
+
+    from live_support import EXAMPLE  # noqa: PLC0415
+
+    folder = tmp_path / "contract"
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("data"))
+    (folder / "mappings.yaml").write_text(MAPPED, encoding="utf-8")
+    compiled = compiled_contract(folder)
+    lead = example_leads()[2]  # L000003, a webinar lead
+    created = datetime.fromisoformat(lead["CreatedDate"].replace("+0000", "+00:00"))
+    rows = [
+        {"WhoId": lead["Id"], "Kind": "Handoff", "CreatedDate": (created + timedelta(hours=2))
+         .isoformat()},
+        {"WhoId": lead["Id"], "Kind": "Call", "OwnerId": "ava",
+         "CreatedDate": (created + timedelta(hours=3)).isoformat()},
+        {"WhoId": lead["Id"], "Kind": "Note", "CreatedDate": created.isoformat()},
+    ]  # fmt: skip
+    monitor = Monitor(compiled)
+    monitor.ingest(lead)
+    posted = within(DURABLE_RULES_TIMEOUT, lambda: monitor.post_many(rows))
+    assert [p.outcome for p in posted] == ["accepted", "accepted", "unmapped"]
+    assert monitor.counters["events_unmapped"] == 1
+    now = created + timedelta(days=3)
+    within(DURABLE_RULES_TIMEOUT, lambda: monitor.advance(now))
+    live = monitor.verdict(lead["Id"])
+    batch = batch_verdicts(compiled, [lead], rows, now)[lead["Id"]]
+    assert isinstance(live, Verdict)
+    assert live.to_dict() == batch.to_dict()
+    assert live.touches == 1
+    assert live.handoff is not None
+    assert live.handoff.done

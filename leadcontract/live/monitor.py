@@ -48,7 +48,9 @@ _WITHDRAWABLE = frozenset(
 class Posted:
     """What became of one posted record or event."""
 
-    outcome: Literal["accepted", "duplicate", "rejected"]
+    outcome: Literal["accepted", "duplicate", "rejected", "unmapped"]
+    """``unmapped``: a row of an activity export that none of the contract's event mappings
+    matches; batch evaluation uses such rows for nothing too (and counts them)."""
     lead_id: str | None = None
     error: RecordError | None = None
     relevant: str | None = None
@@ -102,7 +104,9 @@ class Monitor:
         self.rules = TriggerRules(patterns_of(compiled.contract, extra))
         self.counters: Counter[str] = Counter()
         self.last_lag_seconds = 0.0
-        self._coercer = EventCoercer(default_tz=compiled.zone)
+        # The contract's event mappings apply here as in batch (an activity export's rows
+        # become the contract's events); a coercer of its own, since coercers number events.
+        self._coercer = EventCoercer(default_tz=compiled.zone, mappings=compiled.mappings.events)
         self._received = 0  # the ordinal of the record within the current call
         self._thresholds = {
             sla_id: len(sla.warn_at) for sla_id, sla in compiled.contract.slas.items()
@@ -162,6 +166,10 @@ class Monitor:
                     results.append(self._rejected("event", source, raw))
                     continue
                 event, errors = self._coercer.coerce(RawRecord(source, self._received, None, raw))
+                if event is None and not errors:
+                    self.counters["events_unmapped"] += 1
+                    results.append(Posted("unmapped"))
+                    continue
                 if event is None:
                     self.counters["events_rejected"] += 1
                     results.append(Posted("rejected", error=RecordError.of_record(errors)))

@@ -119,7 +119,7 @@ class _Service:
 
 
 def _answer(results: Iterable[Posted]) -> tuple[int, dict[str, Any]]:
-    counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
+    counts = {"accepted": 0, "duplicate": 0, "rejected": 0, "unmapped": 0}
     errors: list[str] = []
     for result in results:
         counts[result.outcome] += 1
@@ -349,7 +349,7 @@ class _Metrics:
         events = CounterMetricFamily(
             "leadcontract_events", "Events received, by outcome", labels=["outcome"]
         )
-        for outcome in ("in", "duplicate", "rejected", "relevant"):
+        for outcome in ("in", "duplicate", "rejected", "unmapped", "relevant"):
             events.add_metric([outcome], counters.get(f"events_{outcome}", 0))
         yield events
         leads = CounterMetricFamily(
