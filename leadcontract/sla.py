@@ -632,3 +632,26 @@ def _minutes(value: timedelta) -> int:
 
 def _iso(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def first_late_instant(
+    sla: CompiledSla, due: datetime, *, zone: str | None = None, owner_zone: str | None = None
+) -> datetime | None:
+    """The first instant at which a running clock of ``sla``, due at ``due``, is late: one
+    microsecond after its calendar next opens at or after ``due`` (``due`` itself when open);
+    on a calendar-time clock, one microsecond after ``due``. None when the calendar does not
+    open again within its supported window.
+
+    ``zone`` and ``owner_zone`` are the lead's and its owner's zones (as the clock reads them).
+    For callers that wake exactly when a clock's status changes (the live monitor), without
+    probing verdicts for it: this is the same rule :func:`_late` applies.
+    """
+    context = LeadContext({}, {}, EventIndex([]), {}, None, None, zone, owner_zone)
+    calendar, _ = sla._calendar_for(context)
+    tick = timedelta(microseconds=1)
+    if calendar is None:
+        return due + tick
+    try:
+        return calendar.next_open(due).astimezone(UTC) + tick
+    except DateRangeError:
+        return None

@@ -4,7 +4,8 @@ Its meaning is the batch engine's: for any events and any ``now``, the state of 
 monitor is ``compiled.evaluate(records, events, as_of=now)`` on the same records and events. It
 gets there by *being* the batch engine, per lead: every record and event is kept in the durable
 store, and a lead is judged again (by :meth:`CompiledContract.verdict`) when something that can
-change its verdict happens. Two things decide when that is:
+change its verdict happens, at most once per :meth:`Monitor.advance` however many of its events
+arrived. Two things decide when that is:
 
 * an event arrives that one of the contract's patterns matches (:mod:`.ruleset`, durable_rules);
   a late or out-of-order event is judged like any other, since the lead's whole history is
@@ -14,14 +15,21 @@ change its verdict happens. Two things decide when that is:
 ``advance(now)`` judges every lead whose moment has come, turns what changed into happenings
 (:mod:`.routing`), writes them to the outbox together with the new state, then delivers the
 outbox through the notifier. Nothing here reads the wall clock: ``now`` is an input.
+
+The store is the truth; memory only saves work. An *open* lead (one with a deadline ahead) keeps
+its typed record and events, what it was notified of, and its projections in memory, so judging
+it does not read and type its history again; a lead with nothing ahead (closed, or waiting for
+an event) leaves memory and is read back from the store if an event wakes it, so memory does not
+grow with the number of closed leads.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -34,11 +42,14 @@ from leadcontract.live.ruleset import TriggerRules, patterns_of
 from leadcontract.live.scheduler import next_instant
 from leadcontract.live.state import Outgoing, SqliteStore, StateStore
 from leadcontract.model import NotificationKind
+from leadcontract.sla import first_late_instant
 from leadcontract.verdict import Verdict
 
 __all__ = ["Advance", "Monitor", "Posted", "lead_state"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_BATCH = 500
+"""Leads judged per transaction in :meth:`Monitor.advance`."""
 _WITHDRAWABLE = frozenset(
     {NotificationKind.WARNING, NotificationKind.BREACH, NotificationKind.ESCALATION}
 )
@@ -64,6 +75,20 @@ class Advance:
     now: datetime
     judged: int = 0
     notifications: list[Outgoing] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Lead:
+    """An open lead's history, typed, kept between judgments (the store has it all too)."""
+
+    record: dict[str, Any]
+    events: list[Event]
+    notified: dict[str, int]
+    """Per happening key, how often it was notified (negative: withdrawn since)."""
+    saved: dict[str, Any] | None
+    """The live state last written to the store (an unchanged state is not written again)."""
+    projections: dict[datetime, Verdict] = field(default_factory=dict)
+    """Verdicts as of later instants with no further events: valid until the history changes."""
 
 
 def lead_state(verdict: Verdict) -> dict[str, Any]:
@@ -94,12 +119,18 @@ class Monitor:
         notifier: Notifier | None = None,
         link_template: str | None = None,
         max_attempts: int = 10,
+        max_open: int = 100_000,
     ) -> None:
         self.compiled = compiled
         self.store: StateStore = store if store is not None else SqliteStore()
         self.notifier = notifier
         self.link_template = link_template
         self.max_attempts = max_attempts
+        self.max_open = max_open
+        """At most this many open leads keep their history in memory (the least recently
+        judged leave first; they are read back from the store when next judged)."""
+        self._open: OrderedDict[str, _Lead] = OrderedDict()
+        self._slas = {sla.id: sla for sla in compiled.slas}
         extra = compiled.scoring.event_types | {kind for _, kind in compiled.event_counts}
         self.rules = TriggerRules(patterns_of(compiled.contract, extra))
         self.counters: Counter[str] = Counter()
@@ -128,7 +159,7 @@ class Monitor:
         """Add or replace lead records, in one transaction."""
         results: list[Posted] = []
         keys = self.compiled.keys
-        with self.store.transaction():
+        with self._transaction():
             for self._received, raw in enumerate(records, start=1):
                 if not isinstance(raw, Mapping):
                     results.append(self._rejected("lead", source, raw))
@@ -142,6 +173,7 @@ class Monitor:
                     continue
                 lead_id = str(typed[keys.id])
                 self.store.put_lead(lead_id, raw)
+                self._open.pop(lead_id, None)  # read back from the store when next judged
                 created = typed.get(keys.created)
                 self.store.schedule_earlier(
                     lead_id, created if isinstance(created, datetime) else _EPOCH
@@ -160,7 +192,7 @@ class Monitor:
         """Take activity events, in one transaction and one pass through the ruleset."""
         results: list[Posted | None] = []
         accepted: list[tuple[int, Event]] = []
-        with self.store.transaction():
+        with self._transaction():
             for self._received, raw in enumerate(events, start=1):
                 if not isinstance(raw, Mapping):
                     results.append(self._rejected("event", source, raw))
@@ -181,12 +213,21 @@ class Monitor:
                 self.counters["events_in"] += 1
                 accepted.append((len(results), event))
                 results.append(None)
+                entry = self._open.get(event.lead_id)
+                if entry is not None:
+                    entry.events.append(event)
+                    entry.projections.clear()
             matches = self.rules.match([event for _, event in accepted])
+            wake: dict[str, datetime] = {}  # one schedule write per lead, however many events
             for (slot, event), why in zip(accepted, matches, strict=True):
                 if why is not None:
                     self.counters["events_relevant"] += 1
-                    self.store.schedule_earlier(event.lead_id, event.at)
+                    earliest = wake.get(event.lead_id)
+                    if earliest is None or event.at < earliest:
+                        wake[event.lead_id] = event.at
                 results[slot] = Posted("accepted", event.lead_id, relevant=why)
+            for lead_id, at in wake.items():
+                self.store.schedule_earlier(lead_id, at)
         return [item for item in results if item is not None]
 
     def _rejected(self, kind: Literal["lead", "event"], source: str, raw: Any) -> Posted:
@@ -228,10 +269,10 @@ class Monitor:
             )
         done = Advance(now)
         due = self.store.due(now)
-        for start in range(0, len(due), 200):
-            with self.store.transaction():
+        for start in range(0, len(due), _BATCH):
+            with self._transaction():
                 found: list[Outgoing] = []
-                for _, lead_id in due[start : start + 200]:
+                for _, lead_id in due[start : start + _BATCH]:
                     found += self._judge(lead_id, now)
                     done.judged += 1
                 found.sort(key=lambda o: (o.instant, o.payload["lead"], o.payload["kind"]))
@@ -272,56 +313,90 @@ class Monitor:
             if not progressed:
                 return sent
 
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """A store transaction; if it fails, memory forgets what it may hold beyond the store
+        (open leads are read back from the store when next judged)."""
+        try:
+            with self.store.transaction():
+                yield
+        except BaseException:
+            self._open.clear()
+            raise
+
     # --- one lead ---------------------------------------------------------------------------
 
-    def _load(self, lead_id: str) -> tuple[dict[str, Any], list[Event]] | RecordError | None:
+    def _history(self, lead_id: str) -> _Lead | None:
+        """The lead's typed history: from memory while it is open, else from the store."""
+        entry = self._open.get(lead_id)
+        if entry is not None:
+            self._open.move_to_end(lead_id)
+            return entry
         raw = self.store.lead(lead_id)
         if raw is None:
             return None
-        record, errors = self.compiled.lead_coercer.coerce(RawRecord("state", 1, None, raw))
-        if record is None:
-            return RecordError.of_record(errors)
+        record, _ = self.compiled.lead_coercer.coerce(RawRecord("state", 1, None, raw))
+        if record is None:  # stored after it was accepted: only a changed contract refuses it
+            return None
         events = [
             event
             for n, body in enumerate(self.store.events(lead_id), start=1)
             for event in [self._coercer.coerce(RawRecord("state", n, None, body))[0]]
             if event is not None
         ]
-        return record, events
+        snapshot = self.store.snapshot(lead_id) or {}
+        entry = _Lead(record, events, dict(snapshot.get("notified", {})), snapshot.get("state"))
+        self._open[lead_id] = entry
+        while len(self._open) > self.max_open:
+            self._open.popitem(last=False)
+        return entry
 
     def _judge(self, lead_id: str, now: datetime) -> list[Outgoing]:
-        loaded = self._load(lead_id)
-        if not isinstance(loaded, tuple):
+        lead = self._history(lead_id)
+        if lead is None:
             self.store.schedule(lead_id, None)
             return []
-        record, events = loaded
+        record = lead.record
         created = record.get(self.compiled.keys.created)
         if isinstance(created, datetime) and created > now:
             self.store.schedule(lead_id, created)
             return []
-        used = [event for event in events if event.at <= now]
+        used = [event for event in lead.events if event.at <= now]
+        if any(event.fields for event in used):  # as batch does: events fill empty fields
+            record, _ = self.compiled.lead_coercer.fill(record, used)
         verdict = self.compiled.verdict(record, used, now, trace=False)
+        later = len(used) < len(lead.events)
 
         def project(at: datetime) -> Verdict:
-            return self.compiled.verdict(record, used, at, trace=False)
+            if later:  # events posted with later times: a projection would change with them
+                return self.compiled.verdict(record, used, at, trace=False)
+            found = lead.projections.get(at)
+            if found is None:
+                found = lead.projections[at] = self.compiled.verdict(record, used, at, trace=False)
+            return found
 
-        ahead = [event.at for event in events if event.at > now]
+        ahead = [event.at for event in lead.events if event.at > now]
         ahead += [value for value in record.values() if isinstance(value, datetime)]
-        self.store.schedule(lead_id, next_instant(verdict, now, project, ahead, self._thresholds))
-        previous = self.store.snapshot(lead_id) or {}
-        notified: dict[str, int] = dict(previous.get("notified", {}))
+        upcoming = next_instant(
+            verdict, now, project, self._late_at(record), pending=ahead, thresholds=self._thresholds
+        )
+        self.store.schedule(lead_id, upcoming)
+        notified = lead.notified
         outgoing: list[Outgoing] = []
+        changed = False
         current = {h.key: h for h in self._happenings(verdict, used)}
         for key, happening in current.items():
             generation = notified.get(key, 0)
             if generation > 0:
                 continue
             notified[key] = -generation + 1
+            changed = True
             outgoing += self._route(_with_generation(happening, notified[key]), verdict)
         for key, generation in list(notified.items()):
             if generation <= 0 or key in current:
                 continue
             notified[key] = -generation
+            changed = True
             kind = NotificationKind(key.split("|", 1)[0])
             if kind in _WITHDRAWABLE:
                 correction = Happening(
@@ -333,11 +408,32 @@ class Monitor:
                     generation=generation,
                 )
                 outgoing += self._route(correction, verdict)
-        self.store.save_snapshot(
-            lead_id,
-            {"as_of": now.isoformat(), "state": lead_state(verdict), "notified": notified},
-        )
+        state = lead_state(verdict)
+        if changed or state != lead.saved:
+            lead.saved = state
+            self.store.save_snapshot(
+                lead_id, {"as_of": now.isoformat(), "state": state, "notified": notified}
+            )
+        if upcoming is None:  # nothing ahead but a new event: leave memory
+            self._open.pop(lead_id, None)
         return outgoing
+
+    def _late_at(self, record: Mapping[str, Any]) -> Callable[[str, datetime], datetime | None]:
+        """``late_at(sla, due)`` for this lead's clocks (see :func:`first_late_instant`)."""
+        keys = self.compiled.keys
+        zone = record.get(keys.timezone) if keys.timezone else None
+        owner = record.get(keys.owner)
+        owner_zone = self.compiled.rep_zones.get(owner) if isinstance(owner, str) else None
+
+        def late_at(sla_id: str, due: datetime) -> datetime | None:
+            return first_late_instant(
+                self._slas[sla_id],
+                due,
+                zone=zone if isinstance(zone, str) else None,
+                owner_zone=owner_zone,
+            )
+
+        return late_at
 
     def _route(self, happening: Happening, verdict: Verdict) -> list[Outgoing]:
         return [

@@ -10,14 +10,16 @@ The instants are not computed a second time here: they are read off verdicts of 
 (:mod:`leadcontract.sla`, on :mod:`leadcontract.calendar`), so pauses, holidays, clock zones and
 working hours mean exactly what they mean in batch. A running clock's ``due`` is read from the
 verdict as of ``now``; its warning instants from a *projection*: the verdict as of that due time,
-with no further events, whose clock events list every threshold it would cross. durable_rules'
-own timers run on the wall clock in calendar time and are not used.
+with no further events, whose clock events list every threshold it would cross. A clock past its
+due time but not late yet (it fell due at closing) breaches one microsecond after its calendar
+next opens, which the SLA clock answers directly (``late_at``). durable_rules' own timers run on
+the wall clock in calendar time and are not used.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from leadcontract.verdict import Verdict
 
@@ -41,14 +43,18 @@ def next_instant(
     verdict: Verdict,
     now: datetime,
     project: Callable[[datetime], Verdict | None],
+    late_at: Callable[[str, datetime], datetime | None],
+    *,
     pending: Iterable[datetime] = (),
     thresholds: Mapping[str, int] | None = None,
 ) -> datetime | None:
     """The earliest instant after ``now`` at which the lead's verdict may change by itself.
 
-    ``project(at)`` returns the verdict as of ``at`` assuming no further events; ``pending``
-    are other known future instants (events posted with a later time, record fields that lie
-    ahead). None: only a new event can change this lead.
+    ``project(at)`` returns the verdict as of ``at`` assuming no further events;
+    ``late_at(sla, due)`` the first instant at which that SLA's running clock, due at ``due``,
+    is late (see :func:`leadcontract.sla.first_late_instant`); ``pending`` are other known
+    future instants (events posted with a later time, record fields that lie ahead). None: only
+    a new event can change this lead.
     """
     candidates = [at for at in pending if at > now]
     for clock in verdict.slas:
@@ -57,7 +63,7 @@ def next_instant(
         elif clock.status in RUNNING and clock.due is not None:
             # Overdue, but not late yet: no business time has passed since the due time (it
             # fell at or after closing). It breaches once the calendar opens again.
-            late = _first_late(clock.sla, now, project)
+            late = late_at(clock.sla, clock.due)
             if late is not None:
                 candidates.append(late)
     disqualification = verdict.disqualification
@@ -75,40 +81,6 @@ def next_instant(
             )
     future = [at for at in candidates if at > now]
     return min(future) if future else None
-
-
-_LATE_HORIZON = timedelta(days=60)
-"""How far ahead an overdue clock's breach is looked for: longer than any closure of a
-business calendar (a calendar with no working day for longer is refused by lint)."""
-
-
-def _first_late(
-    sla: str, now: datetime, project: Callable[[datetime], Verdict | None]
-) -> datetime | None:
-    """The first instant after ``now`` (to the microsecond) at which the overdue clock of ``sla``
-    is breached, found on projections of the batch verdict: the next opening of its calendar
-    is the batch engine's to know, not this module's."""
-
-    def breached(at: datetime) -> bool:
-        projected = project(at)
-        if projected is None:
-            return False
-        return any(c.sla == sla and c.status == "breached" for c in projected.slas)
-
-    step = timedelta(hours=1)
-    low, high = now, now + step
-    while not breached(high):
-        if high - now >= _LATE_HORIZON:
-            return None
-        low, step = high, step * 2
-        high = now + step
-    while high - low > timedelta(microseconds=1):
-        middle = low + (high - low) / 2
-        if breached(middle):
-            high = middle
-        else:
-            low = middle
-    return high
 
 
 def _warnings_ahead(verdict: Verdict, now: datetime, thresholds: Mapping[str, int] | None) -> bool:
