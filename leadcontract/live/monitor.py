@@ -16,11 +16,12 @@ arrived. Two things decide when that is:
 (:mod:`.routing`), writes them to the outbox together with the new state, then delivers the
 outbox through the notifier. Nothing here reads the wall clock: ``now`` is an input.
 
-The store is the truth; memory only saves work. An *open* lead (one with a deadline ahead) keeps
-its typed record and events, what it was notified of, and its projections in memory, so judging
-it does not read and type its history again; a lead with nothing ahead (closed, or waiting for
-an event) leaves memory and is read back from the store if an event wakes it, so memory does not
-grow with the number of closed leads.
+The store is the truth; memory only saves work. An *open* lead keeps its typed record and
+events, what it was notified of, and its projections in memory, so judging it does not read and
+type its history again. A *closed* lead (in a terminal stage, nothing ahead) leaves memory, and
+at most ``max_open`` leads stay (the longest untouched leave first); a lead not in memory is
+read back from the store when it is next judged. So memory does not grow with the number of
+closed leads.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -87,8 +88,9 @@ class _Lead:
     """Per happening key, how often it was notified (negative: withdrawn since)."""
     saved: dict[str, Any] | None
     """The live state last written to the store (an unchanged state is not written again)."""
-    projections: dict[datetime, Verdict] = field(default_factory=dict)
-    """Verdicts as of later instants with no further events: valid until the history changes."""
+    projection: tuple[Hashable, Verdict] | None = None
+    """The last projection (the verdict as of a later instant, with no further events) and
+    the clocks it was made for (see :meth:`Monitor._clocks`)."""
 
 
 def lead_state(verdict: Verdict) -> dict[str, Any]:
@@ -131,6 +133,13 @@ class Monitor:
         judged leave first; they are read back from the store when next judged)."""
         self._open: OrderedDict[str, _Lead] = OrderedDict()
         self._slas = {sla.id: sla for sla in compiled.slas}
+        self._conditional = any(
+            sla.selector is not None or any(c is not None for c in sla.trigger_conditions.values())
+            for sla in compiled.slas
+        )
+        self._terminal = frozenset(
+            stage.id for stage in compiled.contract.lead.lifecycle.stages if stage.terminal
+        )
         extra = compiled.scoring.event_types | {kind for _, kind in compiled.event_counts}
         self.rules = TriggerRules(patterns_of(compiled.contract, extra))
         self.counters: Counter[str] = Counter()
@@ -173,7 +182,7 @@ class Monitor:
                     continue
                 lead_id = str(typed[keys.id])
                 self.store.put_lead(lead_id, raw)
-                self._open.pop(lead_id, None)  # read back from the store when next judged
+                self._remember(lead_id, typed)
                 created = typed.get(keys.created)
                 self.store.schedule_earlier(
                     lead_id, created if isinstance(created, datetime) else _EPOCH
@@ -216,7 +225,6 @@ class Monitor:
                 entry = self._open.get(event.lead_id)
                 if entry is not None:
                     entry.events.append(event)
-                    entry.projections.clear()
             matches = self.rules.match([event for _, event in accepted])
             wake: dict[str, datetime] = {}  # one schedule write per lead, however many events
             for (slot, event), why in zip(accepted, matches, strict=True):
@@ -326,6 +334,33 @@ class Monitor:
 
     # --- one lead ---------------------------------------------------------------------------
 
+    def _remember(self, lead_id: str, record: dict[str, Any]) -> None:
+        """Keep a just-ingested lead's typed record in memory, with what the store holds of
+        its events and notifications (usually nothing: the record comes first)."""
+        entry = self._open.get(lead_id)
+        if entry is not None:
+            entry.record = record
+            entry.projection = None
+            self._open.move_to_end(lead_id)
+            return
+        snapshot = self.store.snapshot(lead_id) or {}
+        self._open[lead_id] = _Lead(
+            record,
+            self._stored_events(lead_id),
+            dict(snapshot.get("notified", {})),
+            snapshot.get("state"),
+        )
+        while len(self._open) > self.max_open:
+            self._open.popitem(last=False)
+
+    def _stored_events(self, lead_id: str) -> list[Event]:
+        return [
+            event
+            for n, body in enumerate(self.store.events(lead_id), start=1)
+            for event in [self._coercer.coerce(RawRecord("state", n, None, body))[0]]
+            if event is not None
+        ]
+
     def _history(self, lead_id: str) -> _Lead | None:
         """The lead's typed history: from memory while it is open, else from the store."""
         entry = self._open.get(lead_id)
@@ -338,18 +373,8 @@ class Monitor:
         record, _ = self.compiled.lead_coercer.coerce(RawRecord("state", 1, None, raw))
         if record is None:  # stored after it was accepted: only a changed contract refuses it
             return None
-        events = [
-            event
-            for n, body in enumerate(self.store.events(lead_id), start=1)
-            for event in [self._coercer.coerce(RawRecord("state", n, None, body))[0]]
-            if event is not None
-        ]
-        snapshot = self.store.snapshot(lead_id) or {}
-        entry = _Lead(record, events, dict(snapshot.get("notified", {})), snapshot.get("state"))
-        self._open[lead_id] = entry
-        while len(self._open) > self.max_open:
-            self._open.popitem(last=False)
-        return entry
+        self._remember(lead_id, record)
+        return self._open[lead_id]
 
     def _judge(self, lead_id: str, now: datetime) -> list[Outgoing]:
         lead = self._history(lead_id)
@@ -365,14 +390,13 @@ class Monitor:
         if any(event.fields for event in used):  # as batch does: events fill empty fields
             record, _ = self.compiled.lead_coercer.fill(record, used)
         verdict = self.compiled.verdict(record, used, now, trace=False)
-        later = len(used) < len(lead.events)
+        clocks = self._clocks(verdict)
 
         def project(at: datetime) -> Verdict:
-            if later:  # events posted with later times: a projection would change with them
-                return self.compiled.verdict(record, used, at, trace=False)
-            found = lead.projections.get(at)
-            if found is None:
-                found = lead.projections[at] = self.compiled.verdict(record, used, at, trace=False)
+            if lead.projection is not None and lead.projection[0] == clocks:
+                return lead.projection[1]
+            found = self.compiled.verdict(record, used, at, trace=False)
+            lead.projection = (clocks, found)
             return found
 
         ahead = [event.at for event in lead.events if event.at > now]
@@ -414,9 +438,23 @@ class Monitor:
             self.store.save_snapshot(
                 lead_id, {"as_of": now.isoformat(), "state": state, "notified": notified}
             )
-        if upcoming is None:  # nothing ahead but a new event: leave memory
-            self._open.pop(lead_id, None)
+        if upcoming is None and verdict.stage.id in self._terminal:
+            self._open.pop(lead_id, None)  # closed: its history leaves memory
         return outgoing
+
+    def _clocks(self, verdict: Verdict) -> Hashable:
+        """What a projection depends on: each clock's status, start, due time and the clock
+        events so far (pauses and resumes among them), and the stage. Where no further event
+        comes, equal clocks run on to equal warnings and breaches, so a projection made for
+        them is still good after an event that changed none of them (a score, a page visit).
+        With conditions on SLAs (selectors, trigger conditions) the score counts too."""
+        clocks = tuple(
+            (c.sla, c.status, c.start, c.due, tuple((e.kind, e.at) for e in c.events))
+            for c in verdict.slas
+        )
+        if self._conditional:
+            return (verdict.stage.id, verdict.score.total, clocks)
+        return (verdict.stage.id, clocks)
 
     def _late_at(self, record: Mapping[str, Any]) -> Callable[[str, datetime], datetime | None]:
         """``late_at(sla, due)`` for this lead's clocks (see :func:`first_late_instant`)."""
