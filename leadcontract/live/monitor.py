@@ -49,7 +49,7 @@ from leadcontract.verdict import Verdict
 __all__ = ["Advance", "Monitor", "Posted", "lead_state"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_BATCH = 500
+_BATCH = 200
 """Leads judged per transaction in :meth:`Monitor.advance`."""
 _WITHDRAWABLE = frozenset(
     {NotificationKind.WARNING, NotificationKind.BREACH, NotificationKind.ESCALATION}
@@ -88,9 +88,11 @@ class _Lead:
     """Per happening key, how often it was notified (negative: withdrawn since)."""
     saved: dict[str, Any] | None
     """The live state last written to the store (an unchanged state is not written again)."""
-    projection: tuple[Hashable, Verdict] | None = None
-    """The last projection (the verdict as of a later instant, with no further events) and
-    the clocks it was made for (see :meth:`Monitor._clocks`)."""
+    changes: int = 0
+    """Events and records taken since the lead came to memory."""
+    projection: tuple[int, Hashable, Verdict] | None = None
+    """The last projection (the verdict as of a later instant, with no further events), with
+    the history (``changes``) and the clocks (see :meth:`Monitor._clocks`) it was made for."""
 
 
 def lead_state(verdict: Verdict) -> dict[str, Any]:
@@ -225,6 +227,7 @@ class Monitor:
                 entry = self._open.get(event.lead_id)
                 if entry is not None:
                     entry.events.append(event)
+                    entry.changes += 1
             matches = self.rules.match([event for _, event in accepted])
             wake: dict[str, datetime] = {}  # one schedule write per lead, however many events
             for (slot, event), why in zip(accepted, matches, strict=True):
@@ -264,8 +267,10 @@ class Monitor:
     def advance(self, now: datetime, *, deliver: bool = True) -> Advance:
         """Judge every lead whose moment has come by ``now``; queue and deliver what changed.
 
-        Notifications are queued in the order of their instants (a warning at 10:00 before a
-        breach at 11:00, across leads), each in the same transaction as the state it follows.
+        Leads are judged in the order their moments came, a batch of them per transaction;
+        each batch's notifications are queued in the order of their instants (a warning at
+        10:00 before a breach at 11:00, across leads) in the same transaction as the states
+        they follow, and delivered before the next batch is judged.
         """
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
@@ -276,6 +281,7 @@ class Monitor:
                 f"{now.isoformat()}"
             )
         done = Advance(now)
+        delivered = False
         due = self.store.due(now)
         for start in range(0, len(due), _BATCH):
             with self._transaction():
@@ -287,10 +293,13 @@ class Monitor:
                 added = self.store.enqueue(found)
                 self.counters["notifications_queued"] += added
                 done.notifications += found
+            if deliver and found:  # what is due leaves now, not after every lead is judged
+                self.deliver(now)
+                delivered = True
         with self.store.transaction():
             self.store.set_clock(now)
         self.counters["evaluations"] += done.judged
-        if deliver:
+        if deliver and not delivered:  # what waited from before (a receiver that was down)
             self.deliver(now)
         return done
 
@@ -340,6 +349,7 @@ class Monitor:
         entry = self._open.get(lead_id)
         if entry is not None:
             entry.record = record
+            entry.changes += 1
             entry.projection = None
             self._open.move_to_end(lead_id)
             return
@@ -393,10 +403,15 @@ class Monitor:
         clocks = self._clocks(verdict)
 
         def project(at: datetime) -> Verdict:
-            if lead.projection is not None and lead.projection[0] == clocks:
-                return lead.projection[1]
+            # Still good if nothing was posted since (time alone does not change the future
+            # it shows), or if what was posted left the clocks as they were. It may reach
+            # further than ``at`` now: more instants, never fewer; an early wake costs a look.
+            if lead.projection is not None:
+                changes, made_for, found = lead.projection
+                if changes == lead.changes or made_for == clocks:
+                    return found
             found = self.compiled.verdict(record, used, at, trace=False)
-            lead.projection = (clocks, found)
+            lead.projection = (lead.changes, clocks, found)
             return found
 
         ahead = [event.at for event in lead.events if event.at > now]
