@@ -32,9 +32,10 @@ from live_support import (
     within,
 )
 
-from leadcontract.live import Monitor
+from leadcontract.live import Monitor, lead_state
 from leadcontract.live.notify import SIGNATURE_HEADER, sign
 from leadcontract.live.service import VirtualClock, create_app
+from leadcontract.verdict import Verdict
 
 SECRET = "s3cret-for-tests"
 HOOK_SECRET = "hook-key"
@@ -284,3 +285,75 @@ def test_salesforce_and_hubspot_shapes_become_lead_records(
     assert monitor.store.lead_ids() == ["H77", lead["Id"]]
     answer = client.get(f"/leads/{lead['Id']}").json()
     assert answer["state"]["slas"]["first-touch-demo"] == "breached"
+
+
+def test_salesforce_and_hubspot_activity_becomes_events_through_the_contracts_mappings(
+    tmp_path: Path,
+) -> None:
+    """Task, LeadHistory and HubSpot engagements are activity rows: the contract's event
+    mappings (here the salesforce and hubspot presets) make them events, live as in batch."""
+    import shutil  # noqa: PLC0415
+
+    from live_support import EXAMPLE  # noqa: PLC0415
+
+    folder = tmp_path / "contract"
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("data"))
+    (folder / "mappings.yaml").write_text(
+        "apiVersion: leadcontract/v1\nmappings:\n  extends: [salesforce, hubspot]\n",
+        encoding="utf-8",
+    )
+    compiled = compiled_contract(folder)
+    monitor = Monitor(compiled)
+    clock = VirtualClock(START)
+    client = _InProcess(create_app(monitor, secret=SECRET, clock=clock, virtual=clock))
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    lead = example_leads()[1]  # L000002, a demo request: its first-touch clock starts at once
+    created = datetime.fromisoformat(lead["form_submitted_at"].replace("+0000", "+00:00"))
+    called = created + timedelta(minutes=30)
+    salesforce = {
+        "records": [
+            {"attributes": {"type": "Lead"}, **lead},
+            {"attributes": {"type": "Task"}, "WhoId": lead["Id"], "TaskSubtype": "Call",
+             "CreatedDate": called.isoformat(), "OwnerId": "ava", "Subject": "Intro call"},
+            {"attributes": {"type": "LeadHistory"}, "LeadId": lead["Id"], "Field": "Status",
+             "NewValue": "Working - Contacted", "CreatedById": "ava",
+             "CreatedDate": (called + timedelta(minutes=5)).isoformat()},
+            {"attributes": {"type": "Task"}, "WhoId": lead["Id"], "TaskSubtype": "Task",
+             "CreatedDate": called.isoformat()},
+        ]
+    }  # fmt: skip
+    emailed = called + timedelta(hours=1)
+    hubspot = {
+        "results": [
+            {"engagement": {"type": "EMAIL", "timestamp": int(emailed.timestamp() * 1000),
+                            "ownerId": "ava"},
+             "associations": {"contactIds": [lead["Id"]]}, "metadata": {}},
+        ]
+    }  # fmt: skip
+
+    def run() -> tuple[dict[str, Any], dict[str, Any]]:
+        from_salesforce = client.post("/webhooks/salesforce", json=salesforce, headers=auth)
+        from_hubspot = client.post("/webhooks/hubspot", json=hubspot, headers=auth)
+        now = (created + timedelta(days=3)).isoformat()
+        client.post("/admin/clock", json={"now": now}, headers=auth)
+        return from_salesforce.json(), from_hubspot.json()
+
+    from_salesforce, from_hubspot = within(DURABLE_RULES_TIMEOUT, run)
+    assert from_salesforce["accepted"] == 3  # the lead, the call, the status change
+    assert from_salesforce["unmapped"] == 1  # a plain task: no mapping makes it an event
+    assert from_salesforce["errors"] == []
+    assert from_hubspot["accepted"] == 1
+    assert monitor.counters["events_unmapped"] == 1
+    now = created + timedelta(days=3)
+    rows = [
+        {k: v for k, v in row.items() if k != "attributes"} for row in salesforce["records"][1:]
+    ] + hubspot["results"]  # fmt: skip
+    batch = batch_verdicts(compiled, [lead], rows, now)[lead["Id"]]
+    live = monitor.verdict(lead["Id"])
+    assert isinstance(live, Verdict)
+    assert live.to_dict() == batch.to_dict()
+    assert live.touches == 2  # the call and the e-mail
+    state = monitor.state(lead["Id"])
+    assert state == lead_state(batch)
+    assert state is not None
+    assert state["slas"]["first-touch-demo"] == "met"  # the Task call, 30 minutes in

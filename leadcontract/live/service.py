@@ -5,9 +5,14 @@ Routes:
 * ``POST /webhooks/events``: activity events (one JSON object, a JSON array, or JSON Lines);
 * ``POST /webhooks/leads``: lead records in the contract's field names or CRM column names;
 * ``POST /webhooks/salesforce``: Salesforce sObjects (``{"records": [...]}`` or a list; the
-  ``attributes`` key is dropped, columns map through each field's ``source``);
-* ``POST /webhooks/hubspot``: HubSpot CRM objects (``{"results": [...]}`` or a list of
-  ``{"id", "properties"}``; the properties are the record);
+  ``attributes`` key is dropped). A ``Lead`` (or an object that names no type) is a lead
+  record, its columns mapped through each field's ``source``; any other sObject (``Task``,
+  ``Event``, ``LeadHistory``, ``CampaignMember``) is an activity row that the contract's
+  event mappings turn into an event, as in batch (a row no mapping matches is ``unmapped``);
+* ``POST /webhooks/hubspot``: HubSpot CRM objects (``{"results": [...]}`` or a list). A
+  contact (``{"id", "properties"}``) is a lead record, its properties the record; an
+  engagement (``{"engagement", "associations", "metadata"}``) is an activity row for the
+  contract's event mappings;
 * ``GET /leads/{id}``: the lead's verdict as of the monitor's clock (``?as_of=`` for another);
 * ``GET /health``, ``GET /metrics`` (Prometheus text format);
 * ``POST /admin/clock`` (only with a virtual clock): set ``now`` and advance to it.
@@ -109,12 +114,12 @@ class _Service:
             401, ["request: missing or wrong shared secret (signature or bearer)"]
         )
 
-    def post(self, kind: str, items: list[Any], source: str) -> tuple[int, dict[str, Any]]:
+    def post(self, leads: list[Any], events: list[Any], source: str) -> tuple[int, dict[str, Any]]:
+        """Records first (an event may be about a lead in the same payload), then events."""
         with self.lock:
-            if kind == "lead":
-                results = self.monitor.ingest_many(items, source=source)
-            else:
-                results = self.monitor.post_many(items, source=source)
+            results = self.monitor.ingest_many(leads, source=source) if leads else []
+            if events:
+                results += self.monitor.post_many(events, source=f"{source} (activity)")
         return _answer(results)
 
 
@@ -155,28 +160,46 @@ def _items(body: bytes, source: str) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _salesforce(items: list[Any]) -> list[Any]:
-    out: list[Any] = []
+_Split = tuple[list[Any], list[Any]]
+"""A CRM payload's lead records and activity rows."""
+
+
+def _salesforce(items: list[Any]) -> _Split:
+    """Lead sObjects are records; Task, Event, LeadHistory, CampaignMember... are rows for
+    the contract's event mappings."""
+    leads: list[Any] = []
+    rows: list[Any] = []
     for item in items:
         if isinstance(item, Mapping) and isinstance(item.get("records"), list):
-            out += _salesforce(item["records"])
+            more_leads, more_rows = _salesforce(item["records"])
+            leads += more_leads
+            rows += more_rows
         elif isinstance(item, Mapping):
-            out.append({k: v for k, v in item.items() if k != "attributes"})
+            attributes = item.get("attributes")
+            kind = attributes.get("type") if isinstance(attributes, Mapping) else None
+            body = {k: v for k, v in item.items() if k != "attributes"}
+            (leads if kind in (None, "Lead") else rows).append(body)
         else:
-            out.append(item)
-    return out
+            leads.append(item)  # rejected as a lead record, with the CLI's text
+    return leads, rows
 
 
-def _hubspot(items: list[Any]) -> list[Any]:
-    out: list[Any] = []
+def _hubspot(items: list[Any]) -> _Split:
+    """Contacts (``properties``) are records; engagements are rows for the event mappings."""
+    leads: list[Any] = []
+    rows: list[Any] = []
     for item in items:
         if isinstance(item, Mapping) and isinstance(item.get("results"), list):
-            out += _hubspot(item["results"])
+            more_leads, more_rows = _hubspot(item["results"])
+            leads += more_leads
+            rows += more_rows
+        elif isinstance(item, Mapping) and isinstance(item.get("engagement"), Mapping):
+            rows.append(dict(item))
         elif isinstance(item, Mapping) and isinstance(item.get("properties"), Mapping):
-            out.append(dict(item["properties"]))
+            leads.append(dict(item["properties"]))
         else:
-            out.append(item)
-    return out
+            leads.append(item)
+    return leads, rows
 
 
 class _Endpoints:
@@ -211,18 +234,17 @@ class _Endpoints:
         return response
 
     def webhook(
-        self, kind: str, shape: Callable[[list[Any]], list[Any]] | None = None
+        self, shape: Callable[[list[Any]], _Split]
     ) -> Callable[[Request], Awaitable[Response]]:
+        """A route taking a payload that ``shape`` splits into lead records and events."""
         service = self.service
 
         async def endpoint(request: Request) -> Response:
             async def handle() -> Response:
                 body = await service.authenticated_body(request)
                 source = f"POST {request.url.path}"
-                items = _items(body, source)
-                if shape is not None:
-                    items = shape(items)
-                status, answer = await run_in_threadpool(service.post, kind, items, source)
+                leads, events = shape(_items(body, source))
+                status, answer = await run_in_threadpool(service.post, leads, events, source)
                 return JSONResponse(answer, status_code=status)
 
             return await self.guarded(handle)
@@ -326,10 +348,10 @@ def create_app(
                 task.cancel()
 
     routes = [
-        Route("/webhooks/events", endpoints.webhook("event"), methods=["POST"]),
-        Route("/webhooks/leads", endpoints.webhook("lead"), methods=["POST"]),
-        Route("/webhooks/salesforce", endpoints.webhook("lead", _salesforce), methods=["POST"]),
-        Route("/webhooks/hubspot", endpoints.webhook("lead", _hubspot), methods=["POST"]),
+        Route("/webhooks/events", endpoints.webhook(lambda items: ([], items)), methods=["POST"]),
+        Route("/webhooks/leads", endpoints.webhook(lambda items: (items, [])), methods=["POST"]),
+        Route("/webhooks/salesforce", endpoints.webhook(_salesforce), methods=["POST"]),
+        Route("/webhooks/hubspot", endpoints.webhook(_hubspot), methods=["POST"]),
         Route("/leads/{lead_id}", endpoints.lead, methods=["GET"]),
         Route("/health", endpoints.health, methods=["GET"]),
         Route("/metrics", endpoints.metrics, methods=["GET"]),
