@@ -227,30 +227,43 @@ def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def _rss_mib() -> float:
+    with open("/proc/self/statm", encoding="ascii") as handle:
+        return int(handle.read().split()[1]) * resource.getpagesize() / 2**20
+
+
 def run_memory(leads: Path, events: Path, state: Path) -> dict[str, Any]:
+    """The 46 days a day at a time (records as they are created, then their events), and 30
+    quiet days after: the leads in memory (and RSS) against the leads seen so far."""
     monitor = _monitor("durable_rules", state)
-    with leads.open(encoding="utf-8") as handle:  # streamed: only the monitor's memory counts
-        chunk: list[dict[str, Any]] = []
-        for line in handle:
-            chunk.append(json.loads(line))
-            if len(chunk) == 500:
-                monitor.ingest_many(chunk)
-                chunk = []
-        monitor.ingest_many(chunk)
-    now = START
-    with events.open(encoding="utf-8") as handle:
-        pending: list[dict[str, Any]] = []
-        for line in handle:
-            event = json.loads(line)
-            while event["at"] > (now + timedelta(days=1)).isoformat().replace("+00:00", "Z"):
-                monitor.post_many(pending)
-                pending = []
-                now += timedelta(days=1)
-                monitor.advance(now)
-            pending.append(event)
-        monitor.post_many(pending)
-    monitor.advance(AS_OF + timedelta(days=30))
-    return {"peak_mib": _peak_mib(), "in_memory": len(monitor._open), **monitor.store.counts()}
+    records = _read(leads)  # creation order
+    stream = _read(events)
+    now, r, e = START, 0, 0
+    series: list[tuple[int, int, int, float]] = []
+    day = 0
+    while now < AS_OF + timedelta(days=32):
+        now += timedelta(days=1)
+        day += 1
+        stamp = _stamp(now)
+        fresh = []
+        while r < len(records) and records[r]["CreatedDate"].replace("+0000", "Z") <= stamp:
+            fresh.append(records[r])
+            r += 1
+        monitor.ingest_many(fresh)
+        arrived = []
+        while e < len(stream) and stream[e]["at"] <= stamp:
+            arrived.append(stream[e])
+            e += 1
+        monitor.post_many(arrived)
+        monitor.advance(now)
+        if day % 8 == 0 or now >= AS_OF + timedelta(days=32):
+            series.append((day, r, len(monitor._open), _rss_mib()))
+    return {
+        "peak_mib": _peak_mib(),
+        "in_memory": len(monitor._open),
+        "series": " ".join(f"d{d}:{n}/{o}/{m:.0f}MiB" for d, n, o, m in series),
+        **monitor.store.counts(),
+    }
 
 
 def _child(args: argparse.Namespace) -> int:
@@ -319,7 +332,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"peak memory, {small} vs {args.leads} leads: {memory[0]['peak_mib']:.0f} vs "
         f"{memory[1]['peak_mib']:.0f} MiB ({memory[1]['peak_mib'] / memory[0]['peak_mib']:.2f}x); "
-        f"leads in memory at the end: {memory[0]['in_memory']} vs {memory[1]['in_memory']}"
+        f"leads in memory at the end: {memory[0]['in_memory']} vs {memory[1]['in_memory']} "
+        "(series: day:leads seen/leads in memory/RSS)"
     )
     return 0
 

@@ -18,10 +18,11 @@ outbox through the notifier. Nothing here reads the wall clock: ``now`` is an in
 
 The store is the truth; memory only saves work. An *open* lead keeps its typed record and
 events, what it was notified of, and its projections in memory, so judging it does not read and
-type its history again. A *closed* lead (in a terminal stage, nothing ahead) leaves memory, and
-at most ``max_open`` leads stay (the longest untouched leave first); a lead not in memory is
-read back from the store when it is next judged. So memory does not grow with the number of
-closed leads.
+type its history again. A lead with nothing ahead (no deadline; only an event can change it)
+leaves memory at once when its stage is terminal, else once it has stayed so for ``keep_quiet``
+of the monitor's time; and at most ``max_open`` leads stay (the longest untouched leave first).
+A lead not in memory is read back from the store when it is next judged. So memory does not grow
+with the number of closed leads.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from leadcontract.engine import CompiledContract
@@ -124,6 +125,7 @@ class Monitor:
         link_template: str | None = None,
         max_attempts: int = 10,
         max_open: int = 100_000,
+        keep_quiet: timedelta = timedelta(days=1),
     ) -> None:
         self.compiled = compiled
         self.store: StateStore = store if store is not None else SqliteStore()
@@ -133,7 +135,10 @@ class Monitor:
         self.max_open = max_open
         """At most this many open leads keep their history in memory (the least recently
         judged leave first; they are read back from the store when next judged)."""
+        self.keep_quiet = keep_quiet
         self._open: OrderedDict[str, _Lead] = OrderedDict()
+        self._quiet: OrderedDict[str, datetime] = OrderedDict()
+        """Leads in memory with nothing ahead, by when they became so (oldest first)."""
         self._slas = {sla.id: sla for sla in compiled.slas}
         self._conditional = any(
             sla.selector is not None or any(c is not None for c in sla.trigger_conditions.values())
@@ -298,6 +303,7 @@ class Monitor:
                 delivered = True
         with self.store.transaction():
             self.store.set_clock(now)
+        self._forget_quiet(now)
         self.counters["evaluations"] += done.judged
         if deliver and not delivered:  # what waited from before (a receiver that was down)
             self.deliver(now)
@@ -339,6 +345,7 @@ class Monitor:
                 yield
         except BaseException:
             self._open.clear()
+            self._quiet.clear()
             raise
 
     # --- one lead ---------------------------------------------------------------------------
@@ -362,6 +369,16 @@ class Monitor:
         )
         while len(self._open) > self.max_open:
             self._open.popitem(last=False)
+
+    def _forget_quiet(self, now: datetime) -> None:
+        """Leads that have had nothing ahead for ``keep_quiet`` leave memory."""
+        quiet = self._quiet
+        while quiet:
+            lead_id, since = next(iter(quiet.items()))
+            if now - since < self.keep_quiet:
+                return
+            del quiet[lead_id]
+            self._open.pop(lead_id, None)
 
     def _stored_events(self, lead_id: str) -> list[Event]:
         return [
@@ -453,8 +470,11 @@ class Monitor:
             self.store.save_snapshot(
                 lead_id, {"as_of": now.isoformat(), "state": state, "notified": notified}
             )
+        self._quiet.pop(lead_id, None)
         if upcoming is None and verdict.stage.id in self._terminal:
             self._open.pop(lead_id, None)  # closed: its history leaves memory
+        elif upcoming is None:
+            self._quiet[lead_id] = now
         return outgoing
 
     def _clocks(self, verdict: Verdict) -> Hashable:
