@@ -257,10 +257,10 @@ def run_memory(leads: Path, events: Path, state: Path) -> dict[str, Any]:
         monitor.post_many(arrived)
         monitor.advance(now)
         if day % 8 == 0 or now >= AS_OF + timedelta(days=32):
-            series.append((day, r, len(monitor._open), _rss_mib()))
+            series.append((day, r, monitor.leads_in_memory, _rss_mib()))
     return {
         "peak_mib": _peak_mib(),
-        "in_memory": len(monitor._open),
+        "in_memory": monitor.leads_in_memory,
         "series": " ".join(f"d{d}:{n}/{o}/{m:.0f}MiB" for d, n, o, m in series),
         **monitor.store.counts(),
     }

@@ -265,6 +265,11 @@ class Monitor:
     # --- time -------------------------------------------------------------------------------
 
     @property
+    def leads_in_memory(self) -> int:
+        """How many leads keep their typed history in memory (the open ones; see above)."""
+        return len(self._open)
+
+    @property
     def clock(self) -> datetime | None:
         """The instant the monitor last advanced to (kept in the store across restarts)."""
         return self.store.clock()
