@@ -357,3 +357,47 @@ def test_salesforce_and_hubspot_activity_becomes_events_through_the_contracts_ma
     assert state == lead_state(batch)
     assert state is not None
     assert state["slas"]["first-touch-demo"] == "met"  # the Task call, 30 minutes in
+
+
+def test_the_service_wakes_for_the_next_deadline_not_the_next_tick() -> None:
+    """With a tick of a minute, a warning due half a second from now still leaves within a
+    second: the ticker sleeps until the store's next due instant."""
+    import uvicorn  # noqa: PLC0415
+
+    recorder = Recorder()
+    monitor = Monitor(compiled_contract(), notifier=recorder)
+    began = time.monotonic()
+    start = datetime(2026, 10, 6, 20, tzinfo=UTC)  # Tuesday, 13:00 in Los Angeles
+
+    def clock() -> datetime:  # the wall clock's pace, from a business afternoon
+        return start + timedelta(seconds=time.monotonic() - began)
+
+    lead = example_leads()[1]  # dana's demo request: 50 % of 4 business hours is 2 hours
+    submitted = (start - timedelta(hours=2) + timedelta(seconds=1.5)).isoformat()
+    lead = {**lead, "CreatedDate": submitted, "form_submitted_at": submitted}
+    app = create_app(monitor, secret=SECRET, clock=clock, tick=60.0)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.started
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/webhooks/leads",
+            json=lead,
+            headers={"Authorization": f"Bearer {SECRET}"},
+            timeout=30,
+        )
+        assert answer.json()["accepted"] == 1
+        due = began + (start + timedelta(seconds=1.5) - start).total_seconds()
+        while not recorder.sent and time.monotonic() < due + 30:
+            time.sleep(0.02)
+        delivered = time.monotonic()
+    finally:
+        server.should_exit = True
+        thread.join(30)
+    assert [(p["kind"], p["percent"]) for _, p in recorder.sent] == [("warning", 50)]
+    assert delivered - due < 1.0  # not the 60-second tick
