@@ -77,7 +77,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--link", help="link template for notifications, e.g. https://crm/{lead_id}"
     )
-    parser.add_argument("--tick", type=float, default=1.0, help="seconds between advances")
+    parser.add_argument(
+        "--tick",
+        type=float,
+        default=1.0,
+        help="longest wait between advances in seconds (serve also advances as soon as a lead "
+        "falls due or a request posts something)",
+    )
 
 
 def _compiled(path: str) -> CompiledContract | str:

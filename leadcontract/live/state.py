@@ -1,8 +1,8 @@
 """The monitor's durable state: records, events, schedule and notification outbox.
 
-The monitor keeps nothing about a lead in memory between calls: every record, event, due
-instant and notification lives in a :class:`StateStore`, so a process killed at any point
-restarts where it stood. :class:`SqliteStore` is the embedded default; the protocol is small so
+Everything the monitor must not forget lives in a :class:`StateStore`: every record, event, due
+instant, live state and notification, so a process killed at any point restarts where it stood
+(what the monitor holds in memory is a copy it can read back from here). :class:`SqliteStore` is the embedded default; the protocol is small so
 that a server database can stand behind it later.
 
 Three promises make a restart safe:
