@@ -26,7 +26,9 @@ Modes (each in a fresh process, SQLite state in a file, WAL):
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -132,6 +134,9 @@ class _Clocked:
         self.sent.append((time.perf_counter(), payload["instant"]))
 
 
+MOST = 150
+"""Event-woken leads judged per advance at most (deadlines first, then these; the rest wait)."""
+
 T0 = datetime(2026, 10, 6, 17, tzinfo=UTC)
 """The live run's virtual start: a Tuesday, 13:00 in New York (the deadline leads' owners)."""
 
@@ -180,18 +185,15 @@ def run_live(rate: float, leads: Path, events: Path, state: Path, seconds: float
     began = time.perf_counter()
     posted = judged = 0
     judging = 0.0  # seconds spent in advance (judging, queueing, delivering)
+    backlog = 0  # the most event-woken leads left for a later advance
+    limit = {"most": MOST} if "most" in inspect.signature(monitor.advance).parameters else {}
     all_in = 0.0  # when the last event was posted
     while True:
         elapsed = time.perf_counter() - began
         now = T0 + timedelta(seconds=elapsed)
         stamp = _stamp(now)
         arrived = stream[posted : min(len(stream), int(elapsed * rate))]
-        new = []
-        for event in arrived:  # a new lead's record comes before its first event
-            lead_id = event["lead_id"]
-            if lead_id not in fresh and lead_id in records:
-                fresh.add(lead_id)
-                new.append({**records[lead_id], "CreatedDate": stamp, "form_submitted_at": ""})
+        new = _new_leads(arrived, records, fresh, stamp)
         if new:
             monitor.ingest_many(new)
             given_leads += new
@@ -203,21 +205,17 @@ def run_live(rate: float, leads: Path, events: Path, state: Path, seconds: float
         if arrived and posted == len(stream):
             all_in = time.perf_counter() - began
         before = time.perf_counter()
-        judged += monitor.advance(now).judged
+        step = monitor.advance(now, **limit)
         judging += time.perf_counter() - before
+        judged += step.judged
+        backlog = max(backlog, getattr(step, "deferred", 0))
         if posted >= len(stream) and elapsed >= seconds + 1:
             break
         time.sleep(max(0.0, 0.05 - (time.perf_counter() - began - elapsed)))
     wall = time.perf_counter() - began
-    lags = sorted(
-        sent - (began + (_instant(instant) - T0).total_seconds())
-        for sent, instant in notifier.sent
-        if _instant(instant) > T0
-    )
-
-    def pct(q: float) -> float:
-        return lags[min(len(lags) - 1, int(q * len(lags)))] if lags else 0.0
-
+    drained = time.perf_counter()
+    monitor.advance(T0 + timedelta(seconds=wall))  # without ``most``: every lead left
+    drain_s = time.perf_counter() - drained
     # The floor for judging: the batch engine on the same leads and events, same process.
     before = time.perf_counter()
     batch = sum(
@@ -229,14 +227,45 @@ def run_live(rate: float, leads: Path, events: Path, state: Path, seconds: float
         "events": posted,
         "events_per_s": posted / all_in if all_in else 0.0,
         "judged": judged,
+        **_lags(notifier.sent, began),
+        "wall_s": wall,
+        "judging_share": judging / wall,
+        "most_deferred": backlog,
+        "drain_s": drain_s,
+        "judged_per_s": judged / judging if judging else 0.0,
+        "batch_verdicts_per_s": batch / batch_s,
+    }
+
+
+def _new_leads(
+    arrived: list[dict[str, Any]], records: dict[str, Any], fresh: set[str], stamp: str
+) -> list[dict[str, Any]]:
+    """The records of leads whose first event arrived (a CRM sends the record first)."""
+    new = []
+    for event in arrived:
+        lead_id = event["lead_id"]
+        if lead_id not in fresh and lead_id in records:
+            fresh.add(lead_id)
+            new.append({**records[lead_id], "CreatedDate": stamp, "form_submitted_at": ""})
+    return new
+
+
+def _lags(sent: list[tuple[float, str]], began: float) -> dict[str, Any]:
+    """Delivery wall time minus the wall time each notification's instant stood for."""
+    lags = sorted(
+        at - (began + (_instant(instant) - T0).total_seconds())
+        for at, instant in sent
+        if _instant(instant) > T0
+    )
+
+    def pct(q: float) -> float:
+        return lags[min(len(lags) - 1, int(q * len(lags)))] if lags else 0.0
+
+    return {
         "notifications": len(lags),
         "lag_p50_s": pct(0.5),
         "lag_p99_s": pct(0.99),
         "lag_max_s": lags[-1] if lags else 0.0,
-        "wall_s": wall,
-        "judging_share": judging / wall,
-        "judged_per_s": judged / judging if judging else 0.0,
-        "batch_verdicts_per_s": batch / batch_s,
     }
 
 
@@ -296,11 +325,20 @@ def _child(args: argparse.Namespace) -> int:
     return 0
 
 
+BEFORE = "262566521f9784370cbd60fcd10bd9e731a68b49"
+"""The monitor before open leads were kept in memory (it read and typed a lead's whole history
+from SQLite at each judgment, and bisected for an overdue clock's breach)."""
+
+REPEATS = 3
+"""Ingest runs per matcher, interleaved; the fastest counts (the machine is shared)."""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=4000)
     parser.add_argument("--rate", type=float, action="append", help="events/s for live mode")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of a live run")
+    parser.add_argument("--before", default=BEFORE, help="git revision of the baseline monitor")
     parser.add_argument("--mode")
     parser.add_argument("--leads-file")
     parser.add_argument("--events-file")
@@ -315,44 +353,96 @@ def main(argv: list[str] | None = None) -> int:
     small = max(args.leads // 4, 100)
     sizes[small] = _prepare(small, data)
     matchers = ("durable_rules", "durable_rules-each", "python", "none")
-    plan = [(f"ingest-{m}", args.leads) for m in matchers]
+    plan: list[tuple[str, int, bool]] = [
+        (f"ingest-{m}", args.leads, False) for _ in range(REPEATS) for m in matchers
+    ]
+    plan += [("ingest-durable_rules", args.leads, True) for _ in range(REPEATS)]
     busy = max(args.leads, int(max(rates) * args.seconds / 7))  # ~7.7 events per lead
     sizes[busy] = _prepare(busy, data)
-    plan += [(f"live-{int(rate)}", busy) for rate in rates]
-    plan += [("memory", small), ("memory", args.leads)]
+    plan += [(f"live-{int(rate)}", busy, old) for rate in rates for old in (False, True)]
+    plan += [("memory", small, False), ("memory", args.leads, False)]
     results: list[tuple[str, int, dict[str, Any]]] = []
-    for mode, n in plan:
-        leads, events = sizes[n]
-        with tempfile.TemporaryDirectory() as tmp:
-            command = [
-                sys.executable, __file__, "--mode", mode, "--leads-file", str(leads),
-                "--events-file", str(events), "--state", str(Path(tmp) / "state.db"),
-                "--seconds", str(args.seconds),
-            ]  # fmt: skip
-            done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode:
-            sys.stderr.write(done.stderr)
-            return 1
-        out = json.loads(done.stdout.strip().splitlines()[-1])
-        results.append((mode, n, out))
-        print(f"{mode:>22} {n:>6} leads  " + "  ".join(f"{k}={_fmt(v)}" for k, v in out.items()))
-    ingest = {mode: out for mode, _, out in results if mode.startswith("ingest-")}
-    floor = ingest["ingest-none"]["seconds"]
-    print()
-    for matcher in matchers[:-1]:
-        took = ingest[f"ingest-{matcher}"]["seconds"]
+    with tempfile.TemporaryDirectory() as before:
+        _checkout(args.before, Path(before))
+        for mode, n, old in plan:
+            out = _run(mode, sizes[n], args.seconds, Path(before) if old else None)
+            if out is None:
+                return 1
+            label = f"{mode}{' (before)' if old else ''}"
+            results.append((label, n, out))
+            print(
+                f"{label:>31} {n:>6} leads  " + "  ".join(f"{k}={_fmt(v)}" for k, v in out.items())
+            )
+    _summary(results, matchers, small, args.leads)
+    return 0
+
+
+def _checkout(revision: str, folder: Path) -> None:
+    """The package as it was at ``revision``, unpacked into ``folder``."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", revision, "leadcontract"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+
+
+def _run(
+    mode: str, files: tuple[Path, Path], seconds: float, package: Path | None
+) -> dict[str, Any] | None:
+    """One mode in a fresh process (with the package at ``package`` first on its path)."""
+    env = dict(os.environ)
+    if package is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(package), env.get("PYTHONPATH")]))
+    with tempfile.TemporaryDirectory() as tmp:
+        command = [
+            sys.executable, __file__, "--mode", mode, "--leads-file", str(files[0]),
+            "--events-file", str(files[1]), "--state", str(Path(tmp) / "state.db"),
+            "--seconds", str(seconds),
+        ]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+    if done.returncode:
+        sys.stderr.write(done.stderr)
+        return None
+    out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return out
+
+
+def _summary(
+    results: list[tuple[str, int, dict[str, Any]]], matchers: tuple[str, ...], small: int, n: int
+) -> None:
+    fastest: dict[str, float] = {}
+    for label, _, out in results:
+        if label.startswith("ingest-"):
+            fastest[label] = min(fastest.get(label, float("inf")), out["seconds"])
+    floor = fastest["ingest-none"]
+    print(f"\ningest, fastest of {REPEATS} (events/s = {results[0][2]['events']:,} / seconds):")
+    for label, took in fastest.items():
         print(
-            f"{matcher}: {took / floor:.2f}x the no-matching floor "
+            f"  {label:>31}: {results[0][2]['events'] / took:>9,.0f} events/s, "
+            f"{took / floor:.2f}x the no-matching floor "
             f"(share of ingest {(took - floor) / took:.0%})"
         )
-    memory = [out for mode, _, out in results if mode == "memory"]
+    live = {label: out for label, _, out in results if label.startswith("live-")}
+    for label, out in live.items():
+        if label.endswith("(before)"):
+            continue
+        old = live[f"{label} (before)"]
+        print(
+            f"  {label}: lag p99 {out['lag_p99_s']:.2f} s vs {old['lag_p99_s']:.2f} s before; "
+            f"judgments per second of judging {out['judged_per_s']:,.0f} vs "
+            f"{old['judged_per_s']:,.0f} before "
+            f"({out['judged_per_s'] / old['judged_per_s']:.1f}x); "
+            f"batch engine on the same data {out['batch_verdicts_per_s']:,.0f} verdicts/s "
+            f"(judging costs {out['batch_verdicts_per_s'] / out['judged_per_s']:.2f}x a verdict)"
+        )
+    memory = [out for label, _, out in results if label == "memory"]
     print(
-        f"peak memory, {small} vs {args.leads} leads: {memory[0]['peak_mib']:.0f} vs "
+        f"peak memory, {small} vs {n} leads: {memory[0]['peak_mib']:.0f} vs "
         f"{memory[1]['peak_mib']:.0f} MiB ({memory[1]['peak_mib'] / memory[0]['peak_mib']:.2f}x); "
         f"leads in memory at the end: {memory[0]['in_memory']} vs {memory[1]['in_memory']} "
         "(series: day:leads seen/leads in memory/RSS)"
     )
-    return 0
 
 
 def _fmt(value: Any) -> str:

@@ -165,3 +165,39 @@ def test_durable_rules_decides_each_kind_of_event_once_and_the_answers_are_the_s
     named = {name for name in first if name is not None}
     assert {"sla.first-touch.start", "sla.first-touch.stop"} <= named
     assert None in first  # some events matter to no pattern
+
+
+def test_under_a_flood_of_events_deadlines_are_judged_first_and_the_rest_follow(
+    compiled: CompiledContract,
+) -> None:
+    leads = example_leads()[:60]
+    ids = {lead["Id"] for lead in leads}
+    events = [e for e in example_events() if e["lead_id"] in ids]
+    day5, day8 = START + timedelta(days=5), START + timedelta(days=8)
+    earlier = [e for e in events if datetime.fromisoformat(e["at"]) <= day5]
+    flood = [e for e in events if day5 < datetime.fromisoformat(e["at"]) <= day8]
+    monitor = Monitor(compiled)
+
+    def run() -> tuple[set[str], set[str], Any, Any, dict[str, Any]]:
+        monitor.ingest_many(leads)
+        monitor.post_many(earlier)
+        monitor.advance(day5)
+        posted = monitor.post_many(flood)
+        woken = {p.lead_id for p in posted if p.relevant is not None and p.lead_id}
+        due = {lead_id for _, lead_id in monitor.store.due(day8)}
+        first = monitor.advance(day8, most=2)
+        between = {lead_id: monitor.state(lead_id) for lead_id in due - woken}
+        second = monitor.advance(day8)
+        return woken, due, first, second, between
+
+    woken, due, first, second, between = within(DURABLE_RULES_TIMEOUT, run)
+    deadlines = due - woken
+    assert len(woken) > 4
+    assert deadlines  # some leads' moments came by time alone
+    assert first.judged == len(deadlines) + 2
+    assert first.deferred == len(woken) - 2
+    assert second.judged == len(woken) - 2
+    assert second.deferred == 0
+    expected = batch_states(batch_verdicts(compiled, leads, earlier + flood, day8))
+    assert between == {lead_id: expected[lead_id] for lead_id in between}  # on time
+    assert {lead_id: monitor.state(lead_id) for lead_id in expected} == expected

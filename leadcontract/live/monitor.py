@@ -77,6 +77,8 @@ class Advance:
     now: datetime
     judged: int = 0
     notifications: list[Outgoing] = field(default_factory=list)
+    deferred: int = 0
+    """Leads woken by events that wait for the next advance (see ``most``)."""
 
 
 @dataclass(slots=True)
@@ -139,6 +141,9 @@ class Monitor:
         self._open: OrderedDict[str, _Lead] = OrderedDict()
         self._quiet: OrderedDict[str, datetime] = OrderedDict()
         """Leads in memory with nothing ahead, by when they became so (oldest first)."""
+        self._stirred: set[str] = set()
+        """Leads woken by an event since they were last judged (after a restart: none; they
+        are then judged with the deadlines, which is only an order)."""
         self._slas = {sla.id: sla for sla in compiled.slas}
         self._conditional = any(
             sla.selector is not None or any(c is not None for c in sla.trigger_conditions.values())
@@ -244,6 +249,7 @@ class Monitor:
                 results[slot] = Posted("accepted", event.lead_id, relevant=why)
             for lead_id, at in wake.items():
                 self.store.schedule_earlier(lead_id, at)
+            self._stirred.update(wake)
         return [item for item in results if item is not None]
 
     def _rejected(self, kind: Literal["lead", "event"], source: str, raw: Any) -> Posted:
@@ -274,13 +280,19 @@ class Monitor:
         """The instant the monitor last advanced to (kept in the store across restarts)."""
         return self.store.clock()
 
-    def advance(self, now: datetime, *, deliver: bool = True) -> Advance:
+    def advance(self, now: datetime, *, deliver: bool = True, most: int | None = None) -> Advance:
         """Judge every lead whose moment has come by ``now``; queue and deliver what changed.
 
-        Leads are judged in the order their moments came, a batch of them per transaction;
-        each batch's notifications are queued in the order of their instants (a warning at
-        10:00 before a breach at 11:00, across leads) in the same transaction as the states
-        they follow, and delivered before the next batch is judged.
+        Leads whose deadline came are judged first, then those that events woke, each group
+        in the order their moments came, a batch of leads per transaction; each batch's
+        notifications are queued in the order of their instants (a warning at 10:00 before a
+        breach at 11:00, across leads) in the same transaction as the states they follow, and
+        delivered before the next batch is judged.
+
+        ``most``: judge at most this many event-woken leads now and leave the rest (oldest
+        first) for the next advance, so that under a flood of events deadlines still leave on
+        time. The default judges every lead: then every lead's state is its batch verdict
+        as of ``now``.
         """
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
@@ -293,6 +305,13 @@ class Monitor:
         done = Advance(now)
         delivered = False
         due = self.store.due(now)
+        stirred = self._stirred
+        woken = [item for item in due if item[1] in stirred]
+        due = [item for item in due if item[1] not in stirred]
+        if most is not None and len(woken) > most:
+            done.deferred = len(woken) - most
+            woken = woken[:most]
+        due += woken
         for start in range(0, len(due), _BATCH):
             with self._transaction():
                 found: list[Outgoing] = []
@@ -409,6 +428,7 @@ class Monitor:
         return self._open[lead_id]
 
     def _judge(self, lead_id: str, now: datetime) -> list[Outgoing]:
+        self._stirred.discard(lead_id)
         lead = self._history(lead_id)
         if lead is None:
             self.store.schedule(lead_id, None)

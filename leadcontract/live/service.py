@@ -53,6 +53,9 @@ __all__ = ["VirtualClock", "create_app"]
 MAX_BODY = 8 * 1024 * 1024
 """Largest request body accepted (bytes)."""
 
+WOKEN_PER_ROUND = 500
+"""Leads woken by events that one round of the ticker judges at most (after every deadline)."""
+
 
 class VirtualClock:
     """A clock that stands still until told otherwise (tests, replays, demos)."""
@@ -90,13 +93,14 @@ class _Service:
         self.posted = asyncio.Event()
         """Set when a request posted records or events: the ticker advances at once."""
 
-    def advance(self, now: datetime | None = None) -> int:
+    def advance(self, now: datetime | None = None, most: int | None = None) -> int:
+        """Advance to ``now`` (default: the clock); ``most`` as :meth:`Monitor.advance`."""
         with self.lock:
             when = now or self.clock()
             clock = self.monitor.clock
             if clock is not None and when < clock:
                 when = clock
-            return len(self.monitor.advance(when).notifications)
+            return len(self.monitor.advance(when, most=most).notifications)
 
     def wait(self) -> float:
         """Seconds until the next lead falls due, at most one tick: the ticker sleeps that
@@ -354,7 +358,9 @@ def create_app(
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(service.posted.wait(), timeout=max(wait, 0.005))
                     service.posted.clear()
-                    await run_in_threadpool(service.advance)
+                    # Deadlines first; leads woken by a flood of events a batch at a time (the
+                    # rest stay due, so the next round comes at once), requests in between.
+                    await run_in_threadpool(service.advance, None, WOKEN_PER_ROUND)
                 except Exception:  # counted; the next tick tries again
                     monitor.counters["advance_failed"] += 1
                     await asyncio.sleep(tick)

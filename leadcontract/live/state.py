@@ -2,8 +2,8 @@
 
 Everything the monitor must not forget lives in a :class:`StateStore`: every record, event, due
 instant, live state and notification, so a process killed at any point restarts where it stood
-(what the monitor holds in memory is a copy it can read back from here). :class:`SqliteStore` is the embedded default; the protocol is small so
-that a server database can stand behind it later.
+(what the monitor holds in memory is a copy it can read back from here). :class:`SqliteStore` is
+the embedded default; the protocol is small so that a server database can stand behind it later.
 
 Three promises make a restart safe:
 
