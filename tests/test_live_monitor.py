@@ -436,3 +436,49 @@ def test_the_contracts_event_mappings_apply_live_as_in_batch(tmp_path: Path) -> 
     assert live.touches == 1
     assert live.handoff is not None
     assert live.handoff.done
+
+
+def test_fields_that_events_supply_fill_the_record_live_as_in_batch(tmp_path: Path) -> None:
+    """A CampaignMember row supplies the campaign a lead record leaves empty (the salesforce
+    preset's mapping): the demo-request clock then applies, live as in batch."""
+    import shutil  # noqa: PLC0415
+
+    from live_support import EXAMPLE  # noqa: PLC0415
+
+    folder = tmp_path / "contract"
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("data"))
+    (folder / "mappings.yaml").write_text(
+        "apiVersion: leadcontract/v1\nmappings:\n  extends: [salesforce]\n", encoding="utf-8"
+    )
+    schema = folder / "lead.yaml"
+    required = "campaign: {type: string, required: true, source: CampaignId}"
+    assert required in schema.read_text(encoding="utf-8")
+    schema.write_text(
+        schema.read_text(encoding="utf-8").replace(
+            required, "campaign: {type: string, source: CampaignId}"
+        ),
+        encoding="utf-8",
+    )  # a Lead export may leave the campaign to CampaignMember rows
+    compiled = compiled_contract(folder)
+    lead = {**example_leads()[1], "CampaignId": ""}  # L000002, a demo request, campaign unknown
+    created = datetime.fromisoformat(lead["CreatedDate"].replace("+0000", "+00:00"))
+    member = {
+        "CampaignId": "demo-request",
+        "LeadId": lead["Id"],
+        "CreatedDate": lead["CreatedDate"],
+    }
+    now = created + timedelta(days=2)
+    monitor = Monitor(compiled)
+
+    def run() -> None:
+        monitor.ingest(lead)
+        assert monitor.post(member).outcome == "accepted"
+        monitor.advance(now)
+
+    within(DURABLE_RULES_TIMEOUT, run)
+    batch = batch_verdicts(compiled, [lead], [member], now)[lead["Id"]]
+    assert batch.campaign == "demo-request"
+    state = monitor.state(lead["Id"])
+    assert state == lead_state(batch)
+    assert state is not None
+    assert state["slas"]["first-touch-demo"] == "breached"
