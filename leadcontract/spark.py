@@ -148,12 +148,16 @@ def evaluate(
     if as_of.tzinfo is None:
         raise ValueError("as_of must be timezone-aware (e.g. 2026-11-16T17:00:00+00:00)")
     compiled = _compiled(contract)
-    lead_rows = _keyed(_numbered(_as_text(leads)), _lead_ids(compiled).column)
+    lead_rows = _numbered(_as_text(leads))
+    if _plain_id(compiled):
+        lead_rows = _keyed(lead_rows, _lead_ids(compiled).column)
+    else:
+        lead_rows = _read_keys(contract, lead_rows, _LEAD)
     if events is None:
         events = leads.sparkSession.createDataFrame([], "lead_id string")
     event_rows = _numbered(_as_text(events))
     if compiled.mappings.events:
-        event_rows = _mapped_keys(contract, event_rows)
+        event_rows = _read_keys(contract, event_rows, _EVENT)
     else:
         event_rows = _keyed(event_rows, EVENT_ID.column)
     if capacity and any(c.capacity for c in contract.campaigns.values()):
@@ -233,7 +237,12 @@ def plan_capacity(contract: Contract, leads: DataFrame) -> SparkCapacity:
 
 def _as_text(frame: DataFrame) -> DataFrame:
     """Every column as text, as a CSV file would give it."""
-    return frame.select([frame[name].cast("string").alias(name) for name in frame.columns])
+    return frame.select([_column(frame, name).cast("string").alias(name) for name in frame.columns])
+
+
+def _column(frame: DataFrame, name: str) -> Column:
+    """A column by its name as given: a dot in it (`Who.Id`) is part of the name."""
+    return frame["`" + name.replace("`", "``") + "`"]
 
 
 def _numbered(frame: DataFrame) -> DataFrame:
@@ -270,20 +279,26 @@ def _keyed(frame: DataFrame, find: Callable[[tuple[str, ...]], Any]) -> DataFram
     if column is None:
         return frame.withColumn(_KEY, F.lit(None).cast("string"))
     space = f"[{_PY_WHITESPACE}]"
-    key = F.regexp_replace(frame[column], f"^{space}+|{space}+$", "")
+    key = F.regexp_replace(_column(frame, column), f"^{space}+|{space}+$", "")
     return frame.withColumn(_KEY, F.when(key != "", key))
 
 
-def _mapped_keys(contract: Contract, events: DataFrame) -> DataFrame:
-    """Add the key of each event row as the contract's event mappings read it (in Python:
-    a mapping may take the id from any column, or from a nested one)."""
-    find_keys = _MappedKeys(contract, _Layout("events", tuple(_data_columns(events))))
+def _plain_id(compiled: CompiledContract) -> bool:
+    """Whether a lead's id is its column's stripped text (a string field, no map, no format)."""
+    spec = compiled.contract.lead.fields.get(compiled.keys.id)
+    return spec is None or (spec.type == "string" and not spec.value_map and spec.format is None)
+
+
+def _read_keys(contract: Contract, frame: DataFrame, side: int) -> DataFrame:
+    """Add the key of each row as the engine's own coercer reads the id from it (in Python:
+    an event mapping may take it from any column, a lead field may map or type it)."""
+    find_keys = _CoercedKeys(contract, _Layout("rows", tuple(_data_columns(frame))), side)
 
     def keys_of(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         return find_keys(batches)
 
-    schema = StructType([*events.schema.fields, StructField(_KEY, StringType())])
-    return events.mapInArrow(keys_of, schema=schema)
+    schema = StructType([*frame.schema.fields, StructField(_KEY, StringType())])
+    return frame.mapInArrow(keys_of, schema=schema)
 
 
 def _data_columns(frame: DataFrame) -> list[str]:
@@ -292,7 +307,7 @@ def _data_columns(frame: DataFrame) -> list[str]:
 
 def _side(frame: DataFrame, side: int, columns: Sequence[str], prefix: str) -> DataFrame:
     """One side of the union: its columns renamed by position, the helper columns kept."""
-    renamed = [frame[name].alias(f"{prefix}{i}") for i, name in enumerate(columns)]
+    renamed = [_column(frame, name).alias(f"{prefix}{i}") for i, name in enumerate(columns)]
     helpers = [F.col(_KEY), F.lit(side).alias(_SIDE), F.col(_RECORD), F.col(_OVERFLOW)]
     return frame.select(*renamed, *helpers)
 
@@ -507,24 +522,41 @@ class _Arrivals:
             yield pa.RecordBatch.from_arrays(list(out), schema=self.SCHEMA)
 
 
-class _MappedKeys:
-    """Each event row with the lead id the contract's event mappings read from it (none for
-    a row no mapping matches; the id an error row names, for a row that cannot be read)."""
+class _CoercedKeys:
+    """Each row with the lead id the engine reads from it: a lead's coerced id, an event's
+    lead id through the event mappings; the id an error row names, for a row that cannot be
+    read; none for an event row no mapping matches."""
 
-    def __init__(self, contract: Contract, layout: _Layout) -> None:
+    def __init__(self, contract: Contract, layout: _Layout, side: int) -> None:
         self.contract = contract
         self.layout = layout
+        self.side = side
 
     def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         compiled = _compiled(self.contract)
+        key_of = self._lead_key if self.side == _LEAD else self._event_key(compiled)
+        for batch in batches:
+            rows = _raw_rows(batch, self.layout, drop_nulls=self.side == _EVENT)
+            keys = [key_of(compiled, row) for row in rows]
+            yield batch.append_column(_KEY, pa.array(keys, pa.string()))
+
+    @staticmethod
+    def _lead_key(compiled: CompiledContract, row: RawRecord) -> str | None:
+        record, errors = compiled.lead_coercer.coerce(row)
+        return str(record[compiled.keys.id]) if record is not None else _error_id(errors)
+
+    @staticmethod
+    def _event_key(
+        compiled: CompiledContract,
+    ) -> Callable[[CompiledContract, RawRecord], str | None]:
         # A coercer of its own: the compiled one numbers the events it reads.
         coercer = EventCoercer(default_tz=compiled.zone, mappings=compiled.mappings.events)
-        for batch in batches:
-            keys: list[str | None] = []
-            for row in _raw_rows(batch, self.layout, drop_nulls=True):
-                event, errors = coercer.coerce(row)
-                keys.append(event.lead_id if event is not None else _error_id(errors))
-            yield batch.append_column(_KEY, pa.array(keys, pa.string()))
+
+        def key_of(_: CompiledContract, row: RawRecord) -> str | None:
+            event, errors = coercer.coerce(row)
+            return event.lead_id if event is not None else _error_id(errors)
+
+        return key_of
 
 
 def _error_id(errors: Iterable[Any]) -> str | None:
