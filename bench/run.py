@@ -186,9 +186,34 @@ def _spark(leads: Path, events: Path) -> int:
             result.verdicts.select("verdict").write.text(str(Path(scratch) / "verdicts"))
         count = int(result.verdicts.count())
         _PHASES["after_start"] = time.perf_counter() - started
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        _PHASES["cpu"] = own.ru_utime + own.ru_stime + _descendants_cpu()
         return count
     finally:
         spark.stop()
+
+
+def _descendants_cpu() -> float:
+    """CPU seconds of this process's live descendants and of the children they reaped (the
+    JVM, Spark's Python daemon and its workers), from /proc; 0 where there is none."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        ticks[pid] = sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    mine = {os.getpid()}
+    while True:
+        more = {pid for pid, parent in parents.items() if parent in mine} - mine
+        if not more:
+            break
+        mine |= more
+    mine.discard(os.getpid())
+    return sum(ticks[pid] for pid in mine) / os.sysconf("SC_CLK_TCK")
 
 
 def check(leads: Path, events: Path) -> None:
