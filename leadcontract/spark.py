@@ -35,7 +35,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 try:
     import pyarrow as pa
@@ -52,7 +51,7 @@ except ImportError as missing:  # pragma: no cover - the lock installs the extra
 from leadcontract.audit import contract_digest
 from leadcontract.capacity import CapacityPlan, WeekLoad, week_of
 from leadcontract.engine import CompiledContract, ReadRows, RunCounts, compile_contract
-from leadcontract.inputs import EventCoercer, LeadCoercer, RawRecord
+from leadcontract.inputs import EventCoercer, RawRecord
 from leadcontract.model import Contract
 from leadcontract.parallel import EVENT_ID, IdColumn
 from leadcontract.verdict import Verdict
@@ -137,8 +136,9 @@ def evaluate(
     lead_source: str = "leads",
     event_source: str = "events",
 ) -> SparkEvaluation:
-    """Evaluate every lead of ``leads`` with its ``events`` as of ``as_of`` (lazy: Spark
-    runs when a result is used). ``capacity`` plans the campaigns' capacity first, as the CLI
+    """Evaluate every lead of ``leads`` with its ``events`` as of ``as_of``. Spark counts
+    each input's rows per partition now (to number them); the rest runs when a result is
+    used. ``capacity`` plans the campaigns' capacity first, as the CLI
     does, so SLA breaches of overflow leads are excused. The results are persisted: the
     verdicts, the errors and the counts are computed once.
 
@@ -501,10 +501,10 @@ class _Arrivals:
         self.layout = layout
 
     def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        contract = self.contract
-        zone: tzinfo = ZoneInfo(contract.metadata.timezone)
-        coercer = LeadCoercer(contract.lead, default_tz=zone)
-        keys = contract.lead.keys
+        compiled = _compiled(self.contract)  # its coercer reads a preset's columns too
+        zone: tzinfo = compiled.zone
+        coercer = compiled.lead_coercer
+        keys = compiled.keys
         for batch in batches:
             out: tuple[list[Any], ...] = ([], [], [], [], [])
             for row in _raw_rows(batch, self.layout, drop_nulls=False):
