@@ -16,7 +16,7 @@ process (so peak memory is its own), all on the same CSV and JSON Lines files:
 * the command line end to end (capacity pass, JSON Lines out, no traces): ``cli-1`` and
   ``cli-2`` (``--workers 2``);
 * ``spark``: leadcontract.spark in local mode on 2 cores, verdicts written as text (JVM
-  start included).
+  start included; the seconds after the session started are printed beside it).
 
 It prints wall seconds, CPU seconds (the process and its children), leads per second, peak
 RSS and the ratios the README reports. ``--check`` first compares the hand-written floors'
@@ -74,6 +74,10 @@ def dataset(n: int) -> tuple[Path, Path]:
     return leads, events
 
 
+_PHASES: dict[str, float] = {}
+"""Further figures a mode reports about itself (``spark``: seconds after the JVM started)."""
+
+
 def measure(mode: str, leads: Path, events: Path) -> dict[str, float]:
     """Run one mode in this process; return seconds, CPU seconds, leads and peak RSS (MiB)."""
     start = time.perf_counter()
@@ -83,7 +87,7 @@ def measure(mode: str, leads: Path, events: Path) -> dict[str, float]:
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
     peak = max(own.ru_maxrss, children.ru_maxrss) / 1024
-    return {"seconds": seconds, "cpu": cpu, "leads": count, "peak_mib": peak}
+    return {"seconds": seconds, "cpu": cpu, "leads": count, "peak_mib": peak, **_PHASES}
 
 
 def _run(mode: str, leads: Path, events: Path) -> int:
@@ -171,6 +175,7 @@ def _spark(leads: Path, events: Path) -> int:
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
+    started = time.perf_counter()
     try:
         contract = leadcontract.load(ROOT / "contracts" / "example").contract
         assert contract is not None
@@ -179,9 +184,36 @@ def _spark(leads: Path, events: Path) -> int:
         result = evaluate(contract, lead_frame, event_frame, as_of=AS_OF, trace=False)
         with tempfile.TemporaryDirectory() as scratch:
             result.verdicts.select("verdict").write.text(str(Path(scratch) / "verdicts"))
-        return int(result.verdicts.count())
+        count = int(result.verdicts.count())
+        _PHASES["after_start"] = time.perf_counter() - started
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        _PHASES["cpu"] = own.ru_utime + own.ru_stime + _descendants_cpu()
+        return count
     finally:
         spark.stop()
+
+
+def _descendants_cpu() -> float:
+    """CPU seconds of this process's live descendants and of the children they reaped (the
+    JVM, Spark's Python daemon and its workers), from /proc; 0 where there is none."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        ticks[pid] = sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    mine = {os.getpid()}
+    while True:
+        more = {pid for pid, parent in parents.items() if parent in mine} - mine
+        if not more:
+            break
+        mine |= more
+    mine.discard(os.getpid())
+    return sum(ticks[pid] for pid in mine) / os.sysconf("SC_CLK_TCK")
 
 
 def check(leads: Path, events: Path) -> None:
@@ -233,6 +265,8 @@ def main() -> int:
                 f"{r['leads'] / r['seconds']:>9,.0f} {r['peak_mib']:>9.0f}",
                 flush=True,
             )
+            if "after_start" in r:
+                print(f"{'':>9}  {'':<16} {r['after_start']:>8.2f}  (after the JVM started)")
         for slow, fast, label in RATIOS:
             if slow in results and fast in results:
                 wall = results[slow]["seconds"] / results[fast]["seconds"]

@@ -1,22 +1,28 @@
 """Evaluate a contract where the data lives: Spark DataFrames of leads and events.
 
 Evaluation is a pure function of (compiled contract, one lead's record and events, ``as_of``),
-so Spark can group the events by lead id, cogroup them with the leads, and run the local
-engine on each group (``applyInPandas``). Each group is judged by the same code as
-``leadcontract evaluate``, so each verdict row holds, byte for byte, the JSON line the local
-engine writes for that lead, and each error row the line it writes to ``--errors``.
+so Spark can bring each lead's rows together and run the local engine on them. The leads and
+the events are put into one DataFrame (each side's columns kept apart), repartitioned by
+lead id so a lead's record and its events land in the same partition, and sorted there by
+(id, side, ordinal). Each partition is then judged in one Python call (``mapInArrow``): its
+Arrow batches are split back into a lead stream and an event stream, both sorted by id, which
+the engine merges as it does for sorted files (``grouped=True``), so a partition costs one
+evaluation run, not one per lead. Each verdict row holds, byte for byte, the JSON line the
+local engine writes for that lead, and each error row the line it writes to ``--errors``.
 
 The one cross-lead figure, capacity overflow (capacity.py), is a Spark aggregation: each
 lead record is coerced where it lies, the first valid record of each id kept, and each
 campaign-week's leads ranked by (creation, id) with a window; the overflow ids are then joined
-onto the leads (broadcast) before the groups are judged.
+onto the leads (broadcast) before the partitions are judged.
 
 Inputs are read as text, as from a CSV file: every column is cast to string and a null is no
 value (an event's null keys are left out, as in JSON Lines). Each row's ordinal in its
 DataFrame (Spark's read order: file order for one file) stands in for the record number of
 the local error rows and orders a lead's events at the same instant, as the file order does
 locally; error rows carry ``line: null`` (Spark does not know it) and the ``source`` name
-given.
+given. The lead id that partitions and sorts the rows is its column's text with the
+whitespace Python strips removed, as the coercers read it; with event mappings (a CRM
+preset), an event's lead id is found by the contract's own mapping, in Python.
 
 Needs the ``spark`` extra (``pip install 'leadcontract[spark]'``) and a Java runtime.
 """
@@ -24,18 +30,18 @@ Needs the ``spark`` extra (``pip install 'leadcontract[spark]'``) and a Java run
 from __future__ import annotations
 
 import json
-import math
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import Any, cast
 
 try:
-    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
     from pyspark.sql import Column, DataFrame, Window
     from pyspark.sql import functions as F  # noqa: N812 - Spark's own spelling
+    from pyspark.sql.types import StringType, StructField, StructType
 except ImportError as missing:  # pragma: no cover - the lock installs the extra
     raise ImportError(
         f"leadcontract.spark needs the spark extra ({missing.name} is missing): "
@@ -45,9 +51,9 @@ except ImportError as missing:  # pragma: no cover - the lock installs the extra
 from leadcontract.audit import contract_digest
 from leadcontract.capacity import CapacityPlan, WeekLoad, week_of
 from leadcontract.engine import CompiledContract, ReadRows, RunCounts, compile_contract
-from leadcontract.inputs import LeadCoercer, RawRecord
+from leadcontract.inputs import EventCoercer, RawRecord
 from leadcontract.model import Contract
-from leadcontract.parallel import EVENT_ID, lead_id_column
+from leadcontract.parallel import EVENT_ID, IdColumn
 from leadcontract.verdict import Verdict
 from leadcontract.writers import error_json, verdict_json
 
@@ -55,12 +61,22 @@ __all__ = ["RESULT_SCHEMA", "SparkCapacity", "SparkEvaluation", "evaluate", "pla
 
 RESULT_SCHEMA = "lead_id string, record long, kind string, line string"
 """One row per item: ``kind`` is ``verdict``, ``lead-error``, ``event-error`` or ``counts``;
-``line`` the JSON line (the counts of one group, for ``counts``)."""
+``line`` the JSON line (the counts of one partition, for ``counts``)."""
 
 _KEY, _RECORD, _OVERFLOW = "__leadcontract_key", "__leadcontract_record", "__leadcontract_over"
-_HELPERS = frozenset({_KEY, _RECORD, _OVERFLOW})
+_SIDE = "__leadcontract_side"
+_HELPERS = frozenset({_KEY, _RECORD, _OVERFLOW, _SIDE})
+_LEAD, _EVENT = 0, 1
+"""The values of the side column; leads sort before the events of the same id."""
 _PARTITION_BITS = 33
 """``monotonically_increasing_id`` puts the partition index above this bit."""
+_OUT_BATCH = 4096
+"""Result rows per Arrow batch handed back to Spark."""
+_PY_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+"""What ``str.strip()`` removes (``str.isspace``): Spark's ``trim`` removes only spaces."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +117,7 @@ class SparkEvaluation:
         return rows.select(kind, "lead_id", "record", F.col("line").alias("error"))
 
     def counts(self) -> RunCounts:
-        """Records in and out, summed over the groups; they reconcile as locally."""
+        """Records in and out, summed over the partitions; they reconcile as locally."""
         total = RunCounts()
         for row in self.results.filter(F.col("kind") == "counts").select("line").collect():
             for name, value in json.loads(row["line"]).items():
@@ -120,34 +136,57 @@ def evaluate(
     lead_source: str = "leads",
     event_source: str = "events",
 ) -> SparkEvaluation:
-    """Evaluate every lead of ``leads`` with its ``events`` as of ``as_of`` (lazy: Spark
-    runs when a result is used). ``capacity`` plans the campaigns' capacity first, as the CLI
+    """Evaluate every lead of ``leads`` with its ``events`` as of ``as_of``. Spark counts
+    each input's rows per partition now (to number them); the rest runs when a result is
+    used. ``capacity`` plans the campaigns' capacity first, as the CLI
     does, so SLA breaches of overflow leads are excused. The results are persisted: the
-    verdicts, the errors and the counts are computed once."""
+    verdicts, the errors and the counts are computed once.
+
+    Raises :class:`leadcontract.engine.ContractError` on the driver when the contract does
+    not compile.
+    """
     if as_of.tzinfo is None:
         raise ValueError("as_of must be timezone-aware (e.g. 2026-11-16T17:00:00+00:00)")
-    lead_rows = _keyed(_numbered(_as_text(leads)), lead_id_column(contract).column)
+    compiled = _compiled(contract)
+    lead_rows = _numbered(_as_text(leads))
+    if _plain_id(compiled):
+        lead_rows = _keyed(lead_rows, _lead_ids(compiled).column)
+    else:
+        lead_rows = _read_keys(contract, lead_rows, _LEAD)
     if events is None:
-        session = leads.sparkSession
-        events = session.createDataFrame([], "lead_id string")
-    event_rows = _keyed(_numbered(_as_text(events)), EVENT_ID.column)
+        events = leads.sparkSession.createDataFrame([], "lead_id string")
+    event_rows = _numbered(_as_text(events))
+    if compiled.mappings.events:
+        event_rows = _read_keys(contract, event_rows, _EVENT)
+    else:
+        event_rows = _keyed(event_rows, EVENT_ID.column)
     if capacity and any(c.capacity for c in contract.campaigns.values()):
         overflow = plan_capacity(contract, lead_rows).overflow
         flags = overflow.select(F.col("lead_id").alias(_KEY), F.lit(True).alias(_OVERFLOW))
         lead_rows = lead_rows.join(F.broadcast(flags), on=_KEY, how="left")
     else:
         lead_rows = lead_rows.withColumn(_OVERFLOW, F.lit(False))
-    judge_group = _GroupJudge(contract, as_of, trace, lead_source, event_source)
-
-    def judge(leads: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
-        # A plain function: Spark reads the arity of its signature (2: no key argument).
-        return judge_group(leads, events)
-
-    results = (
-        lead_rows.groupBy(_KEY)
-        .cogroup(event_rows.groupBy(_KEY))
-        .applyInPandas(judge, schema=RESULT_SCHEMA)
+    lead_columns = _data_columns(lead_rows)
+    event_columns = _data_columns(event_rows)
+    # Each side's columns get names of their own, so no lead column meets an event column
+    # of the same name (Spark matches names case-insensitively).
+    both = _side(lead_rows, _LEAD, lead_columns, "l").unionByName(
+        _side(event_rows.withColumn(_OVERFLOW, F.lit(False)), _EVENT, event_columns, "e"),
+        allowMissingColumns=True,
     )
+    judge_partition = _PartitionJudge(
+        contract,
+        as_of,
+        trace,
+        _Layout(lead_source, tuple(lead_columns), "l"),
+        _Layout(event_source, tuple(event_columns), "e"),
+    )
+
+    def judge(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        return judge_partition(batches)
+
+    sorted_rows = both.repartition(_KEY).sortWithinPartitions(_KEY, _SIDE, _RECORD)
+    results = sorted_rows.mapInArrow(judge, schema=RESULT_SCHEMA)
     return SparkEvaluation(results.persist())
 
 
@@ -165,12 +204,12 @@ def plan_capacity(contract: Contract, leads: DataFrame) -> SparkCapacity:
         for campaign_id, campaign in contract.campaigns.items()
         if campaign.capacity is not None
     }
-    find_arrivals = _Arrivals(contract)
+    find_arrivals = _Arrivals(contract, _Layout("leads", tuple(_data_columns(leads))))
 
-    def arrivals_of(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    def arrivals_of(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         return find_arrivals(batches)
 
-    arrivals = leads.mapInPandas(
+    arrivals = leads.mapInArrow(
         arrivals_of,
         schema="lead_id string, record long, campaign string, created long, week string",
     )
@@ -198,7 +237,12 @@ def plan_capacity(contract: Contract, leads: DataFrame) -> SparkCapacity:
 
 def _as_text(frame: DataFrame) -> DataFrame:
     """Every column as text, as a CSV file would give it."""
-    return frame.select([frame[name].cast("string").alias(name) for name in frame.columns])
+    return frame.select([_column(frame, name).cast("string").alias(name) for name in frame.columns])
+
+
+def _column(frame: DataFrame, name: str) -> Column:
+    """A column by its name as given: a dot in it (`Who.Id`) is part of the name."""
+    return frame["`" + name.replace("`", "``") + "`"]
 
 
 def _numbered(frame: DataFrame) -> DataFrame:
@@ -218,11 +262,54 @@ def _numbered(frame: DataFrame) -> DataFrame:
     return tagged.withColumn(_RECORD, record.cast("long")).drop("__pid", "__mid")
 
 
-def _keyed(frame: DataFrame, find: Any) -> DataFrame:
-    """Add the grouping key: the lead id column's text, stripped (as the coercers read it)."""
+def _lead_ids(compiled: CompiledContract) -> IdColumn:
+    """Where a lead record holds its id: the id field, its ``source``, then a preset's."""
+    keys = compiled.contract.lead.keys
+    spec = compiled.contract.lead.fields.get(keys.id)
+    names = [keys.id]
+    if spec is not None and spec.source:
+        names.append(spec.source)
+    names += compiled.mappings.sources.get(keys.id, ())
+    return IdColumn(*dict.fromkeys(names))
+
+
+def _keyed(frame: DataFrame, find: Callable[[tuple[str, ...]], Any]) -> DataFrame:
+    """Add the partitioning key: the lead id column's text, stripped as Python strips it."""
     column = find(tuple(frame.columns))
-    key = F.trim(frame[column]) if column is not None else F.lit(None).cast("string")
-    return frame.withColumn(_KEY, key)
+    if column is None:
+        return frame.withColumn(_KEY, F.lit(None).cast("string"))
+    space = f"[{_PY_WHITESPACE}]"
+    key = F.regexp_replace(_column(frame, column), f"^{space}+|{space}+$", "")
+    return frame.withColumn(_KEY, F.when(key != "", key))
+
+
+def _plain_id(compiled: CompiledContract) -> bool:
+    """Whether a lead's id is its column's stripped text (a string field, no map, no format)."""
+    spec = compiled.contract.lead.fields.get(compiled.keys.id)
+    return spec is None or (spec.type == "string" and not spec.value_map and spec.format is None)
+
+
+def _read_keys(contract: Contract, frame: DataFrame, side: int) -> DataFrame:
+    """Add the key of each row as the engine's own coercer reads the id from it (in Python:
+    an event mapping may take it from any column, a lead field may map or type it)."""
+    find_keys = _CoercedKeys(contract, _Layout("rows", tuple(_data_columns(frame))), side)
+
+    def keys_of(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        return find_keys(batches)
+
+    schema = StructType([*frame.schema.fields, StructField(_KEY, StringType())])
+    return frame.mapInArrow(keys_of, schema=schema)
+
+
+def _data_columns(frame: DataFrame) -> list[str]:
+    return [name for name in frame.columns if name not in _HELPERS]
+
+
+def _side(frame: DataFrame, side: int, columns: Sequence[str], prefix: str) -> DataFrame:
+    """One side of the union: its columns renamed by position, the helper columns kept."""
+    renamed = [_column(frame, name).alias(f"{prefix}{i}") for i, name in enumerate(columns)]
+    helpers = [F.col(_KEY), F.lit(side).alias(_SIDE), F.col(_RECORD), F.col(_OVERFLOW)]
+    return frame.select(*renamed, *helpers)
 
 
 def _lookup(table: dict[Any, Any], column: str = "campaign", default: Any = None) -> Column:
@@ -236,7 +323,7 @@ def _lookup(table: dict[Any, Any], column: str = "campaign", default: Any = None
 # --- on the executors --------------------------------------------------------------------------
 
 _COMPILED: dict[str, CompiledContract] = {}
-"""Compiled contracts by digest: compiled once per Python worker, not once per group."""
+"""Compiled contracts by digest: compiled once per Python worker, not once per partition."""
 
 
 def _compiled(contract: Contract) -> CompiledContract:
@@ -247,101 +334,181 @@ def _compiled(contract: Contract) -> CompiledContract:
     return found
 
 
-def _records(frame: pd.DataFrame, *, drop_nulls: bool) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(ordinal, row) in ordinal order, helper columns left out, nulls as None (or absent)."""
-    columns = [c for c in frame.columns if c not in _HELPERS]
-    ordered = frame.sort_values(_RECORD, kind="stable")
-    for record, values in zip(
-        ordered[_RECORD].tolist(), ordered[columns].itertuples(index=False), strict=True
-    ):
-        row = {c: None if _null(v) else v for c, v in zip(columns, values, strict=True)}
+@dataclass(frozen=True)
+class _Layout:
+    """Where one input's columns are in the Arrow batches: its source name (for error rows),
+    its column names, and the prefix of their positional names (empty: the names as given)."""
+
+    source: str
+    names: tuple[str, ...]
+    prefix: str = ""
+
+    def arrow_names(self) -> list[str]:
+        if not self.prefix:
+            return list(self.names)
+        return [f"{self.prefix}{i}" for i in range(len(self.names))]
+
+
+def _raw_rows(batch: pa.RecordBatch, layout: _Layout, *, drop_nulls: bool) -> Iterator[RawRecord]:
+    """The raw record of every row of ``batch``, its columns renamed back, nulls as None (or
+    left out, as JSON Lines leaves them out)."""
+    names = layout.names
+    columns = [batch.column(name).to_pylist() for name in layout.arrow_names()]
+    records = batch.column(_RECORD).to_pylist()
+    rows = zip(*columns, strict=True) if columns else [()] * len(records)
+    for record, values in zip(records, rows, strict=True):
         if drop_nulls:
-            row = {c: v for c, v in row.items() if v is not None}
-        yield int(record), row
+            data = {n: v for n, v in zip(names, values, strict=True) if v is not None}
+        else:
+            data = dict(zip(names, values, strict=True))
+        yield RawRecord(layout.source, record, None, data)
 
 
-def _null(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+class _SortedSides:
+    """One partition's rows, sorted by (id, side, ordinal), as the two sorted streams the
+    engine merges: its lead rows and its event rows.
+
+    Each stream reads the next Arrow batch when it has run dry, keeping the other side's rows
+    of that batch for later, so memory holds about one batch, plus the events of ids that
+    come before the next lead. It also notes what the engine cannot tell from a row: the
+    ordinal of the lead row read last (the one a verdict answers) and the ids flagged as
+    capacity overflow, each added before the engine judges the lead.
+    """
+
+    def __init__(self, batches: Iterator[pa.RecordBatch], leads: _Layout, events: _Layout) -> None:
+        self._batches = batches
+        self._layouts = (leads, events)
+        self._leads: deque[tuple[RawRecord, str | None]] = deque()
+        """Lead rows not yet read, each with its id if it is flagged as overflow."""
+        self._events: deque[RawRecord] = deque()
+        self.overflow: set[str] = set()
+        self.lead_record = 0
+
+    def leads(self) -> Iterator[RawRecord]:
+        waiting = self._leads
+        while waiting or self._read_until(waiting):
+            row, overflow = waiting.popleft()
+            if overflow is not None:
+                self.overflow.add(overflow)
+            self.lead_record = row.record
+            yield row
+
+    def events(self) -> Iterator[RawRecord]:
+        waiting = self._events
+        while waiting or self._read_until(waiting):
+            yield waiting.popleft()
+
+    def _read_until(self, waiting: deque[Any]) -> bool:
+        """Read batches until ``waiting`` has a row; False when the partition is read."""
+        while not waiting:
+            if not self._read():
+                return False
+        return True
+
+    def _read(self) -> bool:
+        """Split the next batch onto the two sides; False when there is none."""
+        batch = next(self._batches, None)
+        if batch is None:
+            return False
+        is_lead = pc.equal(batch.column(_SIDE), _LEAD)
+        leads = batch.filter(is_lead)
+        layout, event_layout = self._layouts
+        flagged = pc.and_kleene(
+            pc.fill_null(leads.column(_OVERFLOW), False), pc.is_valid(leads.column(_KEY))
+        )
+        overflow = pc.if_else(flagged, leads.column(_KEY), None).to_pylist()
+        self._leads.extend(zip(_raw_rows(leads, layout, drop_nulls=False), overflow, strict=True))
+        events = batch.filter(pc.invert(is_lead))
+        self._events.extend(_raw_rows(events, event_layout, drop_nulls=True))
+        return True
 
 
-class _GroupJudge:
-    """The function Spark applies to each cogroup: the local engine on one lead id's rows."""
+class _PartitionJudge:
+    """The function Spark applies to each partition: the local engine's grouped merge over
+    the partition's sorted lead and event rows, its items as Arrow batches of result rows."""
 
     def __init__(
-        self,
-        contract: Contract,
-        as_of: datetime,
-        trace: bool,
-        lead_source: str,
-        event_source: str,
+        self, contract: Contract, as_of: datetime, trace: bool, leads: _Layout, events: _Layout
     ) -> None:
         self.contract = contract
         self.as_of = as_of
         self.trace = trace
-        self.sources = (lead_source, event_source)
+        self.layouts = (leads, events)
 
-    def __call__(self, leads: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         compiled = _compiled(self.contract)
-        lead_source, event_source = self.sources
-        answered: deque[int] = deque()
-        lead_rows: list[RawRecord] = []
-        for record, row in _records(leads, drop_nulls=False):
-            answered.append(record)
-            lead_rows.append(RawRecord(lead_source, record, None, row))
-        event_rows = [
-            RawRecord(event_source, record, None, row)
-            for record, row in _records(events, drop_nulls=True)
-        ]
-        overflow = frozenset(
-            str(key)
-            for key, over in zip(leads[_KEY], leads[_OVERFLOW], strict=True)
-            if not _null(over) and bool(over)
-        )
+        sides = _SortedSides(batches, *self.layouts)
+        # The engine only asks whether an id is in the overflow; the set grows as the lead
+        # rows are read, each before its lead is judged.
+        overflow = cast(frozenset[str], sides.overflow)
         evaluation = compiled.evaluate(
-            ReadRows(lead_rows),
-            ReadRows(event_rows),
+            ReadRows(sides.leads()),
+            ReadRows(sides.events()),
             as_of=self.as_of,
             trace=self.trace,
+            grouped=True,
             capacity=CapacityPlan((), overflow),
         )
-        out: list[tuple[str | None, int, str, str]] = []
+        out = _ResultRows()
         for item in evaluation:
             if isinstance(item, Verdict):
-                out.append((item.lead_id, answered.popleft(), "verdict", verdict_json(item)))
-            elif item.kind == "event":
-                out.append((item.lead_id, item.record, "event-error", error_json(item)))
+                out.add(item.lead_id, sides.lead_record, "verdict", verdict_json(item))
             else:
-                answered.popleft()
-                out.append((item.lead_id, item.record, "lead-error", error_json(item)))
-        key = _group_key(leads, events)
-        out.append((key, 0, "counts", json.dumps(vars(evaluation.counts), sort_keys=True)))
-        return pd.DataFrame(out, columns=["lead_id", "record", "kind", "line"])
+                kind = "event-error" if item.kind == "event" else "lead-error"
+                out.add(item.lead_id, item.record, kind, error_json(item))
+            if out.full:
+                yield out.batch()
+        counts = json.dumps(vars(evaluation.counts), sort_keys=True)
+        out.add(None, 0, "counts", counts)
+        yield out.batch()
 
 
-def _group_key(leads: pd.DataFrame, events: pd.DataFrame) -> str | None:
-    for frame in (leads, events):
-        if len(frame):
-            value = frame[_KEY].iloc[0]
-            return None if _null(value) else str(value)
-    return None
+class _ResultRows:
+    """Result rows gathered column by column, handed over as Arrow batches."""
+
+    SCHEMA = pa.schema(
+        [("lead_id", pa.string()), ("record", pa.int64()), ("kind", pa.string()),
+         ("line", pa.string())]
+    )  # fmt: skip
+
+    def __init__(self) -> None:
+        self._columns: tuple[list[Any], ...] = ([], [], [], [])
+
+    def add(self, lead_id: str | None, record: int, kind: str, line: str) -> None:
+        for column, value in zip(self._columns, (lead_id, record, kind, line), strict=True):
+            column.append(value)
+
+    @property
+    def full(self) -> bool:
+        return len(self._columns[0]) >= _OUT_BATCH
+
+    def batch(self) -> pa.RecordBatch:
+        columns, self._columns = self._columns, ([], [], [], [])
+        return pa.RecordBatch.from_arrays(list(columns), schema=self.SCHEMA)
 
 
 class _Arrivals:
     """For each valid lead record: id, ordinal, campaign, creation (µs since the epoch) and
     ISO week of creation in the contract's zone (for the capacity plan)."""
 
-    def __init__(self, contract: Contract) -> None:
-        self.contract = contract
+    SCHEMA = pa.schema(
+        [("lead_id", pa.string()), ("record", pa.int64()), ("campaign", pa.string()),
+         ("created", pa.int64()), ("week", pa.string())]
+    )  # fmt: skip
 
-    def __call__(self, batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        contract = self.contract
-        zone: tzinfo = ZoneInfo(contract.metadata.timezone)
-        coercer = LeadCoercer(contract.lead, default_tz=zone)
-        keys = contract.lead.keys
+    def __init__(self, contract: Contract, layout: _Layout) -> None:
+        self.contract = contract
+        self.layout = layout
+
+    def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        compiled = _compiled(self.contract)  # its coercer reads a preset's columns too
+        zone: tzinfo = compiled.zone
+        coercer = compiled.lead_coercer
+        keys = compiled.keys
         for batch in batches:
-            out: list[tuple[str, int, str | None, int | None, str | None]] = []
-            for record_no, row in _records(batch, drop_nulls=False):
-                record, _ = coercer.coerce(RawRecord("leads", record_no, None, row))
+            out: tuple[list[Any], ...] = ([], [], [], [], [])
+            for row in _raw_rows(batch, self.layout, drop_nulls=False):
+                record, _ = coercer.coerce(row)
                 if record is None:
                     continue
                 campaign = record.get(keys.campaign)
@@ -349,8 +516,51 @@ class _Arrivals:
                 when = _micros(created) if isinstance(created, datetime) else None
                 week = week_of(created, zone) if isinstance(created, datetime) else None
                 text = campaign if isinstance(campaign, str) else None
-                out.append((str(record.get(keys.id)), record_no, text, when, week))
-            yield pd.DataFrame(out, columns=["lead_id", "record", "campaign", "created", "week"])
+                values = (str(record.get(keys.id)), row.record, text, when, week)
+                for column, value in zip(out, values, strict=True):
+                    column.append(value)
+            yield pa.RecordBatch.from_arrays(list(out), schema=self.SCHEMA)
+
+
+class _CoercedKeys:
+    """Each row with the lead id the engine reads from it: a lead's coerced id, an event's
+    lead id through the event mappings; the id an error row names, for a row that cannot be
+    read; none for an event row no mapping matches."""
+
+    def __init__(self, contract: Contract, layout: _Layout, side: int) -> None:
+        self.contract = contract
+        self.layout = layout
+        self.side = side
+
+    def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        compiled = _compiled(self.contract)
+        key_of = self._lead_key if self.side == _LEAD else self._event_key(compiled)
+        for batch in batches:
+            rows = _raw_rows(batch, self.layout, drop_nulls=self.side == _EVENT)
+            keys = [key_of(compiled, row) for row in rows]
+            yield batch.append_column(_KEY, pa.array(keys, pa.string()))
+
+    @staticmethod
+    def _lead_key(compiled: CompiledContract, row: RawRecord) -> str | None:
+        record, errors = compiled.lead_coercer.coerce(row)
+        return str(record[compiled.keys.id]) if record is not None else _error_id(errors)
+
+    @staticmethod
+    def _event_key(
+        compiled: CompiledContract,
+    ) -> Callable[[CompiledContract, RawRecord], str | None]:
+        # A coercer of its own: the compiled one numbers the events it reads.
+        coercer = EventCoercer(default_tz=compiled.zone, mappings=compiled.mappings.events)
+
+        def key_of(_: CompiledContract, row: RawRecord) -> str | None:
+            event, errors = coercer.coerce(row)
+            return event.lead_id if event is not None else _error_id(errors)
+
+        return key_of
+
+
+def _error_id(errors: Iterable[Any]) -> str | None:
+    return next((e.lead_id for e in errors if e.lead_id is not None), None)
 
 
 def _micros(at: datetime) -> int:

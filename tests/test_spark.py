@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import textwrap
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,8 @@ from leadcontract.engine import compile_contract
 from leadcontract.loader import load
 from leadcontract.model import Contract
 from leadcontract.spark import evaluate, plan_capacity
+from leadcontract.verdict import Verdict
+from leadcontract.writers import verdict_json
 
 HERE = Path(__file__).parent
 EXAMPLE = HERE.parent / "contracts" / "example"
@@ -128,3 +131,108 @@ def test_error_rows_equal_the_local_ones_but_for_the_line(
     assert [json.loads(row["error"]) for row in rows] == expected
     assert [row["kind"] for row in rows] == ["event", "lead", "lead"]
     assert result.counts().to_dict() == local.counts.to_dict()
+
+
+SALESFORCE = HERE / "data" / "crm" / "salesforce"
+SF_EXPORTS = ("Task.csv", "LeadHistory.csv", "CampaignMember.csv")
+
+
+def test_raw_crm_exports_find_their_leads_through_the_presets_event_mappings(
+    spark: SparkSession,
+) -> None:
+    """A Salesforce Task names its lead in `WhoId`, a LeadHistory row in `LeadId`: the
+    partitioning key comes from the contract's event mappings, so each lead still meets its
+    events, and the verdicts are the local ones."""
+    loaded = load(SALESFORCE / "contract.yaml").contract
+    assert loaded is not None
+    as_of = datetime(2026, 10, 7, tzinfo=UTC)
+    exports = [SALESFORCE / name for name in SF_EXPORTS]
+    local = compile_contract(loaded).evaluate(
+        SALESFORCE / "Lead.csv", exports, as_of=as_of, trace=True
+    )
+    expected = [verdict_json(item) for item in local if isinstance(item, Verdict)]
+    events = read_leads(spark, exports[0])
+    for export in exports[1:]:  # one DataFrame, the files in the local order
+        events = events.unionByName(read_leads(spark, export), allowMissingColumns=True)
+    result = evaluate(
+        loaded, read_leads(spark, SALESFORCE / "Lead.csv"), events, as_of=as_of, trace=True
+    )
+    rows = result.verdicts.orderBy("record").collect()
+    assert [row["verdict"] for row in rows] == expected
+    assert len(expected) == 4
+    assert result.counts().to_dict() == local.counts.to_dict()
+    assert local.counts.events_used == 7  # the mapped events reached their leads
+
+
+def test_ids_padded_with_any_whitespace_python_strips_meet_their_events(
+    spark: SparkSession, contract: Contract, tmp_path: Path
+) -> None:
+    """The coercers strip ids as Python does (tabs, no-break spaces): so does the key that
+    brings a lead and its events together (Spark's own `trim` removes only spaces)."""
+    header, *rows = LEADS.read_text(encoding="utf-8").splitlines()
+    padded = ["\u00a0" + rows[0].replace("L000001,", "L000001\t,", 1), *rows[1:4]]
+    leads = tmp_path / "leads.csv"
+    leads.write_text("\n".join([header, *padded]) + "\n", encoding="utf-8")
+    wanted = {f"L00000{n}" for n in range(1, 5)}
+    events = tmp_path / "events.jsonl"
+    events.write_text(
+        "".join(
+            line + "\n"
+            for line in EVENTS.read_text(encoding="utf-8").splitlines()
+            if json.loads(line)["lead_id"] in wanted
+        ),
+        encoding="utf-8",
+    )
+    local = compile_contract(contract).evaluate(leads, events, as_of=AS_OF, trace=False)
+    expected = [verdict_json(item) for item in local if isinstance(item, Verdict)]
+    result = evaluate(
+        contract, read_leads(spark, leads), read_events(spark, events), as_of=AS_OF, trace=False
+    )
+    rows_out = result.verdicts.orderBy("record").collect()
+    assert [row["verdict"] for row in rows_out] == expected
+    assert [row["lead_id"] for row in rows_out] == sorted(wanted)
+    counts = result.counts()
+    assert counts.to_dict() == local.counts.to_dict()
+    assert counts.events_unknown_lead == 0
+    assert counts.events_used > 0
+
+
+def test_an_id_the_contract_maps_is_keyed_as_the_engine_reads_it(
+    spark: SparkSession, contract: Contract, tmp_path: Path
+) -> None:
+    """An id field with a `value_map` (an old CRM's id renamed) is not its column's text: the
+    key comes from the engine's coercion, so the renamed lead meets its events."""
+    spec = contract.lead.fields["lead_id"].model_copy(update={"value_map": {"OLD-1": "L000001"}})
+    lead = contract.lead.model_copy(update={"fields": {**contract.lead.fields, "lead_id": spec}})
+    renamed = contract.model_copy(update={"lead": lead})
+    header, *rows = LEADS.read_text(encoding="utf-8").splitlines()
+    leads = tmp_path / "leads.csv"
+    first = rows[0].replace("L000001,", "OLD-1,", 1)
+    leads.write_text("\n".join([header, rows[2], first, rows[1]]) + "\n", encoding="utf-8")
+    local = compile_contract(renamed).evaluate(leads, EVENTS, as_of=AS_OF, trace=False)
+    expected = [verdict_json(item) for item in local if isinstance(item, Verdict)]
+    result = evaluate(
+        renamed, read_leads(spark, leads), read_events(spark, EVENTS), as_of=AS_OF, trace=False
+    )
+    rows_out = result.verdicts.orderBy("record").collect()
+    assert [row["verdict"] for row in rows_out] == expected
+    assert [row["lead_id"] for row in rows_out] == ["L000003", "L000001", "L000002"]
+    assert result.counts().to_dict() == local.counts.to_dict()
+
+
+def test_the_documented_spark_submit_job_writes_the_lines_of_a_local_run(
+    spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/spark.md's `judge.py` runs as written (in this session: its `getOrCreate` finds
+    it) and its verdict files hold the lines `leadcontract evaluate --no-trace` writes."""
+    page = (HERE.parent / "docs" / "spark.md").read_text(encoding="utf-8")
+    after = page.split("Write the job, e.g. `judge.py`:", 1)[1]
+    block = after.split("```python\n", 1)[1].split("```", 1)[0]
+    out = tmp_path / "out"
+    args = [str(EXAMPLE), str(LEADS), str(EVENTS), "2026-11-16T17:00:00+00:00", str(out)]
+    monkeypatch.setattr(sys, "argv", ["judge.py", *args])
+    exec(compile(textwrap.dedent(block), "docs/spark.md judge.py", "exec"), {})
+    parts = sorted((out / "verdicts").glob("part-*"))
+    written = [line for part in parts for line in part.read_text(encoding="utf-8").splitlines()]
+    assert written == local_lines(tmp_path, "--no-trace")
+    assert not [p for p in (out / "errors").glob("part-*") if p.read_text(encoding="utf-8")]
