@@ -403,6 +403,7 @@ class BusinessCalendar:
         "_hours",
         "_locals",
         "_nominal",
+        "_sums",
         "_time",
         "_week",
         "_zone",
@@ -431,6 +432,7 @@ class BusinessCalendar:
         """Per-zone state: the weekly lengths and the (lazily filled) tables."""
         self._nominal = tuple(sum(end - start for start, end in spans) for spans in self._week)
         self._locals: dict[int, _Local] = {}
+        self._sums: dict[tuple[int, Duration | timedelta], datetime] = {}
         self._time = CumulativeLine(
             year_of=_year_of,
             year_start=_year_start,
@@ -525,23 +527,46 @@ class BusinessCalendar:
         With ``business=False``, plain calendar arithmetic on the UTC time line.
         """
         at = _checked(_to_us(start, "start"), "start")
+        return self._from_us(self._sum(at, duration, business))
+
+    def add_utc(self, start: datetime, duration: Duration | timedelta) -> datetime:
+        """:meth:`add` in business time, as the same instant in UTC (what SLA clocks keep).
+
+        Sums are remembered per start and duration: one lead's clocks ask the same ones
+        several times (a due time, its warnings, the unpaused due time), and the UTC result
+        skips the round trip through the calendar's zone.
+        """
+        at = _checked(_to_us(start, "start"), "start")
+        key = (at, duration)
+        found = self._sums.get(key)
+        if found is None:
+            result = self._sum(at, duration, True)
+            if not _LOWEST <= result <= _HIGHEST:
+                _checked(result, "the result")
+            if len(self._sums) >= _CACHE_LIMIT:
+                self._sums.clear()
+            found = self._sums[key] = _EPOCH + timedelta(microseconds=result)
+        return found
+
+    def _sum(self, at: int, duration: Duration | timedelta, business: bool) -> int:
+        """The instant (microseconds since the epoch) ``duration`` after ``at``."""
         if isinstance(duration, Duration):
             if not business:
-                return self._from_us(at + duration.calendar_minutes * _MINUTE)
+                return at + duration.calendar_minutes * _MINUTE
             days = duration.weeks * self._days_per_week + duration.days
             minutes = duration.hours * 60 + duration.minutes
             if days:
                 at = self._add_days(at, days)
             if minutes or not days:
                 at = self._add_time(at, minutes * _MINUTE)
-            return self._from_us(at)
+            return at
         if isinstance(duration, timedelta):
             amount = duration // _ONE_US
             if not business:
-                return self._from_us(at + amount)
+                return at + amount
             if amount < 0:
                 raise ValueError(f"cannot add a negative business duration ({duration})")
-            return self._from_us(self._add_time(at, amount))
+            return self._add_time(at, amount)
         raise TypeError(f"duration must be a Duration or a timedelta, got {duration!r}")
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:

@@ -134,6 +134,7 @@ class CompiledSla:
         self.entry_events = {
             stage.id: tuple(stage.entry_events) for stage in contract.lead.lifecycle.stages
         }
+        self._not_applicable_by_why: dict[str, SlaVerdict] = {}
 
     # --- triggers ---------------------------------------------------------------------------
 
@@ -347,9 +348,13 @@ class CompiledSla:
         return tuple(found)
 
     def _not_applicable(self, why: str) -> SlaVerdict:
-        return SlaVerdict(
-            sla=self.id, kind=self.sla.kind.value, status="not_applicable", evidence=why
-        )
+        # A verdict is immutable and most clocks do not apply to most leads: one per reason.
+        found = self._not_applicable_by_why.get(why)
+        if found is None:
+            found = self._not_applicable_by_why[why] = SlaVerdict(
+                sla=self.id, kind=self.sla.kind.value, status="not_applicable", evidence=why
+            )
+        return found
 
     def _party(self, lead: LeadContext) -> Party:
         handoff = lead.handoff
@@ -595,7 +600,7 @@ def _add(
         delta = amount.as_timedelta() if isinstance(amount, Duration) else amount
         return (start + delta).astimezone(UTC)
     try:
-        return calendar.add(start, amount).astimezone(UTC)
+        return calendar.add_utc(start, amount)
     except DateRangeError:
         # Inputs are checked when records are read, so only a result can lie outside.
         return SUPPORTED_END
