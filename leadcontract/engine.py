@@ -344,10 +344,22 @@ class CompiledContract:
         event_counts = self.event_counts
 
         facts: dict[str, Any] = dict(record)
+        last: datetime | None = None
 
         def facts_at(at: datetime) -> dict[str, Any]:
-            # One dict, updated in place: each caller reads it before the next update.
-            engagement, _ = scoring.engagement(times, at)
+            # One dict, updated in place: each caller reads it before the next update. The
+            # replay asks again at the same instant (after each event of it, then as of
+            # as_of): the dict already holds the answer. The score knows as_of's engagement.
+            nonlocal last
+            if (
+                last is not None
+                and at == last
+                and at.tzinfo is last.tzinfo
+                and at.fold == last.fold
+            ):
+                return facts
+            last = at
+            engagement = score.engagement if at is as_of else scoring.engagement(times, at)[0]
             facts["fit_score"] = fit
             facts["engagement_score"] = engagement
             facts["score"] = round(fit + engagement, 2)
