@@ -407,6 +407,7 @@ class BusinessCalendar:
         "_time",
         "_week",
         "_zone",
+        "_zones",
     )
 
     def __init__(
@@ -432,6 +433,7 @@ class BusinessCalendar:
         """Per-zone state: the weekly lengths and the (lazily filled) tables."""
         self._nominal = tuple(sum(end - start for start, end in spans) for spans in self._week)
         self._locals: dict[int, _Local] = {}
+        self._zones: dict[ZoneInfo, BusinessCalendar] = {}
         self._sums: dict[tuple[int, Duration | timedelta], datetime] = {}
         self._time = CumulativeLine(
             year_of=_year_of,
@@ -490,14 +492,19 @@ class BusinessCalendar:
         zone = _zone(timezone)
         if zone == self._zone:
             return self
-        other = object.__new__(BusinessCalendar)
-        other._zone = zone
-        other._week = self._week
-        other._days_per_week = self._days_per_week
-        other._hours = self._hours
-        other._holidays = self._holidays
-        other._setup()
-        return other
+        # One copy per zone, shared by every SLA that reads this calendar there: its tables
+        # are then built once.
+        found = self._zones.get(zone)
+        if found is None:
+            found = object.__new__(BusinessCalendar)
+            found._zone = zone
+            found._week = self._week
+            found._days_per_week = self._days_per_week
+            found._hours = self._hours
+            found._holidays = self._holidays
+            found._setup()
+            self._zones[zone] = found
+        return found
 
     def working_days_per_week(self) -> int:
         """Weekdays that have working hours (holidays not considered)."""
