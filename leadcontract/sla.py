@@ -489,7 +489,7 @@ _PauseSpan = tuple[datetime, datetime | None]
 """A pause: when it began, and when the clock resumed (None: still paused)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # built per clock and never changed: frozen would cost a call per field
 class _Pauses:
     """The pauses of one clock, and how they push its deadlines."""
 
@@ -523,7 +523,7 @@ class _Pauses:
         return due, used
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # built per clock and never changed: frozen would cost a call per field
 class _Clock:
     """The measured frame of one clock: when it ran, paused, and comes due."""
 
@@ -536,7 +536,7 @@ class _Clock:
     note: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # built per clock and never changed: frozen would cost a call per field
 class _Outcome:
     """What one kind of clock found: its due time, and what it ran from.
 
