@@ -438,6 +438,8 @@ class CompiledContract:
         if self.spiffs is None:
             return verdict
         decisions = self.spiffs.judge(verdict, ordered, record=record)
+        if not decisions:  # no spiff covers the lead's campaign: nothing to add
+            return verdict
         trace_steps = verdict.trace
         if steps is not None:
             trace_steps += tuple(
