@@ -123,14 +123,10 @@ def _plain_object(raw: bytes) -> dict[str, Any] | None:
         return None
     if value.__class__ is not dict:
         return None
-    quoted = len(value)
-    for item in value.values():
-        kind = item.__class__
-        if kind not in _PLAIN:
-            return None
-        if kind is str:
-            quoted += 1
-    return value if raw.count(b'"') == 2 * quoted else None
+    kinds = list(map(type, value.values()))
+    if not _PLAIN.issuperset(kinds):
+        return None
+    return value if raw.count(b'"') == 2 * (len(value) + kinds.count(str)) else None
 
 
 def read_jsonl(path: Path, source: str, kind: RecordKind) -> Iterator[RawRecord | RecordError]:
