@@ -144,6 +144,9 @@ _EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
 _EPOCH_WEEKDAY: Final = date(1970, 1, 1).weekday()
 _OFFSET_SAMPLE_STEP: Final = 86_400  # seconds; see _transitions
 _CACHE_LIMIT: Final = 100_000
+_SUMS_KEPT: Final = 4_096
+"""Sums :meth:`BusinessCalendar.add_utc` remembers: the repeats come from one lead's clocks,
+so a few thousand suffice, and memory stays flat however many leads a run judges."""
 _LOWEST: Final = (SUPPORTED_START - _EPOCH) // _ONE_US
 _HIGHEST: Final = (SUPPORTED_END - _EPOCH) // _ONE_US
 _FIRST_YEAR: Final = SUPPORTED_START.year - 1  # local dates just before the window
@@ -550,7 +553,7 @@ class BusinessCalendar:
             result = self._sum(at, duration, True)
             if not _LOWEST <= result <= _HIGHEST:
                 _checked(result, "the result")
-            if len(self._sums) >= _CACHE_LIMIT:
+            if len(self._sums) >= _SUMS_KEPT:
                 self._sums.clear()
             found = self._sums[key] = _EPOCH + timedelta(microseconds=result)
         return found
