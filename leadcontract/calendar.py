@@ -437,7 +437,9 @@ class BusinessCalendar:
         self._nominal = tuple(sum(end - start for start, end in spans) for spans in self._week)
         self._locals: dict[int, _Local] = {}
         self._zones: dict[ZoneInfo, BusinessCalendar] = {}
-        self._sums: dict[tuple[int, Duration | timedelta], datetime] = {}
+        self._sums: dict[
+            tuple[int, Duration | timedelta] | tuple[int, int, int, int, int], datetime
+        ] = {}
         self._time = CumulativeLine(
             year_of=_year_of,
             year_start=_year_start,
@@ -547,7 +549,12 @@ class BusinessCalendar:
         skips the round trip through the calendar's zone.
         """
         at = _checked(_to_us(start, "start"), "start")
-        key = (at, duration)
+        # A Duration's parts, not the Duration: its hash and equality are Python calls.
+        key: tuple[int, Duration | timedelta] | tuple[int, int, int, int, int] = (
+            (at, duration.weeks, duration.days, duration.hours, duration.minutes)
+            if isinstance(duration, Duration)
+            else (at, duration)
+        )
         found = self._sums.get(key)
         if found is None:
             result = self._sum(at, duration, True)
