@@ -71,6 +71,9 @@ __all__ = ["CompiledSla", "build_calendar"]
 ATTEMPT_EVENTS = ("touch",)
 """Event types that count as contact attempts."""
 
+_ZONES_KEPT = 1_024
+"""Zone names (from lead records and reps) whose calendars one SLA keeps at hand."""
+
 
 def build_calendar(calendar: Calendar) -> BusinessCalendar:
     """The business calendar a contract's calendar section describes."""
@@ -129,7 +132,8 @@ class CompiledSla:
         self.calendar = calendars.get(sla.calendar) if sla.calendar else None
         self.business = sla.time == "business" and self.calendar is not None
         self.consent = dict(contract.lead.consent)
-        self.zone_cache: dict[str, BusinessCalendar] = {}
+        self.zone_cache: dict[str | None, tuple[BusinessCalendar, str]] = {}
+        """Per zone name a clock is read in: the calendar there and the clock's note."""
         self.created_key = contract.lead.keys.created
         self.entry_events = {
             stage.id: tuple(stage.entry_events) for stage in contract.lead.lifecycle.stages
@@ -165,17 +169,24 @@ class CompiledSla:
         if calendar is None or not self.business:
             return None, "calendar time"
         wanted = {"lead": lead.zone, "owner": lead.owner_zone}.get(self.sla.clock_zone)
+        found = self.zone_cache.get(wanted)
+        if found is None:
+            if len(self.zone_cache) >= _ZONES_KEPT:  # zone names come from the data
+                self.zone_cache.clear()
+            found = self.zone_cache[wanted] = self._zoned(calendar, wanted)
+        return found
+
+    def _zoned(
+        self, calendar: BusinessCalendar, wanted: str | None
+    ) -> tuple[BusinessCalendar, str]:
+        """The calendar read in the zone ``wanted`` (none: its own), and the clock's note."""
         if not wanted:
             return calendar, f"{self.sla.calendar} in {calendar.zone.key}"
-        if wanted not in self.zone_cache:
-            try:
-                self.zone_cache[wanted] = calendar.in_zone(ZoneInfo(wanted))
-            except (ZoneInfoNotFoundError, ValueError):
-                return (
-                    calendar,
-                    f"{self.sla.calendar} in {calendar.zone.key} ({wanted!r} is no zone)",
-                )
-        return self.zone_cache[wanted], f"{self.sla.calendar} hours in {wanted}"
+        try:
+            zoned = calendar.in_zone(ZoneInfo(wanted))
+        except (ZoneInfoNotFoundError, ValueError):
+            return calendar, f"{self.sla.calendar} in {calendar.zone.key} ({wanted!r} is no zone)"
+        return zoned, f"{self.sla.calendar} hours in {wanted}"
 
     # --- the clock --------------------------------------------------------------------------
 
