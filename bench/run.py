@@ -241,6 +241,12 @@ def main() -> int:
     parser.add_argument("--measure", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--leads", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--events", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="a checkout of an earlier revision (git worktree add): each engine-* mode runs "
+        "again right after, importing that checkout's leadcontract (same data, same floors)",
+    )
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure, args.leads, args.events)))
@@ -255,19 +261,28 @@ def main() -> int:
         print(header)
         print("-" * len(header))
         results: dict[str, dict[str, float]] = {}
+        ratios = list(RATIOS)
         for mode in args.modes:
-            command = [sys.executable, __file__, "--measure", mode]
-            command += ["--leads", str(leads), "--events", str(events)]
-            output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-            r = results[mode] = json.loads(output.strip().splitlines()[-1])
-            print(
-                f"{n:>9,}  {mode:<16} {r['seconds']:>8.2f} {r['cpu']:>8.2f} "
-                f"{r['leads'] / r['seconds']:>9,.0f} {r['peak_mib']:>9.0f}",
-                flush=True,
-            )
-            if "after_start" in r:
-                print(f"{'':>9}  {'':<16} {r['after_start']:>8.2f}  (after the JVM started)")
-        for slow, fast, label in RATIOS:
+            runs: list[tuple[str, dict[str, str] | None]] = [(mode, None)]
+            if args.before is not None and mode.startswith("engine-"):
+                before = dict(os.environ, PYTHONPATH=str(args.before.resolve()))
+                runs.append((f"{mode}@before", before))
+                ratios.append((f"{mode}@before", mode, f"{mode}: before vs now"))
+            for name, env in runs:
+                command = [sys.executable, __file__, "--measure", mode]
+                command += ["--leads", str(leads), "--events", str(events)]
+                output = subprocess.run(
+                    command, check=True, capture_output=True, text=True, env=env
+                ).stdout
+                r = results[name] = json.loads(output.strip().splitlines()[-1])
+                print(
+                    f"{n:>9,}  {name:<16} {r['seconds']:>8.2f} {r['cpu']:>8.2f} "
+                    f"{r['leads'] / r['seconds']:>9,.0f} {r['peak_mib']:>9.0f}",
+                    flush=True,
+                )
+                if "after_start" in r:
+                    print(f"{'':>9}  {'':<16} {r['after_start']:>8.2f}  (after the JVM started)")
+        for slow, fast, label in ratios:
             if slow in results and fast in results:
                 wall = results[slow]["seconds"] / results[fast]["seconds"]
                 cpu = results[slow]["cpu"] / results[fast]["cpu"]

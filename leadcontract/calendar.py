@@ -144,6 +144,9 @@ _EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
 _EPOCH_WEEKDAY: Final = date(1970, 1, 1).weekday()
 _OFFSET_SAMPLE_STEP: Final = 86_400  # seconds; see _transitions
 _CACHE_LIMIT: Final = 100_000
+_SUMS_KEPT: Final = 4_096
+"""Sums :meth:`BusinessCalendar.add_utc` remembers: the repeats come from one lead's clocks,
+so a few thousand suffice, and memory stays flat however many leads a run judges."""
 _LOWEST: Final = (SUPPORTED_START - _EPOCH) // _ONE_US
 _HIGHEST: Final = (SUPPORTED_END - _EPOCH) // _ONE_US
 _FIRST_YEAR: Final = SUPPORTED_START.year - 1  # local dates just before the window
@@ -403,9 +406,11 @@ class BusinessCalendar:
         "_hours",
         "_locals",
         "_nominal",
+        "_sums",
         "_time",
         "_week",
         "_zone",
+        "_zones",
     )
 
     def __init__(
@@ -431,6 +436,10 @@ class BusinessCalendar:
         """Per-zone state: the weekly lengths and the (lazily filled) tables."""
         self._nominal = tuple(sum(end - start for start, end in spans) for spans in self._week)
         self._locals: dict[int, _Local] = {}
+        self._zones: dict[ZoneInfo, BusinessCalendar] = {}
+        self._sums: dict[
+            tuple[int, Duration | timedelta] | tuple[int, int, int, int, int], datetime
+        ] = {}
         self._time = CumulativeLine(
             year_of=_year_of,
             year_start=_year_start,
@@ -488,14 +497,19 @@ class BusinessCalendar:
         zone = _zone(timezone)
         if zone == self._zone:
             return self
-        other = object.__new__(BusinessCalendar)
-        other._zone = zone
-        other._week = self._week
-        other._days_per_week = self._days_per_week
-        other._hours = self._hours
-        other._holidays = self._holidays
-        other._setup()
-        return other
+        # One copy per zone, shared by every SLA that reads this calendar there: its tables
+        # are then built once.
+        found = self._zones.get(zone)
+        if found is None:
+            found = object.__new__(BusinessCalendar)
+            found._zone = zone
+            found._week = self._week
+            found._days_per_week = self._days_per_week
+            found._hours = self._hours
+            found._holidays = self._holidays
+            found._setup()
+            self._zones[zone] = found
+        return found
 
     def working_days_per_week(self) -> int:
         """Weekdays that have working hours (holidays not considered)."""
@@ -525,23 +539,51 @@ class BusinessCalendar:
         With ``business=False``, plain calendar arithmetic on the UTC time line.
         """
         at = _checked(_to_us(start, "start"), "start")
+        return self._from_us(self._sum(at, duration, business))
+
+    def add_utc(self, start: datetime, duration: Duration | timedelta) -> datetime:
+        """:meth:`add` in business time, as the same instant in UTC (what SLA clocks keep).
+
+        Sums are remembered per start and duration: one lead's clocks ask the same ones
+        several times (a due time, its warnings, the unpaused due time), and the UTC result
+        skips the round trip through the calendar's zone.
+        """
+        at = _checked(_to_us(start, "start"), "start")
+        # A Duration's parts, not the Duration: its hash and equality are Python calls.
+        key: tuple[int, Duration | timedelta] | tuple[int, int, int, int, int] = (
+            (at, duration.weeks, duration.days, duration.hours, duration.minutes)
+            if isinstance(duration, Duration)
+            else (at, duration)
+        )
+        found = self._sums.get(key)
+        if found is None:
+            result = self._sum(at, duration, True)
+            if not _LOWEST <= result <= _HIGHEST:
+                _checked(result, "the result")
+            if len(self._sums) >= _SUMS_KEPT:
+                self._sums.clear()
+            found = self._sums[key] = _EPOCH + timedelta(microseconds=result)
+        return found
+
+    def _sum(self, at: int, duration: Duration | timedelta, business: bool) -> int:
+        """The instant (microseconds since the epoch) ``duration`` after ``at``."""
         if isinstance(duration, Duration):
             if not business:
-                return self._from_us(at + duration.calendar_minutes * _MINUTE)
+                return at + duration.calendar_minutes * _MINUTE
             days = duration.weeks * self._days_per_week + duration.days
             minutes = duration.hours * 60 + duration.minutes
             if days:
                 at = self._add_days(at, days)
             if minutes or not days:
                 at = self._add_time(at, minutes * _MINUTE)
-            return self._from_us(at)
+            return at
         if isinstance(duration, timedelta):
             amount = duration // _ONE_US
             if not business:
-                return self._from_us(at + amount)
+                return at + amount
             if amount < 0:
                 raise ValueError(f"cannot add a negative business duration ({duration})")
-            return self._from_us(self._add_time(at, amount))
+            return self._add_time(at, amount)
         raise TypeError(f"duration must be a Duration or a timedelta, got {duration!r}")
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:

@@ -19,6 +19,7 @@ import dataclasses
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -49,11 +50,16 @@ from leadcontract.rules.conditions import (
 )
 from leadcontract.rules.handoff import CompiledHandoffs
 from leadcontract.rules.lifecycle import CompiledLifecycle
-from leadcontract.rules.scoring import CompiledScoring, EventIndex, facts_from_leaves
+from leadcontract.rules.scoring import (
+    CompiledScoring,
+    EngagementTimes,
+    EventIndex,
+    facts_from_leaves,
+)
 from leadcontract.rules.spiffs import CompiledSpiffs
 from leadcontract.scopes import ScopeKind, build_scope, condition_sites
 from leadcontract.sla import CompiledSla, LeadContext, build_calendar
-from leadcontract.verdict import ContractRef, Fact, SlaVerdict, TraceStep, Verdict
+from leadcontract.verdict import ContractRef, Fact, Score, SlaVerdict, TraceStep, Verdict
 
 __all__ = [
     "CompiledContract",
@@ -340,21 +346,9 @@ class CompiledContract:
         scoring = self.scoring
         times = scoring.times(index)
         score = scoring.score(record, times, as_of, steps)
-        fit = score.fit
-        event_counts = self.event_counts
-
-        facts: dict[str, Any] = dict(record)
-
-        def facts_at(at: datetime) -> dict[str, Any]:
-            # One dict, updated in place: each caller reads it before the next update.
-            engagement, _ = scoring.engagement(times, at)
-            facts["fit_score"] = fit
-            facts["engagement_score"] = engagement
-            facts["score"] = round(fit + engagement, 2)
-            for name, kind in event_counts:
-                facts[name] = index.count(kind, at)
-            return facts
-
+        facts_at = _FactsAt(
+            record, scoring, times, index, score=score, as_of=as_of, event_counts=self.event_counts
+        )
         created = record.get(keys.created)
         outcome = self.lifecycle.replay(created, ordered, as_of, facts_at, steps)
         final = facts_at(as_of)
@@ -444,6 +438,8 @@ class CompiledContract:
         if self.spiffs is None:
             return verdict
         decisions = self.spiffs.judge(verdict, ordered, record=record)
+        if not decisions:  # no spiff covers the lead's campaign: nothing to add
+            return verdict
         trace_steps = verdict.trace
         if steps is not None:
             trace_steps += tuple(
@@ -457,6 +453,67 @@ class CompiledContract:
                 for d in decisions
             )
         return dataclasses.replace(verdict, spiffs=decisions, trace=trace_steps)
+
+
+class _FactsAt:
+    """The facts stage criteria read at an instant: the record, the scores then and the event
+    counts then.
+
+    One dict, updated in place: each caller reads it before the next update. The replay asks
+    again at the same instant (after each event at it, then at ``as_of``), so the dict is only
+    recomputed when the instant changes; ``as_of``'s engagement comes from the score.
+    """
+
+    __slots__ = (
+        "_as_of",
+        "_event_counts",
+        "_index",
+        "_last",
+        "_score",
+        "_scoring",
+        "_times",
+        "facts",
+    )
+
+    def __init__(
+        self,
+        record: Mapping[str, Any],
+        scoring: CompiledScoring,
+        times: EngagementTimes,
+        index: EventIndex,
+        *,
+        score: Score,
+        as_of: datetime,
+        event_counts: Sequence[tuple[str, str]],
+    ) -> None:
+        self.facts: dict[str, Any] = dict(record)
+        self._scoring = scoring
+        self._times = times
+        self._index = index
+        self._score = score
+        self._as_of = as_of
+        self._event_counts = event_counts
+        self._last: datetime | None = None
+
+    def __call__(self, at: datetime) -> dict[str, Any]:
+        last = self._last
+        if last is not None and at == last and at.tzinfo is last.tzinfo and at.fold == last.fold:
+            return self.facts
+        self._last = at
+        score = self._score
+        if at is self._as_of:
+            engagement = score.engagement
+        else:
+            engagement = self._scoring.engagement(self._times, at)[0]
+        facts = self.facts
+        fit = score.fit
+        facts["fit_score"] = fit
+        facts["engagement_score"] = engagement
+        facts["score"] = round(fit + engagement, 2)
+        index = self._index
+        for name, kind in self._event_counts:
+            facts[name] = index.count(kind, at)
+        return facts
 
 
 def _require_coerced(events: Sequence[Event]) -> None:
@@ -473,8 +530,8 @@ def _sla_step(clock: SlaVerdict) -> TraceStep:
     return TraceStep(f"sla.{clock.sla}", f"/slas/{clock.sla}", clock.status, facts, clock.evidence)
 
 
-def _event_order(event: Event) -> tuple[datetime, int]:
-    return (event.at, event.seq)
+_event_order = attrgetter("at", "seq")
+"""Events in time order, input order breaking ties (a C-level key: one call per event)."""
 
 
 def _rows(source: Source, kind: Literal["lead", "event"]) -> Iterator[RawRecord | RecordError]:

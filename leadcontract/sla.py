@@ -71,6 +71,9 @@ __all__ = ["CompiledSla", "build_calendar"]
 ATTEMPT_EVENTS = ("touch",)
 """Event types that count as contact attempts."""
 
+_ZONES_KEPT = 1_024
+"""Zone names (from lead records and reps) whose calendars one SLA keeps at hand."""
+
 
 def build_calendar(calendar: Calendar) -> BusinessCalendar:
     """The business calendar a contract's calendar section describes."""
@@ -129,11 +132,13 @@ class CompiledSla:
         self.calendar = calendars.get(sla.calendar) if sla.calendar else None
         self.business = sla.time == "business" and self.calendar is not None
         self.consent = dict(contract.lead.consent)
-        self.zone_cache: dict[str, BusinessCalendar] = {}
+        self.zone_cache: dict[str | None, tuple[BusinessCalendar, str]] = {}
+        """Per zone name a clock is read in: the calendar there and the clock's note."""
         self.created_key = contract.lead.keys.created
         self.entry_events = {
             stage.id: tuple(stage.entry_events) for stage in contract.lead.lifecycle.stages
         }
+        self._not_applicable_by_why: dict[str, SlaVerdict] = {}
 
     # --- triggers ---------------------------------------------------------------------------
 
@@ -164,17 +169,24 @@ class CompiledSla:
         if calendar is None or not self.business:
             return None, "calendar time"
         wanted = {"lead": lead.zone, "owner": lead.owner_zone}.get(self.sla.clock_zone)
+        found = self.zone_cache.get(wanted)
+        if found is None:
+            if len(self.zone_cache) >= _ZONES_KEPT:  # zone names come from the data
+                self.zone_cache.clear()
+            found = self.zone_cache[wanted] = self._zoned(calendar, wanted)
+        return found
+
+    def _zoned(
+        self, calendar: BusinessCalendar, wanted: str | None
+    ) -> tuple[BusinessCalendar, str]:
+        """The calendar read in the zone ``wanted`` (none: its own), and the clock's note."""
         if not wanted:
             return calendar, f"{self.sla.calendar} in {calendar.zone.key}"
-        if wanted not in self.zone_cache:
-            try:
-                self.zone_cache[wanted] = calendar.in_zone(ZoneInfo(wanted))
-            except (ZoneInfoNotFoundError, ValueError):
-                return (
-                    calendar,
-                    f"{self.sla.calendar} in {calendar.zone.key} ({wanted!r} is no zone)",
-                )
-        return self.zone_cache[wanted], f"{self.sla.calendar} hours in {wanted}"
+        try:
+            zoned = calendar.in_zone(ZoneInfo(wanted))
+        except (ZoneInfoNotFoundError, ValueError):
+            return calendar, f"{self.sla.calendar} in {calendar.zone.key} ({wanted!r} is no zone)"
+        return zoned, f"{self.sla.calendar} hours in {wanted}"
 
     # --- the clock --------------------------------------------------------------------------
 
@@ -347,9 +359,13 @@ class CompiledSla:
         return tuple(found)
 
     def _not_applicable(self, why: str) -> SlaVerdict:
-        return SlaVerdict(
-            sla=self.id, kind=self.sla.kind.value, status="not_applicable", evidence=why
-        )
+        # A verdict is immutable and most clocks do not apply to most leads: one per reason.
+        found = self._not_applicable_by_why.get(why)
+        if found is None:
+            found = self._not_applicable_by_why[why] = SlaVerdict(
+                sla=self.id, kind=self.sla.kind.value, status="not_applicable", evidence=why
+            )
+        return found
 
     def _party(self, lead: LeadContext) -> Party:
         handoff = lead.handoff
@@ -484,7 +500,7 @@ _PauseSpan = tuple[datetime, datetime | None]
 """A pause: when it began, and when the clock resumed (None: still paused)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # built per clock and never changed: frozen would cost a call per field
 class _Pauses:
     """The pauses of one clock, and how they push its deadlines."""
 
@@ -518,7 +534,7 @@ class _Pauses:
         return due, used
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # built per clock and never changed: frozen would cost a call per field
 class _Clock:
     """The measured frame of one clock: when it ran, paused, and comes due."""
 
@@ -531,7 +547,7 @@ class _Clock:
     note: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # built per clock and never changed: frozen would cost a call per field
 class _Outcome:
     """What one kind of clock found: its due time, and what it ran from.
 
@@ -595,7 +611,7 @@ def _add(
         delta = amount.as_timedelta() if isinstance(amount, Duration) else amount
         return (start + delta).astimezone(UTC)
     try:
-        return calendar.add(start, amount).astimezone(UTC)
+        return calendar.add_utc(start, amount)
     except DateRangeError:
         # Inputs are checked when records are read, so only a result can lie outside.
         return SUPPORTED_END
@@ -631,7 +647,10 @@ def _minutes(value: timedelta) -> int:
 
 
 def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    # As strftime("%Y-%m-%d %H:%M UTC") writes it (years are four digits in the supported
+    # window), without its cost.
+    v = value.astimezone(UTC)
+    return f"{v.year:04d}-{v.month:02d}-{v.day:02d} {v.hour:02d}:{v.minute:02d} UTC"
 
 
 def first_late_instant(

@@ -317,3 +317,30 @@ def test_a_year_without_working_time_is_still_refused_past_the_limit() -> None:
     # Elapsed time is defined however long the gap: nothing to search for.
     end = datetime(2041, 1, 1, tzinfo=NY)
     assert calendar.elapsed(start, end) == walk_elapsed(calendar, start, end) > timedelta(0)
+
+
+@LONG
+@given(
+    st.sampled_from(NAMES),
+    st.lists(anywhere(), min_size=1, max_size=4),
+    st.sampled_from([Duration(hours=4), Duration(days=2), Duration(weeks=1, hours=3)]),
+)
+def test_add_utc_is_add_in_utc_remembered_or_not(
+    name: str, starts: list[datetime], duration: Duration
+) -> None:
+    """``add_utc`` (what SLA clocks call) is ``add`` as the same instant in UTC, whether the
+    sum is computed or remembered from an earlier call (every start is asked twice, in its
+    own zone and in UTC)."""
+    calendar, _ = BUILT[name]
+    for start in [*starts, *(s.astimezone(UTC) for s in starts)]:
+        try:
+            expected = calendar.add(start, duration).astimezone(UTC)
+        except DateRangeError:
+            with pytest.raises(DateRangeError):
+                calendar.add_utc(start, duration)
+            continue
+        found = calendar.add_utc(start, duration)
+        assert found == expected
+        assert found.tzinfo is UTC
+        hour = timedelta(hours=1)  # a timedelta is remembered apart from the Duration
+        assert calendar.add_utc(start, hour) == calendar.add(start, hour).astimezone(UTC)

@@ -339,7 +339,10 @@ def _why_missing(value: Any) -> str:
 
 def _event_text(lower: bool) -> _Converter:
     def convert(value: Any) -> str | None:
-        if value is None or (value.__class__ is not str and _is_missing(value)):
+        if value.__class__ is str:  # the usual case, first
+            text = value.strip()
+            return (text.lower() if lower else text) or None
+        if value is None or _is_missing(value):
             return None
         text = _to_text(value).strip()
         if not text:
@@ -365,9 +368,15 @@ def _optional(convert: _Converter) -> _Converter:
 _REQUIRED_EVENT: Final = frozenset({"lead_id", "type", "at"})
 
 
-def _event_plan(columns: tuple[Any, ...]) -> tuple[tuple[Any, ...], frozenset[Any]]:
-    """The column of each attribute, and the set of them (the rest goes to ``data``)."""
-    return columns, frozenset(column for column in columns if column is not None)
+_EventPlan = tuple[tuple[Any, ...], frozenset[Any], tuple[tuple[int, Any], ...], int]
+"""Per set of columns: the column of each attribute (or None), the set of them (the rest goes
+to ``data``), the (attribute index, column) pairs to read, and how many columns are read."""
+
+
+def _event_plan(columns: tuple[Any, ...]) -> _EventPlan:
+    used = frozenset(column for column in columns if column is not None)
+    reads = tuple((i, column) for i, column in enumerate(columns) if column is not None)
+    return columns, used, reads, len(used)
 
 
 class EventCoercer:
@@ -436,19 +445,18 @@ class EventCoercer:
     def _coerce(self, raw: RawRecord) -> tuple[Event | None, list[RecordError]]:
         self._seq += 1
         data = raw.data
-        columns, used = self._columns.plan(data)
+        columns, used, reads, width = self._columns.plan(data)
         # Fast path: every attribute converts and the required ones are there. Anything else
         # goes the careful way below, which names every problem.
-        values: list[Any]
+        values = [None] * len(EVENT_ATTRIBUTES)
+        converters = self._converters
         try:
-            values = [
-                None if column is None else convert(data[column])
-                for column, convert in zip(columns, self._converters, strict=True)
-            ]
+            for i, column in reads:
+                values[i] = converters[i](data[column])
         except Exception:  # reported in detail by the careful path
-            values = []
-        if values and values[0] is not None and values[1] is not None and values[2] is not None:
-            rest = {k: v for k, v in data.items() if k not in used} if len(data) > len(used) else {}
+            values[0] = None
+        if values[0] is not None and values[1] is not None and values[2] is not None:
+            rest = {k: v for k, v in data.items() if k not in used} if len(data) > width else {}
             lead_id, kind, at, actor, channel, reason, note, amount, product, seats = values
             event = Event(
                 lead_id, kind, at, self._seq, actor, channel, reason, note, amount, product,

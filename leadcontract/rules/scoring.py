@@ -148,23 +148,26 @@ class CompiledScoring:
         total = 0.0
         now = at.timestamp()
         for item, counted_times in zip(self._engagement, times.times, strict=True):
-            end = bisect.bisect_right(counted_times, now) if counted_times else 0
+            if not counted_times:
+                continue
+            end = bisect.bisect_right(counted_times, now)
             if not end:
                 continue
             rule = item.rule
             start = max(0, end - rule.max_count) if rule.max_count is not None else 0
             half_life = item.half_life_seconds
             if half_life:
+                worth = rule.points
+                # A list, not a generator: the same sum in the same order, made faster.
                 points = round(
-                    sum(
-                        rule.points * 0.5 ** ((now - t) / half_life)
-                        for t in counted_times[start:end]
-                    ),
+                    sum([worth * 0.5 ** ((now - t) / half_life) for t in counted_times[start:end]]),
                     2,
                 )
             else:
                 points = float(rule.points * (end - start))
             total += points
+            if lines is None and steps is None:
+                continue
             count = end - start
             if lines is not None:
                 lines.append(ScoreLine(rule.id, "engagement", points, count))

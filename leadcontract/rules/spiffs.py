@@ -72,6 +72,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import ROUND_HALF_EVEN, Decimal
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -102,6 +103,9 @@ CENT = Decimal("0.01")
 
 DEAL_EVENTS = frozenset({"opportunity", "won"})
 """Event types that describe the deal."""
+
+_time_order = attrgetter("at", "seq")
+"""Events in time order, input order breaking ties."""
 
 
 def round_money(value: Decimal) -> Decimal:
@@ -262,12 +266,14 @@ class CompiledSpiffs:
         ``record`` is the coerced lead record, which ``when`` conditions and ``per_unit``
         units over lead fields read (without it those fields are not set).
         """
-        ordered = sorted((e for e in events if e.at <= verdict.as_of), key=lambda e: (e.at, e.seq))
-        return tuple(
-            self._judge_one(item, verdict, ordered, record or {})
-            for item in self.spiffs
-            if verdict.campaign is not None and verdict.campaign in item.spiff.campaigns
-        )
+        campaign = verdict.campaign
+        if campaign is None:
+            return ()
+        applying = [item for item in self.spiffs if campaign in item.spiff.campaigns]
+        if not applying:
+            return ()
+        ordered = sorted((e for e in events if e.at <= verdict.as_of), key=_time_order)
+        return tuple(self._judge_one(item, verdict, ordered, record or {}) for item in applying)
 
     def _day(self, at: datetime) -> date:
         return at.astimezone(self.zone).date()
