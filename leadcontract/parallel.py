@@ -129,11 +129,19 @@ EVENT_ID = IdColumn("lead_id")
 """Where an event names its lead (when the contract maps no activity exports)."""
 
 
-def lead_id_column(contract: Contract) -> IdColumn:
+def lead_id_column(
+    contract: Contract, sources: Mapping[str, Sequence[str]] | None = None
+) -> IdColumn:
+    """Where a lead row holds its id: the id field's name, its ``source``, then the columns
+    a preset adds (``sources``, as :func:`leadcontract.presets.resolve_mappings` gives them),
+    in the coercer's order."""
     keys = contract.lead.keys
     spec = contract.lead.fields.get(keys.id)
-    source = spec.source if spec is not None else None
-    return IdColumn(keys.id, *([source] if source and source != keys.id else []))
+    names = [keys.id]
+    if spec is not None and spec.source:
+        names.append(spec.source)
+    names += (sources or {}).get(keys.id, ())
+    return IdColumn(*dict.fromkeys(names))
 
 
 def spill_partitions(paths: Iterable[Path], workers: int) -> int:
@@ -373,7 +381,7 @@ class _Worker:
         self.compiled = compiled
         self.task = task
         self.connection = connection
-        self.lead_ids = lead_id_column(compiled.contract)
+        self.lead_ids = lead_id_column(compiled.contract, compiled.mappings.sources)
         self.partitions = task.workers * max(task.spill, 1)
         self.event_files = {str(path): number for number, path in enumerate(task.events)}
         self.renderer = Renderer(task.output, compiled.contract)

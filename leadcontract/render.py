@@ -28,6 +28,7 @@ from leadcontract.writers import csv_row, error_json, table, verdict_json
 
 __all__ = ["OutputSpec", "Rendered", "Renderer", "VerdictSink"]
 
+
 @dataclass(frozen=True)
 class OutputSpec:
     """What a run writes (picklable, so worker processes can render their share)."""
