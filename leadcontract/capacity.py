@@ -15,19 +15,22 @@ its inputs are files.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+from leadcontract._spill import SpillFile
 from leadcontract.model import Contract
 
 __all__ = [
     "CapacityPlan",
     "CapacityRanking",
+    "SortedOverflow",
     "WeekLoad",
     "overflowed",
     "plan_capacity",
+    "plan_capacity_sorted",
     "week_of",
 ]
 
@@ -58,7 +61,8 @@ class CapacityPlan:
     """The load of every campaign-week, and the lead ids that overflowed."""
 
     loads: tuple[WeekLoad, ...]
-    overflow: frozenset[str]
+    overflow: Container[str]
+    """The ids that overflowed (a set; for a sorted run, answered in id order)."""
 
 
 class CapacityRanking:
@@ -173,3 +177,68 @@ def plan_capacity(
             ranking.add_entry(entry)
             entries.append(entry)
     return CapacityPlan(ranking.loads(), overflowed(entries, ranking.cutoffs()))
+
+
+class SortedOverflow:
+    """Whether a lead overflowed, for leads asked about in id order (a ``--grouped`` run):
+    answered from the ranked entries, kept on disk in the same order, so no set of ids is held.
+    """
+
+    def __init__(
+        self,
+        entries: Iterator[tuple[str, str, datetime, str]],
+        cutoffs: Mapping[tuple[str, str], tuple[datetime, str]],
+    ) -> None:
+        self._entries = entries
+        self._cutoffs = cutoffs
+        self._next = next(entries, None)
+
+    def __contains__(self, lead_id: object) -> bool:
+        entry = self._next
+        while entry is not None and entry[3] < str(lead_id):
+            entry = self._next = next(self._entries, None)
+        if entry is None or entry[3] != lead_id:
+            return False
+        campaign_id, week, created, _ = entry
+        cutoff = self._cutoffs.get((campaign_id, week))
+        return cutoff is not None and (created, lead_id) > cutoff
+
+
+def plan_capacity_sorted(
+    contract: Contract, zone: tzinfo, leads: Iterable[Mapping[str, Any]]
+) -> CapacityPlan:
+    """:func:`plan_capacity` for leads sorted by id, in memory bounded by the plans alone.
+
+    The ranked entries wait in a temporary file; the plan's ``overflow`` answers for leads
+    asked about in id order (as a grouped evaluation asks). Raises :class:`ValueError` when
+    the ids are not sorted.
+    """
+    ranking = CapacityRanking(contract, zone)
+    entries = SpillFile(rows=False)
+    try:
+        _rank_sorted(ranking, entries, leads, contract.lead.keys.id)
+    except BaseException:
+        entries.remove()
+        raise
+    entries.close()
+    return CapacityPlan(ranking.loads(), SortedOverflow(entries.read(), ranking.cutoffs()))
+
+
+def _rank_sorted(
+    ranking: CapacityRanking, entries: SpillFile, leads: Iterable[Mapping[str, Any]], id_key: str
+) -> None:
+    previous: str | None = None
+    for record in leads:
+        lead_id = str(record.get(id_key))
+        if previous is not None and lead_id <= previous:
+            if lead_id == previous:
+                continue  # a repeat of the id: the first record is the lead
+            raise ValueError(
+                f"lead `{lead_id}` comes after `{previous}`; grouped evaluation needs leads "
+                "sorted by id"
+            )
+        previous = lead_id
+        entry = ranking.entry(record)
+        if entry is not None:
+            ranking.add_entry(entry)
+            entries.add(entry)

@@ -37,7 +37,6 @@ Where ``fork`` exists, workers inherit the compiled contract; elsewhere each com
 from __future__ import annotations
 
 import heapq
-import marshal
 import multiprocessing
 import pickle
 import tempfile
@@ -48,8 +47,9 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from leadcontract._spill import SpillFile
 from leadcontract.capacity import CapacityPlan, CapacityRanking, overflowed
 from leadcontract.drift import DataDrift
 from leadcontract.engine import CompiledContract, ReadRows, RunCounts, compile_contract
@@ -513,8 +513,8 @@ class _Worker:
         folder = self.task.scratch
         folder.mkdir(parents=True)
         parts = range(self.task.spill)
-        lead_files = [_Spill(folder / f"leads-{p}") for p in parts]
-        entry_files = [_Spill(folder / f"entries-{p}", rows=False) for p in parts]
+        lead_files = [SpillFile(folder / f"leads-{p}") for p in parts]
+        entry_files = [SpillFile(folder / f"entries-{p}", rows=False) for p in parts]
         plans = self.task.plan_capacity
         ranking = CapacityRanking(self.compiled.contract, self.compiled.zone)
         for part, row in self._lead_rows():
@@ -528,7 +528,7 @@ class _Worker:
                 entry_files[part].close()
                 part_ranking, _ = _ranked(self.compiled, entry_files[part].read())
                 ranking.merge(part_ranking)
-        event_files = [_Spill(folder / f"events-{p}") for p in parts]
+        event_files = [SpillFile(folder / f"events-{p}") for p in parts]
         for part, row in self._event_rows():
             event_files[part].add(row)
         for spill in event_files:
@@ -540,7 +540,7 @@ class _Worker:
             if plans:
                 overflow = overflowed(_ranked(self.compiled, entry_files[part].read())[1], cutoffs)
                 entry_files[part].remove()
-            output = _Spill(folder / f"out-{part}", rows=False)
+            output = SpillFile(folder / f"out-{part}", rows=False)
             leads, events = lead_files[part].read(), event_files[part].read()
             for keyed in self._evaluate(leads, events, overflow):
                 output.add(keyed)
@@ -587,59 +587,3 @@ def _ranked(
             ranking.add_entry(entry)
             counted.append(entry)
     return ranking, counted
-
-
-class _Spill:
-    """A temporary file of input rows (or of other values), written in batches, read back.
-
-    Rows are plain values (text, numbers, dicts), so ``marshal`` writes them (several times
-    faster than pickle); a batch it cannot write (an error row, a Parquet source's timestamps)
-    is pickled.
-    """
-
-    _BATCH = 2048
-
-    def __init__(self, path: Path, *, rows: bool = True) -> None:
-        self.path = path
-        self._rows = rows
-        self._file: IO[bytes] | None = path.open("wb")
-        self._batch: list[Any] = []
-
-    def add(self, item: Any) -> None:
-        if self._rows and isinstance(item, RawRecord):
-            item = (item.source, item.record, item.line, item.data)
-        self._batch.append(item)
-        if len(self._batch) >= self._BATCH:
-            self._flush()
-
-    def _flush(self) -> None:
-        assert self._file is not None
-        if not self._batch:
-            return
-        try:
-            data = b"M" + marshal.dumps(self._batch) if self._rows else None
-        except ValueError:  # a value marshal cannot write
-            data = None
-        if data is None:
-            data = b"P" + pickle.dumps(self._batch, protocol=pickle.HIGHEST_PROTOCOL)
-        self._file.write(data)
-        self._batch = []
-
-    def close(self) -> None:
-        self._flush()
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-
-    def read(self) -> Iterator[Any]:
-        with self.path.open("rb") as handle:
-            while tag := handle.read(1):
-                batch = marshal.load(handle) if tag == b"M" else pickle.load(handle)
-                if not self._rows:
-                    yield from batch
-                    continue
-                for item in batch:
-                    yield item if isinstance(item, RecordError) else RawRecord(*item)
-
-    def remove(self) -> None:
-        self.path.unlink(missing_ok=True)

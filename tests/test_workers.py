@@ -395,3 +395,38 @@ def test_the_capacity_plan_is_the_same_when_ranked_in_partitions() -> None:
             merged.merge(ranking)
         assert merged.loads() == whole.loads
         assert overflowed(entries_, merged.cutoffs()) == whole.overflow
+
+
+def test_a_grouped_run_plans_capacity_in_flat_memory_with_the_same_bytes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Sorted input: the plan keeps no ids (its overflow answers in id order), same verdicts."""
+    contract = load(EXAMPLE).contract
+    assert contract is not None
+    compiled = compile_contract(contract)
+    plan = compiled.plan_capacity(DATA / "leads.csv", sorted_by_id=True)
+    assert not isinstance(plan.overflow, frozenset)
+    whole = compiled.plan_capacity(DATA / "leads.csv")
+    assert plan.loads == whole.loads
+    ids = [f"L{n:06d}" for n in range(1, 241)]  # the example's, in order
+    assert [i for i in ids if i in plan.overflow] == sorted(i for i in ids if i in whole.overflow)
+    assert any(i in whole.overflow for i in ids)
+    one = outputs(DATA / "leads.csv", DATA / "events.jsonl", tmp_path / "one")
+    grouped = outputs(DATA / "leads.csv", DATA / "events.jsonl", tmp_path / "g", "--grouped")
+    assert grouped == one
+    assert b"capacity-overflow" in one[1]
+
+
+def test_a_grouped_run_refuses_unsorted_leads_before_writing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = (DATA / "leads.csv").read_text(encoding="utf-8").splitlines()
+    lines[1], lines[2] = lines[2], lines[1]
+    leads = tmp_path / "leads.csv"
+    leads.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "verdicts.jsonl"
+    code = main(["evaluate", str(EXAMPLE), "--leads", str(leads), "--as-of", AS_OF,
+                 "--grouped", "--out", str(out)])  # fmt: skip
+    assert code == 2
+    assert "sorted by id" in capsys.readouterr().err
+    assert not out.exists()

@@ -202,7 +202,7 @@ def _start_run(args: argparse.Namespace, fmt: str, audit_key: bytes | None) -> _
         as_of=as_of,
         trace=trace,
         grouped=args.grouped,
-        capacity=compiled.plan_capacity(args.leads),
+        capacity=compiled.plan_capacity(args.leads, sorted_by_id=args.grouped),
     )
     tally = Tally()
     return _Run(
