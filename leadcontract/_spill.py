@@ -23,12 +23,13 @@ class SpillFile:
     is pickled.
     """
 
-    _BATCH = 2048
-
-    def __init__(self, path: Path | None = None, *, rows: bool = True) -> None:
-        """A file at ``path``, or an anonymous one (gone when closed) if None."""
+    def __init__(self, path: Path | None = None, *, rows: bool = True, batch: int = 256) -> None:
+        """A file at ``path``, or an anonymous one (gone when closed) if None; ``batch``
+        values per write and per read (what it holds in memory while writing and reading:
+        a run keeps many of them open at once)."""
         self.path = path
         self._rows = rows
+        self._size = batch
         self._file: IO[bytes] | None = (
             path.open("wb") if path else tempfile.TemporaryFile()  # noqa: SIM115 - open until remove(), as a named one
         )
@@ -38,7 +39,7 @@ class SpillFile:
         if self._rows and isinstance(item, RawRecord):
             item = (item.source, item.record, item.line, item.data)
         self._batch.append(item)
-        if len(self._batch) >= self._BATCH:
+        if len(self._batch) >= self._size:
             self._flush()
 
     def _flush(self) -> None:

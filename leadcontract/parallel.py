@@ -72,7 +72,7 @@ __all__ = [
 BATCH = 512
 """Items per message from a worker: large enough to amortise the pipe, small enough to stream."""
 
-SPILL_BYTES = 24 << 20
+SPILL_BYTES = 16 << 20
 """Input bytes per spilled partition: its events, held while it is evaluated, stay small."""
 
 _Key = tuple[int, int, int]
@@ -540,7 +540,7 @@ class _Worker:
             if plans:
                 overflow = overflowed(_ranked(self.compiled, entry_files[part].read())[1], cutoffs)
                 entry_files[part].remove()
-            output = SpillFile(folder / f"out-{part}", rows=False)
+            output = SpillFile(folder / f"out-{part}", rows=False, batch=64)
             leads, events = lead_files[part].read(), event_files[part].read()
             for keyed in self._evaluate(leads, events, overflow):
                 output.add(keyed)
