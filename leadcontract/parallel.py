@@ -36,6 +36,7 @@ Where ``fork`` exists, workers inherit the compiled contract; elsewhere each com
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import multiprocessing
 import pickle
@@ -63,6 +64,7 @@ __all__ = [
     "EVENT_ID",
     "IdColumn",
     "PartitionedEvaluation",
+    "PartitionedJob",
     "evaluate_partitioned",
     "lead_id_column",
     "partition_of",
@@ -153,12 +155,11 @@ def spill_partitions(paths: Iterable[Path], workers: int) -> int:
 # --- in the parent ---------------------------------------------------------------------------
 
 
-@dataclass
-class PartitionedEvaluation:
-    """An evaluation spread over partitions: iterate it once for the rendered items in the
-    order one process gives, then read ``counts``, ``drift`` and ``tally`` (summed)."""
+@dataclass(frozen=True)
+class PartitionedJob:
+    """What a partitioned evaluation reads, and how it judges and renders (picklable: each
+    worker gets it)."""
 
-    compiled: CompiledContract
     leads: Path
     events: tuple[Path, ...]
     as_of: datetime
@@ -168,6 +169,15 @@ class PartitionedEvaluation:
     spill: int = 0
     """Partitions per worker on disk; 0: none (each worker streams its share in memory)."""
     plan_capacity: bool = True
+
+
+@dataclass
+class PartitionedEvaluation:
+    """An evaluation spread over partitions: iterate it once for the rendered items in the
+    order one process gives, then read ``counts``, ``drift`` and ``tally`` (summed)."""
+
+    compiled: CompiledContract
+    job: PartitionedJob
     scratch: Path | None = None
     """Where spilled partitions go (a temporary folder in it); None: the system's."""
     counts: RunCounts = field(default_factory=RunCounts)
@@ -180,27 +190,19 @@ class PartitionedEvaluation:
             raise RuntimeError("an evaluation can be iterated once")
         self._started = True
         context, shared = _start_method(self.compiled)
-        plans = self.plan_capacity and any(
+        job = self.job
+        plans = job.plan_capacity and any(
             campaign.capacity for campaign in self.compiled.contract.campaigns.values()
         )
+        if plans != job.plan_capacity:
+            job = dataclasses.replace(job, plan_capacity=plans)
         processes = []
         connections: list[Connection] = []
         with tempfile.TemporaryDirectory(prefix="leadcontract-", dir=self.scratch) as scratch:
             try:
-                for index in range(self.workers):
+                for index in range(job.workers):
                     parent, child = context.Pipe(duplex=True)
-                    task = _Task(
-                        self.leads,
-                        self.events,
-                        self.as_of,
-                        self.trace,
-                        self.output,
-                        self.workers,
-                        index,
-                        plans,
-                        self.spill,
-                        Path(scratch) / f"worker-{index}",
-                    )
+                    task = _Task(job, index, Path(scratch) / f"worker-{index}")
                     process = context.Process(
                         target=_work,
                         args=(child, shared, task),
@@ -284,8 +286,7 @@ def evaluate_partitioned(
         raise ValueError(f"spill must be 0 or more partitions, got {spill}")
     if as_of.tzinfo is None:
         raise ValueError("as_of must be timezone-aware (e.g. 2026-11-16T17:00:00+00:00)")
-    return PartitionedEvaluation(
-        compiled,
+    job = PartitionedJob(
         Path(leads),
         _event_files(events),
         as_of,
@@ -294,8 +295,8 @@ def evaluate_partitioned(
         workers,
         spill,
         plan_capacity,
-        scratch,
     )
+    return PartitionedEvaluation(compiled, job, scratch)
 
 
 def _event_files(events: str | Path | Sequence[str | Path] | None) -> tuple[Path, ...]:
@@ -311,17 +312,10 @@ def _event_files(events: str | Path | Sequence[str | Path] | None) -> tuple[Path
 
 @dataclass(frozen=True)
 class _Task:
-    """What one worker needs, picklable (for the ``spawn`` start method)."""
+    """One worker's part of a job."""
 
-    leads: Path
-    events: tuple[Path, ...]
-    as_of: datetime
-    trace: bool
-    output: OutputSpec
-    workers: int
+    job: PartitionedJob
     index: int
-    plan_capacity: bool
-    spill: int
     scratch: Path
 
 
@@ -363,7 +357,7 @@ def _work(connection: Connection, shared: CompiledContract | Contract, task: _Ta
     try:
         compiled = shared if isinstance(shared, CompiledContract) else compile_contract(shared)
         worker = _Worker(compiled, task, connection)
-        done = worker.run_spilled() if task.spill else worker.run_in_memory()
+        done = worker.run_spilled() if task.job.spill else worker.run_in_memory()
         _send(connection, done)
     except BaseException as error:  # the parent re-raises it where the items are consumed
         _send(connection, error)
@@ -380,11 +374,12 @@ class _Worker:
     def __init__(self, compiled: CompiledContract, task: _Task, connection: Connection) -> None:
         self.compiled = compiled
         self.task = task
+        self.job = job = task.job
         self.connection = connection
         self.lead_ids = lead_id_column(compiled.contract, compiled.mappings.sources)
-        self.partitions = task.workers * max(task.spill, 1)
-        self.event_files = {str(path): number for number, path in enumerate(task.events)}
-        self.renderer = Renderer(task.output, compiled.contract)
+        self.partitions = job.workers * max(job.spill, 1)
+        self.event_files = {str(path): number for number, path in enumerate(job.events)}
+        self.renderer = Renderer(job.output, compiled.contract)
         self.counts = RunCounts()
         self.drift = DataDrift()
         self.tally = Tally()
@@ -408,18 +403,18 @@ class _Worker:
         return self._mine(partition_of(lead_id, self.partitions))
 
     def _mine(self, partition: int) -> int | None:
-        workers = self.task.workers
+        workers = self.job.workers
         return partition // workers if partition % workers == self.task.index else None
 
     def _lead_rows(self) -> Iterator[tuple[int, _Row]]:
-        for row in rows_from(self.task.leads, kind="lead"):
+        for row in rows_from(self.job.leads, kind="lead"):
             part = self._lead_part(row)
             if part is not None:
                 yield part, row
 
     def _event_rows(self) -> Iterator[tuple[int, _Row]]:
-        if self.task.events:
-            for row in rows_from(list(self.task.events), kind="event"):
+        if self.job.events:
+            for row in rows_from(list(self.job.events), kind="event"):
                 part = self._event_part(row)
                 if part is not None:
                     yield part, row
@@ -455,12 +450,12 @@ class _Worker:
                 pending.append((row.record, _id_text(lead_ids.value(data))))
                 yield row
 
-        task = self.task
+        job = self.job
         evaluation = self.compiled.evaluate(
             ReadRows(read(leads)),
             ReadRows(events),
-            as_of=task.as_of,
-            trace=task.trace,
+            as_of=job.as_of,
+            trace=job.trace,
             capacity=CapacityPlan((), overflow),
         )
         render, tally = self.renderer, self.tally
@@ -498,7 +493,7 @@ class _Worker:
     def run_in_memory(self) -> _Done:
         """Stream this worker's share of the files (read twice when capacity is planned)."""
         overflow: frozenset[str] = frozenset()
-        if self.task.plan_capacity:
+        if self.job.plan_capacity:
             rows = (row for _, row in self._lead_rows())
             ranking, entries = _ranked(self.compiled, self._entries(rows))
             overflow = overflowed(entries, self._cutoffs(ranking))
@@ -512,10 +507,10 @@ class _Worker:
         rendered files, then send their merge."""
         folder = self.task.scratch
         folder.mkdir(parents=True)
-        parts = range(self.task.spill)
+        parts = range(self.job.spill)
         lead_files = [SpillFile(folder / f"leads-{p}") for p in parts]
         entry_files = [SpillFile(folder / f"entries-{p}", rows=False) for p in parts]
-        plans = self.task.plan_capacity
+        plans = self.job.plan_capacity
         ranking = CapacityRanking(self.compiled.contract, self.compiled.zone)
         for part, row in self._lead_rows():
             lead_files[part].add(row)
