@@ -360,9 +360,18 @@ def _work(connection: Connection, shared: CompiledContract | Contract, task: _Ta
         done = worker.run_spilled() if task.job.spill else worker.run_in_memory()
         _send(connection, done)
     except BaseException as error:  # the parent re-raises it where the items are consumed
-        _send(connection, error)
+        _send(connection, _portable(error))
     finally:
         connection.close()
+
+
+def _portable(error: BaseException) -> BaseException:
+    """``error`` if it survives pickling, else a RuntimeError with its type and message."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:  # any failure to round-trip: send its text
+        return RuntimeError(f"{type(error).__name__}: {error}")
+    return error
 
 
 _Row = RawRecord | RecordError

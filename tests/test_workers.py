@@ -430,3 +430,17 @@ def test_a_grouped_run_refuses_unsorted_leads_before_writing(
     assert code == 2
     assert "sorted by id" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("mode", [["--workers", "2"], ["--spill"]], ids=["workers", "spilled"])
+def test_a_file_a_worker_refuses_is_reported_as_one_process_reports_it(
+    mode: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    leads = tmp_path / "leads.csv"
+    leads.write_text("lead_id,lead_id,email\nA,B,c\n", encoding="utf-8")
+    args = ["evaluate", str(EXAMPLE), "--leads", str(leads), "--as-of", AS_OF]
+    assert main([*args, "--out", str(tmp_path / "one.jsonl")]) == 2
+    one = capsys.readouterr().err
+    assert main([*args, "--out", str(tmp_path / "other.jsonl"), *mode]) == 2
+    assert capsys.readouterr().err == one
+    assert 'names column "lead_id" twice' in one
