@@ -444,3 +444,19 @@ def test_a_file_a_worker_refuses_is_reported_as_one_process_reports_it(
     assert main([*args, "--out", str(tmp_path / "other.jsonl"), *mode]) == 2
     assert capsys.readouterr().err == one
     assert 'names column "lead_id" twice' in one
+
+
+def test_spilling_writes_where_scratch_says_and_leaves_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], small_spills: None
+) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    leads, events = DATA / "leads.csv", DATA / "events.jsonl"
+    one = outputs(leads, events, tmp_path / "one")
+    spilled = outputs(leads, events, tmp_path / "s", "--spill", "--scratch", str(scratch))
+    assert spilled == one
+    assert list(scratch.iterdir()) == []  # the partitions are gone
+    args = ["evaluate", str(EXAMPLE), "--leads", str(leads), "--as-of", AS_OF]
+    assert main([*args, "--scratch", str(scratch)]) == 2  # without --spill: a usage error
+    assert main([*args, "--spill", "--scratch", str(tmp_path / "missing")]) == 2
+    assert "--scratch" in capsys.readouterr().err

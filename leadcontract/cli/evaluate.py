@@ -235,6 +235,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
         fmt = args.format or _format_for(args.out)
         if fmt == "parquet" and args.out is None:
             raise _UsageError("Parquet output needs --out FILE.parquet")
+        if args.scratch is not None and not args.spill:
+            raise _UsageError("--scratch says where --spill writes; give --spill too")
         if args.scratch is not None and not args.scratch.is_dir():
             raise _UsageError(f"--scratch {args.scratch}: no such folder")
         with ExitStack() as stack:
