@@ -14,7 +14,8 @@ process (so peak memory is its own), all on the same CSV and JSON Lines files:
 * the engine in-process, streaming (``grouped``): ``engine-no-slas`` (the rules the floors
   implement), ``engine-no-trace`` and ``engine-trace`` (the whole contract);
 * the command line end to end (capacity pass, JSON Lines out, no traces): ``cli-1`` and
-  ``cli-2`` (``--workers 2``);
+  ``cli-2`` (``--workers 2``), ``cli-grouped`` (sorted input streamed), ``cli-spill-1`` and
+  ``cli-spill-2`` (``--spill``: partitions on disk, bounded memory);
 * ``spark``: leadcontract.spark in local mode on 2 cores, verdicts written as text (JVM
   start included; the seconds after the session started are printed beside it).
 
@@ -49,8 +50,19 @@ MODES = (
     "engine-trace",
     "cli-1",
     "cli-2",
+    "cli-grouped",
+    "cli-spill-1",
+    "cli-spill-2",
     "spark",
 )
+CLI_MODES = {
+    "cli-1": ["--workers", "1"],
+    "cli-2": ["--workers", "2"],
+    "cli-grouped": ["--grouped"],
+    "cli-spill-1": ["--spill"],
+    "cli-spill-2": ["--spill", "--workers", "2"],
+}
+"""The command line's options of each ``cli-`` mode (besides --no-trace and --out)."""
 RATIOS = (
     ("engine-no-trace", "io-floor", "engine (no traces) vs I/O floor"),
     ("cli-1", "io-floor", "CLI end to end (no traces) vs I/O floor"),
@@ -59,6 +71,9 @@ RATIOS = (
     ("tight", "tight-orjson", "tight floor, json vs orjson"),
     ("engine-trace", "engine-no-trace", "traces on vs off"),
     ("cli-2", "cli-1", "--workers 2 vs 1 (wall)"),
+    ("cli-grouped", "cli-1", "--grouped (sorted input, streamed) vs in memory"),
+    ("cli-spill-1", "cli-1", "--spill vs in memory, one process"),
+    ("cli-spill-2", "cli-2", "--spill vs in memory, 2 workers"),
     ("spark", "cli-1", "Spark local[2] vs one process (wall)"),
 )
 
@@ -110,8 +125,8 @@ def _run(mode: str, leads: Path, events: Path) -> int:
 
             loads = orjson.loads
         return sum(1 for _ in tight(leads, events, AS_OF, loads))
-    if mode.startswith("cli-"):
-        return _cli(int(mode.removeprefix("cli-")), leads, events)
+    if mode in CLI_MODES:
+        return _cli(CLI_MODES[mode], leads, events)
     if mode == "spark":
         return _spark(leads, events)
     import leadcontract
@@ -129,7 +144,7 @@ def _run(mode: str, leads: Path, events: Path) -> int:
     return count
 
 
-def _cli(workers: int, leads: Path, events: Path) -> int:
+def _cli(options: list[str], leads: Path, events: Path) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "verdicts.jsonl"
         subprocess.run(
@@ -148,8 +163,7 @@ def _cli(workers: int, leads: Path, events: Path) -> int:
                 "--no-trace",
                 "--out",
                 str(out),
-                "--workers",
-                str(workers),
+                *options,
             ],
             check=True,
             stdout=subprocess.DEVNULL,

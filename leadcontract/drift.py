@@ -96,6 +96,11 @@ class DataDrift:
         """Count ``count`` records of drift ``kind`` with ``value``."""
         self.counts[kind][value] += count
 
+    def merge(self, other: DataDrift) -> None:
+        """Add the drift counted over another part of the same run."""
+        for kind, counter in other.counts.items():
+            self.counts[kind].update(counter)
+
     @property
     def found(self) -> bool:
         """Whether any drift was seen (what ``--strict-data`` fails on)."""

@@ -16,7 +16,7 @@ evaluated, so memory grows with the number of events, not of leads.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from operator import attrgetter
@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from leadcontract._version import __version__
 from leadcontract.audit import contract_digest
 from leadcontract.calendar import BusinessCalendar, check_supported
-from leadcontract.capacity import CapacityPlan, plan_capacity
+from leadcontract.capacity import CapacityPlan, plan_capacity, plan_capacity_sorted
 from leadcontract.drift import DataDrift, known_event_types
 from leadcontract.errors import LeadcontractError
 from leadcontract.inputs import (
@@ -307,9 +307,13 @@ class CompiledContract:
             raise RecordRejectedError(errors)
         return verdicts[0]
 
-    def plan_capacity(self, leads: Source) -> CapacityPlan:
+    def plan_capacity(self, leads: Source, *, sorted_by_id: bool = False) -> CapacityPlan:
         """Rank each campaign-week's leads against its declared capacity (a pass of its own
-        over the leads, so they must be re-readable: a file, or a list)."""
+        over the leads, so they must be re-readable: a file, or a list).
+
+        ``sorted_by_id`` (for a ``grouped`` run) keeps memory flat: the plan then answers for
+        leads in id order only, and :class:`InputOrderError` says when they are not sorted.
+        """
         if not any(c.capacity for c in self.contract.campaigns.values()):
             return CapacityPlan((), frozenset())
         records = (
@@ -319,7 +323,12 @@ class CompiledContract:
             for record in [self.lead_coercer.coerce(row)[0]]
             if record is not None
         )
-        return plan_capacity(self.contract, self.zone, records)
+        if not sorted_by_id:
+            return plan_capacity(self.contract, self.zone, records)
+        try:
+            return plan_capacity_sorted(self.contract, self.zone, records)
+        except ValueError as error:
+            raise InputOrderError(f"{_label(leads)}: {error}") from None
 
     # --- one lead ---------------------------------------------------------------------------
 
@@ -534,6 +543,10 @@ _event_order = attrgetter("at", "seq")
 """Events in time order, input order breaking ties (a C-level key: one call per event)."""
 
 
+def _label(source: Source) -> str:
+    return str(source) if isinstance(source, str | Path) else "leads"
+
+
 def _rows(source: Source, kind: Literal["lead", "event"]) -> Iterator[RawRecord | RecordError]:
     if isinstance(source, ReadRows):
         return iter(source.rows)
@@ -551,7 +564,7 @@ class Evaluation:
     trace: bool
     grouped: bool
     only: Iterable[str] | None
-    overflow: frozenset[str] = frozenset()
+    overflow: Container[str] = frozenset()
     counts: RunCounts = field(default_factory=RunCounts)
     drift: DataDrift = field(default_factory=DataDrift)
     """Input that does not match the contract, counted as the run streams."""

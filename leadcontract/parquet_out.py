@@ -58,7 +58,12 @@ class ParquetVerdictWriter:
         self._rows: list[dict[str, Any]] = []
 
     def write(self, verdict: Verdict) -> None:
-        self._rows.append(flat_row(verdict, self._columns))
+        self.write_row(flat_row(verdict, self._columns))
+
+    def write_row(self, row: dict[str, Any]) -> None:
+        """Write one verdict's flat row (:func:`leadcontract.columns.flat_row`), e.g. made
+        by another process."""
+        self._rows.append(row)
         if len(self._rows) >= ROWS_PER_GROUP:
             self._flush()
 

@@ -74,6 +74,8 @@ __all__ = [
     "VerifyResult",
     "canonical_json",
     "entry_hash",
+    "entry_line",
+    "evaluation_entry",
     "inputs_digest",
     "mask_pii",
     "record_evaluation",
@@ -570,12 +572,14 @@ class SqliteAuditStore:
         queue up rather than both linking to the same entry. If ``entries`` raises, or the
         process dies, nothing of the run is stored.
         """
+        return self.append_lines(run, map(entry_line, entries))
+
+    def append_lines(self, run: RunRecord, lines: Iterable[bytes]) -> str:
+        """:meth:`append_run` for entries already made into lines by :func:`entry_line`
+        (e.g. by the processes of ``evaluate --workers``, in their order)."""
         run_id = run.run_id if run.run_id is not None else uuid.uuid4().hex
         with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES, mode="w+b") as spool:
-            for entry in entries:
-                kind, lead_id, payload = _unpack(entry)
-                line = [kind, lead_id, _escape_surrogates(canonical_json(to_plain(payload)))]
-                spool.write(json.dumps(line).encode("ascii") + b"\n")
+            spool.writelines(lines)
             spool.seek(0)
             return self._append(run, run_id, spool)
 
@@ -944,6 +948,13 @@ def _broken(seq: int, reason: str) -> VerifyResult:
     return VerifyResult(False, 0, seq, reason)
 
 
+def entry_line(entry: Mapping[str, Any]) -> bytes:
+    """One entry as the store spools it: its kind, lead id and canonical payload (checked)."""
+    kind, lead_id, payload = _unpack(entry)
+    line = [kind, lead_id, _escape_surrogates(canonical_json(to_plain(payload)))]
+    return json.dumps(line).encode("ascii") + b"\n"
+
+
 def _unpack(entry: Mapping[str, Any]) -> tuple[str, str | None, Mapping[str, Any]]:
     kind, lead_id, payload = entry.get("kind"), entry.get("lead_id"), entry.get("payload")
     if not isinstance(kind, str) or not kind or kind == RUN_KIND:
@@ -993,10 +1004,14 @@ def _evaluation_entries(
     items: Iterable[Verdict | RecordError], policy: PiiPolicy | None
 ) -> Iterator[dict[str, Any]]:
     for item in items:
-        kind = "verdict" if isinstance(item, Verdict) else "error"
-        payload = item.to_dict()
-        if policy is None or not policy.fields:
-            yield {"kind": kind, "lead_id": item.lead_id, "payload": payload}
-        else:
-            lead_id = policy.lead_id(item.lead_id)
-            yield {"kind": kind, "lead_id": lead_id, "payload": policy.mask(payload)}
+        yield evaluation_entry(item, policy)
+
+
+def evaluation_entry(item: Verdict | RecordError, policy: PiiPolicy | None) -> dict[str, Any]:
+    """The audit entry of one verdict or error row (personal fields masked by ``policy``)."""
+    kind = "verdict" if isinstance(item, Verdict) else "error"
+    payload = item.to_dict()
+    if policy is None or not policy.fields:
+        return {"kind": kind, "lead_id": item.lead_id, "payload": payload}
+    lead_id = policy.lead_id(item.lead_id)
+    return {"kind": kind, "lead_id": lead_id, "payload": policy.mask(payload)}

@@ -75,6 +75,19 @@ class Tally:
             else:
                 tally.disqualified_invalid += 1
 
+    def merge(self, other: Tally) -> None:
+        """Add another tally's counts (of a disjoint part of the same run) to this one."""
+        self.verdicts += other.verdicts
+        self.error_rows += other.error_rows
+        self.stages.update(other.stages)
+        self.error_codes.update(other.error_codes)
+        self.anomalies += other.anomalies
+        self.leads_with_anomalies += other.leads_with_anomalies
+        for name, part in other.campaigns.items():
+            tally = self.campaigns.setdefault(name, CampaignTally())
+            for key, value in part.__dict__.items():
+                setattr(tally, key, getattr(tally, key) + value)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "verdicts": self.verdicts,

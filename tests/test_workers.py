@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from leadcontract import parallel
+from leadcontract.capacity import CapacityRanking, overflowed
 from leadcontract.cli import main
 from leadcontract.engine import compile_contract
+from leadcontract.inputs import RawRecord, rows_from
 from leadcontract.loader import load
 from leadcontract.parallel import evaluate_partitioned, partition_of
 
@@ -164,3 +170,293 @@ def test_worker_count_must_be_a_positive_number(
         main(["evaluate", str(EXAMPLE), "--leads", "x.csv", "--as-of", AS_OF, "--workers", bad])
     assert stopped.value.code == 2
     assert "--workers" in capsys.readouterr().err
+
+
+# --- every format, traces, spilling, event mappings, the audit store ---------------------------
+
+MODES = {
+    "2 workers": ["--workers", "2"],
+    "3 workers": ["--workers", "3"],
+    "spilled": ["--spill"],
+    "spilled on 2 workers": ["--spill", "--workers", "2"],
+}
+"""Each against one process, in memory (the engine's own order)."""
+
+FORMATS = {
+    "jsonl": [],
+    "jsonl without traces": ["--no-trace"],
+    "csv": ["--format", "csv"],
+    "csv, some columns, raw": ["--format", "csv", "--columns", "lead_id,stage,score", "--raw-csv"],
+    "parquet": ["--format", "parquet"],
+    "table": ["--format", "table"],
+}
+
+
+def outputs(
+    leads: Path,
+    events: Path | list[Path],
+    folder: Path,
+    *extra: str,
+    contract: Path = EXAMPLE,
+    as_of: str = AS_OF,
+) -> tuple[int, bytes, bytes, dict[str, Any]]:
+    """One CLI run: exit code, verdict bytes, error rows' bytes, the JSON summary."""
+    folder.mkdir()
+    events_args = [str(path) for path in (events if isinstance(events, list) else [events])]
+    code = main(
+        [
+            "evaluate",
+            str(contract),
+            "--leads",
+            str(leads),
+            "--events",
+            *events_args,
+            "--as-of",
+            as_of,
+            "--out",
+            str(folder / "verdicts"),
+            "--errors",
+            str(folder / "errors.jsonl"),
+            "--summary-json",
+            str(folder / "summary.json"),
+            *extra,
+        ]
+    )
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    return (
+        code,
+        (folder / "verdicts").read_bytes(),
+        (folder / "errors.jsonl").read_bytes(),
+        summary,
+    )
+
+
+@pytest.fixture
+def small_spills(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spilled runs make many partitions of the small example (the workers are forked)."""
+    monkeypatch.setattr(parallel, "SPILL_BYTES", 20_000)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("mode", MODES)
+def test_every_format_gives_the_same_bytes_on_workers_and_spilled(
+    fmt: str,
+    mode: str,
+    *,
+    messy: tuple[Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    small_spills: None,
+) -> None:
+    one = outputs(*messy, tmp_path / "one", *FORMATS[fmt])
+    printed_one = capsys.readouterr().out
+    other = outputs(*messy, tmp_path / "other", *FORMATS[fmt], *MODES[mode])
+    assert capsys.readouterr().out == printed_one  # counts, tallies, error rows shown
+    assert other == one
+    code, verdicts, errors, summary = one
+    assert code == 1  # the error rows
+    assert errors.count(b"\n") == 6
+    assert summary["counts"]["reconciles"] is True
+    assert summary["counts"]["not_yet"] == 1
+    if fmt.startswith("jsonl"):
+        assert verdicts.count(b"\n") == 240 - 1 + 1  # the example, one duplicate row ignored
+        assert (b'"trace":[]' in verdicts) == ("without traces" in fmt)
+
+
+def test_spilling_makes_several_partitions(tmp_path: Path, small_spills: None) -> None:
+    """(Else the spilled identities above would prove little.)"""
+    assert parallel.spill_partitions([DATA / "leads.csv", DATA / "events.jsonl"], 2) >= 4
+
+
+def test_a_lead_not_yet_created_then_created_keeps_its_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The verdict of an id's second record (its first was created after as-of) goes where
+    that second record is, on every number of workers."""
+    lines = (DATA / "leads.csv").read_text(encoding="utf-8").splitlines()
+    header, first = lines[0], lines[1]
+    later = first.replace("2026-10-01T", "2026-12-01T", 1)
+    assert later != first
+    lines[1] = later  # created after as-of: not yet
+    lines.insert(120, first)  # the same id, created before: judged here
+    leads = tmp_path / "leads.csv"
+    leads.write_text("\n".join([header, *lines[1:]]) + "\n", encoding="utf-8")
+    one = outputs(leads, DATA / "events.jsonl", tmp_path / "one", "--no-trace")
+    for workers in ("2", "3"):
+        assert outputs(leads, DATA / "events.jsonl", tmp_path / workers, "--no-trace",
+                       "--workers", workers) == one  # fmt: skip
+    assert one[3]["counts"]["not_yet"] == 1
+    ids = [json.loads(line)["lead_id"] for line in one[1].splitlines()]
+    assert ids.index(first.split(",")[0]) == 118
+
+
+SF = HERE / "data" / "crm" / "salesforce"
+HUBSPOT = HERE / "data" / "crm" / "hubspot"
+
+
+@pytest.mark.parametrize(
+    ("contract", "leads", "events", "as_of"),
+    [
+        (
+            SF / "contract.yaml",
+            SF / "Lead.csv",
+            [SF / "Task.csv", SF / "LeadHistory.csv", SF / "CampaignMember.csv"],
+            "2026-10-07T00:00:00Z",
+        ),
+        (
+            HUBSPOT / "contract.yaml",
+            HUBSPOT / "contacts.csv",
+            [HUBSPOT / "engagements.jsonl"],
+            "2026-10-07T00:00:00Z",
+        ),
+    ],
+    ids=["salesforce", "hubspot"],
+)
+def test_contracts_that_map_activity_exports_run_on_workers(
+    contract: Path,
+    leads: Path,
+    events: list[Path],
+    as_of: str,
+    *,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Each worker maps every activity row to find its lead, and keeps its partition's; the
+    drift (unmapped rows among it) is summed."""
+    one = outputs(leads, events, tmp_path / "one", contract=contract, as_of=as_of)
+    printed = capsys.readouterr().out
+    for extra in (["--workers", "2"], ["--workers", "3"], ["--spill", "--workers", "2"]):
+        folder = tmp_path / "-".join(extra)
+        other = outputs(leads, events, folder, *extra, contract=contract, as_of=as_of)
+        assert capsys.readouterr().out == printed
+        assert other == one
+    summary = one[3]
+    assert summary["counts"]["reconciles"] is True
+    assert summary["counts"]["events_used"] > 0
+    ids = [json.loads(line)["lead_id"] for line in one[1].splitlines()]
+    assert len(ids) >= 3
+    assert any(len({partition_of(i, n) for i in ids}) > 1 for n in (2, 3))  # the work is split
+
+
+def entries(db: Path) -> list[tuple[str, str | None, str]]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT kind, lead_id, payload FROM entries ORDER BY seq").fetchall()
+    return [(kind, lead_id, payload) for kind, lead_id, payload in rows if kind != "run"]
+
+
+@pytest.mark.parametrize("pii", [[], ["--reveal-pii"]], ids=["masked", "revealed"])
+def test_the_audit_store_gets_the_same_entries_from_workers(
+    pii: list[str],
+    messy: tuple[Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    small_spills: None,
+) -> None:
+    one = outputs(*messy, tmp_path / "one", "--audit", str(tmp_path / "one.db"), *pii)
+    two_db, spilled_db = str(tmp_path / "two.db"), str(tmp_path / "s.db")
+    two = outputs(*messy, tmp_path / "two", "--workers", "2", "--audit", two_db, *pii)
+    spilled = outputs(*messy, tmp_path / "s", "--spill", "--audit", spilled_db, *pii)
+    assert one == two == spilled
+    found = entries(tmp_path / "one.db")
+    assert len(found) == 240 + 6  # verdicts and error rows
+    assert entries(tmp_path / "two.db") == found
+    assert entries(tmp_path / "s.db") == found
+    assert main(["audit", "verify", two_db]) == 0
+    stored = "\n".join(payload for _, _, payload in found)
+    emails = [line.split(",")[1] for line in messy[0].read_text().splitlines()[1:50]]
+    assert any(email in stored for email in emails) == bool(pii)
+
+
+def test_the_capacity_plan_is_the_same_when_ranked_in_partitions() -> None:
+    """Rankings of disjoint id partitions, merged, give one ranking's cutoffs and loads."""
+    contract = load(EXAMPLE).contract
+    assert contract is not None
+    compiled = compile_contract(contract)
+    whole = compiled.plan_capacity(DATA / "leads.csv")
+    assert whole.overflow  # the example does overflow some weeks
+    records = [
+        record
+        for row in rows_from(DATA / "leads.csv", kind="lead")
+        if isinstance(row, RawRecord)
+        for record in [compiled.lead_coercer.coerce(row)[0]]
+        if record is not None
+    ]
+    for partitions in (2, 5):
+        merged = CapacityRanking(contract, compiled.zone)
+        entries_: list[tuple[str, str, datetime, str]] = []
+        for part in range(partitions):
+            ranking = CapacityRanking(contract, compiled.zone)
+            for record in records:
+                if partition_of(record["lead_id"], partitions) == part:
+                    entry = ranking.entry(record)
+                    if entry is not None:
+                        ranking.add_entry(entry)
+                        entries_.append(entry)
+            merged.merge(ranking)
+        assert merged.loads() == whole.loads
+        assert overflowed(entries_, merged.cutoffs()) == whole.overflow
+
+
+def test_a_grouped_run_plans_capacity_in_flat_memory_with_the_same_bytes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Sorted input: the plan keeps no ids (its overflow answers in id order), same verdicts."""
+    contract = load(EXAMPLE).contract
+    assert contract is not None
+    compiled = compile_contract(contract)
+    plan = compiled.plan_capacity(DATA / "leads.csv", sorted_by_id=True)
+    assert not isinstance(plan.overflow, frozenset)
+    whole = compiled.plan_capacity(DATA / "leads.csv")
+    assert plan.loads == whole.loads
+    ids = [f"L{n:06d}" for n in range(1, 241)]  # the example's, in order
+    assert [i for i in ids if i in plan.overflow] == sorted(i for i in ids if i in whole.overflow)
+    assert any(i in whole.overflow for i in ids)
+    one = outputs(DATA / "leads.csv", DATA / "events.jsonl", tmp_path / "one")
+    grouped = outputs(DATA / "leads.csv", DATA / "events.jsonl", tmp_path / "g", "--grouped")
+    assert grouped == one
+    assert b"capacity-overflow" in one[1]
+
+
+def test_a_grouped_run_refuses_unsorted_leads_before_writing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = (DATA / "leads.csv").read_text(encoding="utf-8").splitlines()
+    lines[1], lines[2] = lines[2], lines[1]
+    leads = tmp_path / "leads.csv"
+    leads.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "verdicts.jsonl"
+    code = main(["evaluate", str(EXAMPLE), "--leads", str(leads), "--as-of", AS_OF,
+                 "--grouped", "--out", str(out)])  # fmt: skip
+    assert code == 2
+    assert "sorted by id" in capsys.readouterr().err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("mode", [["--workers", "2"], ["--spill"]], ids=["workers", "spilled"])
+def test_a_file_a_worker_refuses_is_reported_as_one_process_reports_it(
+    mode: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    leads = tmp_path / "leads.csv"
+    leads.write_text("lead_id,lead_id,email\nA,B,c\n", encoding="utf-8")
+    args = ["evaluate", str(EXAMPLE), "--leads", str(leads), "--as-of", AS_OF]
+    assert main([*args, "--out", str(tmp_path / "one.jsonl")]) == 2
+    one = capsys.readouterr().err
+    assert main([*args, "--out", str(tmp_path / "other.jsonl"), *mode]) == 2
+    assert capsys.readouterr().err == one
+    assert 'names column "lead_id" twice' in one
+
+
+def test_spilling_writes_where_scratch_says_and_leaves_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], small_spills: None
+) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    leads, events = DATA / "leads.csv", DATA / "events.jsonl"
+    one = outputs(leads, events, tmp_path / "one")
+    spilled = outputs(leads, events, tmp_path / "s", "--spill", "--scratch", str(scratch))
+    assert spilled == one
+    assert list(scratch.iterdir()) == []  # the partitions are gone
+    args = ["evaluate", str(EXAMPLE), "--leads", str(leads), "--as-of", AS_OF]
+    assert main([*args, "--scratch", str(scratch)]) == 2  # without --spill: a usage error
+    assert main([*args, "--spill", "--scratch", str(tmp_path / "missing")]) == 2
+    assert "--scratch" in capsys.readouterr().err

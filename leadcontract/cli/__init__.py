@@ -303,6 +303,18 @@ def _register_records(commands: _Commands) -> None:
         metavar="N",
         help="evaluate on N processes, leads partitioned by id (same output as one)",
     )
+    evaluate_parser.add_argument(
+        "--spill",
+        action="store_true",
+        help="bounded memory for unsorted input of any size: partition leads and events by id "
+        "into temporary files, evaluate them one by one (same output)",
+    )
+    evaluate_parser.add_argument(
+        "--scratch",
+        type=Path,
+        metavar="DIR",
+        help="where --spill writes its temporary files (default: the system's temporary folder)",
+    )
 
     explain_parser = commands.add_parser(
         "explain",

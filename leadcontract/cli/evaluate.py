@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from leadcontract._version import __version__
 from leadcontract.calendar import DateRangeError, check_supported
@@ -24,19 +24,21 @@ from leadcontract.cli._files import ClobberError, atomic_output, refuse_clobberi
 from leadcontract.cli._progress import estimate_records, with_progress
 from leadcontract.cli._tables import write_table
 from leadcontract.cli._time import parse_as_of
-from leadcontract.columns import BASE_COLUMNS, Column, select_columns, verdict_columns
+from leadcontract.columns import Column, select_columns, verdict_columns
+from leadcontract.drift import DataDrift
 from leadcontract.engine import (
     CompiledContract,
     ContractError,
     Evaluation,
     InputOrderError,
+    RunCounts,
     compile_contract,
 )
 from leadcontract.explanation import explain
 from leadcontract.inputs import COLUMNAR_SUFFIXES, FILE_SUFFIXES, InputFileError, RecordError
 from leadcontract.model import Contract
-from leadcontract.parallel import evaluate_partitioned
-from leadcontract.parquet_out import ParquetUnavailableError, ParquetVerdictWriter
+from leadcontract.parallel import PartitionedEvaluation, evaluate_partitioned, spill_partitions
+from leadcontract.parquet_out import ParquetUnavailableError
 from leadcontract.payouts import (
     Statement,
     parse_period,
@@ -44,6 +46,7 @@ from leadcontract.payouts import (
     statement_to_dict,
     statements,
 )
+from leadcontract.render import OutputSpec, Rendered, Renderer, VerdictSink
 from leadcontract.report import (
     SLA_STATUSES,
     breach_columns,
@@ -58,13 +61,14 @@ from leadcontract.store import (
     RunRecord,
     SqliteAuditStore,
     inputs_digest,
-    record_evaluation,
 )
 from leadcontract.summary import Tally
 from leadcontract.verdict import Verdict, format_instant
-from leadcontract.writers import csv_row, error_json, table, verdict_json
+from leadcontract.writers import table
 
 __all__ = ["run_evaluate", "run_explain", "run_payouts", "run_report"]
+
+T = TypeVar("T")
 
 SHOWN_ERRORS = 20
 """Error rows printed on the terminal; all of them go to --errors."""
@@ -127,19 +131,6 @@ def _start(args: argparse.Namespace, *, trace: bool, only: set[str] | None = Non
     compiled = _compiled(args.contract)
     as_of = _as_of(args, compiled)
     events = args.events if args.events is not None else ()
-    capacity = compiled.plan_capacity(args.leads)
-    if getattr(args, "workers", 1) > 1:
-        if args.grouped:
-            raise _UsageError("--workers partitions the inputs itself; leave out --grouped")
-        if compiled.mappings.events:
-            raise _UsageError(
-                "--workers partitions events by their lead_id column; this contract maps "
-                "activity exports (mappings.events), so run it with one worker"
-            )
-        return evaluate_partitioned(
-            compiled, args.leads, args.events, as_of=as_of, workers=args.workers, trace=trace,
-            capacity=capacity,
-        )  # fmt: skip
     return compiled.evaluate(
         args.leads,
         events,
@@ -147,8 +138,89 @@ def _start(args: argparse.Namespace, *, trace: bool, only: set[str] | None = Non
         trace=trace,
         grouped=getattr(args, "grouped", False),
         only=only,
-        capacity=capacity,
+        capacity=compiled.plan_capacity(args.leads),
     )
+
+
+@dataclass
+class _Run:
+    """An evaluation as the command writes it: rendered items, then the counts and tallies
+    (whether it ran in this process or over partitions)."""
+
+    items: Iterable[Rendered]
+    output: OutputSpec
+    compiled: CompiledContract
+    as_of: datetime
+    source: Evaluation | PartitionedEvaluation
+    tally: Tally
+
+    @property
+    def counts(self) -> RunCounts:
+        return self.source.counts
+
+    @property
+    def drift(self) -> DataDrift:
+        return self.source.drift
+
+
+def _start_run(args: argparse.Namespace, fmt: str, audit_key: bytes | None) -> _Run:
+    """Start ``evaluate``: in this process, or over ``--workers`` / ``--spill`` partitions."""
+    _check_inputs(args)
+    compiled = _compiled(args.contract)
+    as_of = _as_of(args, compiled)
+    trace = not args.no_trace
+    columns = _columns(args, compiled.contract, fmt)
+    output = OutputSpec(
+        fmt,
+        tuple(column.name for column in columns),
+        raw_csv=args.raw_csv,
+        audit=args.audit is not None,
+        audit_key=audit_key,
+        reveal_pii=args.reveal_pii,
+    )
+    if args.workers > 1 or args.spill:
+        if args.grouped:
+            raise _UsageError(
+                "--workers and --spill partition the inputs themselves; leave out --grouped"
+            )
+        spill = spill_partitions([args.leads, *(args.events or ())], args.workers)
+        partitioned = evaluate_partitioned(
+            compiled,
+            args.leads,
+            args.events,
+            as_of=as_of,
+            workers=args.workers,
+            trace=trace,
+            output=output,
+            spill=spill if args.spill else 0,
+            scratch=args.scratch,
+        )
+        return _Run(partitioned, output, compiled, as_of, partitioned, partitioned.tally)
+    evaluation = compiled.evaluate(
+        args.leads,
+        args.events if args.events is not None else (),
+        as_of=as_of,
+        trace=trace,
+        grouped=args.grouped,
+        capacity=compiled.plan_capacity(args.leads, sorted_by_id=args.grouped),
+    )
+    tally = Tally()
+    return _Run(
+        _rendered(evaluation, Renderer(output, compiled.contract), tally),
+        output,
+        compiled,
+        as_of,
+        evaluation,
+        tally,
+    )
+
+
+def _rendered(
+    items: Iterable[Verdict | RecordError], render: Renderer, tally: Tally
+) -> Iterator[Rendered]:
+    for item in items:
+        tally.add(item)
+        yield render(item)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
@@ -163,29 +235,24 @@ def run_evaluate(args: argparse.Namespace) -> int:
         fmt = args.format or _format_for(args.out)
         if fmt == "parquet" and args.out is None:
             raise _UsageError("Parquet output needs --out FILE.parquet")
+        if args.scratch is not None and not args.spill:
+            raise _UsageError("--scratch says where --spill writes; give --spill too")
+        if args.scratch is not None and not args.scratch.is_dir():
+            raise _UsageError(f"--scratch {args.scratch}: no such folder")
         with ExitStack() as stack:
             store = _open_store(args, stack) if args.audit is not None else None
-            evaluation = _start(args, trace=not args.no_trace)
-            columns = _columns(args, evaluation.compiled.contract, fmt)
-            tally = Tally()
+            run = _start_run(args, fmt, store.key if store is not None else None)
             out = stack.enter_context(atomic_output(args.out)) if args.out else sys.stdout
             errors_out = stack.enter_context(atomic_output(args.errors)) if args.errors else None
-            shown: list[RecordError] = []
-            items = _written(
-                _progress(evaluation, args, "evaluating"),
-                fmt=fmt,
-                out=out,
-                tally=tally,
-                errors_out=errors_out,
-                shown=shown,
-                raw_csv=args.raw_csv,
-                columns=columns,
-            )
+            sink = VerdictSink(run.output, run.compiled.contract, out)
+            shown: list[str] = []
+            written = _written(_progress(run.items, args, "evaluating"), sink, errors_out, shown)
             if store is not None:
-                _record(items, evaluation, args, store)
+                store.append_lines(_run_record(args, run), written)
             else:
-                for _ in items:
+                for _ in written:
                     pass
+            sink.close()
     except (_UsageError, ClobberError, InputFileError, ParquetUnavailableError) as error:
         return fail(str(error))
     except (AuditStoreError, sqlite3.Error) as error:
@@ -194,13 +261,14 @@ def run_evaluate(args: argparse.Namespace) -> int:
         return fail(f"{error} (run without --grouped)")
     except OSError as error:
         return fail(f"cannot read or write {error.filename}: {error.strerror}")
+    tally = run.tally
     summary_stream = sys.stderr if args.out is None else sys.stdout
-    summary_stream.write(_summary(evaluation, tally, shown))
+    summary_stream.write(_summary(run.counts, run.drift, tally, shown))
     if args.summary_json is not None:
         document = {
-            "counts": evaluation.counts.to_dict(),
+            "counts": run.counts.to_dict(),
             **tally.to_dict(),
-            "drift": evaluation.drift.to_dict(),
+            "drift": run.drift.to_dict(),
         }
         try:
             write_atomically(
@@ -208,7 +276,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
             )
         except OSError as error:
             return fail(f"cannot write {args.summary_json}: {error.strerror}")
-    if tally.error_rows or (args.strict_data and evaluation.drift.found):
+    if tally.error_rows or (args.strict_data and run.drift.found):
         return EXIT_PROBLEMS
     return EXIT_OK
 
@@ -239,22 +307,17 @@ def _open_store(args: argparse.Namespace, stack: ExitStack) -> SqliteAuditStore:
     return store
 
 
-def _record(
-    items: Iterator[Verdict | RecordError],
-    evaluation: Evaluation,
-    args: argparse.Namespace,
-    store: SqliteAuditStore,
-) -> None:
-    """Record the streaming items in the audit store: the run is built as they stream, then
-    appended in one transaction (a crash leaves no partial run)."""
-    paths = [args.leads, *(args.events or ())]
-    record_evaluation(
-        store,
-        evaluation.compiled,
-        items,
-        as_of=evaluation.as_of,
-        inputs_digest=inputs_digest(paths),
-        reveal_pii=args.reveal_pii,
+def _run_record(args: argparse.Namespace, run: _Run) -> RunRecord:
+    """The audit store's header of this evaluation run."""
+    ref = run.compiled.ref
+    return RunRecord(
+        contract_id=ref.id,
+        contract_version=ref.version,
+        contract_digest=ref.digest,
+        as_of=run.as_of,
+        library_version=__version__,
+        inputs_digest=inputs_digest([args.leads, *(args.events or ())]),
+        kind="evaluation",
     )
 
 
@@ -299,52 +362,27 @@ def _columns(args: argparse.Namespace, contract: Contract, fmt: str) -> tuple[Co
     return available
 
 
-def _progress(
-    items: Iterable[Verdict | RecordError], args: argparse.Namespace, label: str
-) -> Iterator[Verdict | RecordError]:
+def _progress(items: Iterable[T], args: argparse.Namespace, label: str) -> Iterator[T]:
     """The run's items with a progress bar on a terminal (total: the leads file's lines)."""
     return with_progress(items, total=estimate_records(args.leads), label=label)
 
 
 def _written(
-    items: Iterator[Verdict | RecordError],
-    *,
-    fmt: str,
-    out: TextIO,
-    tally: Tally,
-    errors_out: TextIO | None,
-    shown: list[RecordError],
-    raw_csv: bool = False,
-    columns: Sequence[Column] = BASE_COLUMNS,
-) -> Iterator[Verdict | RecordError]:
-    """Write each item as it streams past, then pass it on (to the audit store, if any)."""
-    names = [column.name for column in columns]
-    writer = csv.DictWriter(out, fieldnames=names, lineterminator="\n") if fmt == "csv" else None
-    if writer is not None:
-        writer.writeheader()
-    parquet = ParquetVerdictWriter(out.buffer, columns) if fmt == "parquet" else None
-    rows: list[list[str]] = []
+    items: Iterable[Rendered], sink: VerdictSink, errors_out: TextIO | None, shown: list[str]
+) -> Iterator[bytes]:
+    """Write each rendered item as it streams past; pass on its audit entry (if any)."""
     for item in items:
-        tally.add(item)
-        if isinstance(item, RecordError):
+        if item.error is not None:
             if len(shown) < SHOWN_ERRORS:
-                shown.append(item)
+                assert item.shown is not None
+                shown.append(item.shown)
             if errors_out is not None:
-                errors_out.write(error_json(item) + "\n")
-        elif writer is not None:
-            writer.writerow(csv_row(item, columns, raw=raw_csv))
-        elif parquet is not None:
-            parquet.write(item)
-        elif fmt == "table":
-            row = csv_row(item, columns, raw=True)  # the table escapes what a terminal would run
-            rows.append(list(row.values()))
+                errors_out.write(item.error)
         else:
-            out.write(verdict_json(item) + "\n")
-        yield item
-    if parquet is not None:
-        parquet.close()
-    if fmt == "table":
-        out.write(table(rows, names))
+            assert item.verdict is not None
+            sink.write(item.verdict)
+        if item.audit is not None:
+            yield item.audit
 
 
 _TABLE_COLUMNS = (
@@ -360,8 +398,7 @@ _TABLE_COLUMNS = (
 )
 
 
-def _summary(evaluation: Evaluation, tally: Tally, shown: list[RecordError]) -> str:
-    counts = evaluation.counts
+def _summary(counts: RunCounts, drift: DataDrift, tally: Tally, shown: list[str]) -> str:
     lines = [
         f"leads: {counts.leads_read:,} read, {counts.verdicts:,} verdicts, "
         f"{counts.lead_errors:,} error rows"
@@ -390,7 +427,7 @@ def _summary(evaluation: Evaluation, tally: Tally, shown: list[RecordError]) -> 
             f"{counts.events_unmapped:,} activity rows matched no event mapping; "
             f"{counts.lead_warnings:,} verdicts carry warnings",
         )
-    findings = evaluation.drift.findings()
+    findings = drift.findings()
     if findings:
         lines.append("data drift (--strict-data fails on it):")
         lines += [f"  {finding.message}" for finding in findings]
@@ -427,7 +464,7 @@ def _summary(evaluation: Evaluation, tally: Tally, shown: list[RecordError]) -> 
     )
     if shown:
         lines.append(f"error rows ({tally.error_rows:,}):")
-        lines += [f"  {printable(str(error))}" for error in shown]
+        lines += [f"  {error}" for error in shown]
         if tally.error_rows > len(shown):
             lines.append(f"  ... and {tally.error_rows - len(shown):,} more (see --errors FILE)")
         lines.append("")

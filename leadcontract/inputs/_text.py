@@ -55,6 +55,10 @@ class InputFileError(ValueError):
         self.line = line
         self.reason = message
 
+    def __reduce__(self) -> tuple[type[InputFileError], tuple[str, int | None, str]]:
+        """Pickled as its three parts (a worker of ``evaluate --workers`` sends it back)."""
+        return InputFileError, (self.source, self.line, self.reason)
+
 
 def check_encoding(source: str, head: bytes) -> None:
     """Refuse a file whose first bytes show it is not UTF-8 (see the module's docstring).

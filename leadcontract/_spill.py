@@ -1,0 +1,93 @@
+"""Temporary files of values written in batches and read back in order: the spilled
+partitions of ``evaluate --spill`` and the capacity entries of a sorted run."""
+
+from __future__ import annotations
+
+import marshal
+import pickle
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from leadcontract.inputs import RawRecord, RecordError
+
+__all__ = ["SpillFile"]
+
+
+class SpillFile:
+    """A temporary file of input rows (or of other values), written in batches, read back.
+
+    Rows are plain values (text, numbers, dicts), so ``marshal`` writes them (several times
+    faster than pickle); a batch it cannot write (an error row, a Parquet source's timestamps)
+    is pickled.
+    """
+
+    def __init__(self, path: Path | None = None, *, rows: bool = True, batch: int = 256) -> None:
+        """A file at ``path``, or an anonymous one (gone when closed) if None; ``batch``
+        values per write and per read (what it holds in memory while writing and reading:
+        a run keeps many of them open at once)."""
+        self.path = path
+        self._rows = rows
+        self._size = batch
+        self._file: IO[bytes] | None = (
+            path.open("wb") if path else tempfile.TemporaryFile()  # noqa: SIM115 - open until remove(), as a named one
+        )
+        self._batch: list[Any] = []
+
+    def add(self, item: Any) -> None:
+        if self._rows and isinstance(item, RawRecord):
+            item = (item.source, item.record, item.line, item.data)
+        self._batch.append(item)
+        if len(self._batch) >= self._size:
+            self._flush()
+
+    def _flush(self) -> None:
+        assert self._file is not None
+        if not self._batch:
+            return
+        try:
+            data = b"M" + marshal.dumps(self._batch) if self._rows else None
+        except ValueError:  # a value marshal cannot write
+            data = None
+        if data is None:
+            data = b"P" + pickle.dumps(self._batch, protocol=pickle.HIGHEST_PROTOCOL)
+        self._file.write(data)
+        self._batch = []
+
+    def close(self) -> None:
+        """Finish writing (a named file is closed; read it back with :meth:`read`)."""
+        self._flush()
+        if self._file is not None:
+            self._file.flush()
+            if self.path is not None:
+                self._file.close()
+                self._file = None
+
+    def read(self) -> Iterator[Any]:
+        if self.path is not None:
+            with self.path.open("rb") as handle:
+                yield from self._read(handle)
+        else:  # read once: the anonymous file goes when the reading ends (or is dropped)
+            assert self._file is not None
+            try:
+                self._file.seek(0)
+                yield from self._read(self._file)
+            finally:
+                self.remove()
+
+    def _read(self, handle: IO[bytes]) -> Iterator[Any]:
+        while tag := handle.read(1):
+            batch = marshal.load(handle) if tag == b"M" else pickle.load(handle)
+            if not self._rows:
+                yield from batch
+                continue
+            for item in batch:
+                yield item if isinstance(item, RecordError) else RawRecord(*item)
+
+    def remove(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
