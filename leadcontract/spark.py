@@ -34,7 +34,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import Any, cast
+from typing import Any
 
 try:
     import pyarrow as pa
@@ -438,9 +438,9 @@ class _PartitionJudge:
     def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         compiled = _compiled(self.contract)
         sides = _SortedSides(batches, *self.layouts)
-        # The engine only asks whether an id is in the overflow; the set grows as the lead
-        # rows are read, each before its lead is judged.
-        overflow = cast(frozenset[str], sides.overflow)
+        # The plan's overflow is any container: this set grows as the lead rows are read,
+        # each before its lead is judged (as a sorted run's plan answers in id order).
+        overflow = sides.overflow
         evaluation = compiled.evaluate(
             ReadRows(sides.leads()),
             ReadRows(sides.events()),
