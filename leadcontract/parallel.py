@@ -62,6 +62,7 @@ from leadcontract.verdict import Verdict
 
 __all__ = [
     "EVENT_ID",
+    "MAX_WORKERS",
     "IdColumn",
     "PartitionedEvaluation",
     "PartitionedJob",
@@ -73,6 +74,11 @@ __all__ = [
 
 BATCH = 512
 """Items per message from a worker: large enough to amortise the pipe, small enough to stream."""
+
+MAX_WORKERS = 256
+"""The most worker processes a run starts. Each reads every input row, so more than the
+machine's cores only adds work; without a bound a typo (``--workers 99999``) forks until the
+machine runs out of memory."""
 
 SPILL_BYTES = 16 << 20
 """Input bytes per spilled partition: its events, held while it is evaluated, stay small."""
@@ -280,8 +286,8 @@ def evaluate_partitioned(
     temporary files under ``scratch`` first, for bounded memory. With ``plan_capacity`` the
     capacity plan is made across the partitions (as :meth:`CompiledContract.plan_capacity`).
     """
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise ValueError(f"workers must be at least 1 and at most {MAX_WORKERS}, got {workers}")
     if spill < 0:
         raise ValueError(f"spill must be 0 or more partitions, got {spill}")
     if as_of.tzinfo is None:

@@ -17,6 +17,7 @@ from leadcontract.cli import main
 from leadcontract.engine import compile_contract
 from leadcontract.inputs import RawRecord, rows_from
 from leadcontract.loader import load
+from leadcontract.model import Contract
 from leadcontract.parallel import evaluate_partitioned, partition_of
 
 HERE = Path(__file__).parent
@@ -170,6 +171,33 @@ def test_worker_count_must_be_a_positive_number(
         main(["evaluate", str(EXAMPLE), "--leads", "x.csv", "--as-of", AS_OF, "--workers", bad])
     assert stopped.value.code == 2
     assert "--workers" in capsys.readouterr().err
+
+
+def test_a_worker_count_beyond_the_limit_is_refused_before_any_process_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--workers 99999`` once forked until the machine ran out of memory (killed, exit 137)."""
+
+    def no_workers(*args: object, **kwargs: object) -> None:
+        raise AssertionError("no worker may start")
+
+    monkeypatch.setattr(parallel.PartitionedEvaluation, "__iter__", no_workers)
+    too_many = str(parallel.MAX_WORKERS + 1)
+    leads = str(DATA / "leads.csv")
+    out = str(tmp_path / "o.jsonl")
+    options = ["--leads", leads, "--as-of", AS_OF, "--out", out, "--workers", too_many]
+    code = main(["evaluate", str(EXAMPLE), *options])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"--workers {too_many}" in err
+    assert f"at most {parallel.MAX_WORKERS}" in err
+    with pytest.raises(ValueError, match="at most"):
+        evaluate_partitioned(
+            compile_contract(_example_contract()),
+            DATA / "leads.csv",
+            as_of=datetime(2026, 11, 16, 17, tzinfo=UTC),
+            workers=parallel.MAX_WORKERS + 1,
+        )
 
 
 # --- every format, traces, spilling, event mappings, the audit store ---------------------------
@@ -460,3 +488,9 @@ def test_spilling_writes_where_scratch_says_and_leaves_nothing(
     assert main([*args, "--scratch", str(scratch)]) == 2  # without --spill: a usage error
     assert main([*args, "--spill", "--scratch", str(tmp_path / "missing")]) == 2
     assert "--scratch" in capsys.readouterr().err
+
+
+def _example_contract() -> Contract:
+    contract = load(EXAMPLE).contract
+    assert contract is not None
+    return contract

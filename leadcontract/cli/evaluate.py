@@ -37,7 +37,12 @@ from leadcontract.engine import (
 from leadcontract.explanation import explain
 from leadcontract.inputs import COLUMNAR_SUFFIXES, FILE_SUFFIXES, InputFileError, RecordError
 from leadcontract.model import Contract
-from leadcontract.parallel import PartitionedEvaluation, evaluate_partitioned, spill_partitions
+from leadcontract.parallel import (
+    MAX_WORKERS,
+    PartitionedEvaluation,
+    evaluate_partitioned,
+    spill_partitions,
+)
 from leadcontract.parquet_out import ParquetUnavailableError
 from leadcontract.payouts import (
     Statement,
@@ -239,6 +244,11 @@ def run_evaluate(args: argparse.Namespace) -> int:
             raise _UsageError("--scratch says where --spill writes; give --spill too")
         if args.scratch is not None and not args.scratch.is_dir():
             raise _UsageError(f"--scratch {args.scratch}: no such folder")
+        if args.workers > MAX_WORKERS:
+            raise _UsageError(
+                f"--workers {args.workers}: at most {MAX_WORKERS} (each worker reads every "
+                "input row; more workers than the machine's cores only add work)"
+            )
         with ExitStack() as stack:
             store = _open_store(args, stack) if args.audit is not None else None
             run = _start_run(args, fmt, store.key if store is not None else None)
