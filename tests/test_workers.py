@@ -460,6 +460,23 @@ def test_a_grouped_run_refuses_unsorted_leads_before_writing(
     assert not out.exists()
 
 
+def test_a_grouped_run_names_the_file_and_record_of_an_event_out_of_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = (DATA / "events.jsonl").read_text(encoding="utf-8").splitlines()
+    later = next(n for n, line in enumerate(lines) if '"L000002"' in line)
+    lines.insert(1, lines.pop(later))  # L000002's first event before L000001's second
+    events = tmp_path / "events.jsonl"
+    events.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "verdicts.jsonl"
+    inputs = ["--leads", str(DATA / "leads.csv"), "--events", str(events), "--as-of", AS_OF]
+    code = main(["evaluate", str(EXAMPLE), *inputs, "--grouped", "--out", str(out)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"{events}: record 3: event for lead `L000001` comes after events for `L000002`" in err
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("mode", [["--workers", "2"], ["--spill"]], ids=["workers", "spilled"])
 def test_a_file_a_worker_refuses_is_reported_as_one_process_reports_it(
     mode: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
