@@ -16,7 +16,7 @@ evaluated, so memory grows with the number of events, not of leads.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from operator import attrgetter
@@ -569,6 +569,8 @@ class Evaluation:
     drift: DataDrift = field(default_factory=DataDrift)
     """Input that does not match the contract, counted as the run streams."""
     _started: bool = False
+    _event_row: RawRecord | None = field(default=None, repr=False)
+    """The event row read last: where a grouped run's out-of-order event stands."""
 
     def split(self) -> tuple[list[Verdict], list[RecordError]]:
         """Run the evaluation to the end: the verdicts and the error rows, each in input order.
@@ -627,7 +629,7 @@ class Evaluation:
 
     # Leads and events both sorted by lead id, merged as streams.
     def _merged(self, wanted: frozenset[str] | None) -> Iterator[Verdict | RecordError]:
-        events = _Lookahead(self._events())
+        events = _Lookahead(self._events(), self._event_place)
         previous: str | None = None
         claimed: str | None = None
         for record_or_error in self._leads():
@@ -773,6 +775,10 @@ class Evaluation:
                 continue
             yield row, record, tuple(error.message for error in errors)
 
+    def _event_place(self) -> str:
+        row = self._event_row
+        return "" if row is None else f"{row.source}: record {row.record}: "
+
     def _events(self) -> Iterator[Event | RecordError]:
         coercer = self.compiled.event_coercer
         known = self.compiled.known_event_types
@@ -782,6 +788,7 @@ class Evaluation:
                 self.counts.event_errors += 1
                 yield row
                 continue
+            self._event_row = row
             event, errors = coercer.coerce(row)
             if event is None:
                 if not errors:  # no event mapping matches the row
@@ -816,8 +823,10 @@ def _row_kind(row: RawRecord) -> str:
 class _Lookahead:
     """A sorted event stream, consumed lead by lead."""
 
-    def __init__(self, items: Iterator[Event | RecordError]) -> None:
+    def __init__(self, items: Iterator[Event | RecordError], place: Callable[[], str]) -> None:
         self._items = items
+        self._place = place
+        """Where the event just read stands (``FILE: record N: ``), for an order error."""
         self._next: Event | None = None
         self._pending_errors: list[RecordError] = []
         self._last: str | None = None
@@ -836,7 +845,8 @@ class _Lookahead:
                 continue
             if self._last is not None and item.lead_id < self._last:
                 raise InputOrderError(
-                    f"event for lead `{item.lead_id}` comes after events for `{self._last}`; "
+                    f"{self._place()}event for lead `{item.lead_id}` comes after events for "
+                    f"`{self._last}`; "
                     "grouped evaluation needs events sorted by lead id"
                 )
             self._last = item.lead_id
