@@ -4,6 +4,8 @@ outputs as they were, and `evaluate --audit` refuses a store it cannot use befor
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -256,3 +258,19 @@ def test_outputs_through_links_and_devices(tmp_path: Path) -> None:
     assert evaluate("--out", "/dev/null") == 0
     assert Path("/dev/null").exists()
     assert not Path("/dev/null").is_file()
+
+
+@pytest.mark.skipif(not Path("/dev/stdout").exists(), reason="/dev/stdout is a Unix device")
+@pytest.mark.parametrize("mode", [[], ["--workers", "2"]], ids=["one process", "workers"])
+def test_out_dev_stdout_writes_the_verdicts_into_a_pipe(tmp_path: Path, mode: list[str]) -> None:
+    """``--out /dev/stdout`` on a pipe: /dev/stdout links to ``pipe:[N]``, which is no path, so
+    it must be written directly rather than resolved (it failed: cannot write .pipe:[N].tmp)."""
+    inputs = ["--leads", str(LEADS), "--events", str(EVENTS), "--as-of", AS_OF, *mode]
+    command = [sys.executable, "-m", "leadcontract", "evaluate", str(EXAMPLE), *inputs]
+    piped = subprocess.run(
+        [*command, "--out", "/dev/stdout"], capture_output=True, check=False, timeout=120, cwd=ROOT
+    )
+    assert piped.returncode == 0, piped.stderr.decode()
+    assert evaluate("--out", str(tmp_path / "verdicts.jsonl"), *mode) == 0
+    verdicts = (tmp_path / "verdicts.jsonl").read_bytes()
+    assert piped.stdout.startswith(verdicts)  # the summary follows, as with any --out
