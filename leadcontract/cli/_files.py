@@ -58,11 +58,11 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
     A symbolic link is followed (its target is replaced, not the link); a path that is not a
     regular file (``/dev/stdout``, a pipe) is written directly, since it cannot be replaced.
     """
-    path = path.resolve() if path.is_symlink() else path
-    if path.exists() and not path.is_file():
+    if path.exists() and not path.is_file():  # before resolving: /dev/stdout -> pipe:[N]
         with path.open("w", encoding="utf-8", errors="backslashreplace", newline="") as direct:
             yield direct
         return
+    path = path.resolve() if path.is_symlink() else path
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed or removed below
         "w",
         encoding="utf-8",
