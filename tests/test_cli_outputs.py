@@ -274,3 +274,23 @@ def test_out_dev_stdout_writes_the_verdicts_into_a_pipe(tmp_path: Path, mode: li
     assert evaluate("--out", str(tmp_path / "verdicts.jsonl"), *mode) == 0
     verdicts = (tmp_path / "verdicts.jsonl").read_bytes()
     assert piped.stdout.startswith(verdicts)  # the summary follows, as with any --out
+
+
+@pytest.mark.parametrize("mode", [[], ["--workers", "2"]], ids=["one process", "workers"])
+def test_a_reader_that_stops_early_gets_a_clear_line_not_none(mode: list[str]) -> None:
+    """``evaluate ... | head -1``: the closed pipe is named (it said "cannot write None").
+    The example's verdicts (about 2.5 MB) are far more than a pipe holds, so the run meets
+    the closed pipe."""
+    inputs = ["--leads", str(LEADS), "--events", str(EVENTS), "--as-of", AS_OF, *mode]
+    command = [sys.executable, "-m", "leadcontract", "evaluate", str(EXAMPLE), *inputs]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT
+    ) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        assert process.stdout.readline().startswith(b'{"lead_id":')
+        process.stdout.close()
+        err = process.stderr.read().decode()
+        code = process.wait(timeout=120)
+    assert code == 2
+    assert err == "leadcontract: standard output was closed before the run wrote everything\n"
