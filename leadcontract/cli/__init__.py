@@ -8,6 +8,7 @@ internal error (a bug in leadcontract: please report it).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import importlib
 import os
@@ -545,6 +546,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("leadcontract: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of standard output stopped (`| head`): nothing more can go there, and
+        # the interpreter's own flush at exit must not fail on it again.
+        with contextlib.suppress(OSError, ValueError):  # a stdout without a descriptor
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(
+            "leadcontract: standard output was closed before the run wrote everything",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     except Exception as error:
         print(
             f"leadcontract: internal error ({type(error).__name__}: {error}); please report "

@@ -269,6 +269,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
         return fail(f"audit store {args.audit}: {error}")
     except InputOrderError as error:
         return fail(f"{error} (run without --grouped)")
+    except BrokenPipeError:
+        raise  # the reader of standard output stopped: main() says so, for every command
     except OSError as error:
         return fail(f"cannot read or write {error.filename}: {error.strerror}")
     tally = run.tally
