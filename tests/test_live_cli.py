@@ -63,6 +63,37 @@ def test_watch_reports_bad_lines_with_their_line_and_exits_1(tmp_path: Path) -> 
     ]
 
 
+def test_watch_reads_lines_as_batch_does_bom_bad_bytes_and_duplicate_keys(
+    tmp_path: Path,
+) -> None:
+    """A BOM is not part of the first line; a line that is not UTF-8 or names a key twice is
+    reported with its line number like any bad line (they stopped the run with exit 3, or
+    the last duplicate silently won), and the lines after it are still read."""
+    lead = example_leads()[1]
+    event = {"lead_id": lead["Id"], "type": "handoff", "at": "2026-10-01T14:00:00Z"}
+    lines = [
+        b"\xef\xbb\xbf" + json.dumps({"lead": lead}).encode(),
+        b'{"lead_id": "L1", "type": "touch", "note": "caf\xc3"}',
+        b'{"lead_id": "L1", "lead_id": "L2", "type": "touch", "at": "2026-10-01T14:00:00Z"}',
+        json.dumps(event).encode(),
+    ]
+    run = subprocess.run(
+        [sys.executable, "-m", "leadcontract", "watch", str(EXAMPLE),
+         "--state", str(tmp_path / "state.db")],
+        input=b"".join(line + b"\n" for line in lines),
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )  # fmt: skip
+    assert run.returncode == 1, run.stderr
+    assert run.stderr.decode().splitlines() == [
+        "<stdin>:2: not UTF-8: byte 0xc3 at column 51",
+        '<stdin>:3: not JSON: duplicate key "lead_id" (which value is meant is ambiguous)',
+    ]
+    printed = [json.loads(line) for line in run.stdout.splitlines()]
+    assert {p["sla"] for p in printed} >= {"first-touch-demo"}  # the lead and event were read
+
+
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     env_before = os.environ.pop("LEADCONTRACT_SECRET", None)
     try:
