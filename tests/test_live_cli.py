@@ -87,7 +87,7 @@ def test_watch_reads_lines_as_batch_does_bom_bad_bytes_and_duplicate_keys(
     )  # fmt: skip
     assert run.returncode == 1, run.stderr
     assert run.stderr.decode().splitlines() == [
-        "<stdin>:2: not UTF-8: byte 0xc3 at column 51",
+        "<stdin>:2: not UTF-8: byte 0xc3 at column 48",
         '<stdin>:3: not JSON: duplicate key "lead_id" (which value is meant is ambiguous)',
     ]
     printed = [json.loads(line) for line in run.stdout.splitlines()]

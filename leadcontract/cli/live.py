@@ -144,8 +144,14 @@ def _monitor(args: argparse.Namespace, notifier_stream: IO[str] | None) -> Any:
     )
 
 
-def _lines(source: str, follow: bool) -> Iterator[tuple[int, str]]:
-    handle = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
+_BOM = b"\xef\xbb\xbf"
+
+
+def _lines(source: str, follow: bool) -> Iterator[tuple[int, bytes]]:
+    """Numbered lines as bytes (each decoded on its own: one bad byte spoils one line), the
+    first one without a byte order mark, as the batch reader takes them."""
+    stdin = sys.stdin.buffer
+    handle = stdin if source == "-" else open(source, "rb")  # noqa: SIM115
     number = 0
     try:
         while True:
@@ -153,13 +159,13 @@ def _lines(source: str, follow: bool) -> Iterator[tuple[int, str]]:
             if not line:
                 if follow and source != "-":
                     time.sleep(0.2)
-                    yield 0, ""  # a heartbeat: lets the caller advance the clock
+                    yield 0, b""  # a heartbeat: lets the caller advance the clock
                     continue
                 return
             number += 1
-            yield number, line
+            yield number, line.removeprefix(_BOM) if number == 1 else line
     finally:
-        if handle is not sys.stdin:
+        if handle is not stdin:
             handle.close()
 
 
@@ -200,9 +206,37 @@ def _watch(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if problems else EXIT_OK
 
 
-def _take(monitor: Any, name: str, number: int, line: str) -> int:
+class _DuplicateKeyError(ValueError):
+    """A JSON object names a key twice: which value is meant is ambiguous (batch refuses it
+    too, rather than let the last one win unseen)."""
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKeyError(key)
+            seen.add(key)
+    return result
+
+
+def _take(monitor: Any, name: str, number: int, raw: bytes) -> int:
     try:
-        item = json.loads(line)
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        where = f"byte {error.object[error.start]:#04x} at column {error.start + 1}"
+        sys.stderr.write(f"{name}:{number}: not UTF-8: {where}\n")
+        return 1
+    try:
+        item = json.loads(line, object_pairs_hook=_object)
+    except _DuplicateKeyError as error:
+        key = json.dumps(error.args[0])
+        sys.stderr.write(
+            f"{name}:{number}: not JSON: duplicate key {key} (which value is meant is ambiguous)\n"
+        )
+        return 1
     except json.JSONDecodeError as error:
         sys.stderr.write(f"{name}:{number}: not JSON: {error.msg} (column {error.colno})\n")
         return 1
