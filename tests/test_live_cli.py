@@ -94,6 +94,18 @@ def test_watch_reads_lines_as_batch_does_bom_bad_bytes_and_duplicate_keys(
     assert {p["sla"] for p in printed} >= {"first-touch-demo"}  # the lead and event were read
 
 
+def test_watch_refuses_a_lone_surrogate_as_batch_does(tmp_path: Path) -> None:
+    """``"\\ud800"`` is no text (it cannot be written as UTF-8): batch makes it an error row;
+    watch took it silently into its state."""
+    line = '{"lead_id": "L1", "type": "touch", "at": "2026-10-01T14:00:00Z", "note": "\\ud800"}'
+    run = _watch(tmp_path, [line])
+    assert run.returncode == 1
+    assert run.stderr.splitlines() == [
+        "<stdin>:1: not text: note: the value holds a lone surrogate (\\ud800), which cannot "
+        "be written as UTF-8"
+    ]
+
+
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     env_before = os.environ.pop("LEADCONTRACT_SECRET", None)
     try:
