@@ -223,6 +223,11 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _take(monitor: Any, name: str, number: int, raw: bytes) -> int:
+    from leadcontract.inputs._text import (  # noqa: PLC0415 (lazy: --help stays light)
+        lone_surrogate_path,
+        may_hold_surrogate_escape,
+    )
+
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -239,6 +244,14 @@ def _take(monitor: Any, name: str, number: int, raw: bytes) -> int:
         return 1
     except json.JSONDecodeError as error:
         sys.stderr.write(f"{name}:{number}: not JSON: {error.msg} (column {error.colno})\n")
+        return 1
+    surrogate = lone_surrogate_path(item) if may_hold_surrogate_escape(line) else None
+    if surrogate is not None:
+        key, escape = surrogate
+        sys.stderr.write(
+            f"{name}:{number}: not text: {key}: the value holds a lone surrogate ({escape}), "
+            "which cannot be written as UTF-8\n"
+        )
         return 1
     source = f"{name}:{number}"
     if isinstance(item, dict) and isinstance(item.get("lead"), dict):
