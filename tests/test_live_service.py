@@ -264,6 +264,30 @@ def test_every_kind_of_bad_request_gets_a_4xx_and_the_service_keeps_answering(
     assert monitor.counters["events_rejected"] == 3
 
 
+def test_a_duplicate_key_or_a_lone_surrogate_is_a_bad_request_as_in_batch(
+    app_client: tuple[_InProcess, Monitor],
+) -> None:
+    """Batch refuses both (the last duplicate would win unseen; a lone surrogate is no text);
+    the service took them."""
+    client, monitor = app_client
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    event = '"type": "touch", "at": "2026-10-01T14:00:00Z"'
+
+    def run() -> None:
+        cases = [
+            ('{"lead_id": "L1", "lead_id": "L2", ' + event + "}", 'duplicate key "lead_id"'),
+            ('{"lead_id": "L1", ' + event + ', "note": "\\ud800"}', "lone surrogate (\\ud800)"),
+            ("{}\n" + '{"lead_id": "L1", "lead_id": "L2", ' + event + "}", ":2: not JSON"),
+        ]
+        for body, text in cases:
+            answer = client.post("/webhooks/events", content=body.encode(), headers=auth)
+            assert answer.status_code == 400, (body, answer.text)
+            assert text in " ".join(answer.json()["errors"]), answer.text
+
+    within(DURABLE_RULES_TIMEOUT, run)
+    assert monitor.counters["events_in"] == 0
+
+
 def test_salesforce_and_hubspot_shapes_become_lead_records(
     app_client: tuple[_InProcess, Monitor],
 ) -> None:
