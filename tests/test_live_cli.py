@@ -88,7 +88,7 @@ def test_watch_reads_lines_as_batch_does_bom_bad_bytes_and_duplicate_keys(
     assert run.returncode == 1, run.stderr
     assert run.stderr.decode().splitlines() == [
         "<stdin>:2: not UTF-8: byte 0xc3 at column 48",
-        '<stdin>:3: not JSON: duplicate key "lead_id" (which value is meant is ambiguous)',
+        '<stdin>:3: refused: duplicate key "lead_id": which value is meant is ambiguous',
     ]
     printed = [json.loads(line) for line in run.stdout.splitlines()]
     assert {p["sla"] for p in printed} >= {"first-touch-demo"}  # the lead and event were read
@@ -101,8 +101,8 @@ def test_watch_refuses_a_lone_surrogate_as_batch_does(tmp_path: Path) -> None:
     run = _watch(tmp_path, [line])
     assert run.returncode == 1
     assert run.stderr.splitlines() == [
-        "<stdin>:1: not text: note: the value holds a lone surrogate (\\ud800), which cannot "
-        "be written as UTF-8"
+        "<stdin>:1: refused: note: the value holds a lone surrogate (\\ud800), which is not "
+        "text and cannot be written as UTF-8"
     ]
 
 

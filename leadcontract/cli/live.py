@@ -206,27 +206,8 @@ def _watch(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if problems else EXIT_OK
 
 
-class _DuplicateKeyError(ValueError):
-    """A JSON object names a key twice: which value is meant is ambiguous (batch refuses it
-    too, rather than let the last one win unseen)."""
-
-
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _DuplicateKeyError(key)
-            seen.add(key)
-    return result
-
-
 def _take(monitor: Any, name: str, number: int, raw: bytes) -> int:
-    from leadcontract.inputs._text import (  # noqa: PLC0415 (lazy: --help stays light)
-        lone_surrogate_path,
-        may_hold_surrogate_escape,
-    )
+    from leadcontract.live.strict_json import RefusedJsonError, loads  # noqa: PLC0415
 
     try:
         line = raw.decode("utf-8")
@@ -235,23 +216,12 @@ def _take(monitor: Any, name: str, number: int, raw: bytes) -> int:
         sys.stderr.write(f"{name}:{number}: not UTF-8: {where}\n")
         return 1
     try:
-        item = json.loads(line, object_pairs_hook=_object)
-    except _DuplicateKeyError as error:
-        key = json.dumps(error.args[0])
-        sys.stderr.write(
-            f"{name}:{number}: not JSON: duplicate key {key} (which value is meant is ambiguous)\n"
-        )
+        item = loads(line)
+    except RefusedJsonError as error:
+        sys.stderr.write(f"{name}:{number}: refused: {error}\n")
         return 1
     except json.JSONDecodeError as error:
         sys.stderr.write(f"{name}:{number}: not JSON: {error.msg} (column {error.colno})\n")
-        return 1
-    surrogate = lone_surrogate_path(item) if may_hold_surrogate_escape(line) else None
-    if surrogate is not None:
-        key, escape = surrogate
-        sys.stderr.write(
-            f"{name}:{number}: not text: {key}: the value holds a lone surrogate ({escape}), "
-            "which cannot be written as UTF-8\n"
-        )
         return 1
     source = f"{name}:{number}"
     if isinstance(item, dict) and isinstance(item.get("lead"), dict):

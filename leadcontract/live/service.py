@@ -47,6 +47,7 @@ from starlette.routing import Route
 from leadcontract.inputs import RecordError
 from leadcontract.live.monitor import Monitor, Posted
 from leadcontract.live.notify import sign
+from leadcontract.live.strict_json import RefusedJsonError, loads
 
 __all__ = ["VirtualClock", "create_app"]
 
@@ -157,7 +158,9 @@ def _items(body: bytes, source: str) -> list[Any]:
     if not text.strip():
         raise _BadRequestError(400, [f"{source}: empty request body; expected JSON"])
     try:
-        value = json.loads(text)
+        value = loads(text)
+    except RefusedJsonError as refused:
+        raise _BadRequestError(400, [f"{source}: refused: {refused}"]) from refused
     except json.JSONDecodeError as first:
         lines = [line for line in text.splitlines() if line.strip()]
         if len(lines) < 2:
@@ -169,7 +172,9 @@ def _items(body: bytes, source: str) -> list[Any]:
             if not line.strip():
                 continue
             try:
-                items.append(json.loads(line))
+                items.append(loads(line))
+            except RefusedJsonError as error:
+                raise _BadRequestError(400, [f"{source}:{number}: refused: {error}"]) from error
             except json.JSONDecodeError as error:
                 raise _BadRequestError(
                     400, [f"{source}:{number}: not JSON: {error.msg} (column {error.colno})"]
