@@ -511,3 +511,17 @@ def _example_contract() -> Contract:
     contract = load(EXAMPLE).contract
     assert contract is not None
     return contract
+
+
+@pytest.mark.parametrize("kind", ["missing", "a file"])
+def test_a_scratch_that_is_no_folder_is_a_usage_error_saying_which(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scratch = tmp_path / "scratch"
+    if kind == "a file":
+        scratch.write_text("", encoding="utf-8")
+    options = ["--leads", str(DATA / "leads.csv"), "--as-of", AS_OF, "--out", str(tmp_path / "o")]
+    code = main(["evaluate", str(EXAMPLE), *options, "--spill", "--scratch", str(scratch)])
+    assert code == 2
+    said = "no such folder" if kind == "missing" else "a file, not a folder"
+    assert f"--scratch {scratch}: {said}" in capsys.readouterr().err
