@@ -243,7 +243,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
         if args.scratch is not None and not args.spill:
             raise _UsageError("--scratch says where --spill writes; give --spill too")
         if args.scratch is not None and not args.scratch.is_dir():
-            raise _UsageError(f"--scratch {args.scratch}: no such folder")
+            found = "a file, not a folder" if args.scratch.exists() else "no such folder"
+            raise _UsageError(f"--scratch {args.scratch}: {found}")
         if args.workers > MAX_WORKERS:
             raise _UsageError(
                 f"--workers {args.workers}: at most {MAX_WORKERS} (each worker reads every "
