@@ -294,3 +294,34 @@ def test_a_reader_that_stops_early_gets_a_clear_line_not_none(mode: list[str]) -
         code = process.wait(timeout=120)
     assert code == 2
     assert err == "leadcontract: standard output was closed before the run wrote everything\n"
+
+
+def test_sigterm_mid_run_leaves_no_temporary_files_and_no_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``kill PID`` (systemd stopping a job, a CI timeout) unwinds like Ctrl-C: before, the
+    workers ran on as orphans and the temporary output and scratch folder stayed."""
+    import multiprocessing  # noqa: PLC0415
+    import os  # noqa: PLC0415
+    import signal  # noqa: PLC0415
+
+    progress = evaluate_module._progress
+
+    def terminated_after_one(items: object, args: object, label: str) -> Iterator[object]:
+        for number, item in enumerate(progress(items, args, label)):  # type: ignore[arg-type]
+            if number == 1:
+                os.kill(os.getpid(), signal.SIGTERM)
+            yield item
+
+    monkeypatch.setattr(evaluate_module, "_progress", terminated_after_one)
+    out, scratch = tmp_path / "out", tmp_path / "scratch"
+    out.mkdir()
+    scratch.mkdir()
+    code = evaluate("--out", str(out / "verdicts.jsonl"), "--workers", "2", "--spill",
+                    "--scratch", str(scratch))  # fmt: skip
+    assert code == 143
+    assert capsys.readouterr().err.endswith("leadcontract: terminated\n")
+    assert list(out.iterdir()) == []
+    assert list(scratch.iterdir()) == []
+    assert multiprocessing.active_children() == []
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
