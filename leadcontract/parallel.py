@@ -40,6 +40,7 @@ import dataclasses
 import heapq
 import multiprocessing
 import pickle
+import signal
 import tempfile
 import zlib
 from collections import deque
@@ -360,6 +361,7 @@ def _receive(connection: Connection) -> Any:
 
 def _work(connection: Connection, shared: CompiledContract | Contract, task: _Task) -> None:
     """One worker: rank and evaluate its partition(s), send rendered batches, then the counts."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker ends when it is ended
     try:
         compiled = shared if isinstance(shared, CompiledContract) else compile_contract(shared)
         worker = _Worker(compiled, task, connection)

@@ -12,7 +12,9 @@ import contextlib
 import difflib
 import importlib
 import os
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
@@ -541,11 +543,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.started = datetime.now(UTC)  # the one reading of the wall clock: --as-of now, today
     handler: Callable[[argparse.Namespace], int] = args.handler
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if on_main_thread else None
     try:
         return handler(args)
     except KeyboardInterrupt:
         print("leadcontract: interrupted", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("leadcontract: terminated", file=sys.stderr)
+        return 143
     except BrokenPipeError:
         # The reader of standard output stopped (`| head`): nothing more can go there, and
         # the interpreter's own flush at exit must not fail on it again.
@@ -566,6 +573,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("LEADCONTRACT_TRACEBACK"):
             traceback.print_exc()
         return EXIT_INTERNAL
+    finally:
+        if on_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class _Terminated(BaseException):
+    """SIGTERM (``kill``, systemd stopping a job, a CI timeout), raised where the command is,
+    so it unwinds as Ctrl-C does: temporary outputs and spilled files removed, worker
+    processes ended."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
 
 
 def _run_audit(args: argparse.Namespace) -> int:
