@@ -36,6 +36,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / ".data"
@@ -172,11 +173,9 @@ def _cli(options: list[str], leads: Path, events: Path) -> int:
             return sum(1 for _ in lines)
 
 
-def _spark(leads: Path, events: Path) -> int:
+def local_spark() -> Any:
+    """The benchmarks' Spark: local mode on both cores, loopback only, no UI."""
     from pyspark.sql import SparkSession
-
-    import leadcontract
-    from leadcontract.spark import evaluate
 
     os.environ["PYSPARK_PYTHON"] = sys.executable
     spark = (
@@ -189,12 +188,26 @@ def _spark(leads: Path, events: Path) -> int:
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def read_frames(spark: Any, leads: Path, events: Path) -> tuple[Any, Any]:
+    """The lead CSV and the event JSON Lines as DataFrames, every value read as text."""
+    lead_frame = spark.read.option("header", True).option("escape", '"').csv(str(leads))
+    event_frame = spark.read.option("primitivesAsString", True).json(str(events))
+    return lead_frame, event_frame
+
+
+def _spark(leads: Path, events: Path) -> int:
+    import leadcontract
+    from leadcontract.spark import evaluate
+
+    spark = local_spark()
     started = time.perf_counter()
     try:
         contract = leadcontract.load(ROOT / "contracts" / "example").contract
         assert contract is not None
-        lead_frame = spark.read.option("header", True).option("escape", '"').csv(str(leads))
-        event_frame = spark.read.option("primitivesAsString", True).json(str(events))
+        lead_frame, event_frame = read_frames(spark, leads, events)
         result = evaluate(contract, lead_frame, event_frame, as_of=AS_OF, trace=False)
         with tempfile.TemporaryDirectory() as scratch:
             result.verdicts.select("verdict").write.text(str(Path(scratch) / "verdicts"))

@@ -17,14 +17,13 @@ the CPU seconds of the whole process tree (driver, JVM, Python workers) over the
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame
 
 import leadcontract
 from leadcontract import spark as lcspark
@@ -37,7 +36,7 @@ from leadcontract.writers import error_json, verdict_json
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from run import AS_OF, _descendants_cpu, dataset  # noqa: E402 - bench/ is not a package
+from run import AS_OF, _descendants_cpu, dataset, local_spark, read_frames  # noqa: E402 - bench/ is not a package
 
 
 def cogroup_evaluate(contract: Contract, leads: DataFrame, events: DataFrame) -> DataFrame:
@@ -93,21 +92,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     leads_path, events_path = dataset(args.leads)
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    spark = (
-        SparkSession.builder.master("local[2]")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.sql.shuffle.partitions", "8")
-        .config("spark.driver.memory", "2g")
-        .getOrCreate()
-    )
-    spark.sparkContext.setLogLevel("ERROR")
+    spark = local_spark()
     contract = leadcontract.load(ROOT / "contracts" / "example").contract
     assert contract is not None
-    leads = spark.read.option("header", True).option("escape", '"').csv(str(leads_path))
-    events = spark.read.option("primitivesAsString", True).json(str(events_path)).cache()
+    leads, events = read_frames(spark, leads_path, events_path)
+    events = events.cache()
     events.count()  # schema inferred and rows cached once, for both
 
     def partitions() -> list[tuple[int, str]]:
