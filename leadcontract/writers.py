@@ -7,14 +7,11 @@ and the table flatten the fields people sort and filter on.
 
 from __future__ import annotations
 
-import json
 import re
-import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import orjson
-
+from leadcontract._json_text import plain_json, record_json
 from leadcontract.columns import BASE_COLUMNS, Column, flat_row
 from leadcontract.inputs import RecordError
 from leadcontract.safe_text import guard_csv_cell, printable
@@ -46,52 +43,12 @@ def _encodable(text: str) -> str:
 
 def verdict_json(verdict: Verdict) -> str:
     """One verdict as one line of JSON (no trailing newline); identical input, identical bytes."""
-    return _encodable(plain_json(verdict.to_dict()))
+    return _encodable(record_json(verdict))
 
 
 def error_json(error: RecordError) -> str:
     """One error row as one line of JSON."""
     return _encodable(plain_json(error.to_dict()))
-
-
-def plain_json(value: dict[str, Any]) -> str:
-    """Plain built-ins (text keys) as compact JSON, spelled exactly as
-    ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` spells them.
-
-    orjson makes the same text some ten times faster, except for floats below 1e-4 (it
-    writes ``0.00001`` where Python writes ``1e-05``), NaN and infinities (``null``), integers
-    beyond 64 bits and lone surrogates (refused): values with any of those go to ``json``.
-    """
-    if _orjson_spells_alike(value):
-        try:
-            return orjson.dumps(value).decode("utf-8")
-        except TypeError:  # a big integer, a lone surrogate
-            pass
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _orjson_spells_alike(value: dict[str, Any]) -> bool:
-    """No float that orjson would write unlike ``json``: every one finite, and 0 or >= 1e-4."""
-    pending: list[Any] = [value]
-    pop, extend = pending.pop, pending.extend
-    while pending:
-        item = pop()
-        kind = type(item)
-        if kind is dict:
-            extend(item.values())
-        elif kind is list:
-            extend(item)
-        elif isinstance(item, float) and not (
-            item == 0.0 or (_SMALLEST <= abs(item) <= sys.float_info.max)
-        ):
-            return False  # NaN fails both comparisons
-        elif kind is not str and isinstance(item, dict | list | tuple):
-            return False  # a subclass: let json decide how it is spelt
-    return True
-
-
-_SMALLEST = 1e-4
-"""Python's ``repr`` writes floats below this with an exponent; orjson writes them out."""
 
 
 def _text(value: Any) -> str:

@@ -1,15 +1,24 @@
-"""JSON Lines are written through orjson only where it spells exactly what ``json`` spells."""
+"""JSON Lines are written through orjson only where it spells exactly what ``json`` spells:
+plain values (:func:`plain_json`) and records handed to orjson as they are
+(:func:`record_json`, which must give ``json.dumps(to_plain(record))``)."""
 
 from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta, timezone
+from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadcontract.writers import plain_json
+from leadcontract import verdict as records
+from leadcontract._json_text import plain_json, record_json
+from leadcontract.rules.conditions import Leaf, Op
+from leadcontract.verdict import to_plain
 
 scalars = st.one_of(
     st.none(),
@@ -42,3 +51,100 @@ def test_the_values_orjson_spells_otherwise_are_spelt_as_json_spells_them() -> N
         assert plain_json(value) == python_json(value)
     assert plain_json({"score": 1e-5}) == '{"score":1e-05}'
     assert plain_json({"x": math.nan}) == '{"x":NaN}'
+
+
+# --- records handed to orjson as they are ------------------------------------------------------
+
+zones = st.sampled_from(
+    [UTC, timezone(timedelta(hours=-7)), timezone(timedelta(hours=5, minutes=30))]
+)
+anything = st.recursive(
+    scalars
+    | st.datetimes(timezones=zones)
+    | st.dates()
+    | st.times()
+    | st.decimals(allow_nan=True)
+    | st.frozensets(st.integers(), max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text() | st.integers(), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+"""What a trace's ``observed`` and ``expected`` can hold: any value a record or a contract gives."""
+
+st.register_type_strategy(
+    records.Fact,
+    st.builds(records.Fact, st.text(), anything, anything, st.text(), st.none() | st.booleans()),
+)
+st.register_type_strategy(
+    Leaf,
+    st.builds(
+        Leaf, st.text(), st.sampled_from(list(Op)), anything, anything, st.booleans(), st.text()
+    ),
+)
+st.register_type_strategy(datetime, st.datetimes(timezones=zones))
+
+
+def exact(record: Any) -> str:
+    return python_json(to_plain(record))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.from_type(records.Verdict))
+def test_a_verdict_is_spelt_as_json_spells_its_plain_copy(verdict: records.Verdict) -> None:
+    assert record_json(verdict) == exact(verdict)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.from_type(records.Score),
+        st.from_type(records.SlaVerdict),
+        st.from_type(records.SpiffDecision),
+        st.from_type(records.TraceStep),
+    )
+)
+def test_every_part_of_a_verdict_is_spelt_as_json_spells_it(record: Any) -> None:
+    assert record_json(record) == exact(record)
+
+
+class Colour(Enum):
+    TINY = 1e-7
+    PLAIN = "plain"
+
+
+@dataclass(frozen=True)
+class Odd:
+    """Values a record's annotations do not promise: a field typed Any holding records,
+    enums, tuples of floats."""
+
+    points: float
+    anything: Any
+    when: datetime | None = None
+
+
+def test_floats_orjson_spells_otherwise_send_the_record_the_exact_way() -> None:
+    tiny = records.Score(total=1e-5, fit=0.0, engagement=math.nan)
+    assert (
+        record_json(tiny)
+        == exact(tiny)
+        == '{"total":1e-05,"fit":0.0,"engagement":NaN,"lines":[],"caps_applied":[]}'
+    )
+    nested = records.Score(1.0, 1.0, 0.0, lines=(records.ScoreLine("r", "fit", math.inf),))
+    assert '"points":Infinity' in record_json(nested)
+    for value in (
+        Colour.TINY,
+        Colour.PLAIN,
+        (1, 2e-6),
+        [Odd(1.0, math.nan)],
+        {"k": Odd(2.0, None)},
+        Decimal("NaN"),
+        time(1, 2),
+        2**70,
+        "\ud800",
+        {1: 2.0},
+    ):
+        odd = Odd(0.5, value, datetime(2026, 1, 1, 12, tzinfo=timezone(timedelta(hours=2))))
+        assert record_json(odd) == exact(odd), value
