@@ -271,8 +271,9 @@ def main() -> int:
     parser.add_argument(
         "--before",
         type=Path,
-        help="a checkout of an earlier revision (git worktree add): each engine-* mode runs "
-        "again right after, importing that checkout's leadcontract (same data, same floors)",
+        help="a checkout of an earlier revision (git worktree add): each engine-* and cli-* "
+        "mode runs again right after, importing that checkout's leadcontract (same data, same "
+        "floors; the CLI's own process inherits the import path)",
     )
     args = parser.parse_args()
     if args.measure:
@@ -291,7 +292,7 @@ def main() -> int:
         ratios = list(RATIOS)
         for mode in args.modes:
             runs: list[tuple[str, dict[str, str] | None]] = [(mode, None)]
-            if args.before is not None and mode.startswith("engine-"):
+            if args.before is not None and mode.startswith(("engine-", "cli-")):
                 before = dict(os.environ, PYTHONPATH=str(args.before.resolve()))
                 runs.append((f"{mode}@before", before))
                 ratios.append((f"{mode}@before", mode, f"{mode}: before vs now"))
