@@ -18,7 +18,10 @@ lists and enums by value, which is what ``to_plain`` does. It differs from ``jso
   fields can hold a float or an instant is read once per record type from its annotations,
   so only those are looked at;
 * integers beyond 64 bits, lone surrogates and keys that are not text: orjson refuses them,
-  and the record goes the exact way.
+  and the record goes the exact way;
+* a record with a field whose name starts with ``_`` (orjson leaves it out), or without
+  slots and with attributes besides its fields (orjson writes its ``__dict__``): the exact
+  way.
 
 The annotations are trusted (``mypy --strict`` checks the engine that builds the records); a
 field typed ``Any`` is walked value by value. ``tests/test_json_encoding.py`` compares both
@@ -147,15 +150,22 @@ def _record_check(kind: type) -> _Check:
 
 
 def _plan_record(kind: type) -> _Check:
+    names = tuple(field.name for field in dataclasses.fields(kind))
+    if any(name.startswith("_") for name in names):
+        return _never  # orjson leaves out fields whose names start with "_"
     try:
         hints = typing.get_type_hints(kind)
     except Exception:  # an annotation that does not resolve: walk every field
         hints = {}
     checks: list[tuple[str, _Check]] = []
-    for field in dataclasses.fields(kind):
-        check = _check_for(hints.get(field.name, Any))
+    for name in names:
+        check = _check_for(hints.get(name, Any))
         if check is not None:
-            checks.append((field.name, check))
+            checks.append((name, check))
+    if kind.__dictoffset__:
+        # Without slots orjson writes the instance's __dict__, which also holds whatever was
+        # set on it besides the fields.
+        checks.insert(0, ("__dict__", lambda attributes: tuple(attributes) == names))
     if not checks:
         return _always
     if len(checks) == 1:
@@ -166,6 +176,10 @@ def _plan_record(kind: type) -> _Check:
 
 def _always(_: Any) -> bool:
     return True
+
+
+def _never(_: Any) -> bool:
+    return False
 
 
 _PLAIN: tuple[type, ...] = (str, bool, int, Decimal, type(None))

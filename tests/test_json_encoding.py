@@ -164,6 +164,28 @@ def test_floats_orjson_spells_otherwise_send_the_record_the_exact_way() -> None:
         assert record_json(odd) == exact(odd), value
 
 
+@dataclass
+class Hidden:
+    shown: int
+    _hidden: int = 2
+
+
+@dataclass
+class Extended:
+    field: int
+
+    def __post_init__(self) -> None:
+        self.extra = 3  # set on the instance, not a field
+
+
+def test_records_orjson_writes_otherwise_take_the_exact_way() -> None:
+    """orjson leaves out fields named with a leading underscore and writes a slot-less
+    record's whole ``__dict__``; ``to_plain`` writes the fields."""
+    assert record_json(Hidden(1)) == exact(Hidden(1)) == '{"shown":1,"_hidden":2}'
+    assert record_json(Extended(1)) == exact(Extended(1)) == '{"field":1}'
+    assert record_json(Odd(1.0, Extended(2))) == exact(Odd(1.0, Extended(2)))
+
+
 @pytest.mark.parametrize("trace", [False, True])
 def test_the_example_verdicts_all_take_orjson(trace: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     """The fast way is the way real verdicts take: with the exact way removed, every verdict
