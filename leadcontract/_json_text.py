@@ -168,10 +168,15 @@ def _plan_record(kind: type) -> _Check:
         checks.insert(0, ("__dict__", lambda attributes: tuple(attributes) == names))
     if not checks:
         return _always
-    if len(checks) == 1:
-        ((name, check),) = checks
-        return lambda record: check(getattr(record, name))
-    return lambda record: all(check(getattr(record, name)) for name, check in checks)
+    planned = tuple(checks)
+
+    def record_ok(record: Any) -> bool:
+        for name, check in planned:  # noqa: SIM110 - no generator per record of every verdict
+            if not check(getattr(record, name)):
+                return False
+        return True
+
+    return record_ok
 
 
 def _always(_: Any) -> bool:
@@ -214,7 +219,14 @@ def _check_for(hint: Any) -> _Check | None:
         inner = _check_for(arguments[0])
         if inner is None:
             return None
-        return lambda items: all(inner(item) for item in items)
+
+        def items_ok(items: Any) -> bool:
+            for item in items:  # noqa: SIM110 - no generator per tuple of every verdict
+                if not inner(item):
+                    return False
+            return True
+
+        return items_ok
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         plan = _record_check(hint)
         if plan is _always and not _has_subclasses(hint):
