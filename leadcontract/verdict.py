@@ -1,7 +1,11 @@
 """Verdicts: where one lead stands under the agreement as of a time, with the evidence.
 
 A verdict is a tree of frozen records. Sections that later rule families fill (SLA clocks,
-spiffs) are tuples that default to empty, so adding them never reshapes the type.
+spiffs) are tuples that default to empty, so adding them never reshapes the type. The records
+have no ``__slots__``: orjson writes a record with a ``__dict__`` about twice as fast (every
+verdict of a run is written), and a verdict is written and dropped, not held by the
+thousand. They hold only their fields (nothing else is ever set on them), which
+:mod:`leadcontract._json_text` relies on.
 :func:`to_plain` turns any of these records into JSON-ready built-ins with a fixed key
 order, which is what makes output byte-identical for identical input.
 """
@@ -58,7 +62,7 @@ Party = Literal["sales", "marketing", "partner", "revops", "capacity-overflow"]
 the lead came beyond the campaign's declared capacity)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ContractRef:
     """Which contract decided: id, version and a digest of its content."""
 
@@ -67,7 +71,7 @@ class ContractRef:
     digest: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Fact:
     """One thing the engine looked at: a field read, the value seen, what was expected."""
 
@@ -79,7 +83,7 @@ class Fact:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TraceStep:
     """One rule evaluated for a lead: which rule, where it is written, what came of it, why."""
 
@@ -90,7 +94,7 @@ class TraceStep:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ScoreLine:
     """Points one scoring rule gave."""
 
@@ -100,7 +104,7 @@ class ScoreLine:
     events: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Score:
     """The lead's score with its breakdown, as of the verdict's time."""
 
@@ -111,7 +115,7 @@ class Score:
     caps_applied: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class StageChange:
     """A move from one stage to another, with its cause."""
 
@@ -120,7 +124,7 @@ class StageChange:
     cause: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class StageVerdict:
     """The lifecycle stage and how the lead got there."""
 
@@ -131,7 +135,7 @@ class StageVerdict:
     anomalies: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Handoff:
     """The campaign's handoff point and whether marketing and sales kept it."""
 
@@ -153,7 +157,7 @@ class Handoff:
         object.__setattr__(self, "complete", self.done and not self.missing_fields)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Disqualification:
     """The latest disqualification and whether it followed the agreement."""
 
@@ -179,7 +183,7 @@ class Disqualification:
         return self.reason_allowed and (self.note_present or not self.note_required)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ClockEvent:
     """Something that happened to an SLA clock: activate, pause, resume, warn, fulfil,
     breach, escalate or cancel."""
@@ -190,7 +194,7 @@ class ClockEvent:
     target: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SlaVerdict:
     """One SLA's clock for one lead as of the verdict's time.
 
@@ -216,7 +220,7 @@ class SlaVerdict:
     """Data the clock could not use, e.g. an outcome event dated before the lead's creation."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SpiffLine:
     """One earning (or clawback) of one spiff for one rep, from one lead."""
 
@@ -240,7 +244,7 @@ class SpiffLine:
     line_id: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SpiffDecision:
     """Whether one spiff pays for one lead, why not when it does not, and its lines."""
 
@@ -253,7 +257,7 @@ class SpiffDecision:
     """The leaves of the spiff's ``when`` condition, when it was evaluated (for the trace)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Verdict:
     """Where one lead stands under the agreement, as of ``as_of``."""
 

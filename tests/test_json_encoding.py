@@ -4,6 +4,7 @@ plain values (:func:`plain_json`) and records handed to orjson as they are
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass
@@ -200,3 +201,26 @@ def test_the_example_verdicts_all_take_orjson(trace: bool, monkeypatch: pytest.M
     written = [record_json(item) for item in evaluated if isinstance(item, records.Verdict)]
     assert len(written) == 240
     assert written == expected
+
+
+def test_this_librarys_records_hold_only_their_fields() -> None:
+    """record_json trusts this library's frozen records to hold nothing but their fields (it
+    does not look at their ``__dict__``): every record of the example's verdicts, with their
+    traces, is checked here."""
+    pending: list[Any] = [
+        item
+        for item in compiled_contract().evaluate(LEADS, EVENTS, as_of=AS_OF, trace=True)
+        if isinstance(item, records.Verdict)
+    ]
+    kinds: set[type] = set()
+    while pending:
+        item = pending.pop()
+        if isinstance(item, tuple | list):
+            pending.extend(item)
+        elif dataclasses.is_dataclass(item) and not isinstance(item, type):
+            kinds.add(type(item))
+            names = [field.name for field in dataclasses.fields(item)]
+            if hasattr(item, "__dict__"):
+                assert list(vars(item)) == names, type(item)
+            pending.extend(getattr(item, name) for name in names)
+    assert {records.Verdict, records.SlaVerdict, records.ClockEvent, records.Score} <= kinds
