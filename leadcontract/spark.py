@@ -50,6 +50,7 @@ except ImportError as missing:  # pragma: no cover - the lock installs the extra
 
 from leadcontract.audit import contract_digest
 from leadcontract.capacity import CapacityPlan, WeekLoad, week_of
+from leadcontract.drift import DataDrift
 from leadcontract.engine import CompiledContract, ReadRows, RunCounts, compile_contract
 from leadcontract.inputs import EventCoercer, RawRecord
 from leadcontract.model import Contract
@@ -60,8 +61,9 @@ from leadcontract.writers import error_json, verdict_json
 __all__ = ["RESULT_SCHEMA", "SparkCapacity", "SparkEvaluation", "evaluate", "plan_capacity"]
 
 RESULT_SCHEMA = "lead_id string, record long, kind string, line string"
-"""One row per item: ``kind`` is ``verdict``, ``lead-error``, ``event-error`` or ``counts``;
-``line`` the JSON line (the counts of one partition, for ``counts``)."""
+"""One row per item: ``kind`` is ``verdict``, ``lead-error``, ``event-error``, ``counts`` or
+``drift``; ``line`` the JSON line (the counts, or the drift counts, of one partition, for
+``counts`` and ``drift``)."""
 
 _KEY, _RECORD, _OVERFLOW = "__leadcontract_key", "__leadcontract_record", "__leadcontract_over"
 _SIDE = "__leadcontract_side"
@@ -122,6 +124,16 @@ class SparkEvaluation:
         for row in self.results.filter(F.col("kind") == "counts").select("line").collect():
             for name, value in json.loads(row["line"]).items():
                 setattr(total, name, getattr(total, name) + value)
+        return total
+
+    def drift(self) -> DataDrift:
+        """The data drift (values the contract does not know: event types, campaigns,
+        owners...), summed over the partitions: what a local run's summary reports."""
+        total = DataDrift()
+        for row in self.results.filter(F.col("kind") == "drift").select("line").collect():
+            for kind, values in json.loads(row["line"]).items():
+                for value, count in values.items():
+                    total.add(kind, value, count)
         return total
 
 
@@ -460,6 +472,8 @@ class _PartitionJudge:
                 yield out.batch()
         counts = json.dumps(vars(evaluation.counts), sort_keys=True)
         out.add(None, 0, "counts", counts)
+        drift = {kind: dict(counter) for kind, counter in evaluation.drift.counts.items()}
+        out.add(None, 0, "drift", json.dumps(drift, sort_keys=True))
         yield out.batch()
 
 

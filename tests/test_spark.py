@@ -133,6 +133,43 @@ def test_error_rows_equal_the_local_ones_but_for_the_line(
     assert result.counts().to_dict() == local.counts.to_dict()
 
 
+def test_drift_is_counted_as_locally(
+    spark: SparkSession, contract: Contract, tmp_path: Path
+) -> None:
+    """Values the contract does not know (a campaign, a rep, an event type, a column) are
+    counted per partition and summed: the drift a local run's summary reports."""
+    header, first, second, *rest = LEADS.read_text(encoding="utf-8").splitlines()
+    leads = tmp_path / "leads.csv"
+    owner = header.split(",").index("OwnerId")
+    campaign = header.split(",").index("CampaignId")
+    cells = second.split(",")
+    cells[owner], cells[campaign] = "nobody-we-know", "spring-promo-2031"
+    leads.write_text(
+        "\n".join([header + ",fax", first + ",1", ",".join(cells) + ",2", *(r + "," for r in rest)])
+        + "\n",
+        encoding="utf-8",
+    )
+    events = tmp_path / "events.jsonl"
+    events.write_text(
+        EVENTS.read_text(encoding="utf-8")
+        + '{"lead_id": "L000002", "type": "tuoch", "at": "2026-10-02T10:00:00Z"}\n'
+        + '{"lead_id": "L000003", "type": "tuoch", "at": "2026-10-02T11:00:00Z"}\n',
+        encoding="utf-8",
+    )
+    local = compile_contract(contract).evaluate(leads, events, as_of=AS_OF, trace=False)
+    for _ in local:
+        pass
+    result = evaluate(
+        contract, read_leads(spark, leads), read_events(spark, events), as_of=AS_OF, trace=False
+    )
+    drift = result.drift()
+    assert drift.to_dict() == local.drift.to_dict()
+    assert drift.counts["unknown-event-type"]["tuoch"] == 2
+    assert drift.counts["unknown-campaign"]["spring-promo-2031"] == 1
+    assert drift.counts["unknown-rep"]["nobody-we-know"] >= 1
+    assert drift.counts["unmapped-column"]["fax"] >= 1
+
+
 SALESFORCE = HERE / "data" / "crm" / "salesforce"
 SF_EXPORTS = ("Task.csv", "LeadHistory.csv", "CampaignMember.csv")
 
