@@ -16,6 +16,7 @@ evaluated, so memory grows with the number of events, not of leads.
 from __future__ import annotations
 
 import dataclasses
+from bisect import bisect_right
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -200,7 +201,11 @@ class CompiledContract:
         )
         watched = self.scoring.event_types | {kind for _, kind in self.event_counts}
         self.lifecycle = CompiledLifecycle(
-            lead.lifecycle, stage_conditions, lead.disqualification.reasons, frozenset(watched)
+            lead.lifecycle,
+            stage_conditions,
+            lead.disqualification.reasons,
+            frozenset(watched),
+            _varies,
         )
         self.buyer_stages = [
             (buyer.id, compiled[f"/lead/buyer_stages/{i}/when"], f"/lead/buyer_stages/{i}/when")
@@ -359,7 +364,9 @@ class CompiledContract:
             record, scoring, times, index, score=score, as_of=as_of, event_counts=self.event_counts
         )
         created = record.get(keys.created)
-        outcome = self.lifecycle.replay(created, ordered, as_of, facts_at, steps)
+        outcome = self.lifecycle.replay(
+            created, ordered, as_of, facts_at, steps, fixed=facts_at.facts
+        )
         final = facts_at(as_of)
         buyer_stage = None
         for buyer_id, condition, pointer in self.buyer_stages:
@@ -470,19 +477,12 @@ class _FactsAt:
 
     One dict, updated in place: each caller reads it before the next update. The replay asks
     again at the same instant (after each event at it, then at ``as_of``), so the dict is only
-    recomputed when the instant changes; ``as_of``'s engagement comes from the score.
+    recomputed when the instant changes; ``as_of``'s engagement comes from the score. Only
+    the facts :func:`_varies` names change; the others (the record and the fit score) are set
+    once, so the replay can pre-check criteria on them (``facts`` before any call).
     """
 
-    __slots__ = (
-        "_as_of",
-        "_event_counts",
-        "_index",
-        "_last",
-        "_score",
-        "_scoring",
-        "_times",
-        "facts",
-    )
+    __slots__ = ("_as_of", "_counted", "_fit", "_last", "_score", "_scoring", "_times", "facts")
 
     def __init__(
         self,
@@ -495,13 +495,23 @@ class _FactsAt:
         as_of: datetime,
         event_counts: Sequence[tuple[str, str]],
     ) -> None:
-        self.facts: dict[str, Any] = dict(record)
+        facts: dict[str, Any] = dict(record)
+        self.facts = facts
+        self._fit = facts["fit_score"] = score.fit
         self._scoring = scoring
         self._times = times
-        self._index = index
         self._score = score
         self._as_of = as_of
-        self._event_counts = event_counts
+        self._counted: list[tuple[str, list[datetime]]] = []
+        """Each count the conditions read of a type the lead has events of, with their times;
+        the counts of the other types are 0 at every instant."""
+        present = index.times
+        for name, kind in event_counts:
+            at_times = present.get(kind)
+            if at_times:
+                self._counted.append((name, at_times))
+            else:
+                facts[name] = 0
         self._last: datetime | None = None
 
     def __call__(self, at: datetime) -> dict[str, Any]:
@@ -509,20 +519,24 @@ class _FactsAt:
         if last is not None and at == last and at.tzinfo is last.tzinfo and at.fold == last.fold:
             return self.facts
         self._last = at
-        score = self._score
         if at is self._as_of:
-            engagement = score.engagement
+            engagement = self._score.engagement
         else:
-            engagement = self._scoring.engagement(self._times, at)[0]
+            engagement = self._scoring.engagement_at(self._times, at.timestamp())
         facts = self.facts
-        fit = score.fit
-        facts["fit_score"] = fit
         facts["engagement_score"] = engagement
-        facts["score"] = round(fit + engagement, 2)
-        index = self._index
-        for name, kind in self._event_counts:
-            facts[name] = index.count(kind, at)
+        facts["score"] = round(self._fit + engagement, 2)
+        for name, at_times in self._counted:
+            facts[name] = bisect_right(at_times, at)
         return facts
+
+
+def _varies(name: str) -> bool:
+    """Whether a fact changes between the instants of one lead's replay (see _FactsAt)."""
+    return name in _VARYING or name.startswith("events.")
+
+
+_VARYING = frozenset({"score", "engagement_score"})
 
 
 def _require_coerced(events: Sequence[Event]) -> None:

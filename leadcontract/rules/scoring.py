@@ -67,19 +67,28 @@ class EngagementTimes:
     """For one lead: the POSIX times of the events each engagement rule counts, sorted.
 
     Built once per lead so that scoring the lead at many instants (the lifecycle replay
-    checks criteria at each event) costs a bisect and a few multiplications per rule.
+    checks criteria at each event) costs a bisect and a few multiplications per rule that
+    counts any of its events (``active``: the others are skipped without a look).
     """
 
-    __slots__ = ("times",)
+    __slots__ = ("active", "times")
 
     def __init__(self, rules: Sequence[_Engagement], events: EventIndex) -> None:
         self.times: list[list[float]] = []
+        self.active: list[tuple[int, int | None, float | None, list[float]]] = []
+        """(points, max_count, half-life seconds, times) of each rule with events, in order."""
+        by_type = events.by_type
         for item in rules:
-            bucket = events.by_type.get(item.rule.event, ())
+            bucket = by_type.get(item.rule.event)
+            if not bucket:
+                self.times.append([])
+                continue
             channel = item.rule.channel
-            self.times.append(
-                [e.at.timestamp() for e in bucket if channel is None or e.channel == channel]
-            )
+            times = [e.at.timestamp() for e in bucket if channel is None or e.channel == channel]
+            self.times.append(times)
+            if times:
+                rule = item.rule
+                self.active.append((rule.points, rule.max_count, item.half_life_seconds, times))
 
 
 class CompiledScoring:
@@ -132,6 +141,27 @@ class CompiledScoring:
     def times(self, events: EventIndex) -> EngagementTimes:
         """Prepare one lead's events for scoring at many instants."""
         return EngagementTimes(self._engagement, events)
+
+    def engagement_at(self, times: EngagementTimes, now: float) -> float:
+        """The capped engagement total at POSIX time ``now``: what :meth:`engagement` gives,
+        without the breakdown, for the replay's many instants. The same sums in the same
+        order, so the same floats."""
+        total = 0.0
+        for worth, max_count, half_life, counted in times.active:
+            end = bisect.bisect_right(counted, now)
+            if not end:
+                continue
+            start = end - max_count if max_count is not None and end > max_count else 0
+            if half_life:
+                total += round(
+                    sum([worth * 0.5 ** ((now - t) / half_life) for t in counted[start:end]]), 2
+                )
+            else:
+                total += float(worth * (end - start))
+        cap = self._engagement_cap
+        if cap is not None and total > cap:
+            total = float(cap)
+        return round(total, 2)
 
     def engagement(
         self,
