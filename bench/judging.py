@@ -37,7 +37,7 @@ def read_inputs(compiled: CompiledContract, leads: Path, events: Path) -> list[t
         taken.append((record, used, as_of, options.get("overflow", False)))
         return judge(record, used, as_of, **options)
 
-    compiled.verdict = keep  # type: ignore[method-assign]
+    compiled.verdict = keep  # type: ignore[method-assign,assignment]
     try:
         for _ in compiled.evaluate(leads, events, as_of=AS_OF, trace=False, grouped=True):
             pass
