@@ -15,7 +15,6 @@ evaluated, so memory grows with the number of events, not of leads.
 
 from __future__ import annotations
 
-import dataclasses
 from bisect import bisect_right
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -345,12 +344,14 @@ class CompiledContract:
         *,
         trace: bool = True,
         overflow: bool = False,
+        warnings: tuple[str, ...] = (),
     ) -> Verdict:
         """The verdict for one *coerced* lead record and its :class:`Event` objects (all up to
         ``as_of``): the engine's inner step. For raw records and events use
         :meth:`evaluate_lead` (one lead) or :meth:`evaluate`.
 
-        ``overflow`` marks a lead beyond its campaign's weekly capacity (see capacity.py).
+        ``overflow`` marks a lead beyond its campaign's weekly capacity (see capacity.py);
+        ``warnings`` are the verdict's (what reading the lead found).
         """
         _require_coerced(events)
         steps: list[TraceStep] | None = [] if trace else None
@@ -368,22 +369,7 @@ class CompiledContract:
             created, ordered, as_of, facts_at, steps, fixed=facts_at.facts
         )
         final = facts_at(as_of)
-        buyer_stage = None
-        for buyer_id, condition, pointer in self.buyer_stages:
-            if steps is None:
-                held = condition.predicate(final)
-            else:
-                held, leaves = condition.trace(final)
-                steps.append(
-                    TraceStep(
-                        f"buyer_stage.{buyer_id}",
-                        pointer,
-                        "holds" if held else "does not hold",
-                        facts_from_leaves(leaves),
-                    )
-                )
-            if held:
-                buyer_stage = buyer_id
+        buyer_stage = self._buyer_stage(final, steps)
         campaign = record.get(keys.campaign)
         handoff = self.handoffs.judge(
             campaign, record, reached=outcome.reached, events=index, created=created, steps=steps
@@ -450,15 +436,15 @@ class CompiledContract:
             disqualification=disqualification,
             slas=slas,
             trace=tuple(steps) if steps is not None else (),
+            warnings=warnings,
         )
         if self.spiffs is None:
             return verdict
         decisions = self.spiffs.judge(verdict, ordered, record=record)
         if not decisions:  # no spiff covers the lead's campaign: nothing to add
             return verdict
-        trace_steps = verdict.trace
         if steps is not None:
-            trace_steps += tuple(
+            steps.extend(
                 TraceStep(
                     f"spiff.{d.spiff}",
                     f"/spiffs/{d.spiff}",
@@ -468,7 +454,51 @@ class CompiledContract:
                 )
                 for d in decisions
             )
-        return dataclasses.replace(verdict, spiffs=decisions, trace=trace_steps)
+        # The spiffs judge the verdict as it stands; the one returned carries their decisions
+        # (built anew, field by field: dataclasses.replace would look the fields up again).
+        return Verdict(
+            lead_id=verdict.lead_id,
+            contract=self.ref,
+            as_of=as_of,
+            library_version=__version__,
+            stage=outcome.stage,
+            score=score,
+            buyer_stage=buyer_stage,
+            campaign=campaign,
+            owner=verdict.owner,
+            touches=verdict.touches,
+            first_touch_at=verdict.first_touch_at,
+            touched_by=verdict.touched_by,
+            handoff=handoff,
+            disqualification=disqualification,
+            slas=slas,
+            spiffs=decisions,
+            trace=tuple(steps) if steps is not None else (),
+            warnings=warnings,
+        )
+
+    def _buyer_stage(self, facts: Mapping[str, Any], steps: list[TraceStep] | None) -> str | None:
+        """The last buyer stage whose condition holds (with a trace, every one is checked and
+        shown; without, they are checked from the last and the first that holds answers)."""
+        if steps is None:
+            for buyer_id, condition, _ in reversed(self.buyer_stages):
+                if condition.predicate(facts):
+                    return buyer_id
+            return None
+        buyer_stage = None
+        for buyer_id, condition, pointer in self.buyer_stages:
+            held, leaves = condition.trace(facts)
+            steps.append(
+                TraceStep(
+                    f"buyer_stage.{buyer_id}",
+                    pointer,
+                    "holds" if held else "does not hold",
+                    facts_from_leaves(leaves),
+                )
+            )
+            if held:
+                buyer_stage = buyer_id
+        return buyer_stage
 
 
 class _FactsAt:
@@ -505,11 +535,9 @@ class _FactsAt:
         self._counted: list[tuple[str, list[datetime]]] = []
         """Each count the conditions read of a type the lead has events of, with their times;
         the counts of the other types are 0 at every instant."""
-        present = index.times
         for name, kind in event_counts:
-            at_times = present.get(kind)
-            if at_times:
-                self._counted.append((name, at_times))
+            if kind in index.by_type:
+                self._counted.append((name, index.instants(kind)))
             else:
                 facts[name] = 0
         self._last: datetime | None = None
@@ -540,8 +568,11 @@ _VARYING = frozenset({"score", "engagement_score"})
 
 
 def _require_coerced(events: Sequence[Event]) -> None:
-    if any(not isinstance(event, Event) for event in events):
-        raise TypeError("verdict() takes coerced Event objects; pass raw events to evaluate_lead()")
+    for event in events:  # a loop, not any() over a generator: one check per event, no frames
+        if not isinstance(event, Event):
+            raise TypeError(
+                "verdict() takes coerced Event objects; pass raw events to evaluate_lead()"
+            )
 
 
 def _sla_step(clock: SlaVerdict) -> TraceStep:
@@ -703,26 +734,31 @@ class Evaluation:
         if any(event.fields for event in used):
             record, filled = self.compiled.lead_coercer.fill(record, used)
             warnings += filled
-        verdict = self.compiled.verdict(
-            record, used, as_of, trace=self.trace, overflow=lead_id in self.overflow
-        )
-        warnings += self._observe(verdict, used)
+        warnings += self._observe(record, used)
         if warnings:
             self.counts.lead_warnings += 1
-            verdict = dataclasses.replace(verdict, warnings=warnings)
-        yield verdict
+        yield self.compiled.verdict(
+            record,
+            used,
+            as_of,
+            trace=self.trace,
+            overflow=lead_id in self.overflow,
+            warnings=warnings,
+        )
 
-    def _observe(self, verdict: Verdict, events: list[Event]) -> tuple[str, ...]:
-        """Count the drift one verdict shows; its warnings name the lead's own."""
+    def _observe(self, record: Mapping[str, Any], events: list[Event]) -> tuple[str, ...]:
+        """Count the drift one lead shows (its campaign, owner and reps, as its verdict will
+        carry them); its warnings name the lead's own."""
         contract = self.compiled.contract
+        keys = self.compiled.keys
         warnings: list[str] = []
-        campaign = verdict.campaign
+        campaign = record.get(keys.campaign)
         if campaign is not None and campaign not in contract.campaigns:
             self.drift.add("unknown-campaign", campaign)
             warnings.append(f"campaign `{campaign}` is not in the contract")
         if contract.reps:
-            owner = verdict.owner
-            if owner is not None and owner not in contract.reps:
+            owner = record.get(keys.owner)
+            if isinstance(owner, str) and owner not in contract.reps:
                 self.drift.add("unknown-rep", owner)
                 warnings.append(f"owner `{owner}` is not a rep of the contract")
             actors = {e.actor for e in events if e.actor is not None and e.type in _REP_WORK}

@@ -30,6 +30,8 @@ class _Plan:
     campaign: Campaign
     order: int
     raw: bool
+    due_at: frozenset[str]
+    """Funnel stages at or after the handoff stage: reaching any of them makes it due."""
 
 
 class CompiledHandoffs:
@@ -42,15 +44,12 @@ class CompiledHandoffs:
             stage.id for stage in stages if stage.effective_role not in NOT_FUNNEL_ROLES
         }
         first = stages[0].id
-        self._plans = {
-            campaign_id: _Plan(
-                campaign_id,
-                campaign,
-                self._order.get(campaign.handoff.stage, 0),
-                campaign.handoff.stage == first,
-            )
-            for campaign_id, campaign in contract.campaigns.items()
-        }
+        self._plans: dict[str, _Plan] = {}
+        for campaign_id, campaign in contract.campaigns.items():
+            order = self._order.get(campaign.handoff.stage, 0)
+            due_at = frozenset(s for s in self._funnel if self._order[s] >= order)
+            raw = campaign.handoff.stage == first
+            self._plans[campaign_id] = _Plan(campaign_id, campaign, order, raw, due_at)
 
     def judge(
         self,
@@ -77,7 +76,7 @@ class CompiledHandoffs:
                 )
             return None
         handoff = plan.campaign.handoff
-        due = any(self._order[stage] >= plan.order for stage in reached if stage in self._funnel)
+        due = not plan.due_at.isdisjoint(reached)
         handed = events.by_type.get("handoff")
         if handed:
             done, at, by = True, handed[0].at, handed[0].actor

@@ -123,6 +123,7 @@ class CompiledLifecycle:
         watched = self.watched
         by_event = self.by_event
         disqualified = self.disqualified
+        promotions = self.promotions
         for event in events:
             # Events recorded before the lead existed (a webinar attended before the CRM
             # record was made) count from the creation on: no stage is entered earlier.
@@ -140,7 +141,7 @@ class CompiledLifecycle:
                 target = by_event.get(kind)
                 if target is not None and target != stage:
                     run.move(target, at, kind)
-            if run.stage != stage or kind in watched:
+            if (run.stage != stage or kind in watched) and run.stage in promotions:
                 run.promote(at)
         if run.returns_at is not None and run.returns_at <= as_of:
             run.promote(run.returns_at)
@@ -201,8 +202,8 @@ class _Replay:
         self.stage = stage
         self.since = at
         self.history.append(StageChange(stage, at, cause))
-        if at is not None:
-            self.reached.setdefault(stage, at)
+        if at is not None and stage not in self.reached:
+            self.reached[stage] = at
 
     def move(self, stage: str, at: datetime, cause: str) -> None:
         if stage not in self.machine.allowed.get(self.stage, frozenset()):
