@@ -731,9 +731,11 @@ class Evaluation:
         self.counts.events_after_as_of += len(events) - len(used)
         self.counts.events_used += len(used)
         self.counts.verdicts += 1
-        if any(event.fields for event in used):
-            record, filled = self.compiled.lead_coercer.fill(record, used)
-            warnings += filled
+        for event in used:  # a loop, not any() over a generator
+            if event.fields:
+                record, filled = self.compiled.lead_coercer.fill(record, used)
+                warnings += filled
+                break
         warnings += self._observe(record, used)
         if warnings:
             self.counts.lead_warnings += 1
