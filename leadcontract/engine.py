@@ -419,24 +419,27 @@ class CompiledContract:
                     ),
                 )
             )
+        # Positional, in the fields' order: keywords cost the generated __init__ of this
+        # 18-field frozen dataclass twice as much, once per lead (mypy checks every type).
         verdict = Verdict(
-            lead_id=str(record.get(keys.id)),
-            contract=self.ref,
-            as_of=as_of,
-            library_version=__version__,
-            stage=outcome.stage,
-            score=score,
-            buyer_stage=buyer_stage,
-            campaign=campaign,
-            owner=owner if isinstance(owner, str) else None,
-            touches=len(touches),
-            first_touch_at=touches[0].at if touches else None,
-            touched_by=tuple(dict.fromkeys(t.actor for t in touches if t.actor is not None)),
-            handoff=handoff,
-            disqualification=disqualification,
-            slas=slas,
-            trace=tuple(steps) if steps is not None else (),
-            warnings=warnings,
+            str(record.get(keys.id)),  # lead_id
+            self.ref,  # contract
+            as_of,
+            __version__,  # library_version
+            outcome.stage,  # stage
+            score,
+            buyer_stage,
+            campaign,
+            owner if isinstance(owner, str) else None,  # owner
+            len(touches),  # touches
+            touches[0].at if touches else None,  # first_touch_at
+            tuple(dict.fromkeys(t.actor for t in touches if t.actor is not None)),  # touched_by
+            handoff,
+            disqualification,
+            slas,
+            (),  # spiffs
+            tuple(steps) if steps is not None else (),  # trace
+            warnings,
         )
         if self.spiffs is None:
             return verdict
@@ -457,24 +460,24 @@ class CompiledContract:
         # The spiffs judge the verdict as it stands; the one returned carries their decisions
         # (built anew, field by field: dataclasses.replace would look the fields up again).
         return Verdict(
-            lead_id=verdict.lead_id,
-            contract=self.ref,
-            as_of=as_of,
-            library_version=__version__,
-            stage=outcome.stage,
-            score=score,
-            buyer_stage=buyer_stage,
-            campaign=campaign,
-            owner=verdict.owner,
-            touches=verdict.touches,
-            first_touch_at=verdict.first_touch_at,
-            touched_by=verdict.touched_by,
-            handoff=handoff,
-            disqualification=disqualification,
-            slas=slas,
-            spiffs=decisions,
-            trace=tuple(steps) if steps is not None else (),
-            warnings=warnings,
+            verdict.lead_id,
+            self.ref,
+            as_of,
+            __version__,
+            outcome.stage,
+            score,
+            buyer_stage,
+            campaign,
+            verdict.owner,
+            verdict.touches,
+            verdict.first_touch_at,
+            verdict.touched_by,
+            handoff,
+            disqualification,
+            slas,
+            decisions,  # spiffs
+            tuple(steps) if steps is not None else (),  # trace
+            warnings,
         )
 
     def _buyer_stage(self, facts: Mapping[str, Any], steps: list[TraceStep] | None) -> str | None:

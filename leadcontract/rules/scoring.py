@@ -267,10 +267,5 @@ class CompiledScoring:
         fit, lines, fit_capped = self.fit(record, steps)
         engagement, engagement_capped = self.engagement(times, at, lines=lines, steps=steps)
         caps = _CAPS[fit_capped, engagement_capped]
-        return Score(
-            total=round(fit + engagement, 2),
-            fit=fit,
-            engagement=engagement,
-            lines=tuple(lines),
-            caps_applied=caps,
-        )
+        # Positional (total, fit, engagement, lines, caps_applied): once per lead.
+        return Score(round(fit + engagement, 2), fit, engagement, tuple(lines), caps)
