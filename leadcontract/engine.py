@@ -15,7 +15,7 @@ evaluated, so memory grows with the number of events, not of leads.
 
 from __future__ import annotations
 
-import dataclasses
+from bisect import bisect_right
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -200,7 +200,11 @@ class CompiledContract:
         )
         watched = self.scoring.event_types | {kind for _, kind in self.event_counts}
         self.lifecycle = CompiledLifecycle(
-            lead.lifecycle, stage_conditions, lead.disqualification.reasons, frozenset(watched)
+            lead.lifecycle,
+            stage_conditions,
+            lead.disqualification.reasons,
+            frozenset(watched),
+            _varies,
         )
         self.buyer_stages = [
             (buyer.id, compiled[f"/lead/buyer_stages/{i}/when"], f"/lead/buyer_stages/{i}/when")
@@ -340,12 +344,14 @@ class CompiledContract:
         *,
         trace: bool = True,
         overflow: bool = False,
+        warnings: tuple[str, ...] = (),
     ) -> Verdict:
         """The verdict for one *coerced* lead record and its :class:`Event` objects (all up to
         ``as_of``): the engine's inner step. For raw records and events use
         :meth:`evaluate_lead` (one lead) or :meth:`evaluate`.
 
-        ``overflow`` marks a lead beyond its campaign's weekly capacity (see capacity.py).
+        ``overflow`` marks a lead beyond its campaign's weekly capacity (see capacity.py);
+        ``warnings`` are the verdict's (what reading the lead found).
         """
         _require_coerced(events)
         steps: list[TraceStep] | None = [] if trace else None
@@ -359,24 +365,11 @@ class CompiledContract:
             record, scoring, times, index, score=score, as_of=as_of, event_counts=self.event_counts
         )
         created = record.get(keys.created)
-        outcome = self.lifecycle.replay(created, ordered, as_of, facts_at, steps)
+        outcome = self.lifecycle.replay(
+            created, ordered, as_of, facts_at, steps, fixed=facts_at.facts
+        )
         final = facts_at(as_of)
-        buyer_stage = None
-        for buyer_id, condition, pointer in self.buyer_stages:
-            if steps is None:
-                held = condition.predicate(final)
-            else:
-                held, leaves = condition.trace(final)
-                steps.append(
-                    TraceStep(
-                        f"buyer_stage.{buyer_id}",
-                        pointer,
-                        "holds" if held else "does not hold",
-                        facts_from_leaves(leaves),
-                    )
-                )
-            if held:
-                buyer_stage = buyer_id
+        buyer_stage = self._buyer_stage(final, steps)
         campaign = record.get(keys.campaign)
         handoff = self.handoffs.judge(
             campaign, record, reached=outcome.reached, events=index, created=created, steps=steps
@@ -426,32 +419,35 @@ class CompiledContract:
                     ),
                 )
             )
+        # Positional, in the fields' order: keywords cost the generated __init__ of this
+        # 18-field frozen dataclass twice as much, once per lead (mypy checks every type).
         verdict = Verdict(
-            lead_id=str(record.get(keys.id)),
-            contract=self.ref,
-            as_of=as_of,
-            library_version=__version__,
-            stage=outcome.stage,
-            score=score,
-            buyer_stage=buyer_stage,
-            campaign=campaign,
-            owner=owner if isinstance(owner, str) else None,
-            touches=len(touches),
-            first_touch_at=touches[0].at if touches else None,
-            touched_by=tuple(dict.fromkeys(t.actor for t in touches if t.actor is not None)),
-            handoff=handoff,
-            disqualification=disqualification,
-            slas=slas,
-            trace=tuple(steps) if steps is not None else (),
+            str(record.get(keys.id)),  # lead_id
+            self.ref,  # contract
+            as_of,
+            __version__,  # library_version
+            outcome.stage,  # stage
+            score,
+            buyer_stage,
+            campaign,
+            owner if isinstance(owner, str) else None,  # owner
+            len(touches),  # touches
+            touches[0].at if touches else None,  # first_touch_at
+            tuple(dict.fromkeys(t.actor for t in touches if t.actor is not None)),  # touched_by
+            handoff,
+            disqualification,
+            slas,
+            (),  # spiffs
+            tuple(steps) if steps is not None else (),  # trace
+            warnings,
         )
         if self.spiffs is None:
             return verdict
         decisions = self.spiffs.judge(verdict, ordered, record=record)
         if not decisions:  # no spiff covers the lead's campaign: nothing to add
             return verdict
-        trace_steps = verdict.trace
         if steps is not None:
-            trace_steps += tuple(
+            steps.extend(
                 TraceStep(
                     f"spiff.{d.spiff}",
                     f"/spiffs/{d.spiff}",
@@ -461,7 +457,51 @@ class CompiledContract:
                 )
                 for d in decisions
             )
-        return dataclasses.replace(verdict, spiffs=decisions, trace=trace_steps)
+        # The spiffs judge the verdict as it stands; the one returned carries their decisions
+        # (built anew, field by field: dataclasses.replace would look the fields up again).
+        return Verdict(
+            verdict.lead_id,
+            self.ref,
+            as_of,
+            __version__,
+            outcome.stage,
+            score,
+            buyer_stage,
+            campaign,
+            verdict.owner,
+            verdict.touches,
+            verdict.first_touch_at,
+            verdict.touched_by,
+            handoff,
+            disqualification,
+            slas,
+            decisions,  # spiffs
+            tuple(steps) if steps is not None else (),  # trace
+            warnings,
+        )
+
+    def _buyer_stage(self, facts: Mapping[str, Any], steps: list[TraceStep] | None) -> str | None:
+        """The last buyer stage whose condition holds (with a trace, every one is checked and
+        shown; without, they are checked from the last and the first that holds answers)."""
+        if steps is None:
+            for buyer_id, condition, _ in reversed(self.buyer_stages):
+                if condition.predicate(facts):
+                    return buyer_id
+            return None
+        buyer_stage = None
+        for buyer_id, condition, pointer in self.buyer_stages:
+            held, leaves = condition.trace(facts)
+            steps.append(
+                TraceStep(
+                    f"buyer_stage.{buyer_id}",
+                    pointer,
+                    "holds" if held else "does not hold",
+                    facts_from_leaves(leaves),
+                )
+            )
+            if held:
+                buyer_stage = buyer_id
+        return buyer_stage
 
 
 class _FactsAt:
@@ -470,19 +510,12 @@ class _FactsAt:
 
     One dict, updated in place: each caller reads it before the next update. The replay asks
     again at the same instant (after each event at it, then at ``as_of``), so the dict is only
-    recomputed when the instant changes; ``as_of``'s engagement comes from the score.
+    recomputed when the instant changes; ``as_of``'s engagement comes from the score. Only
+    the facts :func:`_varies` names change; the others (the record and the fit score) are set
+    once, so the replay can pre-check criteria on them (``facts`` before any call).
     """
 
-    __slots__ = (
-        "_as_of",
-        "_event_counts",
-        "_index",
-        "_last",
-        "_score",
-        "_scoring",
-        "_times",
-        "facts",
-    )
+    __slots__ = ("_as_of", "_counted", "_fit", "_last", "_score", "_scoring", "_times", "facts")
 
     def __init__(
         self,
@@ -495,13 +528,21 @@ class _FactsAt:
         as_of: datetime,
         event_counts: Sequence[tuple[str, str]],
     ) -> None:
-        self.facts: dict[str, Any] = dict(record)
+        facts: dict[str, Any] = dict(record)
+        self.facts = facts
+        self._fit = facts["fit_score"] = score.fit
         self._scoring = scoring
         self._times = times
-        self._index = index
         self._score = score
         self._as_of = as_of
-        self._event_counts = event_counts
+        self._counted: list[tuple[str, list[datetime]]] = []
+        """Each count the conditions read of a type the lead has events of, with their times;
+        the counts of the other types are 0 at every instant."""
+        for name, kind in event_counts:
+            if kind in index.by_type:
+                self._counted.append((name, index.instants(kind)))
+            else:
+                facts[name] = 0
         self._last: datetime | None = None
 
     def __call__(self, at: datetime) -> dict[str, Any]:
@@ -509,25 +550,32 @@ class _FactsAt:
         if last is not None and at == last and at.tzinfo is last.tzinfo and at.fold == last.fold:
             return self.facts
         self._last = at
-        score = self._score
         if at is self._as_of:
-            engagement = score.engagement
+            engagement = self._score.engagement
         else:
-            engagement = self._scoring.engagement(self._times, at)[0]
+            engagement = self._scoring.engagement_at(self._times, at.timestamp())
         facts = self.facts
-        fit = score.fit
-        facts["fit_score"] = fit
         facts["engagement_score"] = engagement
-        facts["score"] = round(fit + engagement, 2)
-        index = self._index
-        for name, kind in self._event_counts:
-            facts[name] = index.count(kind, at)
+        facts["score"] = round(self._fit + engagement, 2)
+        for name, at_times in self._counted:
+            facts[name] = bisect_right(at_times, at)
         return facts
 
 
+def _varies(name: str) -> bool:
+    """Whether a fact changes between the instants of one lead's replay (see _FactsAt)."""
+    return name in _VARYING or name.startswith("events.")
+
+
+_VARYING = frozenset({"score", "engagement_score"})
+
+
 def _require_coerced(events: Sequence[Event]) -> None:
-    if any(not isinstance(event, Event) for event in events):
-        raise TypeError("verdict() takes coerced Event objects; pass raw events to evaluate_lead()")
+    for event in events:  # a loop, not any() over a generator: one check per event, no frames
+        if not isinstance(event, Event):
+            raise TypeError(
+                "verdict() takes coerced Event objects; pass raw events to evaluate_lead()"
+            )
 
 
 def _sla_step(clock: SlaVerdict) -> TraceStep:
@@ -686,29 +734,36 @@ class Evaluation:
         self.counts.events_after_as_of += len(events) - len(used)
         self.counts.events_used += len(used)
         self.counts.verdicts += 1
-        if any(event.fields for event in used):
-            record, filled = self.compiled.lead_coercer.fill(record, used)
-            warnings += filled
-        verdict = self.compiled.verdict(
-            record, used, as_of, trace=self.trace, overflow=lead_id in self.overflow
-        )
-        warnings += self._observe(verdict, used)
+        for event in used:  # a loop, not any() over a generator
+            if event.fields:
+                record, filled = self.compiled.lead_coercer.fill(record, used)
+                warnings += filled
+                break
+        warnings += self._observe(record, used)
         if warnings:
             self.counts.lead_warnings += 1
-            verdict = dataclasses.replace(verdict, warnings=warnings)
-        yield verdict
+        yield self.compiled.verdict(
+            record,
+            used,
+            as_of,
+            trace=self.trace,
+            overflow=lead_id in self.overflow,
+            warnings=warnings,
+        )
 
-    def _observe(self, verdict: Verdict, events: list[Event]) -> tuple[str, ...]:
-        """Count the drift one verdict shows; its warnings name the lead's own."""
+    def _observe(self, record: Mapping[str, Any], events: list[Event]) -> tuple[str, ...]:
+        """Count the drift one lead shows (its campaign, owner and reps, as its verdict will
+        carry them); its warnings name the lead's own."""
         contract = self.compiled.contract
+        keys = self.compiled.keys
         warnings: list[str] = []
-        campaign = verdict.campaign
+        campaign = record.get(keys.campaign)
         if campaign is not None and campaign not in contract.campaigns:
             self.drift.add("unknown-campaign", campaign)
             warnings.append(f"campaign `{campaign}` is not in the contract")
         if contract.reps:
-            owner = verdict.owner
-            if owner is not None and owner not in contract.reps:
+            owner = record.get(keys.owner)
+            if isinstance(owner, str) and owner not in contract.reps:
                 self.drift.add("unknown-rep", owner)
                 warnings.append(f"owner `{owner}` is not a rep of the contract")
             actors = {e.actor for e in events if e.actor is not None and e.type in _REP_WORK}

@@ -30,6 +30,10 @@ class _Plan:
     campaign: Campaign
     order: int
     raw: bool
+    due_at: frozenset[str]
+    """Funnel stages at or after the handoff stage: reaching any of them makes it due."""
+    qualified_by: str
+    to: str
 
 
 class CompiledHandoffs:
@@ -42,15 +46,21 @@ class CompiledHandoffs:
             stage.id for stage in stages if stage.effective_role not in NOT_FUNNEL_ROLES
         }
         first = stages[0].id
-        self._plans = {
-            campaign_id: _Plan(
+        self._plans: dict[str, _Plan] = {}
+        for campaign_id, campaign in contract.campaigns.items():
+            order = self._order.get(campaign.handoff.stage, 0)
+            due_at = frozenset(s for s in self._funnel if self._order[s] >= order)
+            raw = campaign.handoff.stage == first
+            handoff = campaign.handoff
+            self._plans[campaign_id] = _Plan(
                 campaign_id,
                 campaign,
-                self._order.get(campaign.handoff.stage, 0),
-                campaign.handoff.stage == first,
+                order,
+                raw,
+                due_at,
+                handoff.qualified_by.value,
+                handoff.to.value,
             )
-            for campaign_id, campaign in contract.campaigns.items()
-        }
 
     def judge(
         self,
@@ -77,7 +87,7 @@ class CompiledHandoffs:
                 )
             return None
         handoff = plan.campaign.handoff
-        due = any(self._order[stage] >= plan.order for stage in reached if stage in self._funnel)
+        due = not plan.due_at.isdisjoint(reached)
         handed = events.by_type.get("handoff")
         if handed:
             done, at, by = True, handed[0].at, handed[0].actor
@@ -101,14 +111,8 @@ class CompiledHandoffs:
                     f"hands off at `{handoff.stage}`, qualified by {handoff.qualified_by.value}",
                 )
             )
+        # Positional, in the fields' order (campaign, stage, qualified_by, to, due, done, at,
+        # by, missing_fields): a keyword call costs twice as much, once per lead.
         return Handoff(
-            campaign=plan.id,
-            stage=handoff.stage,
-            qualified_by=handoff.qualified_by.value,
-            to=handoff.to.value,
-            due=due,
-            done=done,
-            at=at,
-            by=by,
-            missing_fields=missing,
+            plan.id, handoff.stage, plan.qualified_by, plan.to, due, done, at, by, missing
         )

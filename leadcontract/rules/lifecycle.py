@@ -23,7 +23,6 @@ Order of evaluation (documented in docs/evaluation.md):
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -55,6 +54,10 @@ class _Promotion:
     stage: str
     condition: CompiledCondition
     pointer: str
+    settler: Callable[[Mapping[str, Any]], bool | None] | bool | None
+    """The criteria decided by the facts that do not vary over a replay (see
+    :meth:`CompiledCondition.settler`): a lead whose fit or fields rule the stage out is not
+    scored at every instant only to find it out again."""
 
 
 class CompiledLifecycle:
@@ -66,7 +69,10 @@ class CompiledLifecycle:
         stage_conditions: Mapping[str, CompiledCondition],
         reasons: Mapping[str, Reason],
         watched: frozenset[str],
+        varying: Callable[[str], bool] = lambda name: True,
     ) -> None:
+        """``varying`` names the facts that change between the instants of a replay (what
+        ``facts_at`` updates); criteria are pre-checked once per lead on the others."""
         stages = lifecycle.stages
         self.watched = watched
         """Event types that change what stage criteria read (scored or counted events)."""
@@ -86,7 +92,9 @@ class CompiledLifecycle:
         self.promotions: dict[str, list[_Promotion]] = {}
         for stage_id, targets in self.allowed.items():
             candidates = [
-                _Promotion(t, stage_conditions[t], pointers[t])
+                _Promotion(
+                    t, stage_conditions[t], pointers[t], stage_conditions[t].settler(varying)
+                )
                 for t in targets
                 if t in stage_conditions
             ]
@@ -101,26 +109,39 @@ class CompiledLifecycle:
         as_of: datetime,
         facts_at: FactsAt,
         steps: list[TraceStep] | None,
+        *,
+        fixed: Mapping[str, Any] | None = None,
     ) -> LifecycleOutcome:
-        """Run one lead through the stage graph; ``events`` are sorted and not after as_of."""
-        run = _Replay(self, facts_at, steps)
+        """Run one lead through the stage graph; ``events`` are sorted and not after as_of.
+
+        ``fixed`` holds the facts that stay put over the replay (the record, the fit score);
+        without it no criteria are pre-checked.
+        """
+        run = _Replay(self, facts_at, steps, fixed)
         run.enter(self.first, created, "created")
         run.promote(created or as_of)
         watched = self.watched
+        by_event = self.by_event
+        disqualified = self.disqualified
+        promotions = self.promotions
         for event in events:
             # Events recorded before the lead existed (a webinar attended before the CRM
             # record was made) count from the creation on: no stage is entered earlier.
-            at = max(event.at, created) if created is not None else event.at
-            if run.returns_at is not None and run.returns_at <= at:
-                run.promote(run.returns_at)
+            at = event.at
+            if created is not None and created > at:
+                at = created
+            returns_at = run.returns_at
+            if returns_at is not None and returns_at <= at:
+                run.promote(returns_at)
             stage = run.stage
-            if event.type == "disqualified" and self.disqualified is not None:
+            kind = event.type
+            if kind == "disqualified" and disqualified is not None:
                 run.disqualify(event, at)
             else:
-                target = self.by_event.get(event.type)
-                if target is not None and target != run.stage:
-                    run.move(target, at, event.type)
-            if run.stage != stage or event.type in watched:
+                target = by_event.get(kind)
+                if target is not None and target != stage:
+                    run.move(target, at, kind)
+            if (run.stage != stage or kind in watched) and run.stage in promotions:
                 run.promote(at)
         if run.returns_at is not None and run.returns_at <= as_of:
             run.promote(run.returns_at)
@@ -143,28 +164,37 @@ class _Replay:
         "anomalies",
         "disqualification",
         "facts_at",
+        "fixed",
         "history",
         "machine",
         "reached",
         "recycles",
         "returns_at",
+        "settled",
         "since",
         "stage",
         "steps",
     )
 
     def __init__(
-        self, machine: CompiledLifecycle, facts_at: FactsAt, steps: list[TraceStep] | None
+        self,
+        machine: CompiledLifecycle,
+        facts_at: FactsAt,
+        steps: list[TraceStep] | None,
+        fixed: Mapping[str, Any] | None,
     ) -> None:
         self.machine = machine
         self.facts_at = facts_at
         self.steps = steps
+        self.fixed = fixed
+        self.settled: dict[str, bool | None] = {}
+        """Each criteria stage's pre-check for this lead, once computed."""
         self.stage = machine.first
         self.since: datetime | None = None
         self.history: list[StageChange] = []
         self.anomalies: list[str] = []
         self.reached: dict[str, datetime] = {}
-        self.recycles: Counter[str] = Counter()
+        self.recycles: dict[str, int] = {}
         self.returns_at: datetime | None = None
         self.disqualification: Disqualification | None = None
 
@@ -172,8 +202,8 @@ class _Replay:
         self.stage = stage
         self.since = at
         self.history.append(StageChange(stage, at, cause))
-        if at is not None:
-            self.reached.setdefault(stage, at)
+        if at is not None and stage not in self.reached:
+            self.reached[stage] = at
 
     def move(self, stage: str, at: datetime, cause: str) -> None:
         if stage not in self.machine.allowed.get(self.stage, frozenset()):
@@ -196,20 +226,29 @@ class _Replay:
     def promote(self, at: datetime) -> None:
         """Enter criteria stages while their criteria hold at ``at``; each at most once."""
         machine = self.machine
-        entered = {self.stage}
         candidates = machine.promotions.get(self.stage)
+        if not candidates:
+            return
+        entered = {self.stage}
+        steps = self.steps
         while candidates:
             if self.returns_at is not None and at < self.returns_at:
                 return
-            facts = self.facts_at(at)
+            facts: Mapping[str, Any] | None = None
             for promotion in candidates:
                 if promotion.stage in entered:
                     continue
-                if self.steps is None:
-                    held = promotion.condition.predicate(facts)
+                if steps is None:
+                    held = self._settled(promotion)
+                    if held is None:
+                        if facts is None:
+                            facts = self.facts_at(at)
+                        held = promotion.condition.predicate(facts)
                 else:
+                    if facts is None:
+                        facts = self.facts_at(at)
                     held, leaves = promotion.condition.trace(facts)
-                    self.steps.append(
+                    steps.append(
                         TraceStep(
                             f"lifecycle.{promotion.stage}",
                             promotion.pointer,
@@ -227,6 +266,20 @@ class _Replay:
                 return
             candidates = machine.promotions.get(self.stage)
 
+    def _settled(self, promotion: _Promotion) -> bool | None:
+        """The criteria's outcome for this lead at every instant, when the fixed facts decide
+        it; ``None`` when the score or the counts at the instant matter."""
+        settler = promotion.settler
+        if self.fixed is None:
+            return None
+        if settler is None or isinstance(settler, bool):
+            return settler
+        settled = self.settled
+        if promotion.stage in settled:
+            return settled[promotion.stage]
+        outcome = settled[promotion.stage] = settler(self.fixed)
+        return outcome
+
     def disqualify(self, event: Event, at: datetime) -> None:
         machine = self.machine
         assert machine.disqualified is not None
@@ -239,7 +292,7 @@ class _Replay:
         maxed = False
         count = 0
         if reason is not None and event.reason is not None and reason.recycle is not None:
-            count = self.recycles[event.reason]
+            count = self.recycles.get(event.reason, 0)
             if reason.max_recycles is None or count < reason.max_recycles:
                 count += 1
                 self.recycles[event.reason] = count

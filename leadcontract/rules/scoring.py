@@ -26,19 +26,37 @@ __all__ = ["CompiledScoring", "EngagementTimes", "EventIndex", "facts_from_leave
 class EventIndex:
     """One lead's events (up to ``as_of``), bucketed by type and sorted by time."""
 
-    __slots__ = ("by_type", "times")
+    __slots__ = ("_instants", "by_type")
 
     def __init__(self, events: Sequence[Event]) -> None:
-        self.by_type: dict[str, list[Event]] = {}
+        by_type: dict[str, list[Event]] = {}
         for event in events:
-            self.by_type.setdefault(event.type, []).append(event)
-        self.times = {kind: [e.at for e in bucket] for kind, bucket in self.by_type.items()}
+            bucket = by_type.get(event.type)
+            if bucket is None:
+                by_type[event.type] = [event]
+            else:
+                bucket.append(event)
+        self.by_type = by_type
+        self._instants: dict[str, list[datetime]] = {}
+
+    def instants(self, kind: str) -> list[datetime]:
+        """When the events of ``kind`` happened, oldest first (made on first use: most
+        types are never counted)."""
+        instants = self._instants.get(kind)
+        if instants is None:
+            instants = self._instants[kind] = [e.at for e in self.by_type.get(kind, ())]
+        return instants
+
+    @property
+    def times(self) -> dict[str, list[datetime]]:
+        """:meth:`instants` of every type the lead has events of."""
+        return {kind: self.instants(kind) for kind in self.by_type}
 
     def count(self, kind: str, at: datetime | None = None) -> int:
         """How many events of ``kind`` happened up to ``at`` (all when None)."""
-        times = self.times.get(kind)
-        if not times:
+        if kind not in self.by_type:
             return 0
+        times = self.instants(kind)
         return len(times) if at is None else bisect.bisect_right(times, at)
 
     def upto(self, kind: str, at: datetime) -> list[Event]:
@@ -46,13 +64,16 @@ class EventIndex:
         bucket = self.by_type.get(kind)
         if not bucket:
             return []
-        return bucket[: bisect.bisect_right(self.times[kind], at)]
+        return bucket[: bisect.bisect_right(self.instants(kind), at)]
 
 
 def facts_from_leaves(leaves: Sequence[Any]) -> tuple[Fact, ...]:
     """Condition leaves as trace facts."""
     return tuple(
-        Fact(leaf.field, leaf.observed, leaf.expected, str(leaf.op), leaf.result) for leaf in leaves
+        [
+            Fact(leaf.field, leaf.observed, leaf.expected, str(leaf.op), leaf.result)
+            for leaf in leaves
+        ]
     )
 
 
@@ -67,19 +88,53 @@ class EngagementTimes:
     """For one lead: the POSIX times of the events each engagement rule counts, sorted.
 
     Built once per lead so that scoring the lead at many instants (the lifecycle replay
-    checks criteria at each event) costs a bisect and a few multiplications per rule.
+    checks criteria at each event) costs a bisect and a few multiplications per rule that
+    counts any of its events (``active``: the others are skipped without a look).
     """
 
-    __slots__ = ("times",)
+    __slots__ = ("active",)
 
     def __init__(self, rules: Sequence[_Engagement], events: EventIndex) -> None:
-        self.times: list[list[float]] = []
+        self.active: list[tuple[_Engagement, int, int | None, float | None, list[float]]] = []
+        """(rule, points, max_count, half-life seconds, times) of each rule with events, in
+        the rules' order."""
+        by_type = events.by_type
         for item in rules:
-            bucket = events.by_type.get(item.rule.event, ())
-            channel = item.rule.channel
-            self.times.append(
-                [e.at.timestamp() for e in bucket if channel is None or e.channel == channel]
-            )
+            bucket = by_type.get(item.rule.event)
+            if not bucket:
+                continue
+            rule = item.rule
+            channel = rule.channel
+            times = [e.at.timestamp() for e in bucket if channel is None or e.channel == channel]
+            if times:
+                self.active.append(
+                    (item, rule.points, rule.max_count, item.half_life_seconds, times)
+                )
+
+
+def _rule_points(
+    worth: int, max_count: int | None, half_life: float | None, counted: list[float], now: float
+) -> tuple[float, int] | None:
+    """One rule's points at ``now`` and how many events earned them (its latest
+    ``max_count`` up to ``now``, decayed); ``None`` before its first event."""
+    end = bisect.bisect_right(counted, now)
+    if not end:
+        return None
+    start = max(0, end - max_count) if max_count is not None else 0
+    if half_life:
+        # A list, not a generator: the same sum in the same order, made faster.
+        decayed = sum([worth * 0.5 ** ((now - t) / half_life) for t in counted[start:end]])
+        return round(decayed, 2), end - start
+    return float(worth * (end - start)), end - start
+
+
+_CAPS = {
+    (False, False): (),
+    (True, False): ("fit",),
+    (False, True): ("engagement",),
+    (True, True): ("fit", "engagement"),
+}
+"""The caps a score names, by whether the fit cap and the engagement cap applied."""
 
 
 class CompiledScoring:
@@ -89,9 +144,16 @@ class CompiledScoring:
         self, scoring: Scoring, fit_conditions: Sequence[tuple[FitRule, CompiledCondition]]
     ) -> None:
         self._fit = [
-            (rule, condition, f"/lead/scoring/fit/rules/{i}")
+            (
+                rule,
+                condition,
+                f"/lead/scoring/fit/rules/{i}",
+                ScoreLine(rule.id, "fit", float(rule.points)),
+            )
             for i, (rule, condition) in enumerate(fit_conditions)
         ]
+        """Each fit rule with its compiled condition, its place and the line it adds (the
+        same for every lead that earns it, so made once)."""
         self._fit_cap = scoring.fit.cap
         decay = scoring.engagement.decay
         half_life = decay.half_life.as_timedelta().total_seconds() if decay else None
@@ -108,7 +170,7 @@ class CompiledScoring:
         """Fit points for ``record``: (capped total, lines, whether the cap applied)."""
         total = 0.0
         lines: list[ScoreLine] = []
-        for rule, condition, pointer in self._fit:
+        for rule, condition, pointer, line in self._fit:
             if steps is None:
                 held = condition.predicate(record)
             else:
@@ -123,7 +185,7 @@ class CompiledScoring:
                 )
             if held:
                 total += rule.points
-                lines.append(ScoreLine(rule.id, "fit", float(rule.points)))
+                lines.append(line)
         capped = self._fit_cap is not None and total > self._fit_cap
         if capped and self._fit_cap is not None:
             total = float(self._fit_cap)
@@ -132,6 +194,28 @@ class CompiledScoring:
     def times(self, events: EventIndex) -> EngagementTimes:
         """Prepare one lead's events for scoring at many instants."""
         return EngagementTimes(self._engagement, events)
+
+    def engagement_at(self, times: EngagementTimes, now: float) -> float:
+        """The capped engagement total at POSIX time ``now``: what :meth:`engagement` gives,
+        without the breakdown, for the replay's many instants (the same sums in the same
+        order, so the same floats)."""
+        total = 0.0
+        for _, worth, max_count, half_life, counted in times.active:
+            # _rule_points inlined (the replay's hottest loop); tests hold the two equal.
+            end = bisect.bisect_right(counted, now)
+            if not end:
+                continue
+            start = max(0, end - max_count) if max_count is not None else 0
+            if half_life:
+                total += round(
+                    sum([worth * 0.5 ** ((now - t) / half_life) for t in counted[start:end]]), 2
+                )
+            else:
+                total += float(worth * (end - start))
+        cap = self._engagement_cap
+        if cap is not None and total > cap:
+            total = float(cap)
+        return round(total, 2)
 
     def engagement(
         self,
@@ -147,28 +231,13 @@ class CompiledScoring:
         """
         total = 0.0
         now = at.timestamp()
-        for item, counted_times in zip(self._engagement, times.times, strict=True):
-            if not counted_times:
+        for item, worth, max_count, half_life, counted in times.active:
+            earned = _rule_points(worth, max_count, half_life, counted, now)
+            if earned is None:
                 continue
-            end = bisect.bisect_right(counted_times, now)
-            if not end:
-                continue
-            rule = item.rule
-            start = max(0, end - rule.max_count) if rule.max_count is not None else 0
-            half_life = item.half_life_seconds
-            if half_life:
-                worth = rule.points
-                # A list, not a generator: the same sum in the same order, made faster.
-                points = round(
-                    sum([worth * 0.5 ** ((now - t) / half_life) for t in counted_times[start:end]]),
-                    2,
-                )
-            else:
-                points = float(rule.points * (end - start))
+            points, count = earned
             total += points
-            if lines is None and steps is None:
-                continue
-            count = end - start
+            rule = item.rule
             if lines is not None:
                 lines.append(ScoreLine(rule.id, "engagement", points, count))
             if steps is not None:
@@ -181,9 +250,10 @@ class CompiledScoring:
                         f"{count} × {rule.points} points" + (", decayed" if half_life else ""),
                     )
                 )
-        capped = self._engagement_cap is not None and total > self._engagement_cap
-        if capped and self._engagement_cap is not None:
-            total = float(self._engagement_cap)
+        cap = self._engagement_cap
+        capped = cap is not None and total > cap
+        if capped and cap is not None:
+            total = float(cap)
         return round(total, 2), capped
 
     def score(
@@ -196,15 +266,6 @@ class CompiledScoring:
         """The full score with its breakdown as of ``at``."""
         fit, lines, fit_capped = self.fit(record, steps)
         engagement, engagement_capped = self.engagement(times, at, lines=lines, steps=steps)
-        caps = tuple(
-            name
-            for name, applied in (("fit", fit_capped), ("engagement", engagement_capped))
-            if applied
-        )
-        return Score(
-            total=round(fit + engagement, 2),
-            fit=fit,
-            engagement=engagement,
-            lines=tuple(lines),
-            caps_applied=caps,
-        )
+        caps = _CAPS[fit_capped, engagement_capped]
+        # Positional (total, fit, engagement, lines, caps_applied): once per lead.
+        return Score(round(fit + engagement, 2), fit, engagement, tuple(lines), caps)

@@ -250,6 +250,8 @@ class CompiledSpiffs:
                     )
                 when = compile_condition(condition, scope, default_tz=self.zone)
             self.spiffs.append(_Compiled(spiff_id, spiff, when))
+        self._applying: dict[str, list[_Compiled]] = {}
+        """The spiffs that apply to each campaign met so far, in contract order."""
         self.roles = {rep_id: rep.role for rep_id, rep in contract.reps.items()}
         self.all_roles = {rep_id: rep.all_roles for rep_id, rep in contract.reps.items()}
 
@@ -269,7 +271,11 @@ class CompiledSpiffs:
         campaign = verdict.campaign
         if campaign is None:
             return ()
-        applying = [item for item in self.spiffs if campaign in item.spiff.campaigns]
+        applying = self._applying.get(campaign)
+        if applying is None:
+            applying = [item for item in self.spiffs if campaign in item.spiff.campaigns]
+            if len(self._applying) < 4096:  # campaigns are few; odd data must not grow it
+                self._applying[campaign] = applying
         if not applying:
             return ()
         ordered = sorted((e for e in events if e.at <= verdict.as_of), key=_time_order)

@@ -32,6 +32,9 @@ _Pred: TypeAlias = Callable[[Mapping[str, Any]], bool]
 
 _Tracer: TypeAlias = Callable[[Mapping[str, Any], list[Leaf]], bool]
 
+_Settler: TypeAlias = Callable[[Mapping[str, Any]], bool | None]
+"""Decides a condition from the fields that do not vary, or says it cannot (``None``)."""
+
 # Errors a comparison between a literal and a value of a surprising type may raise; the
 # comparison is then false. (ArithmeticError: Decimal NaN ordering, datetime overflow.)
 _SURPRISES: Final = (TypeError, ValueError, ArithmeticError)
@@ -412,6 +415,63 @@ class _Builder:
 
         return trace_any
 
+    def settled(self, node: Condition, varying: Callable[[str], bool]) -> _Settler | bool | None:
+        """Three-valued (Kleene) evaluation over the leaves whose field does not vary.
+
+        The result is a constant (``True``/``False``) when no leaf decides the node, ``None``
+        when only varying leaves could, and otherwise a function of a record giving
+        ``True``/``False`` when the fixed leaves decide the node whatever the varying ones are,
+        ``None`` when they do not. Leaves are pure functions of their field's value, so the
+        answer is the one :attr:`CompiledCondition.predicate` gives at every such record.
+        """
+        if isinstance(node, Compare):
+            return None if varying(node.field) else self.leaf(node)[0]
+        if isinstance(node, Constant):
+            return node.value
+        if isinstance(node, Not):
+            inner = self.settled(node.item, varying)
+            if inner is None or isinstance(inner, bool):
+                return None if inner is None else not inner
+            settle_inner = inner
+
+            def settle_not(record: Mapping[str, Any]) -> bool | None:
+                value = settle_inner(record)
+                return None if value is None else not value
+
+            return settle_not
+        absorbing = not isinstance(node, All)  # False decides an `all`, True an `any`
+        parts: list[_Settler] = []
+        open_ended = False  # an item only varying leaves decide
+        for item in node.items:
+            part = self.settled(item, varying)
+            if part is None:
+                open_ended = True
+            elif isinstance(part, bool):
+                if part is absorbing:
+                    return absorbing
+            else:
+                parts.append(part)
+        if not parts:
+            return None if open_ended else not absorbing
+        return _settle_items(tuple(parts), absorbing=absorbing, open_ended=open_ended)
+
+
+def _settle_items(parts: tuple[_Settler, ...], *, absorbing: bool, open_ended: bool) -> _Settler:
+    """An ``all`` (``absorbing`` False) or ``any`` (True) of settlers: the absorbing value as
+    soon as one item has it, the other value when every item has that, else ``None``."""
+
+    def settle(record: Mapping[str, Any]) -> bool | None:
+        unknown = open_ended
+        for part in parts:
+            value = part(record)
+            if value is None:
+                unknown = True
+            elif value is absorbing:
+                return absorbing
+        return None if unknown else not absorbing
+
+    return settle
+
 
 def _normalized(predicate: _Pred, key: str, normalize: Callable[[Any], Any]) -> _Pred:
     """Run a leaf on the normalised value of a date field.
@@ -473,17 +533,19 @@ class CompiledCondition:
     or the first true item of an ``any``) are not listed.
     """
 
-    __slots__ = ("_tracer", "condition", "predicate")
+    __slots__ = ("_builder", "_tracer", "condition", "predicate")
 
     condition: Condition
     predicate: _Pred
     _tracer: _Tracer
+    _builder: _Builder
 
     def __init__(self, condition: Condition, scope: Scope, *, default_tz: tzinfo = UTC) -> None:
         builder = _Builder(scope, default_tz)
         self.condition = condition
         self.predicate = builder.fast(condition)
         self._tracer = builder.traced(condition)
+        self._builder = builder
 
     def __call__(self, record: Mapping[str, Any]) -> bool:
         return self.predicate(record)
@@ -493,6 +555,17 @@ class CompiledCondition:
         out: list[Leaf] = []
         result = self._tracer(record, out)
         return result, tuple(out)
+
+    def settler(self, varying: Callable[[str], bool]) -> _Settler | bool | None:
+        """A pre-check for records whose fields named by ``varying`` change between calls while
+        the others stay put (a lead's score over its replay; its record does not change).
+
+        Called with the record, the pre-check returns what :attr:`predicate` returns for it
+        whatever the varying fields hold, or ``None`` when they matter. Constants stand for a
+        pre-check whose answer is known without a record (``None``: it never settles), so
+        callers skip the call. It does not trace: :meth:`trace` lists the leaves evaluated.
+        """
+        return self._builder.settled(self.condition, varying)
 
     def __repr__(self) -> str:
         return f"CompiledCondition({describe(self.condition)!r})"
