@@ -144,9 +144,6 @@ _EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
 _EPOCH_WEEKDAY: Final = date(1970, 1, 1).weekday()
 _OFFSET_SAMPLE_STEP: Final = 86_400  # seconds; see _transitions
 _CACHE_LIMIT: Final = 100_000
-_SUMS_KEPT: Final = 4_096
-"""Sums :meth:`BusinessCalendar.add_utc` remembers: the repeats come from one lead's clocks,
-so a few thousand suffice, and memory stays flat however many leads a run judges."""
 _LOWEST: Final = (SUPPORTED_START - _EPOCH) // _ONE_US
 _HIGHEST: Final = (SUPPORTED_END - _EPOCH) // _ONE_US
 _FIRST_YEAR: Final = SUPPORTED_START.year - 1  # local dates just before the window
@@ -406,7 +403,6 @@ class BusinessCalendar:
         "_hours",
         "_locals",
         "_nominal",
-        "_sums",
         "_time",
         "_week",
         "_zone",
@@ -437,9 +433,6 @@ class BusinessCalendar:
         self._nominal = tuple(sum(end - start for start, end in spans) for spans in self._week)
         self._locals: dict[int, _Local] = {}
         self._zones: dict[ZoneInfo, BusinessCalendar] = {}
-        self._sums: dict[
-            tuple[int, Duration | timedelta] | tuple[int, int, int, int, int], datetime
-        ] = {}
         self._time = CumulativeLine(
             year_of=_year_of,
             year_start=_year_start,
@@ -542,28 +535,47 @@ class BusinessCalendar:
         return self._from_us(self._sum(at, duration, business))
 
     def add_utc(self, start: datetime, duration: Duration | timedelta) -> datetime:
-        """:meth:`add` in business time, as the same instant in UTC (what SLA clocks keep).
+        """:meth:`add` in business time, as the same instant in UTC.
 
-        Sums are remembered per start and duration: one lead's clocks ask the same ones
-        several times (a due time, its warnings, the unpaused due time), and the UTC result
-        skips the round trip through the calendar's zone.
+        The UTC result skips the round trip through the calendar's zone.
         """
-        at = _checked(_to_us(start, "start"), "start")
-        # A Duration's parts, not the Duration: its hash and equality are Python calls.
-        key: tuple[int, Duration | timedelta] | tuple[int, int, int, int, int] = (
-            (at, duration.weeks, duration.days, duration.hours, duration.minutes)
-            if isinstance(duration, Duration)
-            else (at, duration)
-        )
-        found = self._sums.get(key)
-        if found is None:
-            result = self._sum(at, duration, True)
-            if not _LOWEST <= result <= _HIGHEST:
-                _checked(result, "the result")
-            if len(self._sums) >= _SUMS_KEPT:
-                self._sums.clear()
-            found = self._sums[key] = _EPOCH + timedelta(microseconds=result)
+        at = self.add_micros(_to_us(start, "start"), duration)
+        return _EPOCH + timedelta(microseconds=at)
+
+    # --- the same arithmetic on integer instants (what SLA clocks compute with) -----------
+
+    def add_micros(self, start: int, duration: Duration | timedelta) -> int:
+        """:meth:`add` in business time on instants written as integer microseconds since
+        the UTC epoch (1970-01-01T00:00Z): no datetime is built or read.
+
+        Raises :class:`DateRangeError` for a start or a result outside the supported dates.
+        """
+        found = self._sum(_checked(start, "start"), duration, True)
+        if not _LOWEST <= found <= _HIGHEST:
+            _checked(found, "the result")
         return found
+
+    def advance_micros(self, start: int, amount: int) -> int:
+        """The earliest instant by which ``amount`` microseconds of working time (``>= 0``)
+        have elapsed since ``start``, instants as in :meth:`add_micros`: the same as
+        ``add(start, timedelta(microseconds=amount))``, so zero gives the next opening."""
+        if not _LOWEST <= start <= _HIGHEST:
+            _checked(start, "start")
+        if amount < 0:
+            raise ValueError(f"cannot add a negative business duration ({amount} µs)")
+        found = self._add_time(start, amount)
+        if not _LOWEST <= found <= _HIGHEST:
+            _checked(found, "the result")
+        return found
+
+    def elapsed_micros(self, start: int, end: int) -> int:
+        """:meth:`elapsed` on instants as in :meth:`add_micros`, in microseconds."""
+        if not (_LOWEST <= start <= _HIGHEST and _LOWEST <= end <= _HIGHEST):
+            _checked(start, "start")
+            _checked(end, "end")
+        if end <= start:
+            return 0
+        return self._time.between(start, end)
 
     def _sum(self, at: int, duration: Duration | timedelta, business: bool) -> int:
         """The instant (microseconds since the epoch) ``duration`` after ``at``."""
