@@ -397,6 +397,8 @@ class BusinessCalendar:
     """
 
     __slots__ = (
+        "_day_offsets",
+        "_day_steps",
         "_days",
         "_days_per_week",
         "_holidays",
@@ -432,6 +434,8 @@ class BusinessCalendar:
         """Per-zone state: the weekly lengths and the (lazily filled) tables."""
         self._nominal = tuple(sum(end - start for start, end in spans) for spans in self._week)
         self._locals: dict[int, _Local] = {}
+        self._day_offsets: dict[int, int | None] = {}
+        self._day_steps: dict[tuple[int, int], int] = {}
         self._zones: dict[ZoneInfo, BusinessCalendar] = {}
         self._time = CumulativeLine(
             year_of=_year_of,
@@ -638,7 +642,7 @@ class BusinessCalendar:
         """``count`` business days after ``at`` (the business-day rule, module docs)."""
         # Anchor day: the latest working day with working time before `at`, and the position
         # (None: the whole day, when all of the anchor day's working time lies before `at`).
-        local_day = (at + _offset(self._zone, at)) // _DAY
+        local_day = (at + self._offset(at)) // _DAY
         anchor: int | None = None
         position: int | None = None
         for day in (local_day + 1, local_day, local_day - 1):  # pieces may straddle `at`
@@ -656,11 +660,7 @@ class BusinessCalendar:
             anchor = self._search(days, days.cumulative(local_day - 1), "working day") - 1
             if local_day - anchor > MAX_IDLE_DAYS:
                 raise ValueError(f"no working day within {MAX_IDLE_DAYS} days before {at}")
-        # Target day: the count-th working day after the anchor day.
-        found, crossed = self._advance(days, anchor + 1, count, "working day")
-        target = found - 1
-        if crossed and days.longest_idle(anchor, target, int) > MAX_IDLE_DAYS:
-            raise ValueError(f"no working day within {MAX_IDLE_DAYS} days")
+        target = self._working_day_after(anchor, count)
         pieces, length = self._local(target)
         if position is None or position >= length:
             return pieces[-1][1]
@@ -669,6 +669,37 @@ class BusinessCalendar:
                 return begin + position
             position -= end - begin
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _working_day_after(self, anchor: int, count: int) -> int:
+        """The ``count``-th working day after the day ``anchor`` (remembered: clocks of many
+        leads count from the same few days)."""
+        key = (anchor, count)
+        found = self._day_steps.get(key)
+        if found is None:
+            days = self._days
+            found, crossed = self._advance(days, anchor + 1, count, "working day")
+            found -= 1
+            if crossed and days.longest_idle(anchor, found, int) > MAX_IDLE_DAYS:
+                raise ValueError(f"no working day within {MAX_IDLE_DAYS} days")
+            if len(self._day_steps) >= _CACHE_LIMIT:
+                self._day_steps.clear()
+            self._day_steps[key] = found
+        return found
+
+    def _offset(self, at: int) -> int:
+        """The zone's UTC offset at the instant ``at``, remembered per UTC day when it holds
+        all day (offset changes lie days apart, see :func:`_transitions`, so equal offsets
+        at a day's first and last second mean no change within it)."""
+        day = at // _DAY
+        try:
+            found = self._day_offsets[day]
+        except KeyError:
+            first = _offset(self._zone, day * _DAY)
+            found = first if first == _offset(self._zone, (day + 1) * _DAY - 1) else None
+            if len(self._day_offsets) >= _CACHE_LIMIT:
+                self._day_offsets.clear()
+            self._day_offsets[day] = found
+        return _offset(self._zone, at) if found is None else found
 
     @staticmethod
     def _advance(line: CumulativeLine, at: int, amount: int, what: str) -> tuple[int, bool]:

@@ -161,6 +161,12 @@ class CompiledSla:
             stage.id: tuple(stage.entry_events) for stage in contract.lead.lifecycle.stages
         }
         self._not_applicable_by_why: dict[str, SlaVerdict] = {}
+        self.outcome_triggers = [
+            (name, trigger)
+            for name, trigger in (("stop", sla.stop), ("cancel", sla.cancel))
+            if trigger is not None
+        ]
+        """The triggers that end the clock, whose early events :meth:`_early_outcomes` reports."""
 
     # --- triggers ---------------------------------------------------------------------------
 
@@ -369,22 +375,24 @@ class CompiledSla:
     def _early_outcomes(self, lead: LeadContext, start: int) -> tuple[str, ...]:
         """Stop and cancel events dated before the lead's creation that the clock, started
         later, could not count (see the module documentation)."""
+        if not self.outcome_triggers:
+            return ()
         created = lead.record.get(self.created_key)
         if not isinstance(created, datetime):
             return ()
         before = min(_micros(created), start)
         found: list[str] = []
-        for name, trigger in (("stop", self.sla.stop), ("cancel", self.sla.cancel)):
-            if trigger is None:
-                continue
+        for name, trigger in self.outcome_triggers:
             kinds = list(trigger.event or ())
             for stage in trigger.stage or ():
                 reached = lead.reached.get(stage)
                 if reached is not None and _micros(reached) < start:
                     kinds += self.entry_events.get(stage, ())
             for kind in dict.fromkeys(kinds):
-                events = lead.events.by_type.get(kind, ())
-                for event, at in zip(events, _event_times(lead, kind), strict=True):
+                times = _event_times(lead, kind)
+                if not times or times[0] >= before:  # an EventIndex is in time order
+                    continue
+                for event, at in zip(lead.events.by_type[kind], times, strict=True):
                     if at < before and _matches(event, trigger):
                         found.append(
                             f"sla {self.id}: `{kind}` event at {_iso(at)} is dated before "
