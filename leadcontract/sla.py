@@ -350,15 +350,21 @@ class CompiledSla:
             status = "pending"
         elapsed = line.span(start, horizon) - _span_paused(line, paused, horizon)
         running = status in ("pending", "at_risk", "paused")
-        due_at = _instant(due)
+        # One datetime per instant: the clock events mostly repeat the start, stop and due.
+        moments = {start: _instant(start), due: _instant(due)}
+        if stopped_at is not None:
+            moments[stopped_at] = _instant(stopped_at)
+        for at, *_ in events:
+            if at not in moments:
+                moments[at] = _instant(at)
         return SlaVerdict(
             sla=self.id,
             kind=sla.kind.value,
             status=status,
-            start=_instant(start),
-            due=due_at,
-            stop=_instant(stopped_at) if stopped_at is not None else None,
-            breached_at=due_at if breached_at is not None else None,
+            start=moments[start],
+            due=moments[due],
+            stop=moments[stopped_at] if stopped_at is not None else None,
+            breached_at=moments[due] if breached_at is not None else None,
             elapsed_minutes=_minutes(elapsed),
             remaining_minutes=_minutes(line.span(horizon, due)) if running else None,
             attempts=outcome.attempts,
@@ -366,8 +372,7 @@ class CompiledSla:
             evidence=self._evidence(status, outcome, lead) if status != "pending" else "",
             escalate_to=sla.escalate_to if breached_at is not None else None,
             events=tuple(
-                ClockEvent(kind, due_at if at == due else _instant(at), note, target)
-                for at, _, kind, note, target in events
+                ClockEvent(kind, moments[at], note, target) for at, _, kind, note, target in events
             ),
             anomalies=self._early_outcomes(lead, start),
         )
@@ -739,6 +744,7 @@ _BY_TIME = itemgetter(0)
 _BY_TIME_AND_KIND = itemgetter(0, 1)
 _MINUTE: Final = 60_000_000
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH: Final = datetime(1970, 1, 1)  # only for writing UTC wall times
 _ONE_US: Final = timedelta(microseconds=1)
 _END: Final = (SUPPORTED_END - _EPOCH) // _ONE_US
 
@@ -826,9 +832,8 @@ def _minutes(value: int) -> int:
 
 def _iso(at: int) -> str:
     # As strftime("%Y-%m-%d %H:%M UTC") writes it (years are four digits in the supported
-    # window), without its cost.
-    v = _EPOCH + timedelta(microseconds=at)
-    return f"{v.year:04d}-{v.month:02d}-{v.day:02d} {v.hour:02d}:{v.minute:02d} UTC"
+    # window), without its cost: a naive datetime's isoformat has no offset to cut off.
+    return f"{(_NAIVE_EPOCH + timedelta(microseconds=at)).isoformat(' ', 'minutes')} UTC"
 
 
 def first_late_instant(
