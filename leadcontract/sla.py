@@ -380,8 +380,8 @@ class CompiledSla:
     def _early_outcomes(self, lead: LeadContext, start: int) -> tuple[str, ...]:
         """Stop and cancel events dated before the lead's creation that the clock, started
         later, could not count (see the module documentation)."""
-        if not self.outcome_triggers:
-            return ()
+        if not self.outcome_triggers or _earliest_event(lead) >= start:
+            return ()  # no event lies before the start, so none before the creation either
         created = lead.record.get(self.created_key)
         if not isinstance(created, datetime):
             return ()
@@ -395,7 +395,7 @@ class CompiledSla:
                     kinds += self.entry_events.get(stage, ())
             for kind in dict.fromkeys(kinds):
                 times = _event_times(lead, kind)
-                if not times or times[0] >= before:  # an EventIndex is in time order
+                if not times or min(times) >= before:
                     continue
                 for event, at in zip(lead.events.by_type[kind], times, strict=True):
                     if at < before and _matches(event, trigger):
@@ -761,14 +761,27 @@ def _instant(at: int) -> datetime:
 
 def _event_times(lead: LeadContext, kind: str) -> list[int]:
     """The instants of the lead's events of ``kind``, in their order; converted once per
-    lead and kind."""
-    key = ("event", kind)
-    found: list[int] | None = lead.instants.get(key)
+    lead and kind (kept under the kind's name: trigger answers are kept under tuples)."""
+    found: list[int] | None = lead.instants.get(kind)
     if found is None:
-        found = lead.instants[key] = [
+        found = lead.instants[kind] = [
             (event.at - _EPOCH) // _ONE_US for event in lead.events.by_type.get(kind, ())
         ]
     return found
+
+
+def _earliest_event(lead: LeadContext) -> int:
+    """The instant of the lead's earliest event (after every instant when it has none);
+    found once per lead."""
+    found = lead.instants.get(_EARLIEST)
+    if found is None:
+        ats = [event.at for bucket in lead.events.by_type.values() for event in bucket]
+        found = lead.instants[_EARLIEST] = [_micros(min(ats)) if ats else _END + 1]
+    return found[0]
+
+
+_EARLIEST: Final = ("earliest event",)
+"""Where :func:`_earliest_event` keeps its answer in :attr:`LeadContext.instants`."""
 
 
 def _first_from(times: Sequence[int], start: int) -> int | None:
