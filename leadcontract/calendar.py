@@ -101,6 +101,14 @@ once per calendar, and never a walk over its days; only the years an answer land
 built in full (about 370 local dates each, milliseconds). Region holidays load per year on
 first use (about a millisecond per region and year). A search that would cross more than
 :data:`MAX_IDLE_DAYS` consecutive days without working time raises :class:`ValueError`.
+
+Callers that compute many sums (SLA clocks) use the same arithmetic on integer instants,
+microseconds since the UTC epoch: :meth:`BusinessCalendar.add_micros`,
+:meth:`BusinessCalendar.advance_micros` and :meth:`BusinessCalendar.elapsed_micros` give
+exactly the answers (and raise exactly the errors) of ``add`` and ``elapsed`` without
+building a datetime. The business-day rule remembers the zone's UTC offset per day and the
+working day ``N`` days after each anchor day, so leads that arrive on the same days share
+that work.
 """
 
 from __future__ import annotations
