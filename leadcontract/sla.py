@@ -273,12 +273,14 @@ class CompiledSla:
         target = self.sla.target
         unpaused_due = line.add(start, target)
         due, paused = pausing.deadline(start, target, unpaused_due)
-        met = stop is not None and not line.late(due, stop)
+        # Late at the stop or, with none, where the clock ends (as of now, or cancelled).
+        late = line.late(due, pausing.limit)
+        met = stop is not None and not late
         if stop is None:
-            why = f"nothing fulfilled it by {_iso(due)}" if line.late(due, pausing.limit) else ""
+            why = f"nothing fulfilled it by {_iso(due)}" if late else ""
         elif not met:
-            late = line.span(due, stop)
-            why = f"fulfilled {_iso(stop)}, {_minutes(late)} business minutes after due"
+            overdue = line.span(due, stop)
+            why = f"fulfilled {_iso(stop)}, {_minutes(overdue)} business minutes after due"
         elif stop > due:
             why = f"fulfilled {_iso(stop)}, after due {_iso(due)} but before any business time"
         else:
@@ -290,6 +292,7 @@ class CompiledSla:
             unpaused_due=unpaused_due,
             paused=paused,
             met=met,
+            late=late,
             why=why,
         )
 
@@ -323,7 +326,9 @@ class CompiledSla:
             for percent, at in warnings
             if at <= horizon and at < due
         ]
-        late = line.late(due, horizon)  # the stop, when there is one
+        late = outcome.late
+        if late is None:
+            late = line.late(due, horizon)  # the stop, when there is one
         breached_at = due if late and not outcome.excused else None
         if breached_at is not None:
             events.append((due, 5, "breach", outcome.why or "target passed", None))
@@ -737,6 +742,9 @@ class _Outcome:
     met: bool = False
     excused: bool = False
     attempts: int | None = None
+    late: bool | None = None
+    """Whether running time passed between ``due`` and the stop (or, with none, the clock's
+    end), when the kind of clock found out already (None: not asked yet)."""
     why: str = ""
 
 
