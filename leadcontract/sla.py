@@ -136,21 +136,12 @@ class CompiledSla:
         self.pointer = f"/slas/{sla_id}"
         self.campaigns = frozenset(sla.applies_to.campaigns or ()) or None
         self.selector = conditions.get(f"{self.pointer}/applies_to/when")
-        self.trigger_conditions = {
-            name: conditions.get(f"{self.pointer}/{name}/when") for name, _ in sla.triggers()
-        }
-        self.triggers: dict[str, _TriggerPlan | None] = {
+        self.triggers = {
             name: _TriggerPlan.of(trigger, f"{self.pointer}/{name}", conditions)
-            if trigger is not None
-            else None
-            for name, trigger in (
-                ("start", sla.start),
-                ("stop", sla.stop),
-                ("pause", sla.pause),
-                ("resume", sla.resume),
-                ("cancel", sla.cancel),
-            )
+            for name, trigger in sla.triggers()
         }
+        """What each trigger the SLA has (start, stop, pause, resume, cancel) looks for."""
+        self.trigger_conditions = {name: plan.condition for name, plan in self.triggers.items()}
         self.calendar = calendars.get(sla.calendar) if sla.calendar else None
         self.business = sla.time == "business" and self.calendar is not None
         self.consent = dict(contract.lead.consent)
@@ -177,7 +168,7 @@ class CompiledSla:
         Computed once per lead and trigger: clocks with the same trigger (three SLAs start at
         the handoff) share the answer through the lead's :attr:`LeadContext.instants`.
         """
-        plan = self.triggers[name]
+        plan = self.triggers.get(name)
         if plan is None:
             return []
         found: list[int] | None = lead.instants.get(plan.key)
@@ -191,9 +182,8 @@ class CompiledSla:
         calendar = self.calendar
         if calendar is None or not self.business:
             return _CALENDAR_TIME, "calendar time"
-        wanted = lead.zone if self.sla.clock_zone == "lead" else None
-        if self.sla.clock_zone == "owner":
-            wanted = lead.owner_zone
+        whose = self.sla.clock_zone
+        wanted = lead.zone if whose == "lead" else lead.owner_zone if whose == "owner" else None
         found = self.zone_cache.get(wanted)
         if found is None:
             if len(self.zone_cache) >= _ZONES_KEPT:  # zone names come from the data
