@@ -191,11 +191,26 @@ class CumulativeLine:
 
     def between(self, lo: int, hi: int) -> int:
         """The amount accumulated in ``[lo, hi)`` (``lo <= hi``)."""
-        year, table = self.locate(lo)
-        end = self._current[1]
+        first, end, year, table = self._current
+        if not first <= lo < end:
+            year, table = self.locate(lo)
+            end = self._current[1]
+        # table.position(lo) and, in the same year, table.position(hi), inlined: every SLA
+        # clock measures several spans.
+        starts, ends, before, _ = table
+        i = bisect_right(starts, lo) - 1
+        if i >= 0:
+            piece_end = ends[i]
+            at_lo = before[i] + (lo if lo < piece_end else piece_end) - starts[i]
+        else:
+            at_lo = 0
         if hi < end:
-            return table.position(hi) - table.position(lo)
-        return self.cumulative(hi) - self._boundary(year) - table.position(lo)
+            j = bisect_right(starts, hi) - 1
+            if j < 0:
+                return -at_lo
+            piece_end = ends[j]
+            return before[j] + (hi if hi < piece_end else piece_end) - starts[j] - at_lo
+        return self.cumulative(hi) - self._boundary(year) - at_lo
 
     def advance(self, point: int, amount: int) -> tuple[int, bool]:
         """The smallest point at which ``amount`` (> 0) more than at ``point`` has accumulated,

@@ -101,6 +101,14 @@ once per calendar, and never a walk over its days; only the years an answer land
 built in full (about 370 local dates each, milliseconds). Region holidays load per year on
 first use (about a millisecond per region and year). A search that would cross more than
 :data:`MAX_IDLE_DAYS` consecutive days without working time raises :class:`ValueError`.
+
+Callers that compute many sums (SLA clocks) use the same arithmetic on integer instants,
+microseconds since the UTC epoch: :meth:`BusinessCalendar.add_micros`,
+:meth:`BusinessCalendar.advance_micros` and :meth:`BusinessCalendar.elapsed_micros` give
+exactly the answers (and raise exactly the errors) of ``add`` and ``elapsed`` without
+building a datetime. The business-day rule remembers the zone's UTC offset per day and the
+working day ``N`` days after each anchor day, so leads that arrive on the same days share
+that work.
 """
 
 from __future__ import annotations
@@ -144,9 +152,6 @@ _EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
 _EPOCH_WEEKDAY: Final = date(1970, 1, 1).weekday()
 _OFFSET_SAMPLE_STEP: Final = 86_400  # seconds; see _transitions
 _CACHE_LIMIT: Final = 100_000
-_SUMS_KEPT: Final = 4_096
-"""Sums :meth:`BusinessCalendar.add_utc` remembers: the repeats come from one lead's clocks,
-so a few thousand suffice, and memory stays flat however many leads a run judges."""
 _LOWEST: Final = (SUPPORTED_START - _EPOCH) // _ONE_US
 _HIGHEST: Final = (SUPPORTED_END - _EPOCH) // _ONE_US
 _FIRST_YEAR: Final = SUPPORTED_START.year - 1  # local dates just before the window
@@ -400,13 +405,14 @@ class BusinessCalendar:
     """
 
     __slots__ = (
+        "_day_offsets",
+        "_day_steps",
         "_days",
         "_days_per_week",
         "_holidays",
         "_hours",
         "_locals",
         "_nominal",
-        "_sums",
         "_time",
         "_week",
         "_zone",
@@ -436,10 +442,9 @@ class BusinessCalendar:
         """Per-zone state: the weekly lengths and the (lazily filled) tables."""
         self._nominal = tuple(sum(end - start for start, end in spans) for spans in self._week)
         self._locals: dict[int, _Local] = {}
+        self._day_offsets: dict[int, int | None] = {}
+        self._day_steps: dict[tuple[int, int], int] = {}
         self._zones: dict[ZoneInfo, BusinessCalendar] = {}
-        self._sums: dict[
-            tuple[int, Duration | timedelta] | tuple[int, int, int, int, int], datetime
-        ] = {}
         self._time = CumulativeLine(
             year_of=_year_of,
             year_start=_year_start,
@@ -542,28 +547,47 @@ class BusinessCalendar:
         return self._from_us(self._sum(at, duration, business))
 
     def add_utc(self, start: datetime, duration: Duration | timedelta) -> datetime:
-        """:meth:`add` in business time, as the same instant in UTC (what SLA clocks keep).
+        """:meth:`add` in business time, as the same instant in UTC.
 
-        Sums are remembered per start and duration: one lead's clocks ask the same ones
-        several times (a due time, its warnings, the unpaused due time), and the UTC result
-        skips the round trip through the calendar's zone.
+        The UTC result skips the round trip through the calendar's zone.
         """
-        at = _checked(_to_us(start, "start"), "start")
-        # A Duration's parts, not the Duration: its hash and equality are Python calls.
-        key: tuple[int, Duration | timedelta] | tuple[int, int, int, int, int] = (
-            (at, duration.weeks, duration.days, duration.hours, duration.minutes)
-            if isinstance(duration, Duration)
-            else (at, duration)
-        )
-        found = self._sums.get(key)
-        if found is None:
-            result = self._sum(at, duration, True)
-            if not _LOWEST <= result <= _HIGHEST:
-                _checked(result, "the result")
-            if len(self._sums) >= _SUMS_KEPT:
-                self._sums.clear()
-            found = self._sums[key] = _EPOCH + timedelta(microseconds=result)
+        at = self.add_micros(_to_us(start, "start"), duration)
+        return _EPOCH + timedelta(microseconds=at)
+
+    # --- the same arithmetic on integer instants (what SLA clocks compute with) -----------
+
+    def add_micros(self, start: int, duration: Duration | timedelta) -> int:
+        """:meth:`add` in business time on instants written as integer microseconds since
+        the UTC epoch (1970-01-01T00:00Z): no datetime is built or read.
+
+        Raises :class:`DateRangeError` for a start or a result outside the supported dates.
+        """
+        found = self._sum(_checked(start, "start"), duration, True)
+        if not _LOWEST <= found <= _HIGHEST:
+            _checked(found, "the result")
         return found
+
+    def advance_micros(self, start: int, amount: int) -> int:
+        """The earliest instant by which ``amount`` microseconds of working time (``>= 0``)
+        have elapsed since ``start``, instants as in :meth:`add_micros`: the same as
+        ``add(start, timedelta(microseconds=amount))``, so zero gives the next opening."""
+        if not _LOWEST <= start <= _HIGHEST:
+            _checked(start, "start")
+        if amount < 0:
+            raise ValueError(f"cannot add a negative business duration ({amount} µs)")
+        found = self._add_time(start, amount)
+        if not _LOWEST <= found <= _HIGHEST:
+            _checked(found, "the result")
+        return found
+
+    def elapsed_micros(self, start: int, end: int) -> int:
+        """:meth:`elapsed` on instants as in :meth:`add_micros`, in microseconds."""
+        if not (_LOWEST <= start <= _HIGHEST and _LOWEST <= end <= _HIGHEST):
+            _checked(start, "start")
+            _checked(end, "end")
+        if end <= start:
+            return 0
+        return self._time.between(start, end)
 
     def _sum(self, at: int, duration: Duration | timedelta, business: bool) -> int:
         """The instant (microseconds since the epoch) ``duration`` after ``at``."""
@@ -626,7 +650,7 @@ class BusinessCalendar:
         """``count`` business days after ``at`` (the business-day rule, module docs)."""
         # Anchor day: the latest working day with working time before `at`, and the position
         # (None: the whole day, when all of the anchor day's working time lies before `at`).
-        local_day = (at + _offset(self._zone, at)) // _DAY
+        local_day = (at + self._offset(at)) // _DAY
         anchor: int | None = None
         position: int | None = None
         for day in (local_day + 1, local_day, local_day - 1):  # pieces may straddle `at`
@@ -644,11 +668,7 @@ class BusinessCalendar:
             anchor = self._search(days, days.cumulative(local_day - 1), "working day") - 1
             if local_day - anchor > MAX_IDLE_DAYS:
                 raise ValueError(f"no working day within {MAX_IDLE_DAYS} days before {at}")
-        # Target day: the count-th working day after the anchor day.
-        found, crossed = self._advance(days, anchor + 1, count, "working day")
-        target = found - 1
-        if crossed and days.longest_idle(anchor, target, int) > MAX_IDLE_DAYS:
-            raise ValueError(f"no working day within {MAX_IDLE_DAYS} days")
+        target = self._working_day_after(anchor, count)
         pieces, length = self._local(target)
         if position is None or position >= length:
             return pieces[-1][1]
@@ -657,6 +677,37 @@ class BusinessCalendar:
                 return begin + position
             position -= end - begin
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _working_day_after(self, anchor: int, count: int) -> int:
+        """The ``count``-th working day after the day ``anchor`` (remembered: clocks of many
+        leads count from the same few days)."""
+        key = (anchor, count)
+        found = self._day_steps.get(key)
+        if found is None:
+            days = self._days
+            found, crossed = self._advance(days, anchor + 1, count, "working day")
+            found -= 1
+            if crossed and days.longest_idle(anchor, found, int) > MAX_IDLE_DAYS:
+                raise ValueError(f"no working day within {MAX_IDLE_DAYS} days")
+            if len(self._day_steps) >= _CACHE_LIMIT:
+                self._day_steps.clear()
+            self._day_steps[key] = found
+        return found
+
+    def _offset(self, at: int) -> int:
+        """The zone's UTC offset at the instant ``at``, remembered per UTC day when it holds
+        all day (offset changes lie days apart, see :func:`_transitions`, so equal offsets
+        at a day's first and last second mean no change within it)."""
+        day = at // _DAY
+        try:
+            found = self._day_offsets[day]
+        except KeyError:
+            first = _offset(self._zone, day * _DAY)
+            found = first if first == _offset(self._zone, (day + 1) * _DAY - 1) else None
+            if len(self._day_offsets) >= _CACHE_LIMIT:
+                self._day_offsets.clear()
+            self._day_offsets[day] = found
+        return _offset(self._zone, at) if found is None else found
 
     @staticmethod
     def _advance(line: CumulativeLine, at: int, amount: int, what: str) -> tuple[int, bool]:

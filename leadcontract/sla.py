@@ -53,9 +53,10 @@ the SLA's responsible party (sales by default).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from operator import itemgetter
+from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from leadcontract.calendar import SUPPORTED_END, BusinessCalendar, DateRangeError
@@ -64,7 +65,7 @@ from leadcontract.inputs import Event
 from leadcontract.model import Calendar, Contract, Sla, SlaKind, Team, Trigger
 from leadcontract.rules.conditions import CompiledCondition
 from leadcontract.rules.scoring import EventIndex
-from leadcontract.verdict import ClockEvent, Handoff, Party, SlaStatus, SlaVerdict
+from leadcontract.verdict import ClockEvent, ClockEventKind, Handoff, Party, SlaStatus, SlaVerdict
 
 __all__ = ["CompiledSla", "build_calendar"]
 
@@ -108,10 +109,19 @@ class LeadContext:
     owner_zone: str | None
     overflow: bool = False
     """The lead came beyond its campaign's declared weekly capacity (see capacity.py)."""
+    instants: dict[Any, list[int]] = field(default_factory=dict, compare=False)
+    """Filled by the clocks as they run: the lead's instants as integer microseconds, per
+    event type and per trigger, converted once and shared by every clock of the lead."""
 
 
 class CompiledSla:
-    """One SLA, ready to run its clock over leads."""
+    """One SLA, ready to run its clock over leads.
+
+    A clock computes on integer instants (microseconds since the UTC epoch, see
+    :meth:`BusinessCalendar.add_micros`): the lead's instants are converted once per lead
+    (shared by its clocks through :attr:`LeadContext.instants`), and datetimes are built only
+    for what the verdict holds.
+    """
 
     def __init__(
         self,
@@ -126,55 +136,65 @@ class CompiledSla:
         self.pointer = f"/slas/{sla_id}"
         self.campaigns = frozenset(sla.applies_to.campaigns or ()) or None
         self.selector = conditions.get(f"{self.pointer}/applies_to/when")
-        self.trigger_conditions = {
-            name: conditions.get(f"{self.pointer}/{name}/when") for name, _ in sla.triggers()
+        self.triggers = {
+            name: _TriggerPlan.of(trigger, f"{self.pointer}/{name}", conditions)
+            for name, trigger in sla.triggers()
         }
+        """What each trigger the SLA has (start, stop, pause, resume, cancel) looks for."""
+        self.trigger_conditions = {name: plan.condition for name, plan in self.triggers.items()}
         self.calendar = calendars.get(sla.calendar) if sla.calendar else None
         self.business = sla.time == "business" and self.calendar is not None
         self.consent = dict(contract.lead.consent)
-        self.zone_cache: dict[str | None, tuple[BusinessCalendar, str]] = {}
-        """Per zone name a clock is read in: the calendar there and the clock's note."""
+        self.zone_cache: dict[str | None, tuple[_TimeLine, str]] = {}
+        """Per zone name a clock is read in: its time line there and the clock's note."""
         self.created_key = contract.lead.keys.created
         self.entry_events = {
             stage.id: tuple(stage.entry_events) for stage in contract.lead.lifecycle.stages
         }
         self._not_applicable_by_why: dict[str, SlaVerdict] = {}
+        self.outcome_triggers = [
+            (name, trigger)
+            for name, trigger in (("stop", sla.stop), ("cancel", sla.cancel))
+            if trigger is not None
+        ]
+        """The triggers that end the clock, whose early events :meth:`_early_outcomes` reports."""
 
     # --- triggers ---------------------------------------------------------------------------
 
-    def occurrences(self, name: str, trigger: Trigger | None, lead: LeadContext) -> list[datetime]:
-        """When ``trigger`` happened for this lead, in time order."""
-        if trigger is None:
-            return []
-        condition = self.trigger_conditions.get(name)
-        if condition is not None and not condition.predicate(lead.facts):
-            return []
-        times: list[datetime] = []
-        for kind in trigger.event or ():
-            for event in lead.events.by_type.get(kind, ()):
-                if _matches(event, trigger):
-                    times.append(event.at)
-        for stage in trigger.stage or ():
-            if stage in lead.reached:
-                times.append(lead.reached[stage])
-        if trigger.field is not None:
-            value = lead.record.get(trigger.field)
-            if isinstance(value, datetime):
-                times.append(value)
-        times.sort()
-        return times
+    def occurrences(self, name: str, lead: LeadContext) -> list[int]:
+        """When the trigger ``name`` (start, stop, pause, resume, cancel) happened for this
+        lead, in time order, as integer instants.
 
-    def _calendar_for(self, lead: LeadContext) -> tuple[BusinessCalendar | None, str]:
+        Computed once per lead and trigger: clocks with the same trigger (three SLAs start at
+        the handoff) share the answer through the lead's :attr:`LeadContext.instants`.
+        """
+        plan = self.triggers.get(name)
+        if plan is None:
+            return []
+        found: list[int] | None = lead.instants.get(plan.key)
+        if found is None:
+            found = lead.instants[plan.key] = plan.instants(lead)
+        return found
+
+    def _time_line(self, lead: LeadContext) -> tuple[_TimeLine, str]:
+        """The time the clock runs on for this lead (business hours in the zone the SLA
+        names, or plain elapsed time), and the clock's note saying which."""
         calendar = self.calendar
         if calendar is None or not self.business:
-            return None, "calendar time"
-        wanted = {"lead": lead.zone, "owner": lead.owner_zone}.get(self.sla.clock_zone)
+            return _CALENDAR_TIME, "calendar time"
+        whose = self.sla.clock_zone
+        wanted = lead.zone if whose == "lead" else lead.owner_zone if whose == "owner" else None
         found = self.zone_cache.get(wanted)
         if found is None:
             if len(self.zone_cache) >= _ZONES_KEPT:  # zone names come from the data
                 self.zone_cache.clear()
-            found = self.zone_cache[wanted] = self._zoned(calendar, wanted)
+            zoned, note = self._zoned(calendar, wanted)
+            found = self.zone_cache[wanted] = (_BusinessTime(zoned), note)
         return found
+
+    def _calendar_for(self, lead: LeadContext) -> BusinessCalendar | None:
+        """The business calendar the clock reads for this lead (None: calendar time)."""
+        return self._time_line(lead)[0].calendar
 
     def _zoned(
         self, calendar: BusinessCalendar, wanted: str | None
@@ -197,58 +217,60 @@ class CompiledSla:
             return self._not_applicable("the lead's campaign is not covered")
         if self.selector is not None and not self.selector.predicate(lead.facts):
             return self._not_applicable("the selector does not hold")
-        starts = [t for t in self.occurrences("start", sla.start, lead) if t <= as_of]
+        starts = self.occurrences("start", lead)
         if not starts:
             return self._not_applicable("not started")
+        now = _micros(as_of)
+        if starts[0] > now:
+            return self._not_applicable("not started")
         start = starts[0]
-        calendar, clock = self._calendar_for(lead)
-        cancels = [t for t in self.occurrences("cancel", sla.cancel, lead) if t >= start]
-        cancel_at = cancels[0] if cancels and cancels[0] <= as_of else None
-        end = min(as_of, cancel_at) if cancel_at else as_of
+        line, clock = self._time_line(lead)
+        cancel_at = _first_from(self.occurrences("cancel", lead), start)
+        if cancel_at is not None and cancel_at > now:
+            cancel_at = None
+        end = min(now, cancel_at) if cancel_at is not None else now
         stop = None
         if sla.kind is SlaKind.RESPONSE:
-            stops = [t for t in self.occurrences("stop", sla.stop, lead) if t >= start]
-            stop = stops[0] if stops and stops[0] <= end else None
+            stop = _first_from(self.occurrences("stop", lead), start)
+            if stop is not None and stop > end:
+                stop = None
         # Pauses count until the clock ends: fulfilled, cancelled, or as of now.
-        limit = stop or end
-        pauses = [t for t in self.occurrences("pause", sla.pause, lead) if t >= start]
-        resumes = [t for t in self.occurrences("resume", sla.resume, lead) if t >= start]
-        pausing = _Pauses(calendar, _paused_spans(pauses, resumes, limit), limit)
+        limit = stop if stop is not None else end
+        spans = _paused_spans(
+            self.occurrences("pause", lead), self.occurrences("resume", lead), start, limit
+        )
+        pausing = _Pauses(line, spans, limit)
         if sla.kind is SlaKind.ATTEMPTS:
-            outcome = self._attempts(lead, start, end, calendar, pausing)
+            outcome = self._attempts(lead, start, end, line, pausing)
         elif sla.kind is SlaKind.IDLE:
-            outcome = self._idle(lead, start, end, calendar, pausing)
+            outcome = self._idle(lead, start, end, line, pausing)
         else:
-            outcome = self._response(start, stop, calendar, pausing)
+            outcome = self._response(start, stop, line, pausing)
         clock_state = _Clock(
             start=start,
             end=end,
-            as_of=as_of,
+            as_of=now,
             cancel_at=cancel_at,
             pausing=pausing,
-            calendar=calendar,
+            line=line,
             note=f"started; clock: {clock}",
         )
         return self._settle(clock_state, outcome, lead)
 
     def _response(
-        self,
-        start: datetime,
-        stop: datetime | None,
-        calendar: BusinessCalendar | None,
-        pausing: _Pauses,
+        self, start: int, stop: int | None, line: _TimeLine, pausing: _Pauses
     ) -> _Outcome:
-        due, paused = pausing.deadline(start, self.sla.target)
-        met = stop is not None and not _late(calendar, due, stop)
+        target = self.sla.target
+        unpaused_due = line.add(start, target)
+        due, paused = pausing.deadline(start, target, unpaused_due)
+        # Late at the stop or, with none, where the clock ends (as of now, or cancelled).
+        late = line.late(due, pausing.limit)
+        met = stop is not None and not late
         if stop is None:
-            why = (
-                f"nothing fulfilled it by {_iso(due)}"
-                if _late(calendar, due, pausing.limit)
-                else ""
-            )
+            why = f"nothing fulfilled it by {_iso(due)}" if late else ""
         elif not met:
-            late = _span(calendar, due, stop)
-            why = f"fulfilled {_iso(stop)}, {_minutes(late)} business minutes after due"
+            overdue = line.span(due, stop)
+            why = f"fulfilled {_iso(stop)}, {_minutes(overdue)} business minutes after due"
         elif stop > due:
             why = f"fulfilled {_iso(stop)}, after due {_iso(due)} but before any business time"
         else:
@@ -257,49 +279,57 @@ class CompiledSla:
             stop=stop,
             due=due,
             origin=start,
-            unpaused_due=_add(calendar, start, self.sla.target),
+            unpaused_due=unpaused_due,
             paused=paused,
             met=met,
+            late=late,
             why=why,
         )
 
     def _settle(self, clock: _Clock, outcome: _Outcome, lead: LeadContext) -> SlaVerdict:
         """Turn what the clock saw into clock events and a status."""
         sla = self.sla
-        calendar, start, due = clock.calendar, clock.start, outcome.due
+        line, start, due = clock.line, clock.start, outcome.due
         paused = outcome.paused
-        events = [ClockEvent("activate", start, clock.note)]
+        # (instant, order of its kind, kind, note, target): sorted by the first two, stably.
+        events: list[tuple[int, int, ClockEventKind, str, str | None]] = [
+            (start, 0, "activate", clock.note, None)
+        ]
         for pause_start, pause_end in paused:
-            events.append(ClockEvent("pause", pause_start))
+            events.append((pause_start, 1, "pause", "", None))
             if pause_end is not None:
-                events.append(ClockEvent("resume", pause_end))
+                events.append((pause_end, 2, "resume", "", None))
         # A threshold is a share of the running time the target allows, so pauses before it
         # push it later just as they push the due time.
-        origin = outcome.origin
-        allowed = _span(calendar, origin, outcome.unpaused_due)
-        warnings = [
-            (percent, clock.pausing.deadline(origin, allowed * percent / 100)[0])
-            for percent in sla.warn_at
-        ]
+        warnings: list[tuple[int, int]] = []
+        if sla.warn_at:
+            origin = outcome.origin
+            allowed = line.span(origin, outcome.unpaused_due)
+            warnings = [
+                (percent, clock.pausing.deadline(origin, _share(allowed, percent))[0])
+                for percent in sla.warn_at
+            ]
         stopped_at = outcome.stop
-        horizon = stopped_at or clock.end
+        horizon = stopped_at if stopped_at is not None else clock.end
         events += [
-            ClockEvent("warn", at, f"{percent}% of the target")
+            (at, 3, "warn", f"{percent}% of the target", None)
             for percent, at in warnings
             if at <= horizon and at < due
         ]
-        late = _late(calendar, due, horizon)  # the stop, when there is one
+        late = outcome.late
+        if late is None:
+            late = line.late(due, horizon)  # the stop, when there is one
         breached_at = due if late and not outcome.excused else None
         if breached_at is not None:
-            events.append(ClockEvent("breach", due, outcome.why or "target passed"))
+            events.append((due, 5, "breach", outcome.why or "target passed", None))
             if sla.escalate_to:
-                events.append(ClockEvent("escalate", due, target=sla.escalate_to))
+                events.append((due, 6, "escalate", "", sla.escalate_to))
         if stopped_at is not None:
-            events.append(ClockEvent("fulfil", stopped_at, outcome.why or "stop condition met"))
+            events.append((stopped_at, 4, "fulfil", outcome.why or "stop condition met", None))
         cancelled = clock.cancel_at is not None and stopped_at is None and breached_at is None
         if cancelled and clock.cancel_at is not None:
-            events.append(ClockEvent("cancel", clock.cancel_at))
-        events.sort(key=lambda e: (e.at, _EVENT_ORDER[e.kind]))
+            events.append((clock.cancel_at, 7, "cancel", "", None))
+        events.sort(key=_BY_TIME_AND_KIND)
         status: SlaStatus
         if cancelled:
             status = "cancelled"
@@ -313,48 +343,61 @@ class CompiledSla:
             status = "at_risk"
         else:
             status = "pending"
-        elapsed = _span(calendar, start, horizon) - _span_paused(calendar, paused, horizon)
+        elapsed = line.span(start, horizon) - _span_paused(line, paused, horizon)
         running = status in ("pending", "at_risk", "paused")
+        # One datetime per instant: the clock events mostly repeat the start, stop and due.
+        moments = {start: _instant(start), due: _instant(due)}
+        if stopped_at is not None:
+            moments[stopped_at] = _instant(stopped_at)
+        for at, *_ in events:
+            if at not in moments:
+                moments[at] = _instant(at)
         return SlaVerdict(
             sla=self.id,
             kind=sla.kind.value,
             status=status,
-            start=start,
-            due=due,
-            stop=stopped_at,
-            breached_at=breached_at,
+            start=moments[start],
+            due=moments[due],
+            stop=moments[stopped_at] if stopped_at is not None else None,
+            breached_at=moments[due] if breached_at is not None else None,
             elapsed_minutes=_minutes(elapsed),
-            remaining_minutes=_minutes(_span(calendar, horizon, due)) if running else None,
+            remaining_minutes=_minutes(line.span(horizon, due)) if running else None,
             attempts=outcome.attempts,
             party=self._party(lead) if status == "breached" else None,
             evidence=self._evidence(status, outcome, lead) if status != "pending" else "",
             escalate_to=sla.escalate_to if breached_at is not None else None,
-            events=tuple(events),
+            events=tuple(
+                ClockEvent(kind, moments[at], note, target) for at, _, kind, note, target in events
+            ),
             anomalies=self._early_outcomes(lead, start),
         )
 
-    def _early_outcomes(self, lead: LeadContext, start: datetime) -> tuple[str, ...]:
+    def _early_outcomes(self, lead: LeadContext, start: int) -> tuple[str, ...]:
         """Stop and cancel events dated before the lead's creation that the clock, started
         later, could not count (see the module documentation)."""
+        if not self.outcome_triggers or _earliest_event(lead) >= start:
+            return ()  # no event lies before the start, so none before the creation either
         created = lead.record.get(self.created_key)
         if not isinstance(created, datetime):
             return ()
-        before = min(created, start)
+        before = min(_micros(created), start)
         found: list[str] = []
-        for name, trigger in (("stop", self.sla.stop), ("cancel", self.sla.cancel)):
-            if trigger is None:
-                continue
+        for name, trigger in self.outcome_triggers:
             kinds = list(trigger.event or ())
             for stage in trigger.stage or ():
-                if lead.reached.get(stage, start) < start:
+                reached = lead.reached.get(stage)
+                if reached is not None and _micros(reached) < start:
                     kinds += self.entry_events.get(stage, ())
             for kind in dict.fromkeys(kinds):
-                for event in lead.events.by_type.get(kind, ()):
-                    if event.at < before and _matches(event, trigger):
+                times = _event_times(lead, kind)
+                if not times or min(times) >= before:
+                    continue
+                for event, at in zip(lead.events.by_type[kind], times, strict=True):
+                    if at < before and _matches(event, trigger):
                         found.append(
-                            f"sla {self.id}: `{kind}` event at {_iso(event.at)} is dated before "
-                            f"the lead's creation ({_iso(created)}), so before the clock's "
-                            f"start ({_iso(start)}): not counted as its {name}"
+                            f"sla {self.id}: `{kind}` event at {_iso(at)} is dated before "
+                            f"the lead's creation ({_iso(_micros(created))}), so before the "
+                            f"clock's start ({_iso(start)}): not counted as its {name}"
                         )
         return tuple(found)
 
@@ -401,102 +444,220 @@ class CompiledSla:
         return {channel for channel, flag in self.consent.items() if record.get(flag) is True}
 
     def _attempts(
-        self,
-        lead: LeadContext,
-        start: datetime,
-        end: datetime,
-        calendar: BusinessCalendar | None,
-        pausing: _Pauses,
+        self, lead: LeadContext, start: int, end: int, line: _TimeLine, pausing: _Pauses
     ) -> _Outcome:
         rule = self.sla.attempts
         assert rule is not None
-        window_end, paused = pausing.deadline(start, rule.within)
-        frame = _Outcome(
-            due=window_end,
-            origin=start,
-            unpaused_due=_add(calendar, start, rule.within),
-            paused=paused,
-        )
+        unpaused_due = line.add(start, rule.within)
+        window_end, paused = pausing.deadline(start, rule.within, unpaused_due)
+        frame = _Outcome(due=window_end, origin=start, unpaused_due=unpaused_due, paused=paused)
         channels = set(rule.channels) if rule.channels else None
         forbidden = self._forbidden(lead.record)
         allowed = (channels - forbidden) if channels is not None else None
         if allowed is not None and not allowed:
-            return replace(
-                frame,
-                excused=True,
-                why="excused: the lead's consent forbids every attempt channel",
-            )
-        spacing = rule.min_spacing.as_timedelta() if rule.min_spacing else timedelta()
-        counted: list[Event] = []
+            frame.excused = True
+            frame.why = "excused: the lead's consent forbids every attempt channel"
+            return frame
+        spacing = rule.min_spacing.calendar_minutes * _MINUTE if rule.min_spacing else 0
+        counted: list[tuple[int, str | None]] = []
         for kind in ATTEMPT_EVENTS:
-            for event in lead.events.by_type.get(kind, ()):
-                if not start <= event.at <= end or _late(calendar, window_end, event.at):
+            for event, at in zip(
+                lead.events.by_type.get(kind, ()), _event_times(lead, kind), strict=True
+            ):
+                if not start <= at <= end or line.late(window_end, at):
                     continue
-                if (allowed is not None and event.channel not in allowed) or (
-                    event.channel in forbidden
-                ):
+                channel = event.channel
+                if (allowed is not None and channel not in allowed) or channel in forbidden:
                     continue
-                if counted and event.at - counted[-1].at < spacing:
+                if counted and at - counted[-1][0] < spacing:
                     continue
-                counted.append(event)
-        counted.sort(key=lambda e: e.at)
+                counted.append((at, channel))
+        counted.sort(key=_BY_TIME)
         needed_mix = rule.min_channels or 0
         if allowed is not None:
             needed_mix = min(needed_mix, len(allowed))
         seen: set[str | None] = set()
-        for number, event in enumerate(counted, start=1):
-            seen.add(event.channel)
+        for number, (at, channel) in enumerate(counted, start=1):
+            seen.add(channel)
             if number >= rule.count and len(seen) >= needed_mix:
-                return replace(
-                    frame,
-                    stop=event.at,
-                    met=True,
-                    attempts=number,
-                    why=f"{number} attempts on {len(seen)} channel(s)",
-                )
+                frame.stop = at
+                frame.met = True
+                frame.attempts = number
+                frame.why = f"{number} attempts on {len(seen)} channel(s)"
+                return frame
         mix = f" on {len(seen)} of {needed_mix} required channels" if needed_mix else ""
         excused = " (some channels excused by consent)" if forbidden & (channels or set()) else ""
-        return replace(
-            frame,
-            attempts=len(counted),
-            why=f"{len(counted)} of {rule.count} attempts{mix}{excused}",
-        )
+        frame.attempts = len(counted)
+        frame.why = f"{len(counted)} of {rule.count} attempts{mix}{excused}"
+        return frame
 
     def _idle(
-        self,
-        lead: LeadContext,
-        start: datetime,
-        end: datetime,
-        calendar: BusinessCalendar | None,
-        pausing: _Pauses,
+        self, lead: LeadContext, start: int, end: int, line: _TimeLine, pausing: _Pauses
     ) -> _Outcome:
         target = self.sla.target
-        stops = [t for t in self.occurrences("stop", self.sla.stop, lead) if start <= t <= end]
+        stops = [t for t in self.occurrences("stop", lead) if start <= t <= end]
         last = start
         paused: list[_PauseSpan] = []
         for touch in stops:
-            due, during = pausing.deadline(last, target)
+            unpaused_due = line.add(last, target)
+            due, during = pausing.deadline(last, target, unpaused_due)
             paused += [span for span in during if span not in paused]
-            if _late(calendar, due, touch):
+            if line.late(due, touch):
                 return _Outcome(
                     due=due,
                     origin=last,
-                    unpaused_due=_add(calendar, last, target),
+                    unpaused_due=unpaused_due,
                     paused=paused,
                     why=f"untouched from {_iso(last)} until {_iso(touch)}",
                 )
             last = touch
-        due, during = pausing.deadline(last, target)
+        unpaused_due = line.add(last, target)
+        due, during = pausing.deadline(last, target, unpaused_due)
         return _Outcome(
             due=due,
             origin=last,
-            unpaused_due=_add(calendar, last, target),
+            unpaused_due=unpaused_due,
             paused=paused + [span for span in during if span not in paused],
             why=f"last touched {_iso(last)}" if stops else "never touched",
         )
 
 
-_PauseSpan = tuple[datetime, datetime | None]
+@dataclass(frozen=True, slots=True)
+class _TriggerPlan:
+    """What one trigger of one SLA looks for, and the key its answer is shared under.
+
+    Two SLAs whose triggers look for the same things (and have no condition of their own)
+    share one key, so one lead's answer is computed once for both.
+    """
+
+    key: tuple[Any, ...]
+    kinds: tuple[str, ...]
+    channels: frozenset[str] | None
+    reasons: frozenset[str] | None
+    stages: tuple[str, ...]
+    record_field: str | None
+    condition: CompiledCondition | None
+
+    @classmethod
+    def of(
+        cls, trigger: Trigger, pointer: str, conditions: Mapping[str, CompiledCondition]
+    ) -> _TriggerPlan:
+        condition = conditions.get(f"{pointer}/when")
+        kinds = tuple(trigger.event or ())
+        channels = frozenset(trigger.channels) if trigger.channels is not None else None
+        reasons = frozenset(trigger.reasons) if trigger.reasons is not None else None
+        stages = tuple(trigger.stage or ())
+        key = (kinds, channels, reasons, stages, trigger.field, pointer if condition else None)
+        return cls(key, kinds, channels, reasons, stages, trigger.field, condition)
+
+    def instants(self, lead: LeadContext) -> list[int]:
+        """When the trigger happened for ``lead``, in time order."""
+        if self.condition is not None and not self.condition.predicate(lead.facts):
+            return []
+        times: list[int] = []
+        channels, reasons = self.channels, self.reasons
+        for kind in self.kinds:
+            events = lead.events.by_type.get(kind)
+            if not events:
+                continue
+            if channels is None and reasons is None:
+                times += _event_times(lead, kind)
+                continue
+            for event, at in zip(events, _event_times(lead, kind), strict=True):
+                if (channels is None or event.channel in channels) and (
+                    reasons is None or event.reason in reasons
+                ):
+                    times.append(at)
+        reached = lead.reached
+        for stage in self.stages:
+            if stage in reached:
+                times.append(_micros(reached[stage]))
+        if self.record_field is not None:
+            value = lead.record.get(self.record_field)
+            if isinstance(value, datetime):
+                times.append(_micros(value))
+        times.sort()
+        return times
+
+
+class _TimeLine:
+    """The time a clock runs on, on integer instants: what adding a target, measuring a
+    span and being late mean there."""
+
+    __slots__ = ()
+
+    calendar: BusinessCalendar | None = None
+
+    def add(self, at: int, duration: Duration) -> int:
+        """``duration`` (as the contract wrote it) after ``at``."""
+        raise NotImplementedError
+
+    def advance(self, at: int, amount: int) -> int:
+        """``amount`` microseconds of running time after ``at``."""
+        raise NotImplementedError
+
+    def span(self, start: int, end: int) -> int:
+        """Running time in ``[start, end)``, in microseconds; zero when ``end <= start``."""
+        raise NotImplementedError
+
+    def late(self, due: int, at: int) -> bool:
+        """Whether running time has passed between ``due`` and ``at``: a stop at ``at``
+        misses the deadline, a running clock has breached it."""
+        return at > due and self.span(due, at) > 0
+
+
+class _CalendarTime(_TimeLine):
+    """Plain elapsed time (``time: calendar``): a day is 24 hours."""
+
+    __slots__ = ()
+
+    def add(self, at: int, duration: Duration) -> int:
+        return at + duration.calendar_minutes * _MINUTE
+
+    def advance(self, at: int, amount: int) -> int:
+        return at + amount
+
+    def span(self, start: int, end: int) -> int:
+        return end - start if end > start else 0
+
+    def late(self, due: int, at: int) -> bool:
+        return at > due
+
+
+class _BusinessTime(_TimeLine):
+    """Working time on a business calendar; results beyond the supported dates are capped
+    at their end (inputs are checked when records are read, so only a result can lie
+    outside)."""
+
+    __slots__ = ("calendar",)
+
+    def __init__(self, calendar: BusinessCalendar) -> None:
+        self.calendar = calendar
+
+    def add(self, at: int, duration: Duration) -> int:
+        assert self.calendar is not None
+        try:
+            return self.calendar.add_micros(at, duration)
+        except DateRangeError:
+            return _END
+
+    def advance(self, at: int, amount: int) -> int:
+        assert self.calendar is not None
+        try:
+            return self.calendar.advance_micros(at, amount)
+        except DateRangeError:
+            return _END
+
+    def span(self, start: int, end: int) -> int:
+        if end <= start:
+            return 0
+        assert self.calendar is not None
+        return self.calendar.elapsed_micros(start, end)
+
+
+_CALENDAR_TIME: Final = _CalendarTime()
+
+_PauseSpan = tuple[int, int | None]
 """A pause: when it began, and when the clock resumed (None: still paused)."""
 
 
@@ -504,21 +665,28 @@ _PauseSpan = tuple[datetime, datetime | None]
 class _Pauses:
     """The pauses of one clock, and how they push its deadlines."""
 
-    calendar: BusinessCalendar | None
+    line: _TimeLine
     spans: list[_PauseSpan]
-    limit: datetime
+    limit: int
     """Where the clock ends (fulfilled, cancelled or as of now): an open pause lasts until it."""
 
     def deadline(
-        self, origin: datetime, amount: Duration | timedelta
-    ) -> tuple[datetime, list[_PauseSpan]]:
-        """``origin`` plus ``amount`` of running time, and the pauses that pushed it.
+        self, origin: int, amount: Duration | int, unpaused: int | None = None
+    ) -> tuple[int, list[_PauseSpan]]:
+        """``origin`` plus ``amount`` of running time (``unpaused``, when the caller has it
+        already), and the pauses that pushed it.
 
         A pause that begins before the deadline (as pushed by the pauses before it) pushes it
         later by the business time it lasts after ``origin``; a pause that begins once the
         deadline has passed changes nothing: the clock had already run out.
         """
-        due = _add(self.calendar, origin, amount)
+        line = self.line
+        if unpaused is not None:
+            due = unpaused
+        elif isinstance(amount, Duration):
+            due = line.add(origin, amount)
+        else:
+            due = line.advance(origin, amount)
         used: list[_PauseSpan] = []
         for span in self.spans:
             begin, finish = span
@@ -528,9 +696,9 @@ class _Pauses:
             if begin >= due:
                 break
             used.append(span)
-            length = _span(self.calendar, begin, finish if finish is not None else self.limit)
+            length = line.span(begin, finish if finish is not None else self.limit)
             if length:
-                due = _add(self.calendar, due, length)
+                due = line.advance(due, length)
         return due, used
 
 
@@ -538,16 +706,16 @@ class _Pauses:
 class _Clock:
     """The measured frame of one clock: when it ran, paused, and comes due."""
 
-    start: datetime
-    end: datetime
-    as_of: datetime
-    cancel_at: datetime | None
+    start: int
+    end: int
+    as_of: int
+    cancel_at: int | None
     pausing: _Pauses
-    calendar: BusinessCalendar | None
+    line: _TimeLine
     note: str
 
 
-@dataclass(slots=True)  # built per clock and never changed: frozen would cost a call per field
+@dataclass(slots=True)  # built per clock; not frozen: a kind of clock fills in what it found
 class _Outcome:
     """What one kind of clock found: its due time, and what it ran from.
 
@@ -556,27 +724,80 @@ class _Outcome:
     that pushed it; warning thresholds are shares of the same running time.
     """
 
-    due: datetime
-    origin: datetime
-    unpaused_due: datetime
+    due: int
+    origin: int
+    unpaused_due: int
     paused: list[_PauseSpan]
-    stop: datetime | None = None
+    stop: int | None = None
     met: bool = False
     excused: bool = False
     attempts: int | None = None
+    late: bool | None = None
+    """Whether running time passed between ``due`` and the stop (or, with none, the clock's
+    end), when the kind of clock found out already (None: not asked yet)."""
     why: str = ""
 
 
-_EVENT_ORDER = {
-    "activate": 0,
-    "pause": 1,
-    "resume": 2,
-    "warn": 3,
-    "fulfil": 4,
-    "breach": 5,
-    "escalate": 6,
-    "cancel": 7,
-}
+_BY_TIME = itemgetter(0)
+_BY_TIME_AND_KIND = itemgetter(0, 1)
+_MINUTE: Final = 60_000_000
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH: Final = datetime(1970, 1, 1)  # only for writing UTC wall times
+_ONE_US: Final = timedelta(microseconds=1)
+_END: Final = (SUPPORTED_END - _EPOCH) // _ONE_US
+
+
+def _micros(value: datetime) -> int:
+    """An aware datetime as microseconds since the UTC epoch."""
+    return (value - _EPOCH) // _ONE_US
+
+
+def _instant(at: int) -> datetime:
+    """Microseconds since the UTC epoch as an aware datetime in UTC."""
+    return _EPOCH + timedelta(microseconds=at)
+
+
+def _event_times(lead: LeadContext, kind: str) -> list[int]:
+    """The instants of the lead's events of ``kind``, in their order; converted once per
+    lead and kind (kept under the kind's name: trigger answers are kept under tuples)."""
+    found: list[int] | None = lead.instants.get(kind)
+    if found is None:
+        found = lead.instants[kind] = [
+            (event.at - _EPOCH) // _ONE_US for event in lead.events.by_type.get(kind, ())
+        ]
+    return found
+
+
+def _earliest_event(lead: LeadContext) -> int:
+    """The instant of the lead's earliest event (after every instant when it has none);
+    found once per lead."""
+    found = lead.instants.get(_EARLIEST)
+    if found is None:
+        ats = [event.at for bucket in lead.events.by_type.values() for event in bucket]
+        found = lead.instants[_EARLIEST] = [_micros(min(ats)) if ats else _END + 1]
+    return found[0]
+
+
+_EARLIEST: Final = ("earliest event",)
+"""Where :func:`_earliest_event` keeps its answer in :attr:`LeadContext.instants`."""
+
+
+def _first_from(times: Sequence[int], start: int) -> int | None:
+    """The first of the sorted ``times`` at or after ``start``."""
+    for at in times:
+        if at >= start:
+            return at
+    return None
+
+
+def _share(amount: int, percent: int) -> int:
+    """``percent`` % of ``amount`` microseconds, rounded to the nearest microsecond with
+    ties to even: exactly what ``timedelta * percent / 100`` gives."""
+    quotient, remainder = divmod(amount * percent, 100)
+    doubled = 2 * remainder
+    if doubled > 100 or (doubled == 100 and quotient % 2):
+        quotient += 1
+    return quotient
 
 
 def _matches(event: Event, trigger: Trigger) -> bool:
@@ -586,12 +807,15 @@ def _matches(event: Event, trigger: Trigger) -> bool:
 
 
 def _paused_spans(
-    pauses: Sequence[datetime], resumes: Sequence[datetime], end: datetime
+    pauses: Sequence[int], resumes: Sequence[int], start: int, end: int
 ) -> list[_PauseSpan]:
-    """Pause periods up to ``end``: each pause lasts until the next resume after it."""
+    """Pause periods from ``start`` up to ``end``: each pause lasts until the next resume
+    after it."""
     spans: list[_PauseSpan] = []
-    cursor: datetime | None = None
+    cursor: int | None = None
     for pause in pauses:
+        if pause < start:
+            continue
         if pause > end or (cursor is not None and pause < cursor):
             continue
         resume = next((r for r in resumes if r >= pause), None)
@@ -604,53 +828,23 @@ def _paused_spans(
     return spans
 
 
-def _add(
-    calendar: BusinessCalendar | None, start: datetime, amount: Duration | timedelta
-) -> datetime:
-    if calendar is None:
-        delta = amount.as_timedelta() if isinstance(amount, Duration) else amount
-        return (start + delta).astimezone(UTC)
-    try:
-        return calendar.add_utc(start, amount)
-    except DateRangeError:
-        # Inputs are checked when records are read, so only a result can lie outside.
-        return SUPPORTED_END
-
-
-def _late(calendar: BusinessCalendar | None, due: datetime, at: datetime) -> bool:
-    """Whether business time has passed between ``due`` and ``at``: a stop at ``at`` misses
-    the deadline, a running clock has breached it."""
-    return at > due and (calendar is None or calendar.elapsed(due, at) > timedelta(0))
-
-
-def _span(calendar: BusinessCalendar | None, start: datetime, end: datetime) -> timedelta:
-    if end <= start:
-        return timedelta()
-    if calendar is None:
-        return end - start
-    return calendar.elapsed(start, end)
-
-
-def _span_paused(
-    calendar: BusinessCalendar | None,
-    paused: Sequence[_PauseSpan],
-    until: datetime,
-) -> timedelta:
-    total = timedelta()
+def _span_paused(line: _TimeLine, paused: Sequence[_PauseSpan], until: int) -> int:
+    total = 0
     for a, b in paused:
-        total += _span(calendar, a, min(b, until) if b is not None else until)
+        total += line.span(a, min(b, until) if b is not None else until)
     return total
 
 
-def _minutes(value: timedelta) -> int:
-    return int(value.total_seconds() // 60)
+def _minutes(value: int) -> int:
+    """Whole minutes of ``value`` microseconds, as ``timedelta.total_seconds() // 60`` gives
+    them (the same float division, so the same result at every size)."""
+    return int(value / 1_000_000 // 60)
 
 
-def _iso(value: datetime) -> str:
+def _iso(at: int) -> str:
     # As strftime("%Y-%m-%d %H:%M UTC") writes it (years are four digits in the supported
-    # window), without its cost.
-    v = value.astimezone(UTC)
-    return f"{v.year:04d}-{v.month:02d}-{v.day:02d} {v.hour:02d}:{v.minute:02d} UTC"
+    # window), without its cost: a naive datetime's isoformat has no offset to cut off.
+    return f"{(_NAIVE_EPOCH + timedelta(microseconds=at)).isoformat(' ', 'minutes')} UTC"
 
 
 def first_late_instant(
@@ -663,10 +857,10 @@ def first_late_instant(
 
     ``zone`` and ``owner_zone`` are the lead's and its owner's zones (as the clock reads them).
     For callers that wake exactly when a clock's status changes (the live monitor), without
-    probing verdicts for it: this is the same rule :func:`_late` applies.
+    probing verdicts for it: this is the same rule :meth:`_TimeLine.late` applies.
     """
     context = LeadContext({}, {}, EventIndex([]), {}, None, None, zone, owner_zone)
-    calendar, _ = sla._calendar_for(context)
+    calendar = sla._calendar_for(context)
     tick = timedelta(microseconds=1)
     if calendar is None:
         return due + tick

@@ -1,0 +1,123 @@
+"""Benchmark: the SLA clocks alone, against an earlier engine, side by side.
+
+The clocks are about a third of an evaluation, so a change to them moves the whole engine's
+time by less than the noise of this shared machine. This isolates them: one evaluation of the
+example contract (streamed, no traces) records what each lead's clocks are given, then only
+judging every SLA over those leads is timed (CPU seconds, best of ``--repeat``; each repetition
+gets fresh lead contexts, so nothing a clock caches per lead carries over). A digest of the
+verdicts (as written) proves both engines judged alike.
+
+With ``--before DIR`` the same runs in fresh processes importing ``DIR/leadcontract`` (e.g.
+``git archive <commit> leadcontract | tar -x -C DIR``) and this checkout's, alternating
+``--rounds`` times, and the ratios are printed.
+
+    .venv/bin/python bench/clocks.py --before /tmp/before [--leads 10000] [--rounds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "bench" / ".data"
+AS_OF = datetime(2026, 11, 16, 17, 0, tzinfo=UTC)
+
+
+def measure(leads: Path, events: Path, repeat: int) -> dict[str, Any]:
+    """Judge the example's SLAs over recorded leads; CPU seconds and a digest of verdicts."""
+    import leadcontract  # after PYTHONPATH chose which one
+    from leadcontract import engine
+    from leadcontract.verdict import to_plain
+
+    patched: Any = engine  # the engine builds each lead's LeadContext through this name
+
+    contract = leadcontract.load(ROOT / "contracts" / "example").contract
+    assert contract is not None
+    compiled = engine.compile_contract(contract)
+    recorded: list[dict[str, Any]] = []
+    real = patched.LeadContext
+
+    def record(**given: Any) -> Any:
+        recorded.append(given)
+        return real(**given)
+
+    patched.LeadContext = record
+    try:
+        for _ in compiled.evaluate(leads, events, as_of=AS_OF, grouped=True):
+            pass
+    finally:
+        patched.LeadContext = real
+    slas = compiled.slas
+    best = float("inf")
+    digest = ""
+    for _ in range(repeat):
+        contexts = [real(**given) for given in recorded]
+        # The recorded leads stay alive for the whole run (the engine streams them): out of
+        # the collector's way, so that it counts only what the clocks allocate.
+        gc.collect()
+        gc.freeze()
+        start = time.process_time()
+        verdicts = [sla.judge(lead, AS_OF) for lead in contexts for sla in slas]
+        best = min(best, time.process_time() - start)
+        text = json.dumps([to_plain(v) for v in verdicts], sort_keys=True)
+        digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+        del verdicts, contexts
+        gc.unfreeze()
+    return {
+        "cpu": best,
+        "leads": len(recorded),
+        "clocks": len(recorded) * len(slas),
+        "digest": digest,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--leads", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--before", type=Path, help="folder holding an earlier leadcontract/")
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    folder = DATA / f"v2-{args.leads}"
+    leads, events = folder / "leads.csv", folder / "events.jsonl"
+    if not leads.is_file():
+        print(f"no data in {folder}: generate it with bench/run.py --sizes {args.leads}")
+        return 2
+    if args.measure:
+        print(json.dumps(measure(leads, events, args.repeat)))
+        return 0
+    sides = [("now", str(ROOT))]
+    if args.before is not None:
+        sides.insert(0, ("before", str(args.before.resolve())))
+    for round_number in range(1, args.rounds + 1):
+        found: dict[str, dict[str, Any]] = {}
+        for name, path in sides:
+            command = [sys.executable, __file__, "--measure", "--leads", str(args.leads)]
+            command += ["--repeat", str(args.repeat)]
+            env = {**os.environ, "PYTHONPATH": path}
+            output = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+            found[name] = json.loads(output.stdout)
+        line = "  ".join(
+            f"{name} {result['cpu']:.3f} s ({result['digest']})" for name, result in found.items()
+        )
+        if "before" in found:
+            line += f"  before/now {found['before']['cpu'] / found['now']['cpu']:.2f}x"
+            if found["before"]["digest"] != found["now"]["digest"]:
+                line += "  VERDICTS DIFFER"
+        print(f"round {round_number}: {found['now']['clocks']:,} clocks  {line}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
