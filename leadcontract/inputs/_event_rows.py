@@ -26,11 +26,16 @@ def _none(data: Mapping[str, Any], seq: int) -> None:
 
 
 def compile_event_row(
-    columns: tuple[Any, ...], used: frozenset[Any], converters: tuple[_Converter, ...]
+    columns: tuple[Any, ...],
+    used: frozenset[Any],
+    converters: tuple[_Converter, ...],
+    to_instant: _Converter,
 ) -> EventRow:
     """The fast coercion of rows whose attributes are read from ``columns`` (one per
     :data:`~leadcontract.inputs.EVENT_ATTRIBUTES` entry, ``None`` when absent), with the
-    converters of those attributes (which it calls for values that are not text)."""
+    converters of those attributes (which it calls for values that are not text);
+    ``to_instant`` is the converter of a stripped, non-empty time text (the ``at``
+    converter is that behind the strip and the empty check)."""
     (
         c_lead, c_type, c_at, c_actor, c_channel, c_reason, c_note, c_amount, c_product, c_seats,
     ) = columns  # fmt: skip
@@ -48,7 +53,12 @@ def compile_event_row(
             lead_id = (value.strip() or None) if value.__class__ is str else to_lead(value)
             value = data[c_type]
             kind = (value.strip().lower() or None) if value.__class__ is str else to_type(value)
-            at = to_at(data[c_at])
+            value = data[c_at]
+            if value.__class__ is str:
+                value = value.strip()
+                at = to_instant(value) if value else None
+            else:
+                at = to_at(value)
             if lead_id is None or kind is None or at is None:
                 return None
             actor = channel = reason = note = amount = product = seats = None

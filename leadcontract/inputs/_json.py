@@ -40,7 +40,7 @@ from leadcontract.inputs._text import (
     malformed,
     may_hold_surrogate_escape,
 )
-from leadcontract.inputs._types import RawRecord, RecordError, RecordKind
+from leadcontract.inputs._types import RawRecord, RecordError, RecordKind, new_raw_record
 
 __all__ = ["read_json", "read_jsonl"]
 
@@ -106,6 +106,11 @@ _PLAIN: Final = frozenset({str, int, bool, type(None)})
 must never come out as two values)."""
 
 
+_BACKSLASH: Final = ord("\\")
+"""A byte, not ``b"\\\\"``: ``int in bytes`` is one ``memchr``, several times faster."""
+_loads: Final = orjson.loads
+
+
 def _plain_object(raw: bytes) -> dict[str, Any] | None:
     """The record on a JSON Lines line when orjson's reading of it is provably the strict
     parser's: a flat object of text, integers, booleans and nulls, with no backslash in the
@@ -115,10 +120,10 @@ def _plain_object(raw: bytes) -> dict[str, Any] | None:
     exactly two quotes of the line: a line with more quotes than that had a key orjson
     silently dropped (a duplicate).
     """
-    if b"\\" in raw:
+    if _BACKSLASH in raw:
         return None
     try:
-        value = orjson.loads(raw)
+        value = _loads(raw)
     except orjson.JSONDecodeError:
         return None
     if value.__class__ is not dict:
@@ -133,18 +138,19 @@ def read_jsonl(path: Path, source: str, kind: RecordKind) -> Iterator[RawRecord 
     """The records of a JSON Lines file (see :func:`leadcontract.inputs.read_rows`)."""
     objects = _Objects()
     decode = json.JSONDecoder(object_pairs_hook=objects).decode
+    plain_object = _plain_object
     with path.open("rb") as handle:
         check_encoding(source, handle.read(SNIFF_BYTES))
         handle.seek(0)
         number = 0
         for line_number, line in enumerate(handle, start=1):
             raw = line[len(_BOM) :] if line_number == 1 and line.startswith(_BOM) else line
-            if not raw.strip():
+            if not raw or raw.isspace():  # as `not raw.strip()`, without a copy of the line
                 continue
             number += 1
-            plain = _plain_object(raw)
+            plain = plain_object(raw)
             if plain is not None:
-                yield RawRecord(source, number, line_number, plain)
+                yield new_raw_record(source, number, line_number, plain)
                 continue
             try:
                 text = raw.decode("utf-8")

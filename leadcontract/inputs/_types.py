@@ -102,6 +102,24 @@ class RawRecord:
     data: Mapping[str, Any]
 
 
+_raw_source, _raw_record, _raw_line, _raw_data = (
+    getattr(RawRecord, name).__set__ for name in RawRecord.__slots__
+)
+
+
+def new_raw_record(
+    source: str, record: int, line: int | None, data: Mapping[str, Any]
+) -> RawRecord:
+    """``RawRecord(...)`` without the frozen dataclass's ``object.__setattr__`` per field
+    (see :func:`new_event`): the readers make one per line."""
+    raw: RawRecord = object.__new__(RawRecord)
+    _raw_source(raw, source)
+    _raw_record(raw, record)
+    _raw_line(raw, line)
+    _raw_data(raw, data)
+    return raw
+
+
 EVENT_ATTRIBUTES: Final = (
     "lead_id",
     "type",
