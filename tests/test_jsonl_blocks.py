@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_jsonl_fast_path import _typed
 
 from leadcontract.inputs import RawRecord, RecordError, _json
 
@@ -29,15 +30,6 @@ def _strict(path: Path, monkeypatch: pytest.MonkeyPatch) -> Rows:
         patched.setattr(_json, "_plain_object", lambda raw: None)  # switches blocks off too
         patched.setattr(_json, "_plain_block", lambda lines: None)
         return _read(path)
-
-
-def _typed(rows: Rows) -> list[object]:
-    return [
-        (row, [(key, type(value)) for key, value in row.data.items()])
-        if isinstance(row, RawRecord)
-        else row
-        for row in rows
-    ]
 
 
 PLAIN = b'{"lead_id": "L1", "type": "touch", "at": "2026-10-01T17:12:44Z", "n": 3, "b": true}'
