@@ -406,6 +406,7 @@ class EventCoercer:
         text = _event_text(lower=False)
         lower = _event_text(lower=True)
         self._time = _datetime_converter(default_tz, "bad-time")
+        self._lowered: dict[str, str] = {}
         self._converters: tuple[_Converter, ...] = (
             text,  # lead_id
             lower,  # type
@@ -422,7 +423,11 @@ class EventCoercer:
 
     def _plan(self, columns: tuple[Any, ...]) -> _EventPlan:
         used = frozenset(column for column in columns if column is not None)
-        return columns, used, compile_event_row(columns, used, self._converters, self._time)
+        return (
+            columns,
+            used,
+            compile_event_row(columns, used, self._converters, self._time, self._lowered),
+        )
 
     def coerce(self, raw: RawRecord) -> tuple[Event | None, list[RecordError]]:
         """The event and no errors, or ``None`` and one error row per bad attribute.

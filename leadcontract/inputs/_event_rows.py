@@ -12,7 +12,7 @@ otherwise: on what it accepts, it returns what the converters return.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Final
 
 from leadcontract.inputs._convert import _Converter
 from leadcontract.inputs._types import Event, new_event
@@ -25,17 +25,32 @@ def _none(data: Mapping[str, Any], seq: int) -> None:
     """Rows without a column for the lead id, type or time are error rows: the careful path."""
 
 
+_LOWERED_MAX: Final = 1024
+
+
+def _lower(text: str, lowered: dict[str, str]) -> str | None:
+    """A type or channel as read (stripped, lower case, empty is none), remembered: there are
+    few of them, and one string object per value also keeps its hash for the rules' look-ups.
+    """
+    found = text.strip().lower() or None
+    if found is not None and len(lowered) < _LOWERED_MAX:
+        lowered[text] = found
+    return found
+
+
 def compile_event_row(
     columns: tuple[Any, ...],
     used: frozenset[Any],
     converters: tuple[_Converter, ...],
     to_instant: _Converter,
+    lowered: dict[str, str],
 ) -> EventRow:
     """The fast coercion of rows whose attributes are read from ``columns`` (one per
     :data:`~leadcontract.inputs.EVENT_ATTRIBUTES` entry, ``None`` when absent), with the
     converters of those attributes (which it calls for values that are not text);
     ``to_instant`` is the converter of a stripped, non-empty time text (the ``at``
-    converter is that behind the strip and the empty check)."""
+    converter is that behind the strip and the empty check); ``lowered`` remembers the
+    types and channels read (see :func:`_lower`)."""
     (
         c_lead, c_type, c_at, c_actor, c_channel, c_reason, c_note, c_amount, c_product, c_seats,
     ) = columns  # fmt: skip
@@ -52,7 +67,10 @@ def compile_event_row(
             value = data[c_lead]
             lead_id = (value.strip() or None) if value.__class__ is str else to_lead(value)
             value = data[c_type]
-            kind = (value.strip().lower() or None) if value.__class__ is str else to_type(value)
+            if value.__class__ is str:
+                kind = lowered.get(value) or _lower(value, lowered)
+            else:
+                kind = to_type(value)
             value = data[c_at]
             if value.__class__ is str:
                 value = value.strip()
@@ -67,8 +85,10 @@ def compile_event_row(
                 actor = (value.strip() or None) if value.__class__ is str else to_actor(value)
             if c_channel is not None:
                 value = data[c_channel]
-                text = value.__class__ is str
-                channel = (value.strip().lower() or None) if text else to_channel(value)
+                if value.__class__ is str:
+                    channel = lowered.get(value) or _lower(value, lowered)
+                else:
+                    channel = to_channel(value)
             if c_reason is not None:
                 value = data[c_reason]
                 reason = (value.strip() or None) if value.__class__ is str else to_reason(value)
