@@ -645,8 +645,12 @@ class Evaluation:
         for item in self._events():
             if isinstance(item, RecordError):
                 yield item
+                continue
+            bucket = by_lead.get(item.lead_id)  # not setdefault: no new list per event
+            if bucket is None:
+                by_lead[item.lead_id] = [item]
             else:
-                by_lead.setdefault(item.lead_id, []).append(item)
+                bucket.append(item)
         seen: set[str] = set()
         errored: set[str] = set()
         not_yet: set[str] = set()
@@ -821,6 +825,9 @@ class Evaluation:
             for column in unread:
                 self.drift.add("unmapped-column", column)
             record, errors = coercer.coerce(row)
+            if record is not None and not errors:  # the usual case, without the loops below
+                yield row, record, ()
+                continue
             for error in (e for first in errors for e in (first, *first.also)):
                 if error.code == "not-allowed" or record is not None:
                     self.drift.add("value-not-allowed", f"{error.field}={error.observed}")

@@ -18,6 +18,7 @@ from leadcontract.inputs._convert import (
     _to_integer,
     _to_text,
 )
+from leadcontract.inputs._event_rows import EventRow, compile_event_row
 from leadcontract.inputs._mappings import EventMapper
 from leadcontract.inputs._messages import _describe, _printable, _show
 from leadcontract.inputs._types import EVENT_ATTRIBUTES, ErrorCode, Event, RawRecord, RecordError
@@ -368,15 +369,9 @@ def _optional(convert: _Converter) -> _Converter:
 _REQUIRED_EVENT: Final = frozenset({"lead_id", "type", "at"})
 
 
-_EventPlan = tuple[tuple[Any, ...], frozenset[Any], tuple[tuple[int, Any], ...], int]
+_EventPlan = tuple[tuple[Any, ...], frozenset[Any], EventRow]
 """Per set of columns: the column of each attribute (or None), the set of them (the rest goes
-to ``data``), the (attribute index, column) pairs to read, and how many columns are read."""
-
-
-def _event_plan(columns: tuple[Any, ...]) -> _EventPlan:
-    used = frozenset(column for column in columns if column is not None)
-    reads = tuple((i, column) for i, column in enumerate(columns) if column is not None)
-    return columns, used, reads, len(used)
+to ``data``), and the compiled coercion of the usual row (:mod:`._event_rows`)."""
 
 
 class EventCoercer:
@@ -406,14 +401,16 @@ class EventCoercer:
         self._columns_given = columns
         self._mapper = EventMapper(mappings, default_tz=default_tz) if mappings else None
         self._columns = _Columns(
-            [(columns.get(name, name),) for name in EVENT_ATTRIBUTES], _event_plan
+            [(columns.get(name, name),) for name in EVENT_ATTRIBUTES], self._plan
         )
         text = _event_text(lower=False)
         lower = _event_text(lower=True)
+        self._time = _datetime_converter(default_tz, "bad-time")
+        self._lowered: dict[str, str] = {}
         self._converters: tuple[_Converter, ...] = (
             text,  # lead_id
             lower,  # type
-            _optional(_datetime_converter(default_tz, "bad-time")),  # at
+            _optional(self._time),  # at
             text,  # actor
             lower,  # channel
             text,  # reason
@@ -423,6 +420,14 @@ class EventCoercer:
             _optional(_to_integer),  # seats
         )
         self._seq = 0
+
+    def _plan(self, columns: tuple[Any, ...]) -> _EventPlan:
+        used = frozenset(column for column in columns if column is not None)
+        return (
+            columns,
+            used,
+            compile_event_row(columns, used, self._converters, self._time, self._lowered),
+        )
 
     def coerce(self, raw: RawRecord) -> tuple[Event | None, list[RecordError]]:
         """The event and no errors, or ``None`` and one error row per bad attribute.
@@ -445,23 +450,11 @@ class EventCoercer:
     def _coerce(self, raw: RawRecord) -> tuple[Event | None, list[RecordError]]:
         self._seq += 1
         data = raw.data
-        columns, used, reads, width = self._columns.plan(data)
+        columns, used, fast = self._columns.plan(data)
         # Fast path: every attribute converts and the required ones are there. Anything else
         # goes the careful way below, which names every problem.
-        values = [None] * len(EVENT_ATTRIBUTES)
-        converters = self._converters
-        try:
-            for i, column in reads:
-                values[i] = converters[i](data[column])
-        except Exception:  # reported in detail by the careful path
-            values[0] = None
-        if values[0] is not None and values[1] is not None and values[2] is not None:
-            rest = {k: v for k, v in data.items() if k not in used} if len(data) > width else {}
-            lead_id, kind, at, actor, channel, reason, note, amount, product, seats = values
-            event = Event(
-                lead_id, kind, at, self._seq, actor, channel, reason, note, amount, product,
-                seats, rest,
-            )  # fmt: skip
+        event = fast(data, self._seq)
+        if event is not None:
             return event, []
         return self._coerce_carefully(raw, columns, used)
 

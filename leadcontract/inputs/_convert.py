@@ -260,7 +260,9 @@ def _datetime_converter(
         else:
             raise _wrong(_EXPECT_DATETIME, value, code)
         try:
-            if moment.utcoffset() is not None:
+            if moment.tzinfo is UTC and moment.__class__ is datetime:
+                instant = moment  # what astimezone(UTC) returns for it (the usual "...Z")
+            elif moment.utcoffset() is not None:
                 instant = moment.astimezone(UTC)
             else:
                 if moment.tzinfo is not None:  # a tzinfo that knows no offset: naive after all

@@ -34,7 +34,7 @@ from leadcontract.inputs._text import (
     has_bad_bytes,
     malformed,
 )
-from leadcontract.inputs._types import RawRecord, RecordError, RecordKind
+from leadcontract.inputs._types import RawRecord, RecordError, RecordKind, new_raw_record
 
 __all__ = ["MAX_RECORD_CHARS", "read_csv"]
 
@@ -141,7 +141,7 @@ def _records(lines: _Lines, source: str, kind: RecordKind) -> Iterator[RawRecord
         elif has_bad_bytes("".join(row)):
             yield _bad_cell(kind, source, number, start, header=header, row=row)
         else:
-            yield RawRecord(source, number, start, dict(zip(header, row, strict=False)))
+            yield new_raw_record(source, number, start, dict(zip(header, row, strict=False)))
 
 
 def _header(reader: Iterator[list[str]], lines: _Lines, source: str) -> list[str] | None:

@@ -102,6 +102,24 @@ class RawRecord:
     data: Mapping[str, Any]
 
 
+_raw_source, _raw_record, _raw_line, _raw_data = (
+    getattr(RawRecord, name).__set__ for name in RawRecord.__slots__
+)
+
+
+def new_raw_record(
+    source: str, record: int, line: int | None, data: Mapping[str, Any]
+) -> RawRecord:
+    """``RawRecord(...)`` without the frozen dataclass's ``object.__setattr__`` per field
+    (see :func:`new_event`): the readers make one per line."""
+    raw: RawRecord = object.__new__(RawRecord)
+    _raw_source(raw, source)
+    _raw_record(raw, record)
+    _raw_line(raw, line)
+    _raw_data(raw, data)
+    return raw
+
+
 EVENT_ATTRIBUTES: Final = (
     "lead_id",
     "type",
@@ -141,3 +159,45 @@ class Event:
     fields: Mapping[str, Any] = dataclasses.field(default_factory=dict, hash=False)
     """Lead fields this event supplies (an event mapping's ``fields``, e.g. the campaign of a
     CampaignMember row), as read; they fill the fields the lead record leaves empty."""
+
+
+_set = tuple(getattr(Event, name).__set__ for name in Event.__slots__)
+(
+    _lead_id, _type, _at, _seq, _actor, _channel, _reason, _note, _amount, _product, _seats,
+    _data, _fields,
+) = _set  # fmt: skip
+
+
+def new_event(  # noqa: PLR0917 - one parameter per field, as Event has
+    lead_id: str,
+    kind: str,
+    at: datetime,
+    seq: int,
+    actor: str | None,
+    channel: str | None,
+    reason: str | None,
+    note: str | None,
+    amount: Decimal | None,
+    product: str | None,
+    seats: int | None,
+    data: Mapping[str, Any],
+    fields: Mapping[str, Any],
+) -> Event:
+    """``Event(...)`` with every field given, at half the cost: the frozen dataclass's
+    ``__init__`` sets each field through ``object.__setattr__``, this sets the slots directly
+    (the coercion of every event of a run goes through here)."""
+    event: Event = object.__new__(Event)
+    _lead_id(event, lead_id)
+    _type(event, kind)
+    _at(event, at)
+    _seq(event, seq)
+    _actor(event, actor)
+    _channel(event, channel)
+    _reason(event, reason)
+    _note(event, note)
+    _amount(event, amount)
+    _product(event, product)
+    _seats(event, seats)
+    _data(event, data)
+    _fields(event, fields)
+    return event
