@@ -45,6 +45,7 @@ import tempfile
 import zlib
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from multiprocessing.connection import Connection
@@ -216,7 +217,8 @@ class PartitionedEvaluation:
                         name=f"leadcontract-worker-{index}",
                         daemon=True,
                     )
-                    process.start()
+                    with _stop_signals_held():
+                        process.start()
                     child.close()
                     processes.append(process)
                     connections.append(parent)
@@ -356,12 +358,45 @@ def _receive(connection: Connection) -> Any:
     return message
 
 
+_STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+_CAN_HOLD_SIGNALS = hasattr(signal, "pthread_sigmask")
+
+
+@contextmanager
+def _stop_signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM held (not lost) while a worker is forked.
+
+    A forked child starts with the parent's handlers, and the command's SIGTERM handler
+    unwinds the command. Arriving before the child is inside multiprocessing's own
+    ``try`` (say a worker is ended at once because another refused its input), it unwound
+    the child out of multiprocessing into the parent's copied stack, which then ran on as a
+    second copy of the command (or of a test run). Held, the signal waits in the child until
+    :func:`_work` has put back the default action, and then ends it.
+    """
+    if not _CAN_HOLD_SIGNALS:  # no fork there either: workers are spawned
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 # --- in a worker -----------------------------------------------------------------------------
+
+
+def _worker_signals() -> None:
+    """A worker's first step: SIGTERM ends it (the command's handler would unwind it as if it
+    were the command), then the signals held since before the fork are let through."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if _CAN_HOLD_SIGNALS:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
 
 
 def _work(connection: Connection, shared: CompiledContract | Contract, task: _Task) -> None:
     """One worker: rank and evaluate its partition(s), send rendered batches, then the counts."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker ends when it is ended
+    _worker_signals()
     try:
         compiled = shared if isinstance(shared, CompiledContract) else compile_contract(shared)
         worker = _Worker(compiled, task, connection)

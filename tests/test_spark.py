@@ -28,9 +28,11 @@ EVENTS = EXAMPLE / "data" / "events.jsonl"
 AS_OF = datetime(2026, 11, 16, 17, tzinfo=UTC)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def spark() -> Iterator[SparkSession]:
-    """One local Spark for the whole run: two cores, few shuffle partitions, no UI, loopback."""
+    """One local Spark for this module: two cores, few shuffle partitions, no UI, loopback.
+    Stopped when the module ends, so the later tests that fork workers do not fork a process
+    that runs Spark's threads."""
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
     session = (

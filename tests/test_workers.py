@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import shutil
+import signal
 import sqlite3
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -525,3 +529,38 @@ def test_a_scratch_that_is_no_folder_is_a_usage_error_saying_which(
     assert code == 2
     said = "no such folder" if kind == "missing" else "a file, not a folder"
     assert f"--scratch {scratch}: {said}" in capsys.readouterr().err
+
+
+def _idle_worker() -> None:
+    parallel._worker_signals()
+    time.sleep(30)
+
+
+def test_a_worker_ended_as_it_starts_never_runs_on_as_a_copy_of_its_parent(
+    tmp_path: Path,
+) -> None:
+    """A worker ended the moment it is forked (another worker refused its input at once)
+    used to run the command's SIGTERM handler before multiprocessing's own ``try``: it
+    unwound out of multiprocessing into its copy of the parent's stack and ran on as a
+    second copy of the command (in the test suite, of the whole test run)."""
+    escaped = tmp_path / "escaped"
+    parent = os.getpid()
+
+    def unwind(signum: int, frame: object) -> None:
+        raise RuntimeError("the command's handler")
+
+    previous = signal.signal(signal.SIGTERM, unwind)
+    try:
+        for _ in range(25):
+            process = multiprocessing.get_context("fork").Process(target=_idle_worker)
+            with parallel._stop_signals_held():
+                process.start()
+                os.kill(process.pid, signal.SIGTERM)  # type: ignore[arg-type]
+            if os.getpid() != parent:  # only an escaped child gets here
+                escaped.write_text("a worker ran on as its parent", encoding="utf-8")
+                os._exit(0)
+            process.join(timeout=60)
+            assert process.exitcode == -signal.SIGTERM
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert not escaped.exists()
