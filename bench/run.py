@@ -168,6 +168,9 @@ def _cli(options: list[str], leads: Path, events: Path) -> int:
             ],
             check=True,
             stdout=subprocess.DEVNULL,
+            # Not the checkout: `-m` puts the working folder first on the path, ahead of an
+            # earlier checkout's PYTHONPATH (--before), whose leadcontract must be the one run.
+            cwd=scratch,
         )
         with out.open("rb") as lines:
             return sum(1 for _ in lines)
