@@ -14,10 +14,11 @@ import pytest
 from pyspark.sql import DataFrame, SparkSession
 
 from leadcontract.cli import main
-from leadcontract.engine import compile_contract
+from leadcontract.engine import Evaluation, compile_contract
+from leadcontract.inputs import RecordError
 from leadcontract.loader import load
 from leadcontract.model import Contract
-from leadcontract.spark import evaluate, plan_capacity
+from leadcontract.spark import SparkEvaluation, evaluate, plan_capacity
 from leadcontract.verdict import Verdict
 from leadcontract.writers import verdict_json
 
@@ -82,6 +83,23 @@ def local_lines(tmp_path: Path, *extra: str) -> list[str]:
     return out.read_text(encoding="utf-8").splitlines()
 
 
+def both_ways(
+    spark: SparkSession, contract: Contract, leads: Path, events: Path
+) -> tuple[list[Verdict | RecordError], Evaluation, SparkEvaluation]:
+    """The same files judged locally (every item, then the run's counts and drift) and on
+    Spark (no traces)."""
+    local = compile_contract(contract).evaluate(leads, events, as_of=AS_OF, trace=False)
+    items = list(local)
+    result = evaluate(
+        contract, read_leads(spark, leads), read_events(spark, events), as_of=AS_OF, trace=False
+    )
+    return items, local, result
+
+
+def verdict_lines(items: list[Verdict | RecordError]) -> list[str]:
+    return [verdict_json(item) for item in items if isinstance(item, Verdict)]
+
+
 @pytest.mark.parametrize("trace", [True, False], ids=["trace", "no-trace"])
 def test_verdict_rows_equal_the_local_engine_bytes(
     spark: SparkSession, contract: Contract, tmp_path: Path, trace: bool
@@ -120,15 +138,12 @@ def test_error_rows_equal_the_local_ones_but_for_the_line(
         '{"lead_id": "L000999", "type": "touch", "at": "2026-10-02T10:00:00Z"}\n',
         encoding="utf-8",
     )
-    local = compile_contract(contract).evaluate(leads, events, as_of=AS_OF, trace=False)
+    items, local, result = both_ways(spark, contract, leads, events)
     expected = [
         {**item.to_dict(), "line": None, "source": "leads" if item.kind == "lead" else "events"}
-        for item in local
-        if not hasattr(item, "stage")
+        for item in items
+        if isinstance(item, RecordError)
     ]
-    result = evaluate(
-        contract, read_leads(spark, leads), read_events(spark, events), as_of=AS_OF, trace=False
-    )
     rows = result.errors.orderBy("kind", "record").collect()  # events first, as locally
     assert [json.loads(row["error"]) for row in rows] == expected
     assert [row["kind"] for row in rows] == ["event", "lead", "lead"]
@@ -158,12 +173,7 @@ def test_drift_is_counted_as_locally(
         + '{"lead_id": "L000003", "type": "tuoch", "at": "2026-10-02T11:00:00Z"}\n',
         encoding="utf-8",
     )
-    local = compile_contract(contract).evaluate(leads, events, as_of=AS_OF, trace=False)
-    for _ in local:
-        pass
-    result = evaluate(
-        contract, read_leads(spark, leads), read_events(spark, events), as_of=AS_OF, trace=False
-    )
+    _, local, result = both_ways(spark, contract, leads, events)
     drift = result.drift()
     assert drift.to_dict() == local.drift.to_dict()
     assert drift.counts["unknown-event-type"]["tuoch"] == 2
@@ -222,13 +232,9 @@ def test_ids_padded_with_any_whitespace_python_strips_meet_their_events(
         ),
         encoding="utf-8",
     )
-    local = compile_contract(contract).evaluate(leads, events, as_of=AS_OF, trace=False)
-    expected = [verdict_json(item) for item in local if isinstance(item, Verdict)]
-    result = evaluate(
-        contract, read_leads(spark, leads), read_events(spark, events), as_of=AS_OF, trace=False
-    )
+    items, local, result = both_ways(spark, contract, leads, events)
     rows_out = result.verdicts.orderBy("record").collect()
-    assert [row["verdict"] for row in rows_out] == expected
+    assert [row["verdict"] for row in rows_out] == verdict_lines(items)
     assert [row["lead_id"] for row in rows_out] == sorted(wanted)
     counts = result.counts()
     assert counts.to_dict() == local.counts.to_dict()
@@ -248,13 +254,9 @@ def test_an_id_the_contract_maps_is_keyed_as_the_engine_reads_it(
     leads = tmp_path / "leads.csv"
     first = rows[0].replace("L000001,", "OLD-1,", 1)
     leads.write_text("\n".join([header, rows[2], first, rows[1]]) + "\n", encoding="utf-8")
-    local = compile_contract(renamed).evaluate(leads, EVENTS, as_of=AS_OF, trace=False)
-    expected = [verdict_json(item) for item in local if isinstance(item, Verdict)]
-    result = evaluate(
-        renamed, read_leads(spark, leads), read_events(spark, EVENTS), as_of=AS_OF, trace=False
-    )
+    items, local, result = both_ways(spark, renamed, leads, EVENTS)
     rows_out = result.verdicts.orderBy("record").collect()
-    assert [row["verdict"] for row in rows_out] == expected
+    assert [row["verdict"] for row in rows_out] == verdict_lines(items)
     assert [row["lead_id"] for row in rows_out] == ["L000003", "L000001", "L000002"]
     assert result.counts().to_dict() == local.counts.to_dict()
 
