@@ -635,12 +635,14 @@ class _BusinessTime(_TimeLine):
         self.calendar = calendar
 
     def add(self, at: int, duration: Duration) -> int:
+        assert self.calendar is not None
         try:
             return self.calendar.add_micros(at, duration)
         except DateRangeError:
             return _END
 
     def advance(self, at: int, amount: int) -> int:
+        assert self.calendar is not None
         try:
             return self.calendar.advance_micros(at, amount)
         except DateRangeError:
@@ -649,6 +651,7 @@ class _BusinessTime(_TimeLine):
     def span(self, start: int, end: int) -> int:
         if end <= start:
             return 0
+        assert self.calendar is not None
         return self.calendar.elapsed_micros(start, end)
 
 
