@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from leadcontract._version import __version__
@@ -59,7 +59,15 @@ from leadcontract.rules.scoring import (
 from leadcontract.rules.spiffs import CompiledSpiffs
 from leadcontract.scopes import ScopeKind, build_scope, condition_sites
 from leadcontract.sla import CompiledSla, LeadContext, build_calendar
-from leadcontract.verdict import ContractRef, Fact, Score, SlaVerdict, TraceStep, Verdict
+from leadcontract.verdict import (
+    ClockEventKind,
+    ContractRef,
+    Fact,
+    Score,
+    SlaVerdict,
+    TraceStep,
+    Verdict,
+)
 
 __all__ = [
     "CompiledContract",
@@ -210,6 +218,12 @@ class CompiledContract:
             (buyer.id, compiled[f"/lead/buyer_stages/{i}/when"], f"/lead/buyer_stages/{i}/when")
             for i, buyer in enumerate(lead.buyer_stages)
         ]
+        self._buyer_stages_traced = [
+            (buyer_id, condition.explainer(Fact), f"buyer_stage.{buyer_id}", pointer)
+            for buyer_id, condition, pointer in self.buyer_stages
+        ]
+        """The buyer stages for traced runs: the explainer making trace facts, the step's
+        name."""
         self.handoffs = CompiledHandoffs(contract)
         calendars = self._build_calendars(contract)
         self.slas = [
@@ -489,16 +503,9 @@ class CompiledContract:
                     return buyer_id
             return None
         buyer_stage = None
-        for buyer_id, condition, pointer in self.buyer_stages:
-            held, leaves = condition.trace(facts)
-            steps.append(
-                TraceStep(
-                    f"buyer_stage.{buyer_id}",
-                    pointer,
-                    "holds" if held else "does not hold",
-                    facts_from_leaves(leaves),
-                )
-            )
+        for buyer_id, explain, step, pointer in self._buyer_stages_traced:
+            held, explained = explain(facts)
+            steps.append(TraceStep(step, pointer, "holds" if held else "does not hold", explained))
             if held:
                 buyer_stage = buyer_id
         return buyer_stage
@@ -581,10 +588,16 @@ def _require_coerced(events: Sequence[Event]) -> None:
 def _sla_step(clock: SlaVerdict) -> TraceStep:
     """An SLA verdict as a trace step: its clock events are the facts."""
     facts = tuple(
-        Fact(f"clock.{event.kind}", event.at, event.target, note=event.note)
-        for event in clock.events
+        [
+            Fact(_CLOCK_FACTS[event.kind], event.at, event.target, "", None, event.note)
+            for event in clock.events
+        ]
     )
     return TraceStep(f"sla.{clock.sla}", f"/slas/{clock.sla}", clock.status, facts, clock.evidence)
+
+
+_CLOCK_FACTS: dict[str, str] = {kind: f"clock.{kind}" for kind in get_args(ClockEventKind)}
+"""The trace fact's name of each kind of clock event."""
 
 
 _event_order = attrgetter("at", "seq")

@@ -1,4 +1,5 @@
-"""CompiledCondition.settler: deciding a condition from the fields that do not vary.
+"""CompiledCondition.settler (deciding a condition from the fields that do not vary) and
+CompiledCondition.explainer (the trace, its leaves made by the caller).
 
 The lifecycle replay pre-checks stage criteria once per lead on its record and fit score, and
 scores the lead at an instant only when the score or the event counts could still change the
@@ -85,3 +86,18 @@ def test_constants_and_varying_only_conditions_need_no_record() -> None:
     assert settle("true", {}) is True
     assert settle("false or score >= 1", {}) is None
     assert settle("score >= 60 and false", {}) is False
+
+
+@settings(max_examples=300, deadline=None)
+@given(TYPED_CONDITIONS, RECORDS)
+def test_an_explainer_lists_the_leaves_trace_lists_made_by_its_maker(
+    condition: Condition, record: dict[str, Any]
+) -> None:
+    # The verdicts' traces use explainer(Fact); `explain` and the CLI's traces read trace().
+    compiled = compile_condition(condition, FREE_SCOPE, default_tz=UTC)
+    held, leaves = compiled.trace(record)
+    explained, made = compiled.explainer(lambda *parts: parts)(record)
+    assert explained is held is compiled.predicate(record)
+    assert made == tuple(
+        (leaf.field, leaf.observed, leaf.expected, str(leaf.op), leaf.result) for leaf in leaves
+    )

@@ -34,6 +34,10 @@ class _Plan:
     """Funnel stages at or after the handoff stage: reaching any of them makes it due."""
     qualified_by: str
     to: str
+    step: str = ""
+    """The trace step's name, place and note (the same for every lead of the campaign)."""
+    pointer: str = ""
+    note: str = ""
 
 
 class CompiledHandoffs:
@@ -60,6 +64,9 @@ class CompiledHandoffs:
                 due_at,
                 handoff.qualified_by.value,
                 handoff.to.value,
+                f"handoff.{campaign_id}",
+                f"/campaigns/{campaign_id}/handoff",
+                f"hands off at `{handoff.stage}`, qualified by {handoff.qualified_by.value}",
             )
 
     def judge(
@@ -104,11 +111,11 @@ class CompiledHandoffs:
             state = "done" if done else ("due" if due else "not due")
             steps.append(
                 TraceStep(
-                    f"handoff.{plan.id}",
-                    f"/campaigns/{plan.id}/handoff",
+                    plan.step,
+                    plan.pointer,
                     f"{state}; {len(missing)} required field(s) missing",
                     facts,
-                    f"hands off at `{handoff.stage}`, qualified by {handoff.qualified_by.value}",
+                    plan.note,
                 )
             )
         # Positional, in the fields' order (campaign, stage, qualified_by, to, due, done, at,

@@ -31,8 +31,7 @@ from typing import Any
 from leadcontract.inputs import Event
 from leadcontract.model import Lifecycle, Reason, StageRole
 from leadcontract.rules.conditions import CompiledCondition
-from leadcontract.rules.scoring import facts_from_leaves
-from leadcontract.verdict import Disqualification, StageChange, StageVerdict, TraceStep
+from leadcontract.verdict import Disqualification, Fact, StageChange, StageVerdict, TraceStep
 
 __all__ = ["CompiledLifecycle", "LifecycleOutcome"]
 
@@ -58,6 +57,10 @@ class _Promotion:
     """The criteria decided by the facts that do not vary over a replay (see
     :meth:`CompiledCondition.settler`): a lead whose fit or fields rule the stage out is not
     scored at every instant only to find it out again."""
+    explain: Callable[[Mapping[str, Any]], tuple[bool, tuple[Fact, ...]]]
+    """The criteria traced, their leaves made trace facts."""
+    step: str
+    """The trace step's name."""
 
 
 class CompiledLifecycle:
@@ -93,7 +96,12 @@ class CompiledLifecycle:
         for stage_id, targets in self.allowed.items():
             candidates = [
                 _Promotion(
-                    t, stage_conditions[t], pointers[t], stage_conditions[t].settler(varying)
+                    t,
+                    stage_conditions[t],
+                    pointers[t],
+                    stage_conditions[t].settler(varying),
+                    stage_conditions[t].explainer(Fact),
+                    f"lifecycle.{t}",
                 )
                 for t in targets
                 if t in stage_conditions
@@ -231,6 +239,7 @@ class _Replay:
             return
         entered = {self.stage}
         steps = self.steps
+        when: str | None = None  # `at` as the trace's notes write it, once written
         while candidates:
             if self.returns_at is not None and at < self.returns_at:
                 return
@@ -247,14 +256,16 @@ class _Replay:
                 else:
                     if facts is None:
                         facts = self.facts_at(at)
-                    held, leaves = promotion.condition.trace(facts)
+                    if when is None:
+                        when = at.isoformat()
+                    held, explained = promotion.explain(facts)
                     steps.append(
                         TraceStep(
-                            f"lifecycle.{promotion.stage}",
+                            promotion.step,
                             promotion.pointer,
                             "criteria met" if held else "criteria not met",
-                            facts_from_leaves(leaves),
-                            f"checked at {at.isoformat()} from `{self.stage}`",
+                            explained,
+                            f"checked at {when} from `{self.stage}`",
                         )
                     )
                 if held:

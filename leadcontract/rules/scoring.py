@@ -82,6 +82,11 @@ class _Engagement:
     rule: EngagementRule
     pointer: str
     half_life_seconds: float | None
+    step: str = ""
+    """The rule's trace step name, the name of the count it shows and the end of its note
+    (after the count): the same for every lead, so made once."""
+    counted: str = ""
+    note_tail: str = ""
 
 
 class EngagementTimes:
@@ -154,11 +159,31 @@ class CompiledScoring:
         ]
         """Each fit rule with its compiled condition, its place and the line it adds (the
         same for every lead that earns it, so made once)."""
+        self._fit_traced = [
+            (
+                rule,
+                condition.explainer(Fact),
+                f"scoring.fit.{rule.id}",
+                pointer,
+                f"{rule.points:+d} points",
+                line,
+            )
+            for (rule, condition, pointer, line) in self._fit
+        ]
+        """The same rules for traced runs: the explainer making trace facts, the step's name
+        and the outcome when the rule holds (the strings every lead's trace repeats)."""
         self._fit_cap = scoring.fit.cap
         decay = scoring.engagement.decay
         half_life = decay.half_life.as_timedelta().total_seconds() if decay else None
         self._engagement = [
-            _Engagement(rule, f"/lead/scoring/engagement/rules/{i}", half_life)
+            _Engagement(
+                rule,
+                f"/lead/scoring/engagement/rules/{i}",
+                half_life,
+                f"scoring.engagement.{rule.id}",
+                f"events.{rule.event}",
+                f" × {rule.points} points" + (", decayed" if half_life else ""),
+            )
             for i, rule in enumerate(scoring.engagement.rules)
         ]
         self._engagement_cap = scoring.engagement.cap
@@ -170,22 +195,18 @@ class CompiledScoring:
         """Fit points for ``record``: (capped total, lines, whether the cap applied)."""
         total = 0.0
         lines: list[ScoreLine] = []
-        for rule, condition, pointer, line in self._fit:
-            if steps is None:
-                held = condition.predicate(record)
-            else:
-                held, leaves = condition.trace(record)
-                steps.append(
-                    TraceStep(
-                        f"scoring.fit.{rule.id}",
-                        pointer,
-                        f"{rule.points:+d} points" if held else "no points",
-                        facts_from_leaves(leaves),
-                    )
-                )
-            if held:
-                total += rule.points
-                lines.append(line)
+        if steps is None:
+            for rule, condition, _, line in self._fit:
+                if condition.predicate(record):
+                    total += rule.points
+                    lines.append(line)
+        else:
+            for rule, explain, name, pointer, earned, line in self._fit_traced:
+                held, facts = explain(record)
+                steps.append(TraceStep(name, pointer, earned if held else "no points", facts))
+                if held:
+                    total += rule.points
+                    lines.append(line)
         capped = self._fit_cap is not None and total > self._fit_cap
         if capped and self._fit_cap is not None:
             total = float(self._fit_cap)
@@ -237,17 +258,16 @@ class CompiledScoring:
                 continue
             points, count = earned
             total += points
-            rule = item.rule
             if lines is not None:
-                lines.append(ScoreLine(rule.id, "engagement", points, count))
+                lines.append(ScoreLine(item.rule.id, "engagement", points, count))
             if steps is not None:
                 steps.append(
                     TraceStep(
-                        f"scoring.engagement.{rule.id}",
+                        item.step,
                         item.pointer,
                         f"{points:+.2f} points",
-                        (Fact(f"events.{rule.event}", count),),
-                        f"{count} × {rule.points} points" + (", decayed" if half_life else ""),
+                        (Fact(item.counted, count),),
+                        f"{count}{item.note_tail}",
                     )
                 )
         cap = self._engagement_cap

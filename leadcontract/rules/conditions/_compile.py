@@ -32,6 +32,13 @@ _Pred: TypeAlias = Callable[[Mapping[str, Any]], bool]
 
 _Tracer: TypeAlias = Callable[[Mapping[str, Any], list[Leaf]], bool]
 
+LeafMaker: TypeAlias = Callable[[str, Any, Any, str, bool], Any]
+"""Makes what an explanation lists for one evaluated comparison, from ``(field, observed,
+expected, op, result)``: the order of :class:`leadcontract.verdict.Fact`'s first fields, so the
+class itself is a maker."""
+
+_Explainer: TypeAlias = Callable[[Mapping[str, Any], list[Any]], bool]
+
 _Settler: TypeAlias = Callable[[Mapping[str, Any]], bool | None]
 """Decides a condition from the fields that do not vary, or says it cannot (``None``)."""
 
@@ -415,6 +422,53 @@ class _Builder:
 
         return trace_any
 
+    def explained(self, node: Condition, make: LeafMaker) -> _Explainer:
+        """:meth:`traced`, with each evaluated comparison made by ``make`` straight away (no
+        :class:`Leaf` in between) and loops in place of generators: the verdicts' traces
+        call it for every rule of every lead."""
+        if isinstance(node, Compare):
+            predicate, expected = self.leaf(node)
+            field, op = node.field, str(node.op)
+
+            def explain_leaf(record: Mapping[str, Any], out: list[Any]) -> bool:
+                result = predicate(record)
+                out.append(make(field, record.get(field), expected, op, result))
+                return result
+
+            return explain_leaf
+        if isinstance(node, Constant):
+            value = node.value
+
+            def explain_constant(record: Mapping[str, Any], out: list[Any]) -> bool:
+                return value
+
+            return explain_constant
+        if isinstance(node, Not):
+            inner = self.explained(node.item, make)
+
+            def explain_not(record: Mapping[str, Any], out: list[Any]) -> bool:
+                return not inner(record, out)
+
+            return explain_not
+        items = tuple(self.explained(item, make) for item in node.items)
+        if isinstance(node, All):
+
+            def explain_all(record: Mapping[str, Any], out: list[Any]) -> bool:
+                for item in items:  # noqa: SIM110 - a generator costs more per call
+                    if not item(record, out):
+                        return False
+                return True
+
+            return explain_all
+
+        def explain_any(record: Mapping[str, Any], out: list[Any]) -> bool:
+            for item in items:  # noqa: SIM110 - a generator costs more per call
+                if item(record, out):
+                    return True
+            return False
+
+        return explain_any
+
     def settled(self, node: Condition, varying: Callable[[str], bool]) -> _Settler | bool | None:
         """Three-valued (Kleene) evaluation over the leaves whose field does not vary.
 
@@ -555,6 +609,23 @@ class CompiledCondition:
         out: list[Leaf] = []
         result = self._tracer(record, out)
         return result, tuple(out)
+
+    def explainer(
+        self, make: LeafMaker
+    ) -> Callable[[Mapping[str, Any]], tuple[bool, tuple[Any, ...]]]:
+        """:meth:`trace` with each leaf made by ``make`` (called with ``(field, observed,
+        expected, op text, result)``) instead of a :class:`Leaf`: for callers that turn every
+        leaf into their own record (a verdict's trace facts), once per call instead of twice.
+        Build it once and call it per record; the leaves and their order are :meth:`trace`'s.
+        """
+        explain = self._builder.explained(self.condition, make)
+
+        def explained(record: Mapping[str, Any]) -> tuple[bool, tuple[Any, ...]]:
+            out: list[Any] = []
+            result = explain(record, out)
+            return result, tuple(out)
+
+        return explained
 
     def settler(self, varying: Callable[[str], bool]) -> _Settler | bool | None:
         """A pre-check for records whose fields named by ``varying`` change between calls while
