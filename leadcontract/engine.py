@@ -457,7 +457,7 @@ class CompiledContract:
         )
         if self.spiffs is None:
             return verdict
-        decisions = self.spiffs.judge(verdict, ordered, record=record)
+        decisions = self.spiffs.judge(verdict, ordered, record=record, in_order=True)
         if not decisions:  # no spiff covers the lead's campaign: nothing to add
             return verdict
         if steps is not None:

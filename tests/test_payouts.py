@@ -361,7 +361,13 @@ def example_lines() -> tuple[SpiffLine, ...]:
         if not isinstance(verdict, Verdict):  # an error row: no verdict to judge
             continue
         verdicts += 1
-        for decision in spiffs.judge(verdict, by_lead[verdict.lead_id]):
+        decisions = spiffs.judge(verdict, by_lead[verdict.lead_id])
+        # The engine's call: its events already in order and none after as_of, not re-sorted.
+        in_order = sorted(
+            (e for e in by_lead[verdict.lead_id] if e.at <= AS_OF), key=lambda e: (e.at, e.seq)
+        )
+        assert spiffs.judge(verdict, in_order, in_order=True) == decisions
+        for decision in decisions:
             assert decision.eligible == bool(decision.lines)
             lines.extend(decision.lines)
     assert verdicts == 240

@@ -261,12 +261,15 @@ class CompiledSpiffs:
         events: Sequence[Event],
         *,
         record: Mapping[str, Any] | None = None,
+        in_order: bool = False,
     ) -> tuple[SpiffDecision, ...]:
         """One decision per spiff that applies to the lead's campaign, in contract order.
 
         ``events`` are the lead's events (those after ``verdict.as_of`` are ignored);
         ``record`` is the coerced lead record, which ``when`` conditions and ``per_unit``
-        units over lead fields read (without it those fields are not set).
+        units over lead fields read (without it those fields are not set). ``in_order`` says
+        the events are already in time order (input order breaking ties) and none is after
+        ``verdict.as_of``, as the engine hands them over: they are not sorted again.
         """
         campaign = verdict.campaign
         if campaign is None:
@@ -278,7 +281,10 @@ class CompiledSpiffs:
                 self._applying[campaign] = applying
         if not applying:
             return ()
-        ordered = sorted((e for e in events if e.at <= verdict.as_of), key=_time_order)
+        if in_order:
+            ordered = events
+        else:
+            ordered = sorted((e for e in events if e.at <= verdict.as_of), key=_time_order)
         return tuple(self._judge_one(item, verdict, ordered, record or {}) for item in applying)
 
     def _day(self, at: datetime) -> date:
