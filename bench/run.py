@@ -15,7 +15,8 @@ process (so peak memory is its own), all on the same CSV and JSON Lines files:
   implement), ``engine-no-trace`` and ``engine-trace`` (the whole contract);
 * the command line end to end (capacity pass, JSON Lines out, no traces): ``cli-1`` and
   ``cli-2`` (``--workers 2``), ``cli-grouped`` (sorted input streamed), ``cli-spill-1`` and
-  ``cli-spill-2`` (``--spill``: partitions on disk, bounded memory);
+  ``cli-spill-2`` (``--spill``: partitions on disk, bounded memory); ``cli-trace`` is
+  ``cli-1`` with traces (the command's default);
 * ``spark``: leadcontract.spark in local mode on 2 cores, verdicts written as text (JVM
   start included; the seconds after the session started are printed beside it).
 
@@ -50,6 +51,7 @@ MODES = (
     "engine-no-trace",
     "engine-trace",
     "cli-1",
+    "cli-trace",
     "cli-2",
     "cli-grouped",
     "cli-spill-1",
@@ -58,12 +60,14 @@ MODES = (
 )
 CLI_MODES = {
     "cli-1": ["--workers", "1"],
+    "cli-trace": ["--workers", "1", "--trace"],
     "cli-2": ["--workers", "2"],
     "cli-grouped": ["--grouped"],
     "cli-spill-1": ["--spill"],
     "cli-spill-2": ["--spill", "--workers", "2"],
 }
-"""The command line's options of each ``cli-`` mode (besides --no-trace and --out)."""
+"""The command line's options of each ``cli-`` mode (besides --out, and --no-trace unless the
+options say ``--trace``: that one is the command's default, traces on)."""
 RATIOS = (
     ("engine-no-trace", "io-floor", "engine (no traces) vs I/O floor"),
     ("cli-1", "io-floor", "CLI end to end (no traces) vs I/O floor"),
@@ -71,6 +75,7 @@ RATIOS = (
     ("handwritten", "tight-orjson", "old floor (baseline.py) vs tight floor"),
     ("tight", "tight-orjson", "tight floor, json vs orjson"),
     ("engine-trace", "engine-no-trace", "traces on vs off"),
+    ("cli-trace", "cli-1", "CLI traces on vs off (traced output 2.7x the bytes)"),
     ("cli-2", "cli-1", "--workers 2 vs 1 (wall)"),
     ("cli-grouped", "cli-1", "--grouped (sorted input, streamed) vs in memory"),
     ("cli-spill-1", "cli-1", "--spill vs in memory, one process"),
@@ -161,10 +166,10 @@ def _cli(options: list[str], leads: Path, events: Path) -> int:
                 str(events),
                 "--as-of",
                 AS_OF.isoformat(),
-                "--no-trace",
+                *([] if "--trace" in options else ["--no-trace"]),
                 "--out",
                 str(out),
-                *options,
+                *[option for option in options if option != "--trace"],
             ],
             check=True,
             stdout=subprocess.DEVNULL,
