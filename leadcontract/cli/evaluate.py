@@ -16,6 +16,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
+from leadcontract._spill import SpillFile
 from leadcontract._version import __version__
 from leadcontract.calendar import DateRangeError, check_supported
 from leadcontract.checks import lint
@@ -31,11 +32,18 @@ from leadcontract.engine import (
     ContractError,
     Evaluation,
     InputOrderError,
+    ReadRows,
     RunCounts,
     compile_contract,
 )
 from leadcontract.explanation import explain
-from leadcontract.inputs import COLUMNAR_SUFFIXES, FILE_SUFFIXES, InputFileError, RecordError
+from leadcontract.inputs import (
+    COLUMNAR_SUFFIXES,
+    FILE_SUFFIXES,
+    InputFileError,
+    RecordError,
+    rows_from,
+)
 from leadcontract.model import Contract
 from leadcontract.parallel import (
     MAX_WORKERS,
@@ -168,8 +176,11 @@ class _Run:
         return self.source.drift
 
 
-def _start_run(args: argparse.Namespace, fmt: str, audit_key: bytes | None) -> _Run:
-    """Start ``evaluate``: in this process, or over ``--workers`` / ``--spill`` partitions."""
+def _start_run(
+    args: argparse.Namespace, fmt: str, audit_key: bytes | None, stack: ExitStack
+) -> _Run:
+    """Start ``evaluate``: in this process, or over ``--workers`` / ``--spill`` partitions
+    (what the run leaves to clean up, on ``stack``)."""
     _check_inputs(args)
     compiled = _compiled(args.contract)
     as_of = _as_of(args, compiled)
@@ -201,13 +212,24 @@ def _start_run(args: argparse.Namespace, fmt: str, audit_key: bytes | None) -> _
             scratch=args.scratch,
         )
         return _Run(partitioned, output, compiled, as_of, partitioned, partitioned.tally)
+    leads: Path | ReadRows = args.leads
+    if args.grouped:
+        plan = compiled.plan_capacity(args.leads, sorted_by_id=True)
+    else:  # the capacity pass keeps the rows it reads: the evaluation reads them back
+        kept = SpillFile()
+        stack.callback(kept.remove)
+        plan = compiled.plan_capacity(ReadRows(kept.kept(rows_from(args.leads, kind="lead"))))
+        if kept.complete:
+            leads = ReadRows(kept.read())
+        else:  # no campaign declares a capacity: the pass read nothing
+            kept.remove()
     evaluation = compiled.evaluate(
-        args.leads,
+        leads,
         args.events if args.events is not None else (),
         as_of=as_of,
         trace=trace,
         grouped=args.grouped,
-        capacity=compiled.plan_capacity(args.leads, sorted_by_id=args.grouped),
+        capacity=plan,
     )
     tally = Tally()
     return _Run(
@@ -252,7 +274,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
             )
         with ExitStack() as stack:
             store = _open_store(args, stack) if args.audit is not None else None
-            run = _start_run(args, fmt, store.key if store is not None else None)
+            run = _start_run(args, fmt, store.key if store is not None else None, stack)
             out = stack.enter_context(atomic_output(args.out)) if args.out else sys.stdout
             errors_out = stack.enter_context(atomic_output(args.errors)) if args.errors else None
             sink = VerdictSink(run.output, run.compiled.contract, out)
