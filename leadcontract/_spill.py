@@ -7,7 +7,7 @@ import marshal
 import pickle
 import struct
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -41,7 +41,7 @@ class SpillFile:
         self.complete = False
         """Whether :meth:`kept` passed all its items through."""
 
-    def kept(self, items: Iterable[Any]) -> Iterator[Any]:
+    def kept(self, items: Iterable[Any]) -> Generator[Any, None, None]:
         """Pass ``items`` through, adding each to this file; :attr:`complete` once they ran out
         (the file is then closed, ready to :meth:`read`): a second pass over input rows reads
         them back from here, several times cheaper than parsing the input again."""
