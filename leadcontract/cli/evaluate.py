@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import io
 import json
 import sqlite3
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from importlib.util import find_spec
@@ -275,6 +276,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         with ExitStack() as stack:
             store = _open_store(args, stack) if args.audit is not None else None
             run = _start_run(args, fmt, store.key if store is not None else None, stack)
+            stack.enter_context(_fewer_full_collections())
             out = stack.enter_context(atomic_output(args.out)) if args.out else sys.stdout
             errors_out = stack.enter_context(atomic_output(args.errors)) if args.errors else None
             sink = VerdictSink(run.output, run.compiled.contract, out)
@@ -314,6 +316,31 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if tally.error_rows or (args.strict_data and run.drift.found):
         return EXIT_PROBLEMS
     return EXIT_OK
+
+
+FULL_COLLECTION_EVERY = 100
+"""Younger collections between two full ones while a run evaluates (CPython's default: 10)."""
+
+
+@contextmanager
+def _fewer_full_collections() -> Iterator[None]:
+    """The garbage collector tuned for one long evaluation, as it was once it ends.
+
+    An in-memory run holds every event, and CPython's full collection walks every object
+    held, each time the held ones have grown by a quarter: at 100k leads 2.7 of 36 CPU
+    seconds. What start-up made (modules, the compiled contract) is frozen, so no collection
+    walks it again (forked workers inherit it frozen, so they do not copy its pages either),
+    and a full collection waits for more younger ones: 1.1 seconds. Young cycles are
+    collected as often as before.
+    """
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(thresholds[0], thresholds[1], max(thresholds[2], FULL_COLLECTION_EVERY))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _refuse_clobbering(args: argparse.Namespace, **outputs: Path | None) -> None:
