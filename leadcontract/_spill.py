@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import marshal
 import pickle
+import struct
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from leadcontract.inputs import RawRecord, RecordError
+from leadcontract.inputs._types import new_raw_record
 
 __all__ = ["SpillFile"]
+
+_LENGTH = struct.Struct("<Q")
 
 
 class SpillFile:
@@ -34,6 +38,18 @@ class SpillFile:
             path.open("wb") if path else tempfile.TemporaryFile()  # noqa: SIM115 - open until remove(), as a named one
         )
         self._batch: list[Any] = []
+        self.complete = False
+        """Whether :meth:`kept` passed all its items through."""
+
+    def kept(self, items: Iterable[Any]) -> Generator[Any, None, None]:
+        """Pass ``items`` through, adding each to this file; :attr:`complete` once they ran out
+        (the file is then closed, ready to :meth:`read`): a second pass over input rows reads
+        them back from here, several times cheaper than parsing the input again."""
+        for item in items:
+            self.add(item)
+            yield item
+        self.close()
+        self.complete = True
 
     def add(self, item: Any) -> None:
         if self._rows and isinstance(item, RawRecord):
@@ -52,6 +68,9 @@ class SpillFile:
             data = None
         if data is None:
             data = b"P" + pickle.dumps(self._batch, protocol=pickle.HIGHEST_PROTOCOL)
+        # Each batch is preceded by its length, so it is read back with one read and decoded
+        # from memory (``marshal.load`` on a file reads a value's every piece on its own).
+        self._file.write(_LENGTH.pack(len(data)))
         self._file.write(data)
         self._batch = []
 
@@ -77,13 +96,15 @@ class SpillFile:
                 self.remove()
 
     def _read(self, handle: IO[bytes]) -> Iterator[Any]:
-        while tag := handle.read(1):
-            batch = marshal.load(handle) if tag == b"M" else pickle.load(handle)
+        while size := handle.read(_LENGTH.size):
+            data = handle.read(_LENGTH.unpack(size)[0])
+            body = memoryview(data)[1:]
+            batch = marshal.loads(body) if data[:1] == b"M" else pickle.loads(body)
             if not self._rows:
                 yield from batch
                 continue
-            for item in batch:
-                yield item if isinstance(item, RecordError) else RawRecord(*item)
+            for item in batch:  # rows: made as the readers make them, without __init__
+                yield item if isinstance(item, RecordError) else new_raw_record(*item)
 
     def remove(self) -> None:
         if self._file is not None:

@@ -82,6 +82,9 @@ MAX_WORKERS = 256
 machine's cores only adds work; without a bound a typo (``--workers 99999``) forks until the
 machine runs out of memory."""
 
+_ANSWERS_KEPT = 1 << 16
+"""Lead ids whose partition a worker remembers (then it starts over: memory stays bounded)."""
+
 SPILL_BYTES = 16 << 20
 """Input bytes per spilled partition: its events, held while it is evaluated, stay small."""
 
@@ -111,10 +114,15 @@ class IdColumn:
 
     def __init__(self, *candidates: str) -> None:
         self._exact = candidates
+        self._first = candidates[0]
+        """The name :meth:`column` answers whenever a row has it."""
         self._loose = tuple(_normal(name) for name in candidates)
         self._cache: dict[tuple[Any, ...], Any] = {}
 
     def value(self, data: Mapping[str, Any]) -> object:
+        found = data.get(self._first, _MISSING)  # the usual row: the first name, as it is
+        if found is not _MISSING:
+            return found
         keys = tuple(data)
         column = self._cache.get(keys, _MISSING)
         if column is _MISSING:
@@ -430,6 +438,7 @@ class _Worker:
         self.connection = connection
         self.lead_ids = lead_id_column(compiled.contract, compiled.mappings.sources)
         self.partitions = job.workers * max(job.spill, 1)
+        self._answers: dict[str, int | None] = {}
         self.event_files = {str(path): number for number, path in enumerate(job.events)}
         self.renderer = Renderer(job.output, compiled.contract)
         self.counts = RunCounts()
@@ -440,21 +449,33 @@ class _Worker:
     def _lead_part(self, row: _Row) -> int | None:
         if isinstance(row, RecordError):  # unreadable: no id to go by
             return 0 if self.task.index == 0 else None
-        return self._mine(partition_of(self.lead_ids.value(row.data), self.partitions))
+        return self._mine(self.lead_ids.value(row.data))
 
     def _event_part(self, row: _Row) -> int | None:
         if isinstance(row, RecordError):
             return 0 if self.task.index == 0 else None
         if not self.compiled.mappings.events:
-            return self._mine(partition_of(EVENT_ID.value(row.data), self.partitions))
+            return self._mine(EVENT_ID.value(row.data))
         # Activity exports name their lead in columns the mappings choose: map the row to know.
         event, errors = self.compiled.event_coercer.coerce(row)
         lead_id = event.lead_id if event is not None else errors[0].lead_id if errors else None
         if lead_id is None:  # unmapped, or an error row without an id
             return 0 if self.task.index == 0 else None
-        return self._mine(partition_of(lead_id, self.partitions))
+        return self._mine(lead_id)
 
-    def _mine(self, partition: int) -> int | None:
+    def _mine(self, lead_id: object) -> int | None:
+        """This worker's partition of the lead id, or None when another worker's. Answered
+        once per id text (a lead's rows repeat it; every worker asks about every row)."""
+        if lead_id.__class__ is not str:
+            return self._split(partition_of(lead_id, self.partitions))
+        answer = self._answers.get(lead_id, -1)  # -1: not asked yet (no partition is)
+        if answer == -1:
+            if len(self._answers) >= _ANSWERS_KEPT:
+                self._answers.clear()
+            answer = self._answers[lead_id] = self._split(partition_of(lead_id, self.partitions))
+        return answer
+
+    def _split(self, partition: int) -> int | None:
         workers = self.job.workers
         return partition // workers if partition % workers == self.task.index else None
 
@@ -543,15 +564,20 @@ class _Worker:
         return _Done(self.counts, self.drift, self.tally)
 
     def run_in_memory(self) -> _Done:
-        """Stream this worker's share of the files (read twice when capacity is planned)."""
+        """Stream this worker's share of the files (when capacity is planned, its lead rows
+        are kept on disk by the ranking pass and read back from there)."""
         overflow: frozenset[str] = frozenset()
-        if self.job.plan_capacity:
-            rows = (row for _, row in self._lead_rows())
-            ranking, entries = _ranked(self.compiled, self._entries(rows))
-            overflow = overflowed(entries, self._cutoffs(ranking))
-        leads = (row for _, row in self._lead_rows())
-        events = (row for _, row in self._event_rows())
-        self._stream(self._evaluate(leads, events, overflow))
+        leads: Iterator[_Row] = (row for _, row in self._lead_rows())
+        mine = SpillFile()  # this worker's lead rows, read back for the evaluation
+        try:
+            if self.job.plan_capacity:
+                ranking, entries = _ranked(self.compiled, self._entries(mine.kept(leads)))
+                overflow = overflowed(entries, self._cutoffs(ranking))
+                leads = mine.read()
+            events = (row for _, row in self._event_rows())
+            self._stream(self._evaluate(leads, events, overflow))
+        finally:
+            mine.remove()
         return self._done()
 
     def run_spilled(self) -> _Done:

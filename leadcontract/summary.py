@@ -45,6 +45,10 @@ class Tally:
     """Anomalies noted in verdicts (stage moves the graph does not allow, SLA outcome events
     dated before the lead's creation): data the agreement could not use as it stands."""
     leads_with_anomalies: int = 0
+    _by_campaign: dict[tuple[str | None, bool], CampaignTally] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    """(campaign, handoff is None) → its tally in ``campaigns``."""
 
     def add(self, item: Verdict | RecordError) -> None:
         """Count one verdict or error row."""
@@ -54,15 +58,18 @@ class Tally:
             return
         self.verdicts += 1
         self.stages[item.stage.id] += 1
-        noted = len(item.stage.anomalies) + sum(len(clock.anomalies) for clock in item.slas)
-        self.anomalies += noted
-        self.leads_with_anomalies += noted > 0
-        name = item.campaign if item.campaign is not None else "(none)"
-        if item.handoff is None and item.campaign is not None:
-            name = f"{item.campaign} (not in contract)"
-        tally = self.campaigns.setdefault(name, CampaignTally())
-        tally.leads += 1
+        noted = len(item.stage.anomalies)
+        for clock in item.slas:  # a loop, not sum() over a generator: once per verdict
+            noted += len(clock.anomalies)
+        if noted:
+            self.anomalies += noted
+            self.leads_with_anomalies += 1
         handoff = item.handoff
+        campaign = item.campaign
+        tally = self._by_campaign.get((campaign, handoff is None))
+        if tally is None:
+            tally = self._campaign(campaign, in_contract=handoff is not None)
+        tally.leads += 1
         if handoff is not None:
             tally.handoff_due += handoff.due
             tally.handed_off += handoff.done
@@ -74,6 +81,18 @@ class Tally:
                 tally.disqualified_valid += 1
             else:
                 tally.disqualified_invalid += 1
+
+    def _campaign(self, campaign: str | None, *, in_contract: bool) -> CampaignTally:
+        """The tally of a verdict's campaign, by the name the summary shows it under (looked
+        up once per campaign and whether the contract has it, not once per verdict)."""
+        name = campaign if campaign is not None else "(none)"
+        if not in_contract and campaign is not None:
+            name = f"{campaign} (not in contract)"
+        tally = self.campaigns.get(name)
+        if tally is None:
+            tally = self.campaigns[name] = CampaignTally()
+        self._by_campaign[campaign, not in_contract] = tally
+        return tally
 
     def merge(self, other: Tally) -> None:
         """Add another tally's counts (of a disjoint part of the same run) to this one."""

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import io
 import json
 import sqlite3
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
+from leadcontract._spill import SpillFile
 from leadcontract._version import __version__
 from leadcontract.calendar import DateRangeError, check_supported
 from leadcontract.checks import lint
@@ -31,11 +33,18 @@ from leadcontract.engine import (
     ContractError,
     Evaluation,
     InputOrderError,
+    ReadRows,
     RunCounts,
     compile_contract,
 )
 from leadcontract.explanation import explain
-from leadcontract.inputs import COLUMNAR_SUFFIXES, FILE_SUFFIXES, InputFileError, RecordError
+from leadcontract.inputs import (
+    COLUMNAR_SUFFIXES,
+    FILE_SUFFIXES,
+    InputFileError,
+    RecordError,
+    rows_from,
+)
 from leadcontract.model import Contract
 from leadcontract.parallel import (
     MAX_WORKERS,
@@ -168,8 +177,11 @@ class _Run:
         return self.source.drift
 
 
-def _start_run(args: argparse.Namespace, fmt: str, audit_key: bytes | None) -> _Run:
-    """Start ``evaluate``: in this process, or over ``--workers`` / ``--spill`` partitions."""
+def _start_run(
+    args: argparse.Namespace, fmt: str, audit_key: bytes | None, stack: ExitStack
+) -> _Run:
+    """Start ``evaluate``: in this process, or over ``--workers`` / ``--spill`` partitions
+    (what the run leaves to clean up, on ``stack``)."""
     _check_inputs(args)
     compiled = _compiled(args.contract)
     as_of = _as_of(args, compiled)
@@ -201,13 +213,24 @@ def _start_run(args: argparse.Namespace, fmt: str, audit_key: bytes | None) -> _
             scratch=args.scratch,
         )
         return _Run(partitioned, output, compiled, as_of, partitioned, partitioned.tally)
+    leads: Path | ReadRows = args.leads
+    if args.grouped:
+        plan = compiled.plan_capacity(args.leads, sorted_by_id=True)
+    else:  # the capacity pass keeps the rows it reads: the evaluation reads them back
+        kept = SpillFile()
+        stack.callback(kept.remove)
+        plan = compiled.plan_capacity(ReadRows(kept.kept(rows_from(args.leads, kind="lead"))))
+        if kept.complete:
+            leads = ReadRows(kept.read())
+        else:  # no campaign declares a capacity: the pass read nothing
+            kept.remove()
     evaluation = compiled.evaluate(
-        args.leads,
+        leads,
         args.events if args.events is not None else (),
         as_of=as_of,
         trace=trace,
         grouped=args.grouped,
-        capacity=compiled.plan_capacity(args.leads, sorted_by_id=args.grouped),
+        capacity=plan,
     )
     tally = Tally()
     return _Run(
@@ -252,7 +275,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
             )
         with ExitStack() as stack:
             store = _open_store(args, stack) if args.audit is not None else None
-            run = _start_run(args, fmt, store.key if store is not None else None)
+            run = _start_run(args, fmt, store.key if store is not None else None, stack)
+            stack.enter_context(_fewer_full_collections())
             out = stack.enter_context(atomic_output(args.out)) if args.out else sys.stdout
             errors_out = stack.enter_context(atomic_output(args.errors)) if args.errors else None
             sink = VerdictSink(run.output, run.compiled.contract, out)
@@ -292,6 +316,31 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if tally.error_rows or (args.strict_data and run.drift.found):
         return EXIT_PROBLEMS
     return EXIT_OK
+
+
+FULL_COLLECTION_EVERY = 100
+"""Younger collections between two full ones while a run evaluates (CPython's default: 10)."""
+
+
+@contextmanager
+def _fewer_full_collections() -> Iterator[None]:
+    """The garbage collector tuned for one long evaluation, as it was once it ends.
+
+    An in-memory run holds every event, and CPython's full collection walks every object
+    held, each time the held ones have grown by a quarter: at 100k leads 2.7 of 36 CPU
+    seconds. What start-up made (modules, the compiled contract) is frozen, so no collection
+    walks it again (forked workers inherit it frozen, so they do not copy its pages either),
+    and a full collection waits for more younger ones: 1.1 seconds. Young cycles are
+    collected as often as before.
+    """
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(thresholds[0], thresholds[1], max(thresholds[2], FULL_COLLECTION_EVERY))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _refuse_clobbering(args: argparse.Namespace, **outputs: Path | None) -> None:
