@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import sys
 import types
 import typing
@@ -45,7 +46,7 @@ import orjson
 
 from leadcontract.verdict import to_plain
 
-__all__ = ["plain_json", "record_json"]
+__all__ = ["encodable", "plain_json", "plain_line", "record_json", "record_line"]
 
 _Check = Callable[[Any], bool]
 """True when orjson spells the value (and all it holds) as ``json`` does."""
@@ -58,25 +59,69 @@ _LARGEST = sys.float_info.max
 def plain_json(value: dict[str, Any]) -> str:
     """Plain built-ins (text keys) as compact JSON, spelled exactly as ``json.dumps`` spells
     them (orjson where it spells the same, some ten times faster)."""
-    if _value_ok(value):
-        try:
-            return orjson.dumps(value).decode("utf-8")
-        except TypeError:  # a big integer, a lone surrogate
-            pass
-    return _exact(value)
+    return _plain_text(value)[0]
+
+
+def plain_line(value: dict[str, Any]) -> str:
+    """:func:`plain_json`'s text made :func:`encodable` (a line of a file)."""
+    text, exact = _plain_text(value)
+    return encodable(text) if exact else text
 
 
 def record_json(record: Any) -> str:
     """A record (a verdict, an error row, anything :func:`to_plain` converts) as compact JSON,
     the text ``json.dumps(to_plain(record))`` gives, without building ``to_plain``'s copy when
     orjson can spell the record itself."""
+    return _record_text(record)[0]
+
+
+def record_line(record: Any) -> str:
+    """:func:`record_json`'s text made :func:`encodable` (a line of a file)."""
+    text, exact = _record_text(record)
+    return encodable(text) if exact else text
+
+
+def encodable(text: str) -> str:
+    """Text that can be written as UTF-8: a lone surrogate (only Python records can hold one;
+    the file readers refuse them) becomes its ``\\uXXXX`` escape, which in JSON is the JSON
+    spelling of the same string.
+
+    Text orjson wrote needs no look (it refuses lone surrogates), which is why the ``_line``
+    functions ask only of the exact way's text: a traced verdict's 11 KB line is rarely
+    ASCII (a note says "3 × 5 points"), and searching it costs five times orjson's writing.
+    """
+    if text.isascii() or _LONE_SURROGATE.search(text) is None:
+        return text
+    return _LONE_SURROGATE.sub(_escape_surrogate, text)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def _plain_text(value: dict[str, Any]) -> tuple[str, bool]:
+    """The JSON text, and whether the exact way wrote it."""
+    if _value_ok(value):
+        try:
+            return orjson.dumps(value).decode("utf-8"), False
+        except TypeError:  # a big integer, a lone surrogate
+            pass
+    return _exact(value), True
+
+
+def _record_text(record: Any) -> tuple[str, bool]:
+    """The JSON text, and whether the exact way wrote it."""
     check = _RECORD_CHECKS.get(record.__class__)  # a record type met before: its own check
     if check(record) if check is not None else _value_ok(record):
         try:
-            return orjson.dumps(record, default=_spelt, option=orjson.OPT_UTC_Z).decode("utf-8")
+            text = orjson.dumps(record, default=_spelt, option=orjson.OPT_UTC_Z)
+            return text.decode("utf-8"), False
         except TypeError:  # a big integer, a lone surrogate, a key that is not text, a bad float
             pass
-    return _exact(to_plain(record))
+    return _exact(to_plain(record)), True
 
 
 def _exact(plain: Any) -> str:

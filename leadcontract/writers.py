@@ -7,11 +7,10 @@ and the table flatten the fields people sort and filter on.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from leadcontract._json_text import plain_json, record_json
+from leadcontract._json_text import encodable, plain_line, record_line
 from leadcontract.columns import BASE_COLUMNS, Column, flat_row
 from leadcontract.inputs import RecordError
 from leadcontract.safe_text import guard_csv_cell, printable
@@ -25,30 +24,14 @@ CSV_COLUMNS: tuple[str, ...] = tuple(column.name for column in BASE_COLUMNS)
 :func:`leadcontract.columns.verdict_columns`)."""
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _escape_surrogate(match: re.Match[str]) -> str:
-    return f"\\u{ord(match.group()):04x}"
-
-
-def _encodable(text: str) -> str:
-    """Text that can be written as UTF-8: a lone surrogate (only Python records can hold one;
-    the file readers refuse them) becomes its ``\\uXXXX`` escape, which in JSON is the JSON
-    spelling of the same string."""
-    if text.isascii() or _LONE_SURROGATE.search(text) is None:
-        return text
-    return _LONE_SURROGATE.sub(_escape_surrogate, text)
-
-
 def verdict_json(verdict: Verdict) -> str:
     """One verdict as one line of JSON (no trailing newline); identical input, identical bytes."""
-    return _encodable(record_json(verdict))
+    return record_line(verdict)
 
 
 def error_json(error: RecordError) -> str:
     """One error row as one line of JSON."""
-    return _encodable(plain_json(error.to_dict()))
+    return plain_line(error.to_dict())
 
 
 def _text(value: Any) -> str:
@@ -60,7 +43,7 @@ def _text(value: Any) -> str:
         return format_instant(value)
     if isinstance(value, float):
         return f"{value:.15g}"  # scores have two decimals; `:g` would keep only 6 digits
-    return _encodable(str(value))
+    return encodable(str(value))
 
 
 def csv_row(

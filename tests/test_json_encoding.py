@@ -20,7 +20,7 @@ from live_support import AS_OF, EVENTS, LEADS, compiled_contract
 
 from leadcontract import _json_text
 from leadcontract import verdict as records
-from leadcontract._json_text import plain_json, record_json
+from leadcontract._json_text import encodable, plain_json, plain_line, record_json, record_line
 from leadcontract.rules.conditions import Leaf, Op
 from leadcontract.verdict import to_plain
 
@@ -47,6 +47,10 @@ def python_json(value: Any) -> str:
 @given(st.dictionaries(st.text(), values, max_size=6))
 def test_the_same_text_as_json_for_any_plain_value(value: dict[str, Any]) -> None:
     assert plain_json(value) == python_json(value)
+    # A line of a file: what orjson wrote is never searched for lone surrogates (it refuses
+    # them); the exact way's text is, and the line always encodes.
+    assert plain_line(value) == encodable(python_json(value))
+    plain_line(value).encode("utf-8")
 
 
 def test_the_values_orjson_spells_otherwise_are_spelt_as_json_spells_them() -> None:
@@ -110,6 +114,17 @@ def exact(record: Any) -> str:
 @given(st.from_type(records.Verdict))
 def test_a_verdict_is_spelt_as_json_spells_its_plain_copy(verdict: records.Verdict) -> None:
     assert record_json(verdict) == exact(verdict)
+    assert record_line(verdict) == encodable(exact(verdict))
+    record_line(verdict).encode("utf-8")
+
+
+def test_a_lone_surrogate_is_escaped_in_a_line_and_kept_in_the_json_text() -> None:
+    value = {"note": "a\ud800b × 2"}
+    assert plain_json(value) == '{"note":"a\ud800b × 2"}'
+    assert plain_line(value) == '{"note":"a\\ud800b × 2"}'
+    assert json.loads(plain_line(value)) == value
+    step = records.TraceStep("r", "/p", "ok", note="a\ud800b")
+    assert json.loads(record_line(step))["note"] == "a\ud800b"
 
 
 @settings(max_examples=200, deadline=None)
