@@ -381,6 +381,8 @@ class CompiledSla:
         if not isinstance(created, datetime):
             return ()
         before = min(_micros(created), start)
+        if _earliest_event(lead) >= before:
+            return ()  # the usual case: every event lies after the creation
         found: list[str] = []
         for name, trigger in self.outcome_triggers:
             kinds = list(trigger.event or ())
