@@ -52,6 +52,7 @@ the SLA's responsible party (sales by default).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -141,12 +142,20 @@ class CompiledSla:
             for name, trigger in sla.triggers()
         }
         """What each trigger the SLA has (start, stop, pause, resume, cancel) looks for."""
+        never = _TriggerPlan.never()
+        self._start = self.triggers.get("start", never)
+        self._stop = self.triggers.get("stop", never)
+        self._pause = self.triggers.get("pause", never)
+        self._resume = self.triggers.get("resume", never)
+        self._cancel = self.triggers.get("cancel", never)
+        self._as_of: tuple[datetime | None, int] = (None, 0)
+        """The last ``as_of`` judged and its instant (one tuple: threads may share the SLA)."""
         self.trigger_conditions = {name: plan.condition for name, plan in self.triggers.items()}
         self.calendar = calendars.get(sla.calendar) if sla.calendar else None
         self.business = sla.time == "business" and self.calendar is not None
         self.consent = dict(contract.lead.consent)
         self.zone_cache: dict[str | None, tuple[_TimeLine, str]] = {}
-        """Per zone name a clock is read in: its time line there and the clock's note."""
+        """Per zone name a clock is read in: its time line there and its activation note."""
         self.created_key = contract.lead.keys.created
         self.entry_events = {
             stage.id: tuple(stage.entry_events) for stage in contract.lead.lifecycle.stages
@@ -171,17 +180,14 @@ class CompiledSla:
         plan = self.triggers.get(name)
         if plan is None:
             return []
-        found: list[int] | None = lead.instants.get(plan.key)
-        if found is None:
-            found = lead.instants[plan.key] = plan.instants(lead)
-        return found
+        return plan.occurrences(lead)
 
     def _time_line(self, lead: LeadContext) -> tuple[_TimeLine, str]:
         """The time the clock runs on for this lead (business hours in the zone the SLA
-        names, or plain elapsed time), and the clock's note saying which."""
+        names, or plain elapsed time), and the note of the clock's activation saying which."""
         calendar = self.calendar
         if calendar is None or not self.business:
-            return _CALENDAR_TIME, "calendar time"
+            return _CALENDAR_TIME, "started; clock: calendar time"
         whose = self.sla.clock_zone
         wanted = lead.zone if whose == "lead" else lead.owner_zone if whose == "owner" else None
         found = self.zone_cache.get(wanted)
@@ -189,7 +195,7 @@ class CompiledSla:
             if len(self.zone_cache) >= _ZONES_KEPT:  # zone names come from the data
                 self.zone_cache.clear()
             zoned, note = self._zoned(calendar, wanted)
-            found = self.zone_cache[wanted] = (_BusinessTime(zoned), note)
+            found = self.zone_cache[wanted] = (_BusinessTime(zoned), f"started; clock: {note}")
         return found
 
     def _calendar_for(self, lead: LeadContext) -> BusinessCalendar | None:
@@ -217,27 +223,30 @@ class CompiledSla:
             return self._not_applicable("the lead's campaign is not covered")
         if self.selector is not None and not self.selector.predicate(lead.facts):
             return self._not_applicable("the selector does not hold")
-        starts = self.occurrences("start", lead)
+        starts = self._start.occurrences(lead)
         if not starts:
             return self._not_applicable("not started")
-        now = _micros(as_of)
-        if starts[0] > now:
-            return self._not_applicable("not started")
+        known = self._as_of
+        if known[0] is not as_of:
+            known = self._as_of = (as_of, _micros(as_of))
+        now = known[1]
         start = starts[0]
-        line, clock = self._time_line(lead)
-        cancel_at = _first_from(self.occurrences("cancel", lead), start)
+        if start > now:
+            return self._not_applicable("not started")
+        line, note = self._time_line(lead)
+        cancel_at = _first_from(self._cancel.occurrences(lead), start)
         if cancel_at is not None and cancel_at > now:
             cancel_at = None
         end = min(now, cancel_at) if cancel_at is not None else now
         stop = None
         if sla.kind is SlaKind.RESPONSE:
-            stop = _first_from(self.occurrences("stop", lead), start)
+            stop = _first_from(self._stop.occurrences(lead), start)
             if stop is not None and stop > end:
                 stop = None
         # Pauses count until the clock ends: fulfilled, cancelled, or as of now.
         limit = stop if stop is not None else end
         spans = _paused_spans(
-            self.occurrences("pause", lead), self.occurrences("resume", lead), start, limit
+            self._pause.occurrences(lead), self._resume.occurrences(lead), start, limit
         )
         pausing = _Pauses(line, spans, limit)
         if sla.kind is SlaKind.ATTEMPTS:
@@ -253,7 +262,7 @@ class CompiledSla:
             cancel_at=cancel_at,
             pausing=pausing,
             line=line,
-            note=f"started; clock: {clock}",
+            note=note,
         )
         return self._settle(clock_state, outcome, lead)
 
@@ -345,13 +354,7 @@ class CompiledSla:
             status = "pending"
         elapsed = line.span(start, horizon) - _span_paused(line, paused, horizon)
         running = status in ("pending", "at_risk", "paused")
-        # One datetime per instant: the clock events mostly repeat the start, stop and due.
-        moments = {start: _instant(start), due: _instant(due)}
-        if stopped_at is not None:
-            moments[stopped_at] = _instant(stopped_at)
-        for at, *_ in events:
-            if at not in moments:
-                moments[at] = _instant(at)
+        moments = _moments(events, due)
         return SlaVerdict(
             sla=self.id,
             kind=sla.kind.value,
@@ -367,7 +370,10 @@ class CompiledSla:
             evidence=self._evidence(status, outcome, lead) if status != "pending" else "",
             escalate_to=sla.escalate_to if breached_at is not None else None,
             events=tuple(
-                ClockEvent(kind, moments[at], note, target) for at, _, kind, note, target in events
+                [
+                    ClockEvent(kind, moments[at], note, target)
+                    for at, _, kind, note, target in events
+                ]
             ),
             anomalies=self._early_outcomes(lead, start),
         )
@@ -497,7 +503,7 @@ class CompiledSla:
         self, lead: LeadContext, start: int, end: int, line: _TimeLine, pausing: _Pauses
     ) -> _Outcome:
         target = self.sla.target
-        stops = [t for t in self.occurrences("stop", lead) if start <= t <= end]
+        stops = [t for t in self._stop.occurrences(lead) if start <= t <= end]
         last = start
         paused: list[_PauseSpan] = []
         for touch in stops:
@@ -532,7 +538,8 @@ class _TriggerPlan:
     share one key, so one lead's answer is computed once for both.
     """
 
-    key: tuple[Any, ...]
+    key: int
+    """The same for the same things looked for (see :func:`_key`)."""
     kinds: tuple[str, ...]
     channels: frozenset[str] | None
     reasons: frozenset[str] | None
@@ -549,8 +556,27 @@ class _TriggerPlan:
         channels = frozenset(trigger.channels) if trigger.channels is not None else None
         reasons = frozenset(trigger.reasons) if trigger.reasons is not None else None
         stages = tuple(trigger.stage or ())
-        key = (kinds, channels, reasons, stages, trigger.field, pointer if condition else None)
-        return cls(key, kinds, channels, reasons, stages, trigger.field, condition)
+        looks_for = (
+            kinds,
+            channels,
+            reasons,
+            stages,
+            trigger.field,
+            pointer if condition else None,
+        )
+        return cls(_key(looks_for), kinds, channels, reasons, stages, trigger.field, condition)
+
+    @classmethod
+    def never(cls) -> _TriggerPlan:
+        """The plan of a trigger the SLA does not have: it never happens."""
+        return cls(_key(None), (), None, None, (), None, None)
+
+    def occurrences(self, lead: LeadContext) -> list[int]:
+        """:meth:`instants`, computed once per lead and shared under :attr:`key`."""
+        found: list[int] | None = lead.instants.get(self.key)
+        if found is None:
+            found = lead.instants[self.key] = self.instants(lead)
+        return found
 
     def instants(self, lead: LeadContext) -> list[int]:
         """When the trigger happened for ``lead``, in time order."""
@@ -756,7 +782,41 @@ def _micros(value: datetime) -> int:
 
 def _instant(at: int) -> datetime:
     """Microseconds since the UTC epoch as an aware datetime in UTC."""
-    return _EPOCH + timedelta(microseconds=at)
+    return _EPOCH + timedelta(0, 0, at)  # positional: the keyword costs a third more
+
+
+_RECENT_MOMENTS: Final[list[dict[int, datetime]]] = [{}]
+_MOMENTS_KEPT: Final = 4_096
+
+
+def _moments(events: Sequence[tuple[int, Any, Any, Any, Any]], due: int) -> dict[int, datetime]:
+    """The datetimes (as :func:`_instant` gives them) of the clock events' instants and the
+    due time, taken from the recent ones: a clock's events mostly repeat its start, stop
+    and due time, and a lead's clocks share their start, so each is built once (datetimes
+    are immutable, so verdicts can share them). A full dict is replaced, never cleared, so
+    a thread still reading the old one is not disturbed."""
+    moments = _RECENT_MOMENTS[0]
+    if len(moments) >= _MOMENTS_KEPT:
+        moments = _RECENT_MOMENTS[0] = {}
+    for event in events:
+        at = event[0]
+        if at not in moments:
+            moments[at] = _EPOCH + timedelta(0, 0, at)
+    if due not in moments:
+        moments[due] = _EPOCH + timedelta(0, 0, due)
+    return moments
+
+
+_TRIGGER_KEYS: Final[dict[Any, int]] = {}
+_NEXT_KEY: Final = itertools.count()
+
+
+def _key(looks_for: Any) -> int:
+    """A small integer per distinct thing a trigger looks for: a lead's trigger answers are
+    kept under it (hashing an int is cheaper than hashing the tuple on every lookup), and
+    an integer cannot be mistaken for an event type's name, kept in the same dict. Taking
+    the next number is atomic, so two threads compiling contracts never share one."""
+    return _TRIGGER_KEYS.setdefault(looks_for, next(_NEXT_KEY))
 
 
 def _event_times(lead: LeadContext, kind: str) -> list[int]:
@@ -846,7 +906,7 @@ def _minutes(value: int) -> int:
 def _iso(at: int) -> str:
     # As strftime("%Y-%m-%d %H:%M UTC") writes it (years are four digits in the supported
     # window), without its cost: a naive datetime's isoformat has no offset to cut off.
-    return f"{(_NAIVE_EPOCH + timedelta(microseconds=at)).isoformat(' ', 'minutes')} UTC"
+    return f"{(_NAIVE_EPOCH + timedelta(0, 0, at)).isoformat(' ', 'minutes')} UTC"
 
 
 def first_late_instant(
