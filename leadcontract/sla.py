@@ -142,12 +142,11 @@ class CompiledSla:
             for name, trigger in sla.triggers()
         }
         """What each trigger the SLA has (start, stop, pause, resume, cancel) looks for."""
-        never = _TriggerPlan.never()
-        self._start = self.triggers.get("start", never)
-        self._stop = self.triggers.get("stop", never)
-        self._pause = self.triggers.get("pause", never)
-        self._resume = self.triggers.get("resume", never)
-        self._cancel = self.triggers.get("cancel", never)
+        self._start = self.triggers["start"]
+        self._stop = self.triggers.get("stop")
+        self._pause = self.triggers.get("pause")
+        self._resume = self.triggers.get("resume")
+        self._cancel = self.triggers.get("cancel")
         self._as_of: tuple[datetime | None, int] = (None, 0)
         """The last ``as_of`` judged and its instant (one tuple: threads may share the SLA)."""
         self.trigger_conditions = {name: plan.condition for name, plan in self.triggers.items()}
@@ -234,37 +233,32 @@ class CompiledSla:
         if start > now:
             return self._not_applicable("not started")
         line, note = self._time_line(lead)
-        cancel_at = _first_from(self._cancel.occurrences(lead), start)
-        if cancel_at is not None and cancel_at > now:
-            cancel_at = None
+        cancel_at = None
+        if self._cancel is not None:
+            cancel_at = _first_from(self._cancel.occurrences(lead), start)
+            if cancel_at is not None and cancel_at > now:
+                cancel_at = None
         end = min(now, cancel_at) if cancel_at is not None else now
         stop = None
-        if sla.kind is SlaKind.RESPONSE:
+        kind = sla.kind
+        if kind is SlaKind.RESPONSE and self._stop is not None:
             stop = _first_from(self._stop.occurrences(lead), start)
             if stop is not None and stop > end:
                 stop = None
         # Pauses count until the clock ends: fulfilled, cancelled, or as of now.
         limit = stop if stop is not None else end
-        spans = _paused_spans(
-            self._pause.occurrences(lead), self._resume.occurrences(lead), start, limit
-        )
+        spans: list[_PauseSpan] = []
+        if self._pause is not None:
+            resumes = self._resume.occurrences(lead) if self._resume is not None else ()
+            spans = _paused_spans(self._pause.occurrences(lead), resumes, start, limit)
         pausing = _Pauses(line, spans, limit)
-        if sla.kind is SlaKind.ATTEMPTS:
+        if kind is SlaKind.ATTEMPTS:
             outcome = self._attempts(lead, start, end, line, pausing)
-        elif sla.kind is SlaKind.IDLE:
+        elif kind is SlaKind.IDLE:
             outcome = self._idle(lead, start, end, line, pausing)
         else:
             outcome = self._response(start, stop, line, pausing)
-        clock_state = _Clock(
-            start=start,
-            end=end,
-            as_of=now,
-            cancel_at=cancel_at,
-            pausing=pausing,
-            line=line,
-            note=note,
-        )
-        return self._settle(clock_state, outcome, lead)
+        return self._settle(_Clock(start, end, now, cancel_at, pausing, line, note), outcome, lead)
 
     def _response(
         self, start: int, stop: int | None, line: _TimeLine, pausing: _Pauses
@@ -375,19 +369,20 @@ class CompiledSla:
                     for at, _, kind, note, target in events
                 ]
             ),
-            anomalies=self._early_outcomes(lead, start),
+            anomalies=self._early_outcomes(lead, start) if self.outcome_triggers else (),
         )
 
     def _early_outcomes(self, lead: LeadContext, start: int) -> tuple[str, ...]:
         """Stop and cancel events dated before the lead's creation that the clock, started
         later, could not count (see the module documentation)."""
-        if not self.outcome_triggers or _earliest_event(lead) >= start:
+        earliest = _earliest_event(lead)
+        if earliest >= start:
             return ()  # no event lies before the start, so none before the creation either
         created = lead.record.get(self.created_key)
         if not isinstance(created, datetime):
             return ()
         before = min(_micros(created), start)
-        if _earliest_event(lead) >= before:
+        if earliest >= before:
             return ()  # the usual case: every event lies after the creation
         found: list[str] = []
         for name, trigger in self.outcome_triggers:
@@ -503,7 +498,8 @@ class CompiledSla:
         self, lead: LeadContext, start: int, end: int, line: _TimeLine, pausing: _Pauses
     ) -> _Outcome:
         target = self.sla.target
-        stops = [t for t in self._stop.occurrences(lead) if start <= t <= end]
+        found = self._stop.occurrences(lead) if self._stop is not None else ()
+        stops = [t for t in found if start <= t <= end]
         last = start
         paused: list[_PauseSpan] = []
         for touch in stops:
@@ -565,11 +561,6 @@ class _TriggerPlan:
             pointer if condition else None,
         )
         return cls(_key(looks_for), kinds, channels, reasons, stages, trigger.field, condition)
-
-    @classmethod
-    def never(cls) -> _TriggerPlan:
-        """The plan of a trigger the SLA does not have: it never happens."""
-        return cls(_key(None), (), None, None, (), None, None)
 
     def occurrences(self, lead: LeadContext) -> list[int]:
         """:meth:`instants`, computed once per lead and shared under :attr:`key`."""
@@ -688,6 +679,8 @@ _CALENDAR_TIME: Final = _CalendarTime()
 _PauseSpan = tuple[int, int | None]
 """A pause: when it began, and when the clock resumed (None: still paused)."""
 
+_NO_PAUSES: Final[tuple[_PauseSpan, ...]] = ()
+
 
 @dataclass(slots=True)  # built per clock and never changed: frozen would cost a call per field
 class _Pauses:
@@ -700,7 +693,7 @@ class _Pauses:
 
     def deadline(
         self, origin: int, amount: Duration | int, unpaused: int | None = None
-    ) -> tuple[int, list[_PauseSpan]]:
+    ) -> tuple[int, Sequence[_PauseSpan]]:
         """``origin`` plus ``amount`` of running time (``unpaused``, when the caller has it
         already), and the pauses that pushed it.
 
@@ -715,6 +708,8 @@ class _Pauses:
             due = line.add(origin, amount)
         else:
             due = line.advance(origin, amount)
+        if not self.spans:
+            return due, _NO_PAUSES
         used: list[_PauseSpan] = []
         for span in self.spans:
             begin, finish = span
@@ -755,7 +750,7 @@ class _Outcome:
     due: int
     origin: int
     unpaused_due: int
-    paused: list[_PauseSpan]
+    paused: Sequence[_PauseSpan]
     stop: int | None = None
     met: bool = False
     excused: bool = False
