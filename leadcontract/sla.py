@@ -375,15 +375,10 @@ class CompiledSla:
     def _early_outcomes(self, lead: LeadContext, start: int) -> tuple[str, ...]:
         """Stop and cancel events dated before the lead's creation that the clock, started
         later, could not count (see the module documentation)."""
-        earliest = _earliest_event(lead)
-        if earliest >= start:
-            return ()  # no event lies before the start, so none before the creation either
-        created = lead.record.get(self.created_key)
-        if not isinstance(created, datetime):
-            return ()
-        before = min(_micros(created), start)
-        if earliest >= before:
-            return ()  # the usual case: every event lies after the creation
+        earliest, created = _earliest_and_created(lead, self.created_key)
+        if earliest >= start or created is None or earliest >= created:
+            return ()  # the usual case: no event lies before the creation (or the start)
+        before = min(created, start)
         found: list[str] = []
         for name, trigger in self.outcome_triggers:
             kinds = list(trigger.event or ())
@@ -399,7 +394,7 @@ class CompiledSla:
                     if at < before and _matches(event, trigger):
                         found.append(
                             f"sla {self.id}: `{kind}` event at {_iso(at)} is dated before "
-                            f"the lead's creation ({_iso(_micros(created))}), so before the "
+                            f"the lead's creation ({_iso(created)}), so before the "
                             f"clock's start ({_iso(start)}): not counted as its {name}"
                         )
         return tuple(found)
@@ -825,18 +820,21 @@ def _event_times(lead: LeadContext, kind: str) -> list[int]:
     return found
 
 
-def _earliest_event(lead: LeadContext) -> int:
-    """The instant of the lead's earliest event (after every instant when it has none);
-    found once per lead."""
-    found = lead.instants.get(_EARLIEST)
+def _earliest_and_created(lead: LeadContext, created_key: str) -> tuple[int, int | None]:
+    """The instant of the lead's earliest event (after every instant when it has none) and
+    of its creation (the record's ``created_key`` field; None when that is no datetime);
+    found once per lead, for every clock that asks whether an event predates the lead."""
+    key = ("earliest event, creation", created_key)
+    found: list[Any] | None = lead.instants.get(key)
     if found is None:
         ats = [event.at for bucket in lead.events.by_type.values() for event in bucket]
-        found = lead.instants[_EARLIEST] = [_micros(min(ats)) if ats else _END + 1]
-    return found[0]
-
-
-_EARLIEST: Final = ("earliest event",)
-"""Where :func:`_earliest_event` keeps its answer in :attr:`LeadContext.instants`."""
+        created = lead.record.get(created_key)
+        found = [
+            _micros(min(ats)) if ats else _END + 1,
+            _micros(created) if isinstance(created, datetime) else None,
+        ]
+        lead.instants[key] = found
+    return found[0], found[1]
 
 
 def _first_from(times: Sequence[int], start: int) -> int | None:
@@ -899,9 +897,24 @@ def _minutes(value: int) -> int:
 
 
 def _iso(at: int) -> str:
-    # As strftime("%Y-%m-%d %H:%M UTC") writes it (years are four digits in the supported
-    # window), without its cost: a naive datetime's isoformat has no offset to cut off.
-    return f"{(_NAIVE_EPOCH + timedelta(0, 0, at)).isoformat(' ', 'minutes')} UTC"
+    """``at`` as strftime("%Y-%m-%d %H:%M UTC") writes it, without its cost: the date part
+    is written once per day (a naive datetime's isoformat; years are four digits in the
+    supported window), the time of day from integers."""
+    day, rest = divmod(at, _DAY_US)
+    date_text = _DATE_TEXTS.get(day)
+    if date_text is None:
+        if len(_DATE_TEXTS) >= _DATE_TEXTS_KEPT:
+            _DATE_TEXTS.clear()
+        date_text = _DATE_TEXTS[day] = (_NAIVE_EPOCH + timedelta(day)).date().isoformat()
+    hours, rest = divmod(rest, _HOUR_US)
+    return f"{date_text} {hours:02d}:{rest // _MINUTE:02d} UTC"
+
+
+_DAY_US: Final = 86_400_000_000
+_HOUR_US: Final = 3_600_000_000
+_DATE_TEXTS: Final[dict[int, str]] = {}
+"""Day numbers (since 1970-01-01) as ISO dates, for :func:`_iso`."""
+_DATE_TEXTS_KEPT: Final = 4_096
 
 
 def first_late_instant(
