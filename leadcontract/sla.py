@@ -160,6 +160,7 @@ class CompiledSla:
             stage.id: tuple(stage.entry_events) for stage in contract.lead.lifecycle.stages
         }
         self._not_applicable_by_why: dict[str, SlaVerdict] = {}
+        self._warn_notes = {percent: f"{percent}% of the target" for percent in sla.warn_at}
         self.outcome_triggers = [
             (name, trigger)
             for name, trigger in (("stop", sla.stop), ("cancel", sla.cancel))
@@ -304,20 +305,13 @@ class CompiledSla:
                 events.append((pause_end, 2, "resume", "", None))
         # A threshold is a share of the running time the target allows, so pauses before it
         # push it later just as they push the due time.
-        warnings: list[tuple[int, int]] = []
-        if sla.warn_at:
-            origin = outcome.origin
-            allowed = line.span(origin, outcome.unpaused_due)
-            warnings = [
-                (percent, clock.pausing.deadline(origin, _share(allowed, percent))[0])
-                for percent in sla.warn_at
-            ]
         stopped_at = outcome.stop
         horizon = stopped_at if stopped_at is not None else clock.end
+        warnings: Sequence[tuple[int, int]] = _NO_WARNINGS
+        if sla.warn_at:
+            warnings = self._warnings(clock, outcome, horizon)
         events += [
-            (at, 3, "warn", f"{percent}% of the target", None)
-            for percent, at in warnings
-            if at <= horizon and at < due
+            (at, 3, "warn", self._warn_notes[percent], None) for percent, at in warnings if at < due
         ]
         late = outcome.late
         if late is None:
@@ -371,6 +365,29 @@ class CompiledSla:
             ),
             anomalies=self._early_outcomes(lead, start) if self.outcome_triggers else (),
         )
+
+    def _warnings(self, clock: _Clock, outcome: _Outcome, horizon: int) -> list[tuple[int, int]]:
+        """The warning thresholds (percent, instant) reached by ``horizon`` (the stop, or
+        where the clock ends): a threshold is a share of the running time the target
+        allows, so pauses before it push it later just as they push the due time.
+
+        Only those reached matter (at risk is asked only of a clock running as of now, whose
+        horizon is now), so a threshold that cannot be reached, because even without a pause
+        or a closed hour it would lie after ``horizon``, is not computed (unless ``horizon``
+        is the end of the supported dates, where computed thresholds are capped).
+        """
+        origin = outcome.origin
+        line = clock.line
+        allowed = line.span(origin, outcome.unpaused_due)
+        found: list[tuple[int, int]] = []
+        for percent in self.sla.warn_at:
+            share = _share(allowed, percent)
+            if origin + share > horizon and horizon < _END:
+                continue
+            at = clock.pausing.deadline(origin, share)[0]
+            if at <= horizon:
+                found.append((percent, at))
+        return found
 
     def _early_outcomes(self, lead: LeadContext, start: int) -> tuple[str, ...]:
         """Stop and cancel events dated before the lead's creation that the clock, started
@@ -675,6 +692,7 @@ _PauseSpan = tuple[int, int | None]
 """A pause: when it began, and when the clock resumed (None: still paused)."""
 
 _NO_PAUSES: Final[tuple[_PauseSpan, ...]] = ()
+_NO_WARNINGS: Final[tuple[tuple[int, int], ...]] = ()
 
 
 @dataclass(slots=True)  # built per clock and never changed: frozen would cost a call per field
