@@ -66,7 +66,15 @@ from leadcontract.inputs import Event
 from leadcontract.model import Calendar, Contract, Sla, SlaKind, Team, Trigger
 from leadcontract.rules.conditions import CompiledCondition
 from leadcontract.rules.scoring import EventIndex
-from leadcontract.verdict import ClockEvent, ClockEventKind, Handoff, Party, SlaStatus, SlaVerdict
+from leadcontract.verdict import (
+    ClockEvent,
+    ClockEventKind,
+    Handoff,
+    Party,
+    SlaKindName,
+    SlaStatus,
+    SlaVerdict,
+)
 
 __all__ = ["CompiledSla", "build_calendar"]
 
@@ -160,6 +168,12 @@ class CompiledSla:
             stage.id: tuple(stage.entry_events) for stage in contract.lead.lifecycle.stages
         }
         self._not_applicable_by_why: dict[str, SlaVerdict] = {}
+        rule = sla.attempts
+        self._attempt_channels = frozenset(rule.channels) if rule and rule.channels else None
+        self._attempt_spacing = (
+            rule.min_spacing.calendar_minutes * _MINUTE if rule and rule.min_spacing else 0
+        )
+        self._kind_name: SlaKindName = sla.kind.value  # an enum's value is a property: read it once
         self._warn_notes = {percent: f"{percent}% of the target" for percent in sla.warn_at}
         self.outcome_triggers = [
             (name, trigger)
@@ -345,9 +359,12 @@ class CompiledSla:
         elapsed = line.span(start, horizon) - _span_paused(line, paused, horizon)
         running = status in ("pending", "at_risk", "paused")
         moments = _moments(events, due)
+        clock_events = tuple(
+            [ClockEvent(kind, moments[at], note, target) for at, _, kind, note, target in events]
+        )
         return SlaVerdict(
             sla=self.id,
-            kind=sla.kind.value,
+            kind=self._kind_name,
             status=status,
             start=moments[start],
             due=moments[due],
@@ -359,12 +376,7 @@ class CompiledSla:
             party=self._party(lead) if status == "breached" else None,
             evidence=self._evidence(status, outcome, lead) if status != "pending" else "",
             escalate_to=sla.escalate_to if breached_at is not None else None,
-            events=tuple(
-                [
-                    ClockEvent(kind, moments[at], note, target)
-                    for at, _, kind, note, target in events
-                ]
-            ),
+            events=clock_events,
             anomalies=self._early_outcomes(lead, start) if self.outcome_triggers else (),
         )
 
@@ -468,14 +480,14 @@ class CompiledSla:
         unpaused_due = line.add(start, rule.within)
         window_end, paused = pausing.deadline(start, rule.within, unpaused_due)
         frame = _Outcome(due=window_end, origin=start, unpaused_due=unpaused_due, paused=paused)
-        channels = set(rule.channels) if rule.channels else None
+        channels = self._attempt_channels
         forbidden = self._forbidden(lead.record)
         allowed = (channels - forbidden) if channels is not None else None
         if allowed is not None and not allowed:
             frame.excused = True
             frame.why = "excused: the lead's consent forbids every attempt channel"
             return frame
-        spacing = rule.min_spacing.calendar_minutes * _MINUTE if rule.min_spacing else 0
+        spacing = self._attempt_spacing
         counted: list[tuple[int, str | None]] = []
         for kind in ATTEMPT_EVENTS:
             for event, at in zip(
