@@ -167,7 +167,10 @@ class CompiledSla:
         self.entry_events = {
             stage.id: tuple(stage.entry_events) for stage in contract.lead.lifecycle.stages
         }
-        self._not_applicable_by_why: dict[str, SlaVerdict] = {}
+        # A verdict is immutable and most clocks do not apply to most leads: one per reason.
+        self._not_covered = self._not_applicable("the lead's campaign is not covered")
+        self._not_selected = self._not_applicable("the selector does not hold")
+        self._not_started = self._not_applicable("not started")
         rule = sla.attempts
         self._attempt_channels = frozenset(rule.channels) if rule and rule.channels else None
         self._attempt_spacing = (
@@ -234,19 +237,22 @@ class CompiledSla:
         """The state of this SLA's clock for one lead as of ``as_of``."""
         sla = self.sla
         if self.campaigns is not None and lead.campaign not in self.campaigns:
-            return self._not_applicable("the lead's campaign is not covered")
+            return self._not_covered
         if self.selector is not None and not self.selector.predicate(lead.facts):
-            return self._not_applicable("the selector does not hold")
-        starts = self._start.occurrences(lead)
+            return self._not_selected
+        plan = self._start  # plan.occurrences(lead), inlined: every clock of every lead asks
+        starts = lead.instants.get(plan.key)
+        if starts is None:
+            starts = lead.instants[plan.key] = plan.instants(lead)
         if not starts:
-            return self._not_applicable("not started")
+            return self._not_started
         known = self._as_of
         if known[0] is not as_of:
             known = self._as_of = (as_of, _micros(as_of))
         now = known[1]
         start = starts[0]
         if start > now:
-            return self._not_applicable("not started")
+            return self._not_started
         line, note = self._time_line(lead)
         cancel_at = None
         if self._cancel is not None:
@@ -431,13 +437,9 @@ class CompiledSla:
         return tuple(found)
 
     def _not_applicable(self, why: str) -> SlaVerdict:
-        # A verdict is immutable and most clocks do not apply to most leads: one per reason.
-        found = self._not_applicable_by_why.get(why)
-        if found is None:
-            found = self._not_applicable_by_why[why] = SlaVerdict(
-                sla=self.id, kind=self.sla.kind.value, status="not_applicable", evidence=why
-            )
-        return found
+        return SlaVerdict(
+            sla=self.id, kind=self.sla.kind.value, status="not_applicable", evidence=why
+        )
 
     def _party(self, lead: LeadContext) -> Party:
         handoff = lead.handoff
