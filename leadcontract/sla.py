@@ -325,16 +325,15 @@ class CompiledSla:
             events.append((pause_start, 1, "pause", "", None))
             if pause_end is not None:
                 events.append((pause_end, 2, "resume", "", None))
-        # A threshold is a share of the running time the target allows, so pauses before it
-        # push it later just as they push the due time.
         stopped_at = outcome.stop
         horizon = stopped_at if stopped_at is not None else clock.end
         warnings: Sequence[tuple[int, int]] = _NO_WARNINGS
         if sla.warn_at:
             warnings = self._warnings(clock, outcome, horizon)
-        events += [
-            (at, 3, "warn", self._warn_notes[percent], None) for percent, at in warnings if at < due
-        ]
+            notes = self._warn_notes
+            events += [
+                (at, 3, "warn", notes[percent], None) for percent, at in warnings if at < due
+            ]
         late = outcome.late
         if late is None:
             late = line.late(due, horizon)  # the stop, when there is one
@@ -362,7 +361,9 @@ class CompiledSla:
             status = "at_risk"
         else:
             status = "pending"
-        elapsed = line.span(start, horizon) - _span_paused(line, paused, horizon)
+        elapsed = line.span(start, horizon)
+        if paused:
+            elapsed -= _span_paused(line, paused, horizon)
         running = status in ("pending", "at_risk", "paused")
         moments = _moments(events, due)
         clock_events = tuple(
