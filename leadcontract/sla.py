@@ -53,7 +53,7 @@ the SLA's responsible party (sales by default).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
@@ -184,6 +184,11 @@ class CompiledSla:
             if trigger is not None
         ]
         """The triggers that end the clock, whose early events :meth:`_early_outcomes` reports."""
+        self._outcome_kinds = {
+            name: tuple(dict.fromkeys(trigger.event or ()))
+            for name, trigger in self.outcome_triggers
+        }
+        """The event types each of those triggers names (its stages add their entry events)."""
 
     # --- triggers ---------------------------------------------------------------------------
 
@@ -413,21 +418,25 @@ class CompiledSla:
     def _early_outcomes(self, lead: LeadContext, start: int) -> tuple[str, ...]:
         """Stop and cancel events dated before the lead's creation that the clock, started
         later, could not count (see the module documentation)."""
-        earliest, created = _earliest_and_created(lead, self.created_key)
-        if earliest >= start or created is None or earliest >= created:
-            return ()  # the usual case: no event lies before the creation (or the start)
+        created, early = _before_creation(lead, self.created_key)
+        if not early:
+            return ()  # the usual case: no event lies before the creation
         before = min(created, start)
         found: list[str] = []
         for name, trigger in self.outcome_triggers:
-            kinds = list(trigger.event or ())
-            for stage in trigger.stage or ():
-                reached = lead.reached.get(stage)
-                if reached is not None and _micros(reached) < start:
-                    kinds += self.entry_events.get(stage, ())
-            for kind in dict.fromkeys(kinds):
-                times = _event_times(lead, kind)
-                if not times or min(times) >= before:
+            kinds: Iterable[str] = self._outcome_kinds[name]
+            if trigger.stage:
+                entered: list[str] = []
+                for stage in trigger.stage:
+                    reached = lead.reached.get(stage)
+                    if reached is not None and _micros(reached) < start:
+                        entered += self.entry_events.get(stage, ())
+                kinds = dict.fromkeys([*kinds, *entered])
+            for kind in kinds:
+                first = early.get(kind)
+                if first is None or first >= before:
                     continue
+                times = _event_times(lead, kind)
                 for event, at in zip(lead.events.by_type[kind], times, strict=True):
                     if at < before and _matches(event, trigger):
                         found.append(
@@ -861,19 +870,26 @@ def _event_times(lead: LeadContext, kind: str) -> list[int]:
     return found
 
 
-def _earliest_and_created(lead: LeadContext, created_key: str) -> tuple[int, int | None]:
-    """The instant of the lead's earliest event (after every instant when it has none) and
-    of its creation (the record's ``created_key`` field; None when that is no datetime);
-    found once per lead, for every clock that asks whether an event predates the lead."""
-    key = ("earliest event, creation", created_key)
+def _before_creation(lead: LeadContext, created_key: str) -> tuple[int, dict[str, int]]:
+    """The lead's creation instant (its record's ``created_key`` field) and, per event type
+    with an event before it, the earliest such instant (none when the record has no creation
+    time); found once per lead, for every clock that asks whether an outcome predates it.
+
+    Events are seen before the lead exists (a web visit before the CRM record), so this is
+    often not empty; an outcome among them is rare.
+    """
+    key = ("events before creation", created_key)
     found: list[Any] | None = lead.instants.get(key)
     if found is None:
-        ats = [event.at for bucket in lead.events.by_type.values() for event in bucket]
         created = lead.record.get(created_key)
-        found = [
-            _micros(min(ats)) if ats else _END + 1,
-            _micros(created) if isinstance(created, datetime) else None,
-        ]
+        early: dict[str, int] = {}
+        created_at = 0
+        if isinstance(created, datetime):
+            for kind, bucket in lead.events.by_type.items():
+                if bucket[0].at < created:  # each type's events are in time order
+                    early[kind] = _micros(bucket[0].at)
+            created_at = _micros(created)
+        found = [created_at, early]
         lead.instants[key] = found
     return found[0], found[1]
 
