@@ -370,10 +370,7 @@ class CompiledSla:
         if paused:
             elapsed -= _span_paused(line, paused, horizon)
         running = status in ("pending", "at_risk", "paused")
-        moments = _moments(events, due)
-        clock_events = tuple(
-            [ClockEvent(kind, moments[at], note, target) for at, _, kind, note, target in events]
-        )
+        moments, clock_events = _clock_events(events, due)
         return SlaVerdict(
             sla=self.id,
             kind=self._kind_name,
@@ -829,22 +826,26 @@ _RECENT_MOMENTS: Final[list[dict[int, datetime]]] = [{}]
 _MOMENTS_KEPT: Final = 4_096
 
 
-def _moments(events: Sequence[tuple[int, Any, Any, Any, Any]], due: int) -> dict[int, datetime]:
-    """The datetimes (as :func:`_instant` gives them) of the clock events' instants and the
-    due time, taken from the recent ones: a clock's events mostly repeat its start, stop
-    and due time, and a lead's clocks share their start, so each is built once (datetimes
-    are immutable, so verdicts can share them). A full dict is replaced, never cleared, so
-    a thread still reading the old one is not disturbed."""
+def _clock_events(
+    events: Sequence[tuple[int, int, ClockEventKind, str, str | None]], due: int
+) -> tuple[dict[int, datetime], tuple[ClockEvent, ...]]:
+    """The clock events, and the datetimes (as :func:`_instant` gives them) of their instants
+    and of the due time, taken from the recent ones: a clock's events mostly repeat its
+    start, stop and due time, and a lead's clocks share their start, so each is built once
+    (datetimes are immutable, so verdicts can share them). A full dict is replaced, never
+    cleared, so a thread still reading the old one is not disturbed."""
     moments = _RECENT_MOMENTS[0]
     if len(moments) >= _MOMENTS_KEPT:
         moments = _RECENT_MOMENTS[0] = {}
-    for event in events:
-        at = event[0]
-        if at not in moments:
-            moments[at] = _EPOCH + timedelta(0, 0, at)
+    made: list[ClockEvent] = []
+    for at, _, kind, note, target in events:
+        moment = moments.get(at)
+        if moment is None:
+            moment = moments[at] = _EPOCH + timedelta(0, 0, at)
+        made.append(ClockEvent(kind, moment, note, target))
     if due not in moments:
         moments[due] = _EPOCH + timedelta(0, 0, due)
-    return moments
+    return moments, tuple(made)
 
 
 _TRIGGER_KEYS: Final[dict[Any, int]] = {}
