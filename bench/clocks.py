@@ -34,6 +34,7 @@ import json
 import os
 import pickle
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -197,6 +198,9 @@ def main() -> int:
     if args.before is not None:
         sides.insert(0, ("before", str(args.before.resolve())))
     if args.instructions:
+        if shutil.which("valgrind") is None:
+            print("--instructions counts under valgrind: install it (apt-get install valgrind)")
+            return 2
         saved = Path(tempfile.gettempdir()) / f"clocks-{args.leads}-{args.instructions}.pickle"
         if not saved.is_file():
             record(leads, events, args.instructions, saved)
