@@ -120,7 +120,9 @@ class LeadContext:
     """The lead came beyond its campaign's declared weekly capacity (see capacity.py)."""
     instants: dict[Any, list[int]] = field(default_factory=dict, compare=False)
     """Filled by the clocks as they run: the lead's instants as integer microseconds, per
-    event type and per trigger, converted once and shared by every clock of the lead."""
+    event type (under its name) and per trigger (under its plan's integer key), converted
+    once and shared by every clock of the lead; also its creation and the event types seen
+    before it (see :func:`_before_creation`)."""
 
 
 class CompiledSla:
