@@ -8,9 +8,9 @@ byte. So each one is checked here against what the clock computed before it:
   and keeping those reached, on random business-time clocks with random pauses;
 - a business clock asks whether it is late in one call: :meth:`_BusinessTime.late` against
   the rule of :class:`_TimeLine` (running time has passed between the due time and then);
-- the lead's earliest event and creation are found once for all its clocks: two clocks of
-  one lead each still report their own early outcome, and none is reported without a
-  creation time.
+- the lead's creation, and the event types with an event before it, are found once for
+  all its clocks: two clocks of one lead each still report their own early outcome, and
+  none is reported without a creation time or when every event follows it.
 """
 
 from __future__ import annotations
