@@ -659,7 +659,10 @@ class BusinessCalendar:
                 continue
             anchor = day
             if pieces[-1][1] > at:  # else the whole day: position None
-                position = sum(min(end, at) - begin for begin, end in pieces if begin < at)
+                position = 0
+                for begin, end in pieces:
+                    if begin < at:
+                        position += (end if end < at else at) - begin
             break
         days = self._days
         if anchor is None:

@@ -52,7 +52,8 @@ the SLA's responsible party (sales by default).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
@@ -65,7 +66,15 @@ from leadcontract.inputs import Event
 from leadcontract.model import Calendar, Contract, Sla, SlaKind, Team, Trigger
 from leadcontract.rules.conditions import CompiledCondition
 from leadcontract.rules.scoring import EventIndex
-from leadcontract.verdict import ClockEvent, ClockEventKind, Handoff, Party, SlaStatus, SlaVerdict
+from leadcontract.verdict import (
+    ClockEvent,
+    ClockEventKind,
+    Handoff,
+    Party,
+    SlaKindName,
+    SlaStatus,
+    SlaVerdict,
+)
 
 __all__ = ["CompiledSla", "build_calendar"]
 
@@ -111,7 +120,9 @@ class LeadContext:
     """The lead came beyond its campaign's declared weekly capacity (see capacity.py)."""
     instants: dict[Any, list[int]] = field(default_factory=dict, compare=False)
     """Filled by the clocks as they run: the lead's instants as integer microseconds, per
-    event type and per trigger, converted once and shared by every clock of the lead."""
+    event type (under its name) and per trigger (under its plan's integer key), converted
+    once and shared by every clock of the lead; also its creation and the event types seen
+    before it (see :func:`_before_creation`)."""
 
 
 class CompiledSla:
@@ -141,23 +152,45 @@ class CompiledSla:
             for name, trigger in sla.triggers()
         }
         """What each trigger the SLA has (start, stop, pause, resume, cancel) looks for."""
+        self._start = self.triggers["start"]
+        self._stop = self.triggers.get("stop")
+        self._pause = self.triggers.get("pause")
+        self._resume = self.triggers.get("resume")
+        self._cancel = self.triggers.get("cancel")
+        self._as_of: tuple[datetime | None, int] = (None, 0)
+        """The last ``as_of`` judged and its instant (one tuple: threads may share the SLA)."""
         self.trigger_conditions = {name: plan.condition for name, plan in self.triggers.items()}
         self.calendar = calendars.get(sla.calendar) if sla.calendar else None
         self.business = sla.time == "business" and self.calendar is not None
         self.consent = dict(contract.lead.consent)
         self.zone_cache: dict[str | None, tuple[_TimeLine, str]] = {}
-        """Per zone name a clock is read in: its time line there and the clock's note."""
+        """Per zone name a clock is read in: its time line there and its activation note."""
         self.created_key = contract.lead.keys.created
         self.entry_events = {
             stage.id: tuple(stage.entry_events) for stage in contract.lead.lifecycle.stages
         }
-        self._not_applicable_by_why: dict[str, SlaVerdict] = {}
+        # A verdict is immutable and most clocks do not apply to most leads: one per reason.
+        self._not_covered = self._not_applicable("the lead's campaign is not covered")
+        self._not_selected = self._not_applicable("the selector does not hold")
+        self._not_started = self._not_applicable("not started")
+        rule = sla.attempts
+        self._attempt_channels = frozenset(rule.channels) if rule and rule.channels else None
+        self._attempt_spacing = (
+            rule.min_spacing.calendar_minutes * _MINUTE if rule and rule.min_spacing else 0
+        )
+        self._kind_name: SlaKindName = sla.kind.value  # an enum's value is a property: read it once
+        self._warn_notes = {percent: f"{percent}% of the target" for percent in sla.warn_at}
         self.outcome_triggers = [
             (name, trigger)
             for name, trigger in (("stop", sla.stop), ("cancel", sla.cancel))
             if trigger is not None
         ]
         """The triggers that end the clock, whose early events :meth:`_early_outcomes` reports."""
+        self._outcome_kinds = {
+            name: tuple(dict.fromkeys(trigger.event or ()))
+            for name, trigger in self.outcome_triggers
+        }
+        """The event types each of those triggers names (its stages add their entry events)."""
 
     # --- triggers ---------------------------------------------------------------------------
 
@@ -171,17 +204,14 @@ class CompiledSla:
         plan = self.triggers.get(name)
         if plan is None:
             return []
-        found: list[int] | None = lead.instants.get(plan.key)
-        if found is None:
-            found = lead.instants[plan.key] = plan.instants(lead)
-        return found
+        return plan.occurrences(lead)
 
     def _time_line(self, lead: LeadContext) -> tuple[_TimeLine, str]:
         """The time the clock runs on for this lead (business hours in the zone the SLA
-        names, or plain elapsed time), and the clock's note saying which."""
+        names, or plain elapsed time), and the note of the clock's activation saying which."""
         calendar = self.calendar
         if calendar is None or not self.business:
-            return _CALENDAR_TIME, "calendar time"
+            return _CALENDAR_TIME, "started; clock: calendar time"
         whose = self.sla.clock_zone
         wanted = lead.zone if whose == "lead" else lead.owner_zone if whose == "owner" else None
         found = self.zone_cache.get(wanted)
@@ -189,7 +219,7 @@ class CompiledSla:
             if len(self.zone_cache) >= _ZONES_KEPT:  # zone names come from the data
                 self.zone_cache.clear()
             zoned, note = self._zoned(calendar, wanted)
-            found = self.zone_cache[wanted] = (_BusinessTime(zoned), note)
+            found = self.zone_cache[wanted] = (_BusinessTime(zoned), f"started; clock: {note}")
         return found
 
     def _calendar_for(self, lead: LeadContext) -> BusinessCalendar | None:
@@ -214,55 +244,58 @@ class CompiledSla:
         """The state of this SLA's clock for one lead as of ``as_of``."""
         sla = self.sla
         if self.campaigns is not None and lead.campaign not in self.campaigns:
-            return self._not_applicable("the lead's campaign is not covered")
+            return self._not_covered
         if self.selector is not None and not self.selector.predicate(lead.facts):
-            return self._not_applicable("the selector does not hold")
-        starts = self.occurrences("start", lead)
+            return self._not_selected
+        plan = self._start  # plan.occurrences(lead), inlined: every clock of every lead asks
+        starts = lead.instants.get(plan.key)
+        if starts is None:
+            starts = lead.instants[plan.key] = plan.instants(lead)
         if not starts:
-            return self._not_applicable("not started")
-        now = _micros(as_of)
-        if starts[0] > now:
-            return self._not_applicable("not started")
+            return self._not_started
+        known = self._as_of
+        if known[0] is not as_of:
+            known = self._as_of = (as_of, _micros(as_of))
+        now = known[1]
         start = starts[0]
-        line, clock = self._time_line(lead)
-        cancel_at = _first_from(self.occurrences("cancel", lead), start)
-        if cancel_at is not None and cancel_at > now:
-            cancel_at = None
+        if start > now:
+            return self._not_started
+        line, note = self._time_line(lead)
+        cancel_at = None
+        if self._cancel is not None:
+            cancel_at = _first_from(self._cancel.occurrences(lead), start)
+            if cancel_at is not None and cancel_at > now:
+                cancel_at = None
         end = min(now, cancel_at) if cancel_at is not None else now
         stop = None
-        if sla.kind is SlaKind.RESPONSE:
-            stop = _first_from(self.occurrences("stop", lead), start)
+        kind = sla.kind
+        if kind is SlaKind.RESPONSE and self._stop is not None:
+            stop = _first_from(self._stop.occurrences(lead), start)
             if stop is not None and stop > end:
                 stop = None
         # Pauses count until the clock ends: fulfilled, cancelled, or as of now.
         limit = stop if stop is not None else end
-        spans = _paused_spans(
-            self.occurrences("pause", lead), self.occurrences("resume", lead), start, limit
-        )
+        spans: list[_PauseSpan] = []
+        if self._pause is not None:
+            resumes = self._resume.occurrences(lead) if self._resume is not None else ()
+            spans = _paused_spans(self._pause.occurrences(lead), resumes, start, limit)
         pausing = _Pauses(line, spans, limit)
-        if sla.kind is SlaKind.ATTEMPTS:
+        if kind is SlaKind.ATTEMPTS:
             outcome = self._attempts(lead, start, end, line, pausing)
-        elif sla.kind is SlaKind.IDLE:
+        elif kind is SlaKind.IDLE:
             outcome = self._idle(lead, start, end, line, pausing)
         else:
             outcome = self._response(start, stop, line, pausing)
-        clock_state = _Clock(
-            start=start,
-            end=end,
-            as_of=now,
-            cancel_at=cancel_at,
-            pausing=pausing,
-            line=line,
-            note=f"started; clock: {clock}",
-        )
-        return self._settle(clock_state, outcome, lead)
+        return self._settle(_Clock(start, end, now, cancel_at, pausing, line, note), outcome, lead)
 
     def _response(
         self, start: int, stop: int | None, line: _TimeLine, pausing: _Pauses
     ) -> _Outcome:
         target = self.sla.target
         unpaused_due = line.add(start, target)
-        due, paused = pausing.deadline(start, target, unpaused_due)
+        due, paused = unpaused_due, _NO_PAUSES
+        if pausing.spans:
+            due, paused = pausing.deadline(start, target, unpaused_due)
         # Late at the stop or, with none, where the clock ends (as of now, or cancelled).
         late = line.late(due, pausing.limit)
         met = stop is not None and not late
@@ -299,23 +332,15 @@ class CompiledSla:
             events.append((pause_start, 1, "pause", "", None))
             if pause_end is not None:
                 events.append((pause_end, 2, "resume", "", None))
-        # A threshold is a share of the running time the target allows, so pauses before it
-        # push it later just as they push the due time.
-        warnings: list[tuple[int, int]] = []
-        if sla.warn_at:
-            origin = outcome.origin
-            allowed = line.span(origin, outcome.unpaused_due)
-            warnings = [
-                (percent, clock.pausing.deadline(origin, _share(allowed, percent))[0])
-                for percent in sla.warn_at
-            ]
         stopped_at = outcome.stop
         horizon = stopped_at if stopped_at is not None else clock.end
-        events += [
-            (at, 3, "warn", f"{percent}% of the target", None)
-            for percent, at in warnings
-            if at <= horizon and at < due
-        ]
+        warnings: Sequence[tuple[int, int]] = _NO_WARNINGS
+        if sla.warn_at:
+            warnings = self._warnings(clock, outcome, horizon)
+            notes = self._warn_notes
+            events += [
+                (at, 3, "warn", notes[percent], None) for percent, at in warnings if at < due
+            ]
         late = outcome.late
         if late is None:
             late = line.late(due, horizon)  # the stop, when there is one
@@ -343,18 +368,14 @@ class CompiledSla:
             status = "at_risk"
         else:
             status = "pending"
-        elapsed = line.span(start, horizon) - _span_paused(line, paused, horizon)
+        elapsed = line.span(start, horizon)
+        if paused:
+            elapsed -= _span_paused(line, paused, horizon)
         running = status in ("pending", "at_risk", "paused")
-        # One datetime per instant: the clock events mostly repeat the start, stop and due.
-        moments = {start: _instant(start), due: _instant(due)}
-        if stopped_at is not None:
-            moments[stopped_at] = _instant(stopped_at)
-        for at, *_ in events:
-            if at not in moments:
-                moments[at] = _instant(at)
+        moments, clock_events = _clock_events(events, due)
         return SlaVerdict(
             sla=self.id,
-            kind=sla.kind.value,
+            kind=self._kind_name,
             status=status,
             start=moments[start],
             due=moments[due],
@@ -366,49 +387,68 @@ class CompiledSla:
             party=self._party(lead) if status == "breached" else None,
             evidence=self._evidence(status, outcome, lead) if status != "pending" else "",
             escalate_to=sla.escalate_to if breached_at is not None else None,
-            events=tuple(
-                ClockEvent(kind, moments[at], note, target) for at, _, kind, note, target in events
-            ),
-            anomalies=self._early_outcomes(lead, start),
+            events=clock_events,
+            anomalies=self._early_outcomes(lead, start) if self.outcome_triggers else (),
         )
+
+    def _warnings(self, clock: _Clock, outcome: _Outcome, horizon: int) -> list[tuple[int, int]]:
+        """The warning thresholds (percent, instant) reached by ``horizon`` (the stop, or
+        where the clock ends): a threshold is a share of the running time the target
+        allows, so pauses before it push it later just as they push the due time.
+
+        Only those reached matter (at risk is asked only of a clock running as of now, whose
+        horizon is now), so a threshold that cannot be reached, because even without a pause
+        or a closed hour it would lie after ``horizon``, is not computed (unless ``horizon``
+        is the end of the supported dates, where computed thresholds are capped).
+        """
+        origin = outcome.origin
+        line = clock.line
+        allowed = line.span(origin, outcome.unpaused_due)
+        found: list[tuple[int, int]] = []
+        for percent in self.sla.warn_at:
+            share = _share(allowed, percent)
+            if origin + share > horizon and horizon < _END:
+                continue
+            at = clock.pausing.deadline(origin, share)[0]
+            if at <= horizon:
+                found.append((percent, at))
+        return found
 
     def _early_outcomes(self, lead: LeadContext, start: int) -> tuple[str, ...]:
         """Stop and cancel events dated before the lead's creation that the clock, started
         later, could not count (see the module documentation)."""
-        if not self.outcome_triggers or _earliest_event(lead) >= start:
-            return ()  # no event lies before the start, so none before the creation either
-        created = lead.record.get(self.created_key)
-        if not isinstance(created, datetime):
-            return ()
-        before = min(_micros(created), start)
+        created, early = _before_creation(lead, self.created_key)
+        if not early:
+            return ()  # the usual case: no event lies before the creation
+        before = min(created, start)
         found: list[str] = []
         for name, trigger in self.outcome_triggers:
-            kinds = list(trigger.event or ())
-            for stage in trigger.stage or ():
-                reached = lead.reached.get(stage)
-                if reached is not None and _micros(reached) < start:
-                    kinds += self.entry_events.get(stage, ())
-            for kind in dict.fromkeys(kinds):
-                times = _event_times(lead, kind)
-                if not times or min(times) >= before:
+            kinds: Iterable[str] = self._outcome_kinds[name]
+            if trigger.stage:
+                entered: list[str] = []
+                for stage in trigger.stage:
+                    reached = lead.reached.get(stage)
+                    if reached is not None and _micros(reached) < start:
+                        entered += self.entry_events.get(stage, ())
+                kinds = dict.fromkeys([*kinds, *entered])
+            for kind in kinds:
+                first = early.get(kind)
+                if first is None or first >= before:
                     continue
+                times = _event_times(lead, kind)
                 for event, at in zip(lead.events.by_type[kind], times, strict=True):
                     if at < before and _matches(event, trigger):
                         found.append(
                             f"sla {self.id}: `{kind}` event at {_iso(at)} is dated before "
-                            f"the lead's creation ({_iso(_micros(created))}), so before the "
+                            f"the lead's creation ({_iso(created)}), so before the "
                             f"clock's start ({_iso(start)}): not counted as its {name}"
                         )
         return tuple(found)
 
     def _not_applicable(self, why: str) -> SlaVerdict:
-        # A verdict is immutable and most clocks do not apply to most leads: one per reason.
-        found = self._not_applicable_by_why.get(why)
-        if found is None:
-            found = self._not_applicable_by_why[why] = SlaVerdict(
-                sla=self.id, kind=self.sla.kind.value, status="not_applicable", evidence=why
-            )
-        return found
+        return SlaVerdict(
+            sla=self.id, kind=self.sla.kind.value, status="not_applicable", evidence=why
+        )
 
     def _party(self, lead: LeadContext) -> Party:
         handoff = lead.handoff
@@ -451,14 +491,14 @@ class CompiledSla:
         unpaused_due = line.add(start, rule.within)
         window_end, paused = pausing.deadline(start, rule.within, unpaused_due)
         frame = _Outcome(due=window_end, origin=start, unpaused_due=unpaused_due, paused=paused)
-        channels = set(rule.channels) if rule.channels else None
+        channels = self._attempt_channels
         forbidden = self._forbidden(lead.record)
         allowed = (channels - forbidden) if channels is not None else None
         if allowed is not None and not allowed:
             frame.excused = True
             frame.why = "excused: the lead's consent forbids every attempt channel"
             return frame
-        spacing = rule.min_spacing.calendar_minutes * _MINUTE if rule.min_spacing else 0
+        spacing = self._attempt_spacing
         counted: list[tuple[int, str | None]] = []
         for kind in ATTEMPT_EVENTS:
             for event, at in zip(
@@ -495,7 +535,8 @@ class CompiledSla:
         self, lead: LeadContext, start: int, end: int, line: _TimeLine, pausing: _Pauses
     ) -> _Outcome:
         target = self.sla.target
-        stops = [t for t in self.occurrences("stop", lead) if start <= t <= end]
+        found = self._stop.occurrences(lead) if self._stop is not None else ()
+        stops = [t for t in found if start <= t <= end]
         last = start
         paused: list[_PauseSpan] = []
         for touch in stops:
@@ -530,7 +571,8 @@ class _TriggerPlan:
     share one key, so one lead's answer is computed once for both.
     """
 
-    key: tuple[Any, ...]
+    key: int
+    """The same for the same things looked for (see :func:`_key`)."""
     kinds: tuple[str, ...]
     channels: frozenset[str] | None
     reasons: frozenset[str] | None
@@ -547,8 +589,22 @@ class _TriggerPlan:
         channels = frozenset(trigger.channels) if trigger.channels is not None else None
         reasons = frozenset(trigger.reasons) if trigger.reasons is not None else None
         stages = tuple(trigger.stage or ())
-        key = (kinds, channels, reasons, stages, trigger.field, pointer if condition else None)
-        return cls(key, kinds, channels, reasons, stages, trigger.field, condition)
+        looks_for = (
+            kinds,
+            channels,
+            reasons,
+            stages,
+            trigger.field,
+            pointer if condition else None,
+        )
+        return cls(_key(looks_for), kinds, channels, reasons, stages, trigger.field, condition)
+
+    def occurrences(self, lead: LeadContext) -> list[int]:
+        """:meth:`instants`, computed once per lead and shared under :attr:`key`."""
+        found: list[int] | None = lead.instants.get(self.key)
+        if found is None:
+            found = lead.instants[self.key] = self.instants(lead)
+        return found
 
     def instants(self, lead: LeadContext) -> list[int]:
         """When the trigger happened for ``lead``, in time order."""
@@ -654,11 +710,20 @@ class _BusinessTime(_TimeLine):
         assert self.calendar is not None
         return self.calendar.elapsed_micros(start, end)
 
+    def late(self, due: int, at: int) -> bool:
+        if at <= due:
+            return False
+        assert self.calendar is not None
+        return self.calendar.elapsed_micros(due, at) > 0  # the base's rule, a call fewer
+
 
 _CALENDAR_TIME: Final = _CalendarTime()
 
 _PauseSpan = tuple[int, int | None]
 """A pause: when it began, and when the clock resumed (None: still paused)."""
+
+_NO_PAUSES: Final[Sequence[_PauseSpan]] = ()
+_NO_WARNINGS: Final[tuple[tuple[int, int], ...]] = ()
 
 
 @dataclass(slots=True)  # built per clock and never changed: frozen would cost a call per field
@@ -672,7 +737,7 @@ class _Pauses:
 
     def deadline(
         self, origin: int, amount: Duration | int, unpaused: int | None = None
-    ) -> tuple[int, list[_PauseSpan]]:
+    ) -> tuple[int, Sequence[_PauseSpan]]:
         """``origin`` plus ``amount`` of running time (``unpaused``, when the caller has it
         already), and the pauses that pushed it.
 
@@ -687,6 +752,8 @@ class _Pauses:
             due = line.add(origin, amount)
         else:
             due = line.advance(origin, amount)
+        if not self.spans:
+            return due, _NO_PAUSES
         used: list[_PauseSpan] = []
         for span in self.spans:
             begin, finish = span
@@ -727,7 +794,7 @@ class _Outcome:
     due: int
     origin: int
     unpaused_due: int
-    paused: list[_PauseSpan]
+    paused: Sequence[_PauseSpan]
     stop: int | None = None
     met: bool = False
     excused: bool = False
@@ -754,7 +821,45 @@ def _micros(value: datetime) -> int:
 
 def _instant(at: int) -> datetime:
     """Microseconds since the UTC epoch as an aware datetime in UTC."""
-    return _EPOCH + timedelta(microseconds=at)
+    return _EPOCH + timedelta(0, 0, at)  # positional: the keyword costs a third more
+
+
+_RECENT_MOMENTS: Final[list[dict[int, datetime]]] = [{}]
+_MOMENTS_KEPT: Final = 4_096
+
+
+def _clock_events(
+    events: Sequence[tuple[int, int, ClockEventKind, str, str | None]], due: int
+) -> tuple[dict[int, datetime], tuple[ClockEvent, ...]]:
+    """The clock events, and the datetimes (as :func:`_instant` gives them) of their instants
+    and of the due time, taken from the recent ones: a clock's events mostly repeat its
+    start, stop and due time, and a lead's clocks share their start, so each is built once
+    (datetimes are immutable, so verdicts can share them). A full dict is replaced, never
+    cleared, so a thread still reading the old one is not disturbed."""
+    moments = _RECENT_MOMENTS[0]
+    if len(moments) >= _MOMENTS_KEPT:
+        moments = _RECENT_MOMENTS[0] = {}
+    made: list[ClockEvent] = []
+    for at, _, kind, note, target in events:
+        moment = moments.get(at)
+        if moment is None:
+            moment = moments[at] = _EPOCH + timedelta(0, 0, at)
+        made.append(ClockEvent(kind, moment, note, target))
+    if due not in moments:
+        moments[due] = _EPOCH + timedelta(0, 0, due)
+    return moments, tuple(made)
+
+
+_TRIGGER_KEYS: Final[dict[Any, int]] = {}
+_NEXT_KEY: Final = itertools.count()
+
+
+def _key(looks_for: Any) -> int:
+    """A small integer per distinct thing a trigger looks for: a lead's trigger answers are
+    kept under it (hashing an int is cheaper than hashing the tuple on every lookup), and
+    an integer cannot be mistaken for an event type's name, kept in the same dict. Taking
+    the next number is atomic, so two threads compiling contracts never share one."""
+    return _TRIGGER_KEYS.setdefault(looks_for, next(_NEXT_KEY))
 
 
 def _event_times(lead: LeadContext, kind: str) -> list[int]:
@@ -768,18 +873,28 @@ def _event_times(lead: LeadContext, kind: str) -> list[int]:
     return found
 
 
-def _earliest_event(lead: LeadContext) -> int:
-    """The instant of the lead's earliest event (after every instant when it has none);
-    found once per lead."""
-    found = lead.instants.get(_EARLIEST)
+def _before_creation(lead: LeadContext, created_key: str) -> tuple[int, dict[str, int]]:
+    """The lead's creation instant (its record's ``created_key`` field) and, per event type
+    with an event before it, the earliest such instant (none when the record has no creation
+    time); found once per lead, for every clock that asks whether an outcome predates it.
+
+    Events are seen before the lead exists (a web visit before the CRM record), so this is
+    often not empty; an outcome among them is rare.
+    """
+    key = ("events before creation", created_key)
+    found: list[Any] | None = lead.instants.get(key)
     if found is None:
-        ats = [event.at for bucket in lead.events.by_type.values() for event in bucket]
-        found = lead.instants[_EARLIEST] = [_micros(min(ats)) if ats else _END + 1]
-    return found[0]
-
-
-_EARLIEST: Final = ("earliest event",)
-"""Where :func:`_earliest_event` keeps its answer in :attr:`LeadContext.instants`."""
+        created = lead.record.get(created_key)
+        early: dict[str, int] = {}
+        created_at = 0
+        if isinstance(created, datetime):
+            for kind, bucket in lead.events.by_type.items():
+                if bucket[0].at < created:  # each type's events are in time order
+                    early[kind] = _micros(bucket[0].at)
+            created_at = _micros(created)
+        found = [created_at, early]
+        lead.instants[key] = found
+    return found[0], found[1]
 
 
 def _first_from(times: Sequence[int], start: int) -> int | None:
@@ -842,9 +957,24 @@ def _minutes(value: int) -> int:
 
 
 def _iso(at: int) -> str:
-    # As strftime("%Y-%m-%d %H:%M UTC") writes it (years are four digits in the supported
-    # window), without its cost: a naive datetime's isoformat has no offset to cut off.
-    return f"{(_NAIVE_EPOCH + timedelta(microseconds=at)).isoformat(' ', 'minutes')} UTC"
+    """``at`` as strftime("%Y-%m-%d %H:%M UTC") writes it, without its cost: the date part
+    is written once per day (a naive datetime's isoformat; years are four digits in the
+    supported window), the time of day from integers."""
+    day, rest = divmod(at, _DAY_US)
+    date_text = _DATE_TEXTS.get(day)
+    if date_text is None:
+        if len(_DATE_TEXTS) >= _DATE_TEXTS_KEPT:
+            _DATE_TEXTS.clear()
+        date_text = _DATE_TEXTS[day] = (_NAIVE_EPOCH + timedelta(day)).date().isoformat()
+    hours, rest = divmod(rest, _HOUR_US)
+    return f"{date_text} {hours:02d}:{rest // _MINUTE:02d} UTC"
+
+
+_DAY_US: Final = 86_400_000_000
+_HOUR_US: Final = 3_600_000_000
+_DATE_TEXTS: Final[dict[int, str]] = {}
+"""Day numbers (since 1970-01-01) as ISO dates, for :func:`_iso`."""
+_DATE_TEXTS_KEPT: Final = 4_096
 
 
 def first_late_instant(
