@@ -88,7 +88,7 @@ def encodable(text: str) -> str:
 
     Text orjson wrote needs no look (it refuses lone surrogates), which is why the ``_line``
     functions ask only of the exact way's text: a traced verdict's 11 KB line is rarely
-    ASCII (a note says "3 × 5 points"), and searching it costs five times orjson's writing.
+    ASCII (a note says "1 × 40 points"), and searching it costs five times orjson's writing.
     """
     if text.isascii() or _LONE_SURROGATE.search(text) is None:
         return text
