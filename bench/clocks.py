@@ -48,30 +48,39 @@ DATA = ROOT / "bench" / ".data"
 AS_OF = datetime(2026, 11, 16, 17, 0, tzinfo=UTC)
 
 
-def measure(leads: Path, events: Path, repeat: int) -> dict[str, Any]:
-    """Judge the example's SLAs over recorded leads; CPU seconds and a digest of verdicts."""
+def _recorded(leads: Path, events: Path) -> tuple[Any, list[dict[str, Any]]]:
+    """The example compiled, and what its clocks were given for each lead of the files (the
+    arguments of every LeadContext the engine built, recorded as it judged them)."""
     import leadcontract  # after PYTHONPATH chose which one
     from leadcontract import engine
-    from leadcontract.verdict import to_plain
 
     patched: Any = engine  # the engine builds each lead's LeadContext through this name
-
     contract = leadcontract.load(ROOT / "contracts" / "example").contract
     assert contract is not None
     compiled = engine.compile_contract(contract)
     recorded: list[dict[str, Any]] = []
     real = patched.LeadContext
 
-    def record(**given: Any) -> Any:
+    def keep(**given: Any) -> Any:
         recorded.append(given)
         return real(**given)
 
-    patched.LeadContext = record
+    patched.LeadContext = keep
     try:
         for _ in compiled.evaluate(leads, events, as_of=AS_OF, grouped=True):
             pass
     finally:
         patched.LeadContext = real
+    return compiled, recorded
+
+
+def measure(leads: Path, events: Path, repeat: int) -> dict[str, Any]:
+    """Judge the example's SLAs over recorded leads; CPU seconds and a digest of verdicts."""
+    from leadcontract.sla import LeadContext
+    from leadcontract.verdict import to_plain
+
+    compiled, recorded = _recorded(leads, events)
+    real = LeadContext
     slas = compiled.slas
     best = float("inf")
     digest = ""
@@ -98,26 +107,7 @@ def measure(leads: Path, events: Path, repeat: int) -> dict[str, Any]:
 
 def record(leads: Path, events: Path, limit: int, to: Path) -> None:
     """Save what the first ``limit`` leads' clocks are given, for :func:`judge_saved`."""
-    import leadcontract
-    from leadcontract import engine
-
-    patched: Any = engine
-    contract = leadcontract.load(ROOT / "contracts" / "example").contract
-    assert contract is not None
-    compiled = engine.compile_contract(contract)
-    recorded: list[dict[str, Any]] = []
-    real = patched.LeadContext
-
-    def keep(**given: Any) -> Any:
-        recorded.append(given)
-        return real(**given)
-
-    patched.LeadContext = keep
-    try:
-        for _ in compiled.evaluate(leads, events, as_of=AS_OF, grouped=True):
-            pass
-    finally:
-        patched.LeadContext = real
+    recorded = _recorded(leads, events)[1]
     to.write_bytes(pickle.dumps(recorded[:limit]))
 
 

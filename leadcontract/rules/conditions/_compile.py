@@ -30,14 +30,16 @@ from leadcontract.rules.conditions._text import describe
 _Pred: TypeAlias = Callable[[Mapping[str, Any]], bool]
 
 
-_Tracer: TypeAlias = Callable[[Mapping[str, Any], list[Leaf]], bool]
-
 LeafMaker: TypeAlias = Callable[[str, Any, Any, str, bool], Any]
 """Makes what an explanation lists for one evaluated comparison, from ``(field, observed,
 expected, op, result)``: the order of :class:`leadcontract.verdict.Fact`'s first fields, so the
 class itself is a maker."""
 
 _Explainer: TypeAlias = Callable[[Mapping[str, Any], list[Any]], bool]
+"""A traced evaluation: the result, each comparison evaluated recorded in the list."""
+
+_LeafExplainer: TypeAlias = Callable[[Compare, _Pred, Any], _Explainer]
+"""Builds the traced evaluation of one comparison from its predicate and coerced literal."""
 
 _Settler: TypeAlias = Callable[[Mapping[str, Any]], bool | None]
 """Decides a condition from the fields that do not vary, or says it cannot (``None``)."""
@@ -384,58 +386,15 @@ class _Builder:
             return preds[0]
         return _all_of(tuple(preds)) if is_all else _any_of(tuple(preds))
 
-    def traced(self, node: Condition) -> _Tracer:
+    def explained(self, node: Condition, leaf: _LeafExplainer) -> _Explainer:
+        """The traced evaluation: the same result as :meth:`fast`, and a record of every
+        comparison evaluated appended to ``out``, in evaluation order (``and``/``or``
+        short-circuit). ``leaf(compare, predicate, expected)`` builds each comparison's part,
+        which evaluates it and appends its record; loops, not generators: the verdicts'
+        traces call this for every rule of every lead."""
         if isinstance(node, Compare):
             predicate, expected = self.leaf(node)
-            field, op, pointer = node.field, node.op, node.pointer
-
-            def trace_leaf(record: Mapping[str, Any], out: list[Leaf]) -> bool:
-                result = predicate(record)
-                out.append(Leaf(field, op, expected, record.get(field), result, pointer))
-                return result
-
-            return trace_leaf
-        if isinstance(node, Constant):
-            value = node.value
-
-            def trace_constant(record: Mapping[str, Any], out: list[Leaf]) -> bool:
-                return value
-
-            return trace_constant
-        if isinstance(node, Not):
-            inner = self.traced(node.item)
-
-            def trace_not(record: Mapping[str, Any], out: list[Leaf]) -> bool:
-                return not inner(record, out)
-
-            return trace_not
-        items = tuple(self.traced(item) for item in node.items)
-        if isinstance(node, All):
-
-            def trace_all(record: Mapping[str, Any], out: list[Leaf]) -> bool:
-                return all(item(record, out) for item in items)
-
-            return trace_all
-
-        def trace_any(record: Mapping[str, Any], out: list[Leaf]) -> bool:
-            return any(item(record, out) for item in items)
-
-        return trace_any
-
-    def explained(self, node: Condition, make: LeafMaker) -> _Explainer:
-        """:meth:`traced`, with each evaluated comparison made by ``make`` straight away (no
-        :class:`Leaf` in between) and loops in place of generators: the verdicts' traces
-        call it for every rule of every lead."""
-        if isinstance(node, Compare):
-            predicate, expected = self.leaf(node)
-            field, op = node.field, str(node.op)
-
-            def explain_leaf(record: Mapping[str, Any], out: list[Any]) -> bool:
-                result = predicate(record)
-                out.append(make(field, record.get(field), expected, op, result))
-                return result
-
-            return explain_leaf
+            return leaf(node, predicate, expected)
         if isinstance(node, Constant):
             value = node.value
 
@@ -444,13 +403,13 @@ class _Builder:
 
             return explain_constant
         if isinstance(node, Not):
-            inner = self.explained(node.item, make)
+            inner = self.explained(node.item, leaf)
 
             def explain_not(record: Mapping[str, Any], out: list[Any]) -> bool:
                 return not inner(record, out)
 
             return explain_not
-        items = tuple(self.explained(item, make) for item in node.items)
+        items = tuple(self.explained(item, leaf) for item in node.items)
         if isinstance(node, All):
 
             def explain_all(record: Mapping[str, Any], out: list[Any]) -> bool:
@@ -591,14 +550,14 @@ class CompiledCondition:
 
     condition: Condition
     predicate: _Pred
-    _tracer: _Tracer
+    _tracer: _Explainer
     _builder: _Builder
 
     def __init__(self, condition: Condition, scope: Scope, *, default_tz: tzinfo = UTC) -> None:
         builder = _Builder(scope, default_tz)
         self.condition = condition
         self.predicate = builder.fast(condition)
-        self._tracer = builder.traced(condition)
+        self._tracer = builder.explained(condition, _leaf_of)
         self._builder = builder
 
     def __call__(self, record: Mapping[str, Any]) -> bool:
@@ -618,7 +577,18 @@ class CompiledCondition:
         leaf into their own record (a verdict's trace facts), once per call instead of twice.
         Build it once and call it per record; the leaves and their order are :meth:`trace`'s.
         """
-        explain = self._builder.explained(self.condition, make)
+
+        def made_by_make(node: Compare, predicate: _Pred, expected: Any) -> _Explainer:
+            field, op = node.field, str(node.op)
+
+            def explain_leaf(record: Mapping[str, Any], out: list[Any]) -> bool:
+                result = predicate(record)
+                out.append(make(field, record.get(field), expected, op, result))
+                return result
+
+            return explain_leaf
+
+        explain = self._builder.explained(self.condition, made_by_make)
 
         def explained(record: Mapping[str, Any]) -> tuple[bool, tuple[Any, ...]]:
             out: list[Any] = []
@@ -640,6 +610,18 @@ class CompiledCondition:
 
     def __repr__(self) -> str:
         return f"CompiledCondition({describe(self.condition)!r})"
+
+
+def _leaf_of(node: Compare, predicate: _Pred, expected: Any) -> _Explainer:
+    """One comparison of :meth:`CompiledCondition.trace`, recorded as a :class:`Leaf`."""
+    field, op, pointer = node.field, node.op, node.pointer
+
+    def trace_leaf(record: Mapping[str, Any], out: list[Any]) -> bool:
+        result = predicate(record)
+        out.append(Leaf(field, op, expected, record.get(field), result, pointer))
+        return result
+
+    return trace_leaf
 
 
 def compile_condition(
