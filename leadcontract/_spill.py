@@ -27,15 +27,23 @@ class SpillFile:
     is pickled.
     """
 
-    def __init__(self, path: Path | None = None, *, rows: bool = True, batch: int = 256) -> None:
-        """A file at ``path``, or an anonymous one (gone when closed) if None; ``batch``
-        values per write and per read (what it holds in memory while writing and reading:
-        a run keeps many of them open at once)."""
+    def __init__(
+        self,
+        path: Path | None = None,
+        *,
+        rows: bool = True,
+        batch: int = 256,
+        folder: Path | None = None,
+    ) -> None:
+        """A file at ``path``, or an anonymous one (gone when closed) in ``folder`` (None: the
+        system's temporary folder) if ``path`` is None; ``batch`` values per write and per
+        read (what it holds in memory while writing and reading: a run keeps many of them
+        open at once)."""
         self.path = path
         self._rows = rows
         self._size = batch
         self._file: IO[bytes] | None = (
-            path.open("wb") if path else tempfile.TemporaryFile()  # noqa: SIM115 - open until remove(), as a named one
+            path.open("wb") if path else tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 - open until remove(), as a named one
         )
         self._batch: list[Any] = []
         self.complete = False

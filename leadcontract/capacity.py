@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from pathlib import Path
 from typing import Any
 
 from leadcontract._spill import SpillFile
@@ -205,16 +206,20 @@ class SortedOverflow:
 
 
 def plan_capacity_sorted(
-    contract: Contract, zone: tzinfo, leads: Iterable[Mapping[str, Any]]
+    contract: Contract,
+    zone: tzinfo,
+    leads: Iterable[Mapping[str, Any]],
+    *,
+    scratch: Path | None = None,
 ) -> CapacityPlan:
     """:func:`plan_capacity` for leads sorted by id, in memory bounded by the plans alone.
 
-    The ranked entries wait in a temporary file; the plan's ``overflow`` answers for leads
-    asked about in id order (as a grouped evaluation asks). Raises :class:`ValueError` when
-    the ids are not sorted.
+    The ranked entries wait in a temporary file (in ``scratch``; None: the system's
+    temporary folder); the plan's ``overflow`` answers for leads asked about in id order (as
+    a grouped evaluation asks). Raises :class:`ValueError` when the ids are not sorted.
     """
     ranking = CapacityRanking(contract, zone)
-    entries = SpillFile(rows=False)
+    entries = SpillFile(rows=False, folder=scratch)
     try:
         _rank_sorted(ranking, entries, leads, contract.lead.keys.id)
     except BaseException:

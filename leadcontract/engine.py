@@ -325,12 +325,16 @@ class CompiledContract:
             raise RecordRejectedError(errors)
         return verdicts[0]
 
-    def plan_capacity(self, leads: Source, *, sorted_by_id: bool = False) -> CapacityPlan:
+    def plan_capacity(
+        self, leads: Source, *, sorted_by_id: bool = False, scratch: Path | None = None
+    ) -> CapacityPlan:
         """Rank each campaign-week's leads against its declared capacity (a pass of its own
         over the leads, so they must be re-readable: a file, or a list).
 
         ``sorted_by_id`` (for a ``grouped`` run) keeps memory flat: the plan then answers for
         leads in id order only, and :class:`InputOrderError` says when they are not sorted.
+        Its ranked entries wait in a temporary file in ``scratch`` (None: the system's
+        temporary folder).
         """
         if not any(c.capacity for c in self.contract.campaigns.values()):
             return CapacityPlan((), frozenset())
@@ -344,7 +348,7 @@ class CompiledContract:
         if not sorted_by_id:
             return plan_capacity(self.contract, self.zone, records)
         try:
-            return plan_capacity_sorted(self.contract, self.zone, records)
+            return plan_capacity_sorted(self.contract, self.zone, records, scratch=scratch)
         except ValueError as error:
             raise InputOrderError(f"{_label(leads)}: {error}") from None
 

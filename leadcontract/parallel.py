@@ -568,7 +568,8 @@ class _Worker:
         are kept on disk by the ranking pass and read back from there)."""
         overflow: frozenset[str] = frozenset()
         leads: Iterator[_Row] = (row for _, row in self._lead_rows())
-        mine = SpillFile()  # this worker's lead rows, read back for the evaluation
+        # This worker's lead rows, read back for the evaluation (in the run's scratch folder).
+        mine = SpillFile(folder=self.task.scratch.parent)
         try:
             if self.job.plan_capacity:
                 ranking, entries = _ranked(self.compiled, self._entries(mine.kept(leads)))

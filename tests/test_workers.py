@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import sqlite3
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -506,9 +507,38 @@ def test_spilling_writes_where_scratch_says_and_leaves_nothing(
     assert spilled == one
     assert list(scratch.iterdir()) == []  # the partitions are gone
     args = ["evaluate", str(EXAMPLE), "--leads", str(leads), "--as-of", AS_OF]
-    assert main([*args, "--scratch", str(scratch)]) == 2  # without --spill: a usage error
     assert main([*args, "--spill", "--scratch", str(tmp_path / "missing")]) == 2
     assert "--scratch" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "mode", [[], ["--grouped"], ["--workers", "2"]], ids=["in memory", "grouped", "workers"]
+)
+def test_every_temporary_file_of_a_run_goes_where_scratch_says(
+    mode: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not only --spill's partitions: the lead rows the capacity pass keeps (one process and
+    each worker) and a grouped run's ranked entries are anonymous files in --scratch too (a
+    small system temporary folder must not fill up with a big leads file)."""
+    scratch, log = tmp_path / "scratch", tmp_path / "made"
+    scratch.mkdir()
+    real = tempfile.TemporaryFile
+
+    def logged(*args: Any, **options: Any) -> Any:
+        with log.open("a", encoding="utf-8") as made:  # the workers are forked: a file sees them
+            made.write(f"{options.get('dir')}\n")
+        return real(*args, **options)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", logged)
+    leads, events = DATA / "leads.csv", DATA / "events.jsonl"
+    one = outputs(leads, events, tmp_path / "one")
+    log.unlink()
+    scratched = outputs(leads, events, tmp_path / "s", *mode, "--scratch", str(scratch))
+    assert scratched == one
+    folders = log.read_text(encoding="utf-8").splitlines()
+    assert folders  # the capacity plan ran (the example declares capacities)
+    assert all(Path(folder).is_relative_to(scratch) for folder in folders), folders
+    assert list(scratch.iterdir()) == []  # nothing left behind
 
 
 def _example_contract() -> Contract:

@@ -316,7 +316,8 @@ def _register_records(commands: _Commands) -> None:
         "--scratch",
         type=Path,
         metavar="DIR",
-        help="where --spill writes its temporary files (default: the system's temporary folder)",
+        help="where the run writes its temporary files: --spill's partitions, the lead rows "
+        "the capacity pass keeps (default: the system's temporary folder)",
     )
 
     explain_parser = commands.add_parser(

@@ -215,9 +215,9 @@ def _start_run(
         return _Run(partitioned, output, compiled, as_of, partitioned, partitioned.tally)
     leads: Path | ReadRows = args.leads
     if args.grouped:
-        plan = compiled.plan_capacity(args.leads, sorted_by_id=True)
+        plan = compiled.plan_capacity(args.leads, sorted_by_id=True, scratch=args.scratch)
     else:  # the capacity pass keeps the rows it reads: the evaluation reads them back
-        kept = SpillFile()
+        kept = SpillFile(folder=args.scratch)
         stack.callback(kept.remove)
         plan = compiled.plan_capacity(ReadRows(kept.kept(rows_from(args.leads, kind="lead"))))
         if kept.complete:
@@ -263,8 +263,6 @@ def run_evaluate(args: argparse.Namespace) -> int:
         fmt = args.format or _format_for(args.out)
         if fmt == "parquet" and args.out is None:
             raise _UsageError("Parquet output needs --out FILE.parquet")
-        if args.scratch is not None and not args.spill:
-            raise _UsageError("--scratch says where --spill writes; give --spill too")
         if args.scratch is not None and not args.scratch.is_dir():
             found = "a file, not a folder" if args.scratch.exists() else "no such folder"
             raise _UsageError(f"--scratch {args.scratch}: {found}")
