@@ -27,6 +27,7 @@ from leadcontract.rules.conditions import (
     Leaf,
     Not,
     Op,
+    _regex,
     check_condition,
     compile_condition,
     describe,
@@ -1235,3 +1236,17 @@ def test_matches_agrees_with_the_binding_s_own_search(text: str) -> None:
         assert isinstance(compiled, Pattern)
         safe = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
         assert compiled.found(text) == (re2.search(pattern, safe) is not None)
+
+
+@settings(max_examples=50)
+@given(st.lists(st.text(alphabet="aAbB!é\ud800 \n.@", max_size=300), max_size=40))
+def test_a_pattern_remembers_answers_without_changing_them(texts: list[str]) -> None:
+    """One compiled pattern asked the same texts again (remembered answers, long texts not
+    remembered, the memory started over when full) answers as RE2's search every time."""
+    compiled = compile_pattern("(?i)a+b|@(gm|ya)\\.")
+    assert isinstance(compiled, Pattern)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_regex, "_REMEMBERED", 7)  # full often: starts over mid-list
+        for text in [*texts, *reversed(texts), *texts]:
+            safe = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+            assert compiled.found(text) == (re2.search("(?i)a+b|@(gm|ya)\\.", safe) is not None)

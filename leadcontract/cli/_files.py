@@ -80,7 +80,9 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
     )
     try:
         with handle:
-            yield cast(TextIO, handle)
+            # The file itself, not the wrapper: the wrapper looks up ``write`` through
+            # ``__getattr__`` on every call (a run writes one line per lead).
+            yield cast(TextIO, handle.file)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(handle.name, _mode_for(path))

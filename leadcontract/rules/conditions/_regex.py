@@ -102,15 +102,29 @@ def _finder(compiled: Any) -> Found:
 
         return found_by_search
     match = program.Match
+    answers: dict[str, bool] = {}
 
     def found(text: str) -> bool:
-        data = text.encode("utf-8", "surrogatepass")
-        return bool(match(anchor, data, 0, len(data))[0] != _NO_MATCH)
+        # Remembered per text: a column's values repeat across leads (titles, industries,
+        # countries), and a dictionary look-up costs a tenth of the call into RE2.
+        answer = answers.get(text)
+        if answer is None:
+            data = text.encode("utf-8", "surrogatepass")
+            answer = match(anchor, data, 0, len(data))[0] != _NO_MATCH
+            if len(text) <= _REMEMBERED_LENGTH:
+                if len(answers) >= _REMEMBERED:
+                    answers.clear()
+                answers[text] = answer
+        return answer
 
     return found
 
 
 _NO_MATCH: Final = (-1, -1)
+_REMEMBERED: Final = 4096
+"""Texts whose answer a pattern remembers (then it starts over: memory stays bounded)."""
+_REMEMBERED_LENGTH: Final = 256
+"""Longer texts are not remembered (rarely repeated; each would hold its memory)."""
 
 
 def _reason(exc: re2.error) -> str:
