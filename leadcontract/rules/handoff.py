@@ -34,10 +34,10 @@ class _Plan:
     """Funnel stages at or after the handoff stage: reaching any of them makes it due."""
     qualified_by: str
     to: str
-    step: str = ""
+    step: str
     """The trace step's name, place and note (the same for every lead of the campaign)."""
-    pointer: str = ""
-    note: str = ""
+    pointer: str
+    note: str
 
 
 class CompiledHandoffs:

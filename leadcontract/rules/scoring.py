@@ -82,11 +82,11 @@ class _Engagement:
     rule: EngagementRule
     pointer: str
     half_life_seconds: float | None
-    step: str = ""
+    step: str
     """The rule's trace step name, the name of the count it shows and the end of its note
     (after the count): the same for every lead, so made once."""
-    counted: str = ""
-    note_tail: str = ""
+    counted: str
+    note_tail: str
 
 
 class EngagementTimes:
