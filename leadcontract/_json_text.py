@@ -319,6 +319,18 @@ class _Code:
             return
         check = _check_for(hint)
         assert check is not None
+        if check is _value_ok:  # a value of any type: the scalars inline, as _value_ok tests them
+            kind = self._variable()
+            self._line(depth, f"{kind} = {variable}.__class__")
+            self._line(depth, f"if {kind} is str or {kind} is int or {kind} is bool: pass")
+            self._line(depth, f"elif {kind} is float:")
+            test = f"{variable} == 0.0 or _SMALLEST <= abs({variable}) <= _LARGEST"
+            self._line(depth + 1, f"if not ({test}): return False")
+            self._line(depth, f"elif {kind} is datetime:")
+            self._line(depth + 1, f"if {variable}.tzinfo is not UTC: return False")
+            self._line(depth, f"elif {variable} is not None and not _value_ok({variable}):")
+            self._line(depth + 1, "return False")
+            return
         self._line(depth, f"if not {self._constant(check)}({variable}): return False")
 
     def _inline(self, hint: Any) -> bool:

@@ -180,6 +180,36 @@ def test_floats_orjson_spells_otherwise_send_the_record_the_exact_way() -> None:
         assert record_json(odd) == exact(odd), value
 
 
+class Tiny(float):
+    """A float subclass: json spells it with ``float.__repr__``."""
+
+
+class Stamp(datetime):
+    """A datetime subclass (orjson spells it as a datetime; to_plain may not)."""
+
+
+ANY_VALUES = [
+    1e-5, -3.2e-7, 5e-324, math.nan, math.inf, -math.inf, -0.0, 1e308, 62.5, Tiny(1e-5),
+    Tiny(2.5), True, 2**70, -(2**63), "\ud800", "plain", None, Colour.TINY, Colour.PLAIN,
+    Decimal("1e-7"), Decimal("NaN"), time(1, 2), datetime(2026, 1, 1, 12),
+    datetime(2026, 1, 1, 12, tzinfo=UTC), datetime(2026, 1, 1, 12, tzinfo=UTC),
+    datetime(2026, 1, 1, 12, tzinfo=timezone(timedelta(hours=2))),
+    Stamp(2026, 1, 1, 12, tzinfo=UTC), datetime(2026, 1, 1).date(),
+    (1, 2e-6), [math.nan], {"k": 1e-9}, {"k": (Tiny(3.0),)}, Odd(1.0, 1e-5), {1: 2.0},
+]  # fmt: skip
+"""What a field typed ``Any`` (a trace fact's observed and expected value) may hold."""
+
+
+@pytest.mark.parametrize("value", ANY_VALUES, ids=repr)
+def test_a_value_of_any_type_in_a_trace_fact_is_spelt_as_json_spells_it(value: Any) -> None:
+    """The generated check tests a field typed Any inline for the usual scalars; whatever it
+    lets through must be spelt alike (only this field can send the record the exact way)."""
+    for fact in (records.Fact("f", value), records.Fact("f", 1, value, "op", True)):
+        assert record_json(fact) == exact(fact)
+        step = records.TraceStep("r", "/p", "ok", (records.Fact("g", 2.5), fact))
+        assert record_json(step) == exact(step)
+
+
 @dataclass
 class Hidden:
     shown: int
