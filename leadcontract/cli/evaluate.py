@@ -330,15 +330,23 @@ def _fewer_full_collections() -> Iterator[None]:
     walks it again (forked workers inherit it frozen, so they do not copy its pages either),
     and a full collection waits for more younger ones: 1.1 seconds. Young cycles are
     collected as often as before.
+
+    Only a process that froze nothing itself is frozen (and unfrozen after): ``gc.unfreeze``
+    cannot tell objects apart, so a program that calls :func:`leadcontract.cli.main` after
+    its own ``gc.freeze()`` (a pre-forking server does) got its frozen objects back in the
+    collector's care.
     """
     thresholds = gc.get_threshold()
-    gc.freeze()
+    freezes = gc.get_freeze_count() == 0
+    if freezes:
+        gc.freeze()
     gc.set_threshold(thresholds[0], thresholds[1], max(thresholds[2], FULL_COLLECTION_EVERY))
     try:
         yield
     finally:
         gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        if freezes:
+            gc.unfreeze()
 
 
 def _refuse_clobbering(args: argparse.Namespace, **outputs: Path | None) -> None:
