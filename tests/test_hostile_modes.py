@@ -10,9 +10,13 @@ example's data (a slice of it, to stay fast) mutated in the ways real exports go
 
 from __future__ import annotations
 
+import csv
 import gc
+import io
 import json
+import sqlite3
 import tempfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from leadcontract import parallel
 from leadcontract.cli import main
 
 HERE = Path(__file__).parent
@@ -122,3 +127,355 @@ def test_a_run_leaves_a_disabled_collector_disabled(
         gc.enable()
     assert outcome.code == 0
     assert gc.get_freeze_count() == 0  # what the run froze, it unfroze
+
+
+# --- hostile corpora: the example's first leads, mutated ---------------------------------------
+
+LEADS_KEPT = 60
+"""Leads of the example kept (ids L000001-L000060, with their events): fast enough to run
+every corpus in every way."""
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A leads file and an events file, both sorted by lead id (so ``--grouped`` runs too)."""
+
+    leads: str | bytes
+    events: str | bytes
+
+
+def _example() -> tuple[list[str], list[list[str]], list[str]]:
+    with (DATA / "leads.csv").open(encoding="utf-8", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    kept = {row[0] for row in rows[:LEADS_KEPT]}
+    events = (DATA / "events.jsonl").read_text(encoding="utf-8").splitlines()
+    return header, rows[:LEADS_KEPT], [e for e in events if json.loads(e)["lead_id"] in kept]
+
+
+HEADER, ROWS, EVENTS = _example()
+
+
+def _csv_text(rows: list[list[str]], header: list[str] = HEADER, end: str = "\n") -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=end)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _row(index: int, **cells: str) -> list[str]:
+    """Lead ``index`` with some cells (named by column) changed."""
+    row = list(ROWS[index])
+    for column, value in cells.items():
+        row[HEADER.index(column)] = value
+    return row
+
+
+def _changed(changes: dict[int, list[list[str]]]) -> list[list[str]]:
+    """The kept leads, each row at an index in ``changes`` replaced by the rows given."""
+    rows: list[list[str]] = []
+    for index, row in enumerate(ROWS):
+        rows += changes.get(index, [row])
+    return rows
+
+
+def _with_events(extra: list[str], end: str = "\n") -> str:
+    """The kept events with ``extra`` lines, each after the last event of the lead it names
+    (a line naming none goes in the middle: the files stay sorted)."""
+    lines = list(EVENTS)
+    ids: list[object] = [json.loads(line)["lead_id"] for line in lines]
+    for line in extra:
+        try:
+            value = json.loads(line)
+        except (ValueError, RecursionError):
+            value = None
+        lead_id = value.get("lead_id") if isinstance(value, dict) else None
+        places = [n for n, known in enumerate(ids) if known == lead_id and lead_id is not None]
+        place = places[-1] + 1 if places else len(lines) // 2
+        lines.insert(place, line)
+        ids.insert(place, lead_id)
+    return end.join(lines) + end
+
+
+def _event(lead_id: str, at: str = "2026-10-06T19:59:35Z", **more: object) -> str:
+    return json.dumps({"lead_id": lead_id, "type": "touch", "at": at, **more})
+
+
+def _text_corpora() -> dict[str, Corpus]:
+    untouched = "\n".join(EVENTS) + "\n"
+    deep = '{"a":' * 500 + "1" + "}" * 500
+    return {
+        "line and paragraph separators, NEL": Corpus(
+            _csv_text(_changed({3: [_row(3, Company="Acme\u2028Inc", Title="V\u0085P")]})),
+            _with_events([_event("L000004", actor="dana", note="a\u2028b\u0085c\u2029")]),
+        ),
+        "NUL in a cell and in a string": Corpus(
+            _csv_text(_changed({3: [_row(3, Company="Ac\x00me")]})),
+            _with_events([_event("L000004", note="a\x00b")]),
+        ),
+        "lone surrogates": Corpus(
+            _csv_text(_changed({3: [_row(3, Company="Acme\udc80Inc")]})),
+            _with_events(
+                [
+                    '{"lead_id": "L000005", "type": "touch", "at": '
+                    '"2026-10-06T19:59:35Z", "note": "a\\ud800b"}'
+                ]
+            ),
+        ),
+        "byte order marks, CRLF": Corpus(
+            "\ufeff" + _csv_text(ROWS, end="\r\n"), "\ufeff" + "\r\n".join(EVENTS) + "\r\n"
+        ),
+        "bare CR": Corpus(_csv_text(ROWS, end="\r"), "\r".join(EVENTS) + "\r"),
+        "quoted cells with newlines": Corpus(
+            _csv_text(_changed({5: [_row(5, Title="VP\nSales", Company='A, "B"\r\nC')]})),
+            untouched,
+        ),
+        "numbers at the edges": Corpus(
+            _csv_text(
+                _changed(
+                    {
+                        n: [_row(n, **{column: value})]
+                        for n, (column, value) in enumerate(
+                            [
+                                ("NumberOfEmployees", "1" + "0" * 40),
+                                ("AnnualRevenue", "1e-5"),
+                                ("AnnualRevenue", "1e308"),
+                                ("AnnualRevenue", "-0.0"),
+                                ("AnnualRevenue", "NaN"),
+                                ("AnnualRevenue", "Infinity"),
+                                ("AnnualRevenue", "1e309"),
+                                ("NumberOfEmployees", "3.0"),
+                                ("NumberOfEmployees", "-0"),
+                                ("NumberOfEmployees", "1_000"),
+                                ("AnnualRevenue", "5e-324"),
+                                ("NumberOfEmployees", "\u0663"),
+                            ],
+                            start=1,
+                        )
+                    }
+                )
+            ),
+            _with_events(
+                [
+                    f'{{"lead_id": "L0000{n:02d}", "type": "opportunity", '
+                    f'"at": "2026-10-06T19:59:35Z", "{key}": {value}}}'
+                    for n, (key, value) in enumerate(
+                        [
+                            ("amount", "1e-5"),
+                            ("amount", "1e308"),
+                            ("amount", "-0.0"),
+                            ("amount", "NaN"),
+                            ("amount", "Infinity"),
+                            ("amount", "1" + "0" * 30),
+                            ("seats", "1" + "0" * 30),
+                            ("seats", "2.0"),
+                            ("amount", "1e400"),
+                            ("amount", "-Infinity"),
+                            ("amount", "5e-324"),
+                            ("seats", "true"),
+                        ],
+                        start=2,
+                    )
+                ]
+            ),
+        ),
+        "duplicate ids, valid and invalid first, not yet created": Corpus(
+            _csv_text(
+                _changed(
+                    {
+                        0: [ROWS[0], _row(0, Company="Dup")],
+                        1: [_row(1, NumberOfEmployees="lots"), ROWS[1]],
+                        2: [_row(2, CreatedDate="2026-12-01T00:00:00Z"), ROWS[2]],
+                        3: [ROWS[3], _row(3, CreatedDate="2026-12-01T00:00:00Z")],
+                        4: [
+                            _row(4, CreatedDate="2026-12-01T00:00:00Z"),
+                            _row(4, NumberOfEmployees="x"),
+                            ROWS[4],
+                        ],
+                        5: [_row(5, Id=" L000006 "), ROWS[5]],
+                        6: [_row(6, Id="")],
+                    }
+                )
+            ),
+            untouched,
+        ),
+        "events of every odd kind": Corpus(
+            _csv_text(ROWS),
+            _with_events(
+                [
+                    _event("L000002", at="2026-10-06T19:59:35"),
+                    _event("L000002", at="2026-10-06T19:59:35+05:45", actor="dana"),
+                    _event("L000002", at="2026-10-06T19:59:35-00:01"),
+                    _event("L000002", at="0001-01-01T00:00:00Z"),
+                    _event("L000002", at="9999-12-31T23:59:59Z"),
+                    _event("L000002", at="2026-03-08T02:30:00"),  # in New York's DST gap
+                    _event("L000002", at="2026-11-01T01:30:00"),  # and its fold
+                    _event("L000002", at="2026-10-06T19:59:35.123456789Z"),
+                    '{"lead_id": "L000002", "type": "touch", "at": 1700000000}',
+                    '{"lead_id": "L000002", "type": "", "at": "2026-10-06T19:59:35Z"}',
+                    '{"lead_id": "L000002", "type": "touch", "type": "meeting", "at": "2026"}',
+                    '{"lead_id": "L000003", "type": "touch", "at": "2026-10-06T19:59:35Z", '
+                    f'"note": {deep}}}',
+                    _event("L000003", note="x" * 10_000_000),
+                    _event("L000004", at="2026-11-16T17:00:00Z"),
+                    _event("L000004", at="2026-11-16T17:00:00.000001Z"),
+                    _event("L000004", nested={"x": [1, 2.5e-9, {"y": None}]}),
+                    _event("L000007", at="2026-10-06T19:59:35Z", amount=-0.0),
+                ]
+            ),
+        ),
+        "unreadable event rows": Corpus(
+            _csv_text(ROWS),
+            _with_events(
+                [
+                    '"just a string"',
+                    "",
+                    "   ",
+                    "{}",
+                    '{"lead_id": null, "type": "touch", "at": "2026-10-06T19:59:35Z"}',
+                    '{"lead_id": ["L000009"], "type": "touch", "at": "2026-10-06T19:59:35Z"}',
+                    '{"lead_id": "L0000' + "[" * 3,
+                    "[" * 100_000 + "]" * 100_000,
+                ]
+            ),
+        ),
+        "ids as JSON numbers and padded": Corpus(
+            _csv_text([_row(n, Id=str(n + 1)) for n in range(9)]),
+            "\n".join(
+                _event(lead_id)
+                for lead_id in (1, "1", " 1 ", 1.0, 2, True, 3, "3", 4, 5, 6, 7, 8, "9 ", 9)
+            )
+            + "\n",
+        ),
+        "header only": Corpus(_csv_text([]), ""),
+        "empty files": Corpus("", ""),
+        "a truncated last line": Corpus(_csv_text(ROWS)[:-25], "\n".join(EVENTS)[:-20]),
+        "bytes that are not UTF-8": Corpus(
+            _csv_text(ROWS).encode().replace(b"Keystone", b"Key\xffstone", 1),
+            ("\n".join(EVENTS) + "\n").encode().replace(b"email_click", b"email\xe9click", 1),
+        ),
+        "columns in other case and spacing": Corpus(
+            _csv_text(ROWS, header=[" id ", "EMAIL", *HEADER[2:]]).replace(
+                "CreatedDate", "created date", 1
+            ),
+            "\n".join(e.replace('"lead_id"', '"Lead Id"', 1) for e in EVENTS[:40])
+            + "\n"
+            + "\n".join(EVENTS[40:])
+            + "\n",
+        ),
+    }
+
+
+def _one_partition_corpus() -> Corpus:
+    """Every lead id in the same partition, whether a run makes 1, 2, 4 or 8 of them (the
+    other partitions are empty)."""
+    ids = sorted(f"C{n:05d}" for n in range(4000) if zlib.crc32(f"C{n:05d}".encode()) % 8 == 3)
+    renamed = {row[0]: ids[n] for n, row in enumerate(ROWS)}
+    events = [json.loads(line) for line in EVENTS]
+    for event in events:
+        event["lead_id"] = renamed[event["lead_id"]]
+    events.sort(key=lambda event: str(event["lead_id"]))
+    return Corpus(
+        _csv_text([_row(n, Id=renamed[row[0]]) for n, row in enumerate(ROWS)]),
+        "".join(json.dumps(event) + "\n" for event in events),
+    )
+
+
+CORPORA = {**_text_corpora(), "ids in one partition": _one_partition_corpus()}
+
+MODES = {
+    "grouped": ["--grouped"],
+    "2 workers": ["--workers", "2"],
+    "spilled": ["--spill"],
+    "spilled on 2 workers": ["--spill", "--workers", "2"],
+}
+"""Each against one process."""
+
+FORMATS = {"jsonl": [], "csv without traces": ["--format", "csv", "--no-trace"]}
+
+
+@pytest.fixture(scope="module")
+def corpora(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
+    folder = tmp_path_factory.mktemp("hostile")
+    paths: dict[str, tuple[Path, Path]] = {}
+    for number, (name, corpus) in enumerate(CORPORA.items()):
+        leads, events = folder / f"{number}.csv", folder / f"{number}.jsonl"
+        for path, text in ((leads, corpus.leads), (events, corpus.events)):
+            path.write_bytes(
+                text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+            )
+        paths[name] = leads, events
+    return paths
+
+
+@pytest.fixture
+def small_spills(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spilled runs make several partitions of the small corpora (the workers are forked)."""
+    monkeypatch.setattr(parallel, "SPILL_BYTES", 8_000)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("name", CORPORA)
+def test_every_way_to_run_gives_the_same_bytes_on_hostile_input(
+    name: str,
+    fmt: str,
+    *,
+    corpora: dict[str, tuple[Path, Path]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    small_spills: None,
+) -> None:
+    leads, events = corpora[name]
+    one = evaluate(leads, events, tmp_path / "one", *FORMATS[fmt], capsys=capsys)
+    assert one.code in (0, 1), one.complained
+    assert one.summary is not None
+    counts = one.summary["counts"]
+    assert counts["reconciles"] is True
+    assert "traceback" not in one.complained.lower()
+    error_rows = one.errors.count(b"\n") if one.errors else 0
+    assert error_rows == counts["lead_errors"] + counts["event_errors"]
+    assert (one.code == 1) == (error_rows > 0)
+    for mode, options in MODES.items():
+        other = evaluate(leads, events, tmp_path / mode, *FORMATS[fmt], *options, capsys=capsys)
+        assert other == one, f"{mode} differs from one process"
+
+
+def _audit_entries(store: Path) -> list[tuple[str, str | None, str]]:
+    with sqlite3.connect(store) as conn:
+        rows = conn.execute("SELECT kind, lead_id, payload FROM entries ORDER BY seq").fetchall()
+    return [(kind, lead_id, payload) for kind, lead_id, payload in rows if kind != "run"]
+
+
+def test_a_grouped_run_puts_event_error_rows_first_as_one_process_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One process reads every event before the first lead, so its event error rows come
+    before the leads' (in the --errors file, on the terminal, in the audit store); a grouped
+    run met them between the leads' items, and wrote them there."""
+    leads, events = tmp_path / "leads.csv", tmp_path / "events.jsonl"
+    leads.write_text(
+        _csv_text(_changed({1: [_row(1, NumberOfEmployees="lots")], 40: [_row(40, Id="")]})),
+        encoding="utf-8",
+    )
+    events.write_text(
+        _with_events(['{"lead_id": "L000030", "type": "touch", "at": "soon"}']), encoding="utf-8"
+    )
+    runs = {
+        mode: evaluate(
+            leads,
+            events,
+            tmp_path / mode,
+            *options,
+            "--audit",
+            str(tmp_path / f"{mode}.db"),
+            capsys=capsys,
+        )
+        for mode, options in {"one": [], "grouped": ["--grouped"]}.items()
+    }
+    assert runs["grouped"] == runs["one"]
+    assert runs["one"].errors is not None
+    kinds = [json.loads(line)["kind"] for line in runs["one"].errors.splitlines()]
+    assert kinds == ["event", "lead", "lead"]
+    found = _audit_entries(tmp_path / "one.db")
+    assert len(found) == LEADS_KEPT - 2 + 3  # the verdicts and the error rows
+    assert _audit_entries(tmp_path / "grouped.db") == found

@@ -233,8 +233,15 @@ def _start_run(
         capacity=plan,
     )
     tally = Tally()
+    items = _rendered(evaluation, Renderer(output, compiled.contract), tally)
+    if args.grouped:
+        held = SpillFile(rows=False, folder=args.scratch)
+        stack.callback(held.remove)
+        rendered = _event_errors_first(items, held)
+    else:
+        rendered = (item for _, item in items)
     return _Run(
-        _rendered(evaluation, Renderer(output, compiled.contract), tally),
+        rendered,
         output,
         compiled,
         as_of,
@@ -245,10 +252,34 @@ def _start_run(
 
 def _rendered(
     items: Iterable[Verdict | RecordError], render: Renderer, tally: Tally
-) -> Iterator[Rendered]:
+) -> Iterator[tuple[Verdict | RecordError, Rendered]]:
     for item in items:
         tally.add(item)
-        yield render(item)
+        yield item, render(item)
+
+
+def _event_errors_first(
+    items: Iterable[tuple[Verdict | RecordError, Rendered]], held: SpillFile
+) -> Iterator[Rendered]:
+    """A grouped run's items, their error rows and audit entries in one process's order.
+
+    One process reads every event before the first lead, so its event error rows come first;
+    a grouped run meets them as the events stream past, between the leads' items. Verdicts
+    go out as they come (the verdict output holds nothing else); the lead items' error rows
+    and audit entries wait in ``held`` (a temporary file: memory stays flat) until the
+    events have run out, the run's end.
+    """
+    for item, rendered in items:
+        if isinstance(item, RecordError) and item.kind == "event":
+            yield rendered
+            continue
+        if rendered.verdict is not None:
+            yield rendered._replace(audit=None)
+        if rendered.error is not None or rendered.audit is not None:
+            held.add((rendered.error, rendered.shown, rendered.audit))
+    held.close()
+    for error, shown, audit in held.read():
+        yield Rendered(None, error, shown, audit)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
@@ -446,8 +477,7 @@ def _written(
                 shown.append(item.shown)
             if errors_out is not None:
                 errors_out.write(item.error)
-        else:
-            assert item.verdict is not None
+        elif item.verdict is not None:  # (a grouped run's held audit entry has neither)
             sink.write(item.verdict)
         if item.audit is not None:
             yield item.audit
