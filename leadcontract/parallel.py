@@ -317,11 +317,17 @@ def evaluate_partitioned(
 
 
 def _event_files(events: str | Path | Sequence[str | Path] | None) -> tuple[Path, ...]:
+    """The event files; each named once, since the merge tells their error rows apart by
+    the name (an error row's ``source``): one named twice would take another order."""
     if events is None:
         return ()
     if isinstance(events, str | Path):
         return (Path(events),)
-    return tuple(Path(path) for path in events)
+    paths = tuple(Path(path) for path in events)
+    for index, path in enumerate(paths):
+        if path in paths[:index]:
+            raise ValueError(f"events names {path} twice: its events would count twice")
+    return paths
 
 
 # --- between the processes ------------------------------------------------------------------

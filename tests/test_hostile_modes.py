@@ -19,6 +19,7 @@ import tempfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ import pytest
 
 from leadcontract import parallel
 from leadcontract.cli import main
+from leadcontract.engine import compile_contract
+from leadcontract.loader import load
 
 HERE = Path(__file__).parent
 EXAMPLE = HERE.parent / "contracts" / "example"
@@ -479,3 +482,43 @@ def test_a_grouped_run_puts_event_error_rows_first_as_one_process_does(
     found = _audit_entries(tmp_path / "one.db")
     assert len(found) == LEADS_KEPT - 2 + 3  # the verdicts and the error rows
     assert _audit_entries(tmp_path / "grouped.db") == found
+
+
+@pytest.mark.parametrize("spelling", ["same", "./same"], ids=["as given", "spelt otherwise"])
+@pytest.mark.parametrize("mode", [[], ["--spill", "--workers", "2"]], ids=["one", "spilled"])
+def test_an_events_file_named_twice_is_refused(
+    spelling: str,
+    mode: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Its events would count twice, and its error rows could not be told apart by file:
+    spilled runs put them in another order than one process."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "same").mkdir()
+    events = Path("same") / "events.jsonl"
+    events.write_text(_with_events([_event("L000002", at="soon"), _event("L000003", at="x")]))
+    leads = tmp_path / "leads.csv"
+    leads.write_text(_csv_text(ROWS), encoding="utf-8")
+    outcome = evaluate(
+        leads,
+        None,
+        tmp_path / "run",
+        *("--events", str(events), f"{spelling}/events.jsonl", *mode),
+        capsys=capsys,
+    )
+    assert outcome.code == 2
+    assert f"--events names {events} twice" in outcome.complained
+    assert outcome.verdicts is None
+
+
+def test_the_library_refuses_an_events_file_named_twice() -> None:
+    with pytest.raises(ValueError, match=r"names events\.jsonl twice"):
+        parallel.evaluate_partitioned(
+            compile_contract(load(EXAMPLE).contract),
+            DATA / "leads.csv",
+            ["events.jsonl", Path("events.jsonl")],
+            as_of=datetime(2026, 11, 16, 17, tzinfo=UTC),
+            workers=2,
+        )

@@ -124,6 +124,7 @@ def _supported(value: datetime, what: str) -> datetime:
 
 
 def _check_inputs(args: argparse.Namespace) -> None:
+    _refuse_repeats(args.events or ())
     for path in (args.leads, *(args.events or ())):
         if path is None:
             continue
@@ -138,6 +139,18 @@ def _check_inputs(args: argparse.Namespace) -> None:
                 f"{path}: reading Parquet and Arrow needs pyarrow: "
                 "pip install 'leadcontract[columnar]'"
             )
+
+
+def _refuse_repeats(events: Sequence[Path]) -> None:
+    """An events file named twice (however spelt) would count its events twice; and the
+    error rows of two sources named alike cannot be put back in one process's order."""
+    for index, path in enumerate(events):
+        for other in events[:index]:
+            if path.is_file() and other.is_file() and path.samefile(other):
+                spelt = "" if str(path) == str(other) else f" (also as {path})"
+                raise _UsageError(
+                    f"--events names {other} twice{spelt}: its events would count twice"
+                )
 
 
 def _start(args: argparse.Namespace, *, trace: bool, only: set[str] | None = None) -> Evaluation:
