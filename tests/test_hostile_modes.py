@@ -27,8 +27,10 @@ from typing import Any
 import pytest
 
 from leadcontract import parallel
+from leadcontract._spill import SpillFile
 from leadcontract.cli import main
 from leadcontract.engine import compile_contract
+from leadcontract.inputs import RawRecord, RecordError
 from leadcontract.loader import load
 
 HERE = Path(__file__).parent
@@ -576,3 +578,43 @@ def test_ids_the_coercer_rewrites_go_to_the_partition_of_what_it_makes_of_them(
         leads, events, tmp_path / "other", *MODES[mode], contract=contract, capsys=capsys
     )
     assert other == one
+
+
+def _deep(levels: int) -> Any:
+    return json.loads('{"a":' * levels + "1" + "}" * levels)
+
+
+def test_a_deep_value_beside_an_error_row_is_spilled_and_read_back() -> None:
+    """A batch holding an error row cannot be marshalled; pickling the whole batch instead
+    ran out of recursion on a deeply nested value (600 levels: JSON readers take it) in the
+    same batch."""
+    deep = RawRecord("leads.jsonl", 1, 1, {"lead_id": "L1", "notes": _deep(600)})
+    error = RecordError("lead", "leads.jsonl", 2, 2, None, None, "malformed", "x")
+    spill = SpillFile(batch=8)
+    written = [deep, error, deep]
+    try:
+        for row in written:
+            spill.add(row)
+        spill.close()
+        assert list(spill.read()) == written
+    finally:
+        spill.remove()
+
+
+def test_leads_with_a_deep_value_beside_an_error_row_run_every_way(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], small_spills: None
+) -> None:
+    """Every way to run keeps the lead rows the capacity pass read in a spill file; one
+    process ended with an internal error (exit 3) on these leads."""
+    lines = [json.dumps(dict(zip(HEADER, row, strict=True))) for row in ROWS]
+    lines[3] = json.dumps({**json.loads(lines[3]), "Notes": _deep(600)})
+    lines.insert(10, '{"Id": "L000011", "Id": "a duplicate key"}')
+    leads, events = tmp_path / "leads.jsonl", tmp_path / "events.jsonl"
+    leads.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    events.write_text("\n".join(EVENTS) + "\n", encoding="utf-8")
+    one = evaluate(leads, events, tmp_path / "one", capsys=capsys)
+    assert one.code == 1, one.complained
+    assert one.errors is not None
+    assert b"duplicate key" in one.errors
+    for mode, options in MODES.items():
+        assert evaluate(leads, events, tmp_path / mode, *options, capsys=capsys) == one, mode
