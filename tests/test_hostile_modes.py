@@ -14,6 +14,7 @@ import csv
 import gc
 import io
 import json
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -618,3 +619,14 @@ def test_leads_with_a_deep_value_beside_an_error_row_run_every_way(
     assert b"duplicate key" in one.errors
     for mode, options in MODES.items():
         assert evaluate(leads, events, tmp_path / mode, *options, capsys=capsys) == one, mode
+
+
+def test_a_pipe_given_as_input_is_named_as_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """(It was said to be "no such file", which it plainly is.)"""
+    pipe = tmp_path / "leads.csv"
+    os.mkfifo(pipe)
+    code = main(["evaluate", str(EXAMPLE), "--leads", str(pipe), "--as-of", AS_OF])
+    assert code == 2
+    assert f"cannot read {pipe}: not a regular file (a pipe?)" in capsys.readouterr().err

@@ -130,8 +130,10 @@ def _check_inputs(args: argparse.Namespace) -> None:
             continue
         if path.is_dir():
             raise _UsageError(f"cannot read {path}: it is a folder, not a file")
-        if not path.is_file():
+        if not path.exists():
             raise _UsageError(f"cannot read {path}: no such file")
+        if not path.is_file():  # a pipe (`--leads <(zcat ...)`), a device
+            raise _UsageError(f"cannot read {path}: not a regular file (a pipe?); give a file")
         if path.suffix.lower() not in FILE_SUFFIXES:
             raise _UsageError(f"{path}: expected a {', '.join(FILE_SUFFIXES)} file")
         if path.suffix.lower() in COLUMNAR_SUFFIXES and find_spec("pyarrow") is None:
