@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from leadcontract import parallel
+from leadcontract import parallel, store
 from leadcontract._spill import SpillFile
 from leadcontract.cli import evaluate as evaluate_module
 from leadcontract.cli import main
@@ -787,3 +787,33 @@ def test_a_run_ended_by_sigterm_leaves_its_outputs_and_the_collector_as_they_wer
     assert gc.get_threshold() == thresholds
     assert gc.get_freeze_count() == 0
     assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize("mode", ["one process", "grouped", "2 workers"])
+def test_the_audit_stores_spool_goes_where_scratch_says(
+    mode: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A run's audit entries wait in a spool before the store takes them; beyond 8 MB (a
+    few thousand verdicts) it became a file in the system's temporary folder, not in
+    --scratch, which promises to hold every temporary file of a run."""
+    made: list[str | None] = []
+    real = tempfile.TemporaryFile
+
+    def logged(*args: Any, **options: Any) -> Any:
+        made.append(options.get("dir"))
+        return real(*args, **options)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", logged)
+    monkeypatch.setattr(store, "_SPOOL_BYTES", 1000)
+    leads, events = tmp_path / "leads.csv", tmp_path / "events.jsonl"
+    leads.write_text(_csv_text(ROWS), encoding="utf-8")
+    events.write_text("\n".join(EVENTS) + "\n", encoding="utf-8")
+    audit = ["--audit", str(tmp_path / "audit.db")]
+    outcome = evaluate(leads, events, tmp_path / "run", *audit, *MODES.get(mode, []), capsys=capsys)
+    assert outcome.code == 0, outcome.complained
+    assert made  # the spool, at least, was a file
+    scratch = tmp_path / "run" / "scratch"
+    assert all(folder is not None and Path(folder) == scratch for folder in made), made

@@ -327,7 +327,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
             shown: list[str] = []
             written = _written(_progress(run.items, args, "evaluating"), sink, errors_out, shown)
             if store is not None:
-                store.append_lines(_run_record(args, run), written)
+                store.append_lines(_run_record(args, run), written, folder=args.scratch)
             else:
                 for _ in written:
                     pass
