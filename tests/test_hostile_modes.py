@@ -817,3 +817,32 @@ def test_the_audit_stores_spool_goes_where_scratch_says(
     assert made  # the spool, at least, was a file
     scratch = tmp_path / "run" / "scratch"
     assert all(folder is not None and Path(folder) == scratch for folder in made), made
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+@pytest.mark.parametrize("suffix", [".jsonl", ".json"])
+def test_nan_and_infinity_in_json_are_error_rows_not_empty_values(
+    constant: str, suffix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """They are not JSON. Python's parser read NaN as a float that the coercers take for no
+    value: an opportunity's amount of NaN was silently dropped (Infinity was refused, as a
+    number "inf" the input never wrote)."""
+    lines = [
+        '{"lead_id": "L000002", "type": "touch", "at": "2026-10-06T19:59:35Z"}',
+        f'{{"lead_id": "L000002", "type": "opportunity", "at": "2026-10-07T10:00:00Z", '
+        f'"amount": {constant}}}',
+        '{"lead_id": "L000002", "type": "touch", "at": "2026-10-08T19:59:35Z"}',
+    ]
+    events = tmp_path / f"events{suffix}"
+    text = "\n".join(lines) if suffix == ".jsonl" else "[" + ",\n".join(lines) + "]"
+    events.write_text(text + "\n", encoding="utf-8")
+    leads = tmp_path / "leads.csv"
+    leads.write_text(_csv_text(ROWS[:3]), encoding="utf-8")
+    outcome = evaluate(leads, events, tmp_path / "run", capsys=capsys)
+    assert outcome.code == 1
+    assert outcome.errors is not None
+    (error,) = [json.loads(line) for line in outcome.errors.splitlines()]
+    assert (error["record"], error["line"], error["code"]) == (2, 2, "malformed")
+    assert error["message"].startswith(f"{constant} is not a JSON value")
+    assert outcome.summary is not None
+    assert outcome.summary["counts"]["events_used"] == 2  # the records around it are read
