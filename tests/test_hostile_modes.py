@@ -10,6 +10,7 @@ example's data (a slice of it, to stay fast) mutated in the ways real exports go
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gc
 import io
@@ -26,9 +27,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from leadcontract import parallel, store
 from leadcontract._spill import SpillFile
@@ -44,6 +47,12 @@ HERE = Path(__file__).parent
 EXAMPLE = HERE.parent / "contracts" / "example"
 DATA = EXAMPLE / "data"
 AS_OF = "2026-11-16T17:00:00Z"
+
+
+class _Capture(Protocol):
+    """What :func:`evaluate` reads the command's printing from (pytest's ``capsys``)."""
+
+    def readouterr(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -64,7 +73,7 @@ def evaluate(
     folder: Path,
     *options: str,
     contract: Path = EXAMPLE,
-    capsys: pytest.CaptureFixture[str],
+    capsys: _Capture,
     exist_ok: bool = False,
 ) -> Outcome:
     """One ``evaluate`` run through the command line, its system temporary folder and
@@ -846,3 +855,112 @@ def test_nan_and_infinity_in_json_are_error_rows_not_empty_values(
     assert error["message"].startswith(f"{constant} is not a JSON value")
     assert outcome.summary is not None
     assert outcome.summary["counts"]["events_used"] == 2  # the records around it are read
+
+
+HOSTILE_TEXT = st.text(
+    alphabet=st.sampled_from(
+        [*"aZ09 ,;\"'\\{}[]:=+-@\t\r\n", "\u2028", "\u0085", "\x00", "\ufeff", "é", "\u00a0"]
+    ),
+    max_size=12,
+)
+"""Text that breaks lines, quotes, escapes, formulas and whitespace rules."""
+
+
+@settings(
+    max_examples=8,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    cells=st.lists(st.tuples(st.integers(0, 9), st.sampled_from(HEADER), HOSTILE_TEXT), max_size=4),
+    notes=st.lists(st.tuples(st.integers(0, 9), HOSTILE_TEXT), max_size=3),
+)
+def test_hostile_text_anywhere_gives_the_same_bytes_every_way(
+    cells: list[tuple[int, str, str]],
+    notes: list[tuple[int, str]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Any hostile text in any lead cell or event note: one process and 2 spilled workers
+    (and a grouped run, while the ids stay sorted) give the same bytes, and counts
+    reconcile."""
+    folder = tmp_path_factory.mktemp("text")
+    rows = [list(row) for row in ROWS[:10]]
+    for index, column, text in cells:
+        rows[index][HEADER.index(column)] = text
+    ids = [row[0] for row in ROWS[:10]]
+    extra = [_event(ids[index], note=text) for index, text in notes]
+    leads, events = folder / "leads.csv", folder / "events.jsonl"
+    leads.write_text(_csv_text(rows), encoding="utf-8", newline="")
+    events.write_text(_with_events(extra), encoding="utf-8")
+    capture = _Buffers()
+    with capture:
+        one = evaluate(leads, events, folder / "one", capsys=capture)
+    assert one.code in (0, 1), one.complained
+    assert one.summary is not None
+    assert one.summary["counts"]["reconciles"] is True
+    modes = ["spilled on 2 workers"]
+    ids_kept = [row[0].strip() for row in rows] == ids
+    modes += ["grouped"] if ids_kept else []
+    for mode in modes:
+        with capture:
+            other = evaluate(leads, events, folder / mode, *MODES[mode], capsys=capture)
+        assert other == one, mode
+
+
+class _Buffers(contextlib.ExitStack):
+    """Stands in for pytest's ``capsys`` where hypothesis runs a test many times: while
+    entered, the command prints to buffers, read once per run."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._out, self._err = io.StringIO(), io.StringIO()
+
+    def __enter__(self) -> _Buffers:
+        super().__enter__()
+        self.enter_context(contextlib.redirect_stdout(self._out))
+        self.enter_context(contextlib.redirect_stderr(self._err))
+        return self
+
+    def readouterr(self) -> Any:
+        out, err = self._out.getvalue(), self._err.getvalue()
+        self._out.seek(0)
+        self._out.truncate()
+        self._err.seek(0)
+        self._err.truncate()
+        return _Printed(out, err)
+
+
+@dataclass(frozen=True)
+class _Printed:
+    out: str
+    err: str
+
+
+@pytest.mark.parametrize(
+    ("changes", "said"),
+    [
+        ({1: [_row(4, NumberOfEmployees="lots"), ROWS[1]]}, "lead `L000002` comes after `L000005`"),
+        ({1: [ROWS[1], _row(0, NumberOfEmployees="lots")]}, "lead `L000001` comes after `L000002`"),
+    ],
+    ids=["later id, then a valid lead", "earlier id after a valid lead"],
+)
+def test_a_grouped_run_refuses_an_error_row_out_of_order(
+    changes: dict[int, list[list[str]]],
+    said: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An error row's id was not held to the order: the events up to it were counted for
+    unknown leads, so the valid leads after it (L000002) lost theirs and got other
+    verdicts; or its own events were counted for unknown leads, not for an error row."""
+    leads, events = tmp_path / "leads.csv", tmp_path / "events.jsonl"
+    leads.write_text(_csv_text(_changed(changes)), encoding="utf-8")
+    events.write_text("\n".join(EVENTS) + "\n", encoding="utf-8")
+    one = evaluate(leads, events, tmp_path / "one", capsys=capsys)
+    assert one.code == 1
+    grouped = evaluate(leads, events, tmp_path / "grouped", "--grouped", capsys=capsys)
+    assert grouped.code == 2
+    assert said in grouped.complained
+    assert "grouped evaluation needs leads sorted by id" in grouped.complained
+    assert grouped.verdicts is None
