@@ -289,7 +289,7 @@ def _event_errors_first(
             yield rendered
             continue
         if rendered.verdict is not None:
-            yield rendered._replace(audit=None)
+            yield rendered if rendered.audit is None else rendered._replace(audit=None)
         if rendered.error is not None or rendered.audit is not None:
             held.add((rendered.error, rendered.shown, rendered.audit))
     held.close()
