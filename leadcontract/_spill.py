@@ -23,8 +23,10 @@ class SpillFile:
     """A temporary file of input rows (or of other values), written in batches, read back.
 
     Rows are plain values (text, numbers, dicts), so ``marshal`` writes them (several times
-    faster than pickle); a batch it cannot write (an error row, a Parquet source's timestamps)
-    is pickled.
+    faster than pickle); a batch it cannot write (a Parquet source's timestamps) is pickled.
+    An error row is pickled on its own, into bytes the batch holds: pickling a whole batch
+    for the sake of one error row recursed once per level of a deeply nested value beside
+    it, and a JSON value 600 levels deep (which the readers take) ended the run.
     """
 
     def __init__(
@@ -60,8 +62,11 @@ class SpillFile:
         self.complete = True
 
     def add(self, item: Any) -> None:
-        if self._rows and isinstance(item, RawRecord):
-            item = (item.source, item.record, item.line, item.data)
+        if self._rows:
+            if isinstance(item, RawRecord):
+                item = (item.source, item.record, item.line, item.data)
+            elif isinstance(item, RecordError):
+                item = (pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL),)
         self._batch.append(item)
         if len(self._batch) >= self._size:
             self._flush()
@@ -112,7 +117,7 @@ class SpillFile:
                 yield from batch
                 continue
             for item in batch:  # rows: made as the readers make them, without __init__
-                yield item if isinstance(item, RecordError) else new_raw_record(*item)
+                yield pickle.loads(item[0]) if len(item) == 1 else new_raw_record(*item)
 
     def remove(self) -> None:
         if self._file is not None:

@@ -707,6 +707,10 @@ class Evaluation:
                 # buffered mode, the first valid record of an id gets its events).
                 lead_id = record_or_error.lead_id
                 if lead_id is not None:
+                    # Held to the order too: the events before an id are drained as it
+                    # passes, so one out of order took the events of the leads after it.
+                    _in_order(record_or_error.source, record_or_error.record, lead_id, previous)
+                    previous = lead_id
                     yield from events.drain_below(lead_id, self.counts)
                     events.errored = lead_id
                 yield from events.errors()
@@ -714,11 +718,7 @@ class Evaluation:
                 continue
             raw, record, warnings = record_or_error
             lead_id = str(record[self.compiled.keys.id])
-            if previous is not None and lead_id < previous:
-                raise InputOrderError(
-                    f"{raw.source}: record {raw.record}: lead `{lead_id}` comes after "
-                    f"`{previous}`; grouped evaluation needs leads sorted by id"
-                )
+            _in_order(raw.source, raw.record, lead_id, previous)
             previous = lead_id
             if lead_id == claimed:
                 yield self._duplicate(raw, lead_id)
@@ -880,6 +880,16 @@ class Evaluation:
             if event.type not in known:
                 self.drift.add("unknown-event-type", event.type)
             yield event
+
+
+def _in_order(source: str, record: int, lead_id: str, previous: str | None) -> None:
+    """Raise :class:`InputOrderError` when a grouped run's lead comes before the one read
+    last (an error row's id included)."""
+    if previous is not None and lead_id < previous:
+        raise InputOrderError(
+            f"{source}: record {record}: lead `{lead_id}` comes after "
+            f"`{previous}`; grouped evaluation needs leads sorted by id"
+        )
 
 
 _REP_WORK = frozenset({"touch", "meeting"})

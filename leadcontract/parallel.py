@@ -44,7 +44,7 @@ import signal
 import tempfile
 import zlib
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -57,6 +57,7 @@ from leadcontract.capacity import CapacityPlan, CapacityRanking, overflowed
 from leadcontract.drift import DataDrift
 from leadcontract.engine import CompiledContract, ReadRows, RunCounts, compile_contract
 from leadcontract.inputs import RawRecord, RecordError, rows_from
+from leadcontract.inputs._convert import _field_converter
 from leadcontract.model import Contract
 from leadcontract.render import OutputSpec, Rendered, Renderer
 from leadcontract.summary import Tally
@@ -70,6 +71,7 @@ __all__ = [
     "PartitionedJob",
     "evaluate_partitioned",
     "lead_id_column",
+    "lead_id_text",
     "partition_of",
     "spill_partitions",
 ]
@@ -160,6 +162,38 @@ def lead_id_column(
         names.append(spec.source)
     names += (sources or {}).get(keys.id, ())
     return IdColumn(*dict.fromkeys(names))
+
+
+def lead_id_text(compiled: CompiledContract) -> Callable[[object], str] | None:
+    """The id text a lead row's raw id value becomes, as the lead coercer reads it (the id
+    field's type, ``value_map`` and allowed values), when that can differ from the raw text:
+    an integer id written ``0007`` is the lead ``7``, whose events name ``7``, so the row must
+    go to the partition of ``7`` (and the merge match its verdict by ``7``). None: the id is
+    plain text, read as :func:`partition_of` reads it.
+
+    A value the coercer refuses keeps its raw text: its row is an error row, placed by record.
+    """
+    spec = compiled.contract.lead.fields.get(compiled.keys.id)
+    if spec is None:
+        return None
+    plain = (
+        spec.type == "string"
+        and not spec.value_map
+        and spec.values is None  # allowed values come out as the contract spells them
+        and spec.format is None
+    )
+    if plain:
+        return None
+    convert = _field_converter(spec, compiled.zone)
+
+    def text(value: object) -> str:
+        try:
+            converted = convert(value)
+        except Exception:  # as the coercer catches it: an error row
+            return _id_text(value)
+        return _id_text(value) if converted is None else str(converted)
+
+    return text
 
 
 def spill_partitions(paths: Iterable[Path], workers: int) -> int:
@@ -317,11 +351,17 @@ def evaluate_partitioned(
 
 
 def _event_files(events: str | Path | Sequence[str | Path] | None) -> tuple[Path, ...]:
+    """The event files; each named once, since the merge tells their error rows apart by
+    the name (an error row's ``source``): one named twice would take another order."""
     if events is None:
         return ()
     if isinstance(events, str | Path):
         return (Path(events),)
-    return tuple(Path(path) for path in events)
+    paths = tuple(Path(path) for path in events)
+    for index, path in enumerate(paths):
+        if path in paths[:index]:
+            raise ValueError(f"events names {path} twice: its events would count twice")
+    return paths
 
 
 # --- between the processes ------------------------------------------------------------------
@@ -437,6 +477,7 @@ class _Worker:
         self.job = job = task.job
         self.connection = connection
         self.lead_ids = lead_id_column(compiled.contract, compiled.mappings.sources)
+        self._lead_id_text = lead_id_text(compiled)
         self.partitions = job.workers * max(job.spill, 1)
         self._answers: dict[str, int | None] = {}
         self.event_files = {str(path): number for number, path in enumerate(job.events)}
@@ -449,7 +490,10 @@ class _Worker:
     def _lead_part(self, row: _Row) -> int | None:
         if isinstance(row, RecordError):  # unreadable: no id to go by
             return 0 if self.task.index == 0 else None
-        return self._mine(self.lead_ids.value(row.data))
+        lead_id = self.lead_ids.value(row.data)
+        if self._lead_id_text is not None:
+            lead_id = self._lead_id_text(lead_id)
+        return self._mine(lead_id)
 
     def _event_part(self, row: _Row) -> int | None:
         if isinstance(row, RecordError):
@@ -516,11 +560,12 @@ class _Worker:
         pending: deque[tuple[int, str]] = deque()
         """This partition's lead rows read and not yet answered: (record, id)."""
         lead_ids = self.lead_ids
+        as_read = self._lead_id_text or _id_text
 
         def read(rows: Iterable[_Row]) -> Iterator[_Row]:
             for row in rows:
                 data = row.data if isinstance(row, RawRecord) else {}
-                pending.append((row.record, _id_text(lead_ids.value(data))))
+                pending.append((row.record, as_read(lead_ids.value(data))))
                 yield row
 
         job = self.job

@@ -574,11 +574,20 @@ class SqliteAuditStore:
         """
         return self.append_lines(run, map(entry_line, entries))
 
-    def append_lines(self, run: RunRecord, lines: Iterable[bytes]) -> str:
+    def append_lines(
+        self,
+        run: RunRecord,
+        lines: Iterable[bytes],
+        *,
+        folder: str | os.PathLike[str] | None = None,
+    ) -> str:
         """:meth:`append_run` for entries already made into lines by :func:`entry_line`
-        (e.g. by the processes of ``evaluate --workers``, in their order)."""
+        (e.g. by the processes of ``evaluate --workers``, in their order). Beyond
+        ``_SPOOL_BYTES`` they wait in a temporary file in ``folder`` (None: the system's
+        temporary folder; ``evaluate --scratch`` gives its own)."""
         run_id = run.run_id if run.run_id is not None else uuid.uuid4().hex
-        with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES, mode="w+b") as spool:
+        where = None if folder is None else os.fspath(folder)
+        with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES, mode="w+b", dir=where) as spool:
             spool.writelines(lines)
             spool.seek(0)
             return self._append(run, run_id, spool)

@@ -124,13 +124,16 @@ def _supported(value: datetime, what: str) -> datetime:
 
 
 def _check_inputs(args: argparse.Namespace) -> None:
+    _refuse_repeats(args.events or ())
     for path in (args.leads, *(args.events or ())):
         if path is None:
             continue
         if path.is_dir():
             raise _UsageError(f"cannot read {path}: it is a folder, not a file")
-        if not path.is_file():
+        if not path.exists():
             raise _UsageError(f"cannot read {path}: no such file")
+        if not path.is_file():  # a pipe (`--leads <(zcat ...)`), a device
+            raise _UsageError(f"cannot read {path}: not a regular file (a pipe?); give a file")
         if path.suffix.lower() not in FILE_SUFFIXES:
             raise _UsageError(f"{path}: expected a {', '.join(FILE_SUFFIXES)} file")
         if path.suffix.lower() in COLUMNAR_SUFFIXES and find_spec("pyarrow") is None:
@@ -138,6 +141,18 @@ def _check_inputs(args: argparse.Namespace) -> None:
                 f"{path}: reading Parquet and Arrow needs pyarrow: "
                 "pip install 'leadcontract[columnar]'"
             )
+
+
+def _refuse_repeats(events: Sequence[Path]) -> None:
+    """An events file named twice (however spelt) would count its events twice; and the
+    error rows of two sources named alike cannot be put back in one process's order."""
+    for index, path in enumerate(events):
+        for other in events[:index]:
+            if path.is_file() and other.is_file() and path.samefile(other):
+                spelt = "" if str(path) == str(other) else f" (also as {path})"
+                raise _UsageError(
+                    f"--events names {other} twice{spelt}: its events would count twice"
+                )
 
 
 def _start(args: argparse.Namespace, *, trace: bool, only: set[str] | None = None) -> Evaluation:
@@ -233,8 +248,15 @@ def _start_run(
         capacity=plan,
     )
     tally = Tally()
+    items = _rendered(evaluation, Renderer(output, compiled.contract), tally)
+    if args.grouped:
+        held = SpillFile(rows=False, folder=args.scratch)
+        stack.callback(held.remove)
+        rendered = _event_errors_first(items, held)
+    else:
+        rendered = (item for _, item in items)
     return _Run(
-        _rendered(evaluation, Renderer(output, compiled.contract), tally),
+        rendered,
         output,
         compiled,
         as_of,
@@ -245,10 +267,34 @@ def _start_run(
 
 def _rendered(
     items: Iterable[Verdict | RecordError], render: Renderer, tally: Tally
-) -> Iterator[Rendered]:
+) -> Iterator[tuple[Verdict | RecordError, Rendered]]:
     for item in items:
         tally.add(item)
-        yield render(item)
+        yield item, render(item)
+
+
+def _event_errors_first(
+    items: Iterable[tuple[Verdict | RecordError, Rendered]], held: SpillFile
+) -> Iterator[Rendered]:
+    """A grouped run's items, their error rows and audit entries in one process's order.
+
+    One process reads every event before the first lead, so its event error rows come first;
+    a grouped run meets them as the events stream past, between the leads' items. Verdicts
+    go out as they come (the verdict output holds nothing else); the lead items' error rows
+    and audit entries wait in ``held`` (a temporary file: memory stays flat) until the
+    events have run out, the run's end.
+    """
+    for item, rendered in items:
+        if isinstance(item, RecordError) and item.kind == "event":
+            yield rendered
+            continue
+        if rendered.verdict is not None:
+            yield rendered if rendered.audit is None else rendered._replace(audit=None)
+        if rendered.error is not None or rendered.audit is not None:
+            held.add((rendered.error, rendered.shown, rendered.audit))
+    held.close()
+    for error, shown, audit in held.read():
+        yield Rendered(None, error, shown, audit)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
@@ -281,7 +327,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
             shown: list[str] = []
             written = _written(_progress(run.items, args, "evaluating"), sink, errors_out, shown)
             if store is not None:
-                store.append_lines(_run_record(args, run), written)
+                store.append_lines(_run_record(args, run), written, folder=args.scratch)
             else:
                 for _ in written:
                     pass
@@ -330,15 +376,23 @@ def _fewer_full_collections() -> Iterator[None]:
     walks it again (forked workers inherit it frozen, so they do not copy its pages either),
     and a full collection waits for more younger ones: 1.1 seconds. Young cycles are
     collected as often as before.
+
+    Only a process that froze nothing itself is frozen (and unfrozen after): ``gc.unfreeze``
+    cannot tell objects apart, so a program that calls :func:`leadcontract.cli.main` after
+    its own ``gc.freeze()`` (a pre-forking server does) got its frozen objects back in the
+    collector's care.
     """
     thresholds = gc.get_threshold()
-    gc.freeze()
+    freezes = gc.get_freeze_count() == 0
+    if freezes:
+        gc.freeze()
     gc.set_threshold(thresholds[0], thresholds[1], max(thresholds[2], FULL_COLLECTION_EVERY))
     try:
         yield
     finally:
         gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        if freezes:
+            gc.unfreeze()
 
 
 def _refuse_clobbering(args: argparse.Namespace, **outputs: Path | None) -> None:
@@ -438,8 +492,7 @@ def _written(
                 shown.append(item.shown)
             if errors_out is not None:
                 errors_out.write(item.error)
-        else:
-            assert item.verdict is not None
+        elif item.verdict is not None:  # (a grouped run's held audit entry has neither)
             sink.write(item.verdict)
         if item.audit is not None:
             yield item.audit

@@ -50,10 +50,17 @@ _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 
 
 class _Objects:
-    """An ``object_pairs_hook`` that builds dicts as usual and notes every duplicate key."""
+    """An ``object_pairs_hook`` that builds dicts as usual and notes every duplicate key; and
+    a ``parse_constant`` hook that notes every ``NaN``, ``Infinity`` and ``-Infinity``.
+
+    Those are not JSON (Python's parser takes them, orjson does not): a NaN was read as a
+    float, which the coercers take for "no value" (as pandas' NaN), so an amount of NaN was
+    silently dropped. The record is an error row instead.
+    """
 
     def __init__(self) -> None:
         self.duplicates: list[str] = []
+        self.constants: list[str] = []
 
     def __call__(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         result = dict(pairs)
@@ -65,9 +72,17 @@ class _Objects:
                 seen.add(key)
         return result
 
-    def take(self) -> list[str]:
-        """The duplicates noted since the last call."""
-        found, self.duplicates = self.duplicates, []
+    def constant(self, name: str) -> float:
+        self.constants.append(name)
+        return float(name)
+
+    def decoder(self) -> json.JSONDecoder:
+        return json.JSONDecoder(object_pairs_hook=self, parse_constant=self.constant)
+
+    def take(self) -> tuple[list[str], list[str]]:
+        """The duplicate keys and the constants noted since the last call."""
+        found = self.duplicates, self.constants
+        self.duplicates, self.constants = [], []
         return found
 
 
@@ -80,10 +95,16 @@ def _checked(
     value: Any,
     text: str,
     duplicates: list[str],
+    constants: list[str],
 ) -> RawRecord | RecordError:
     """A decoded record, or the error row for what makes it unusable."""
     if not isinstance(value, dict):
         message = f"expected a JSON object, got {_describe(value)}"
+        return malformed(kind, source, number, line, message)
+    if constants:
+        message = (
+            f"{constants[0]} is not a JSON value (JSON has no NaN or infinities; null is no value)"
+        )
         return malformed(kind, source, number, line, message)
     if duplicates:
         key = _printable(duplicates[0])
@@ -216,7 +237,7 @@ def _line_reader(
 ) -> Callable[[bytes, int, int], RawRecord | RecordError]:
     """Reads one non-blank line: the record, or the error row that says why it is none."""
     objects = _Objects()
-    decode = json.JSONDecoder(object_pairs_hook=objects).decode
+    decode = objects.decoder().decode
 
     def read_line(raw: bytes, number: int, line_number: int) -> RawRecord | RecordError:
         plain = _plain_object(raw)
@@ -233,8 +254,16 @@ def _line_reader(
             objects.take()
             message = f"not a JSON object: {json_reason(exc)}"
             return malformed(kind, source, number, line_number, message)
+        duplicates, constants = objects.take()
         return _checked(
-            kind, source, number, line_number, value=value, text=text, duplicates=objects.take()
+            kind,
+            source,
+            number,
+            line_number,
+            value=value,
+            text=text,
+            duplicates=duplicates,
+            constants=constants,
         )
 
     return read_line
@@ -275,7 +304,7 @@ class _JsonStream:
     def __init__(self, handle: IO[bytes], objects: _Objects) -> None:
         self._handle = handle
         self._decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="surrogateescape")
-        self._raw_decode = json.JSONDecoder(object_pairs_hook=objects).raw_decode
+        self._raw_decode = objects.decoder().raw_decode
         self.objects = objects
         self.buffer = ""
         self.pos = 0
@@ -429,14 +458,21 @@ def _elements(
         line = stream.line()
         value, text = stream.value()
         counter[0] += 1
-        duplicates = stream.objects.take()
+        duplicates, constants = stream.objects.take()
         if has_bad_bytes(text):
             yield malformed(kind, source, counter[0], line, "the record is not valid UTF-8")
         else:
             if isinstance(value, dict) and isinstance(value.get("attributes"), dict):
                 del value["attributes"]  # Salesforce's metadata
             yield _checked(
-                kind, source, counter[0], line, value=value, text=text, duplicates=duplicates
+                kind,
+                source,
+                counter[0],
+                line,
+                value=value,
+                text=text,
+                duplicates=duplicates,
+                constants=constants,
             )
         after = stream.peek()
         if after == ",":
