@@ -25,6 +25,7 @@ from leadcontract._rule_pages import rule_pages
 from leadcontract.cli import main
 from leadcontract.diagnostics import CODES
 from leadcontract.site import SiteOptions, build_site
+from leadcontract.site.generate import Records, generate
 from leadcontract.site.plugin import LeadContractPlugin
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -247,6 +248,27 @@ def test_docs_command_builds_and_says_where_to_open_it(
     out = capsys.readouterr().out
     assert (site / "index.html").as_uri() in out
     assert not (site / "evidence").exists()  # no records, no dashboards
+
+
+def test_docs_reads_several_activity_exports_as_evaluate_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A CRM gives activity in several exports (Task, LeadHistory): the site's dashboards read
+    them all, as ``evaluate --events A B`` does, and show what one combined file shows."""
+    lines = EVENTS.read_text(encoding="utf-8").splitlines(keepends=True)
+    touches, others = tmp_path / "touches.jsonl", tmp_path / "others.jsonl"
+    touches.write_text("".join(x for x in lines if '"touch"' in x), encoding="utf-8")
+    others.write_text("".join(x for x in lines if '"touch"' not in x), encoding="utf-8")
+    as_of = datetime(2026, 11, 16, 17, tzinfo=UTC)
+    split = generate(EXAMPLE, records=Records(LEADS, (touches, others), as_of))
+    whole = generate(EXAMPLE, records=Records(LEADS, (EVENTS,), as_of))
+    assert split.pages["evidence/index.md"] == whole.pages["evidence/index.md"]
+    assert "149" in split.pages["evidence/index.md"]
+    site = tmp_path / "site"
+    command = ["docs", str(EXAMPLE), "--site-dir", str(site), "--leads", str(LEADS)]
+    assert main([*command, "--events", str(touches), str(others), "--as-of", AS_OF]) == 0
+    assert "open file://" in capsys.readouterr().out
+    assert "1,858 events" in (site / "evidence" / "index.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(

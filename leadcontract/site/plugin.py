@@ -68,7 +68,8 @@ class LeadContractPluginConfig(Config):  # type: ignore[no-untyped-call]
     contract = config_options.Type(str)
     prefix = config_options.Type(str, default="")
     leads = config_options.Optional(config_options.Type(str))
-    events = config_options.Optional(config_options.Type(str))
+    events = config_options.Optional(config_options.Type((str, list)))
+    """One activity file, or a list of them (a CRM's Task and LeadHistory exports)."""
     as_of = config_options.Optional(config_options.Type(str))
     audit = config_options.Optional(config_options.Type(str))
     previous = config_options.Optional(config_options.Type(str))
@@ -122,7 +123,12 @@ class LeadContractPlugin(BasePlugin[LeadContractPluginConfig]):  # type: ignore[
                 f"leadcontract: as_of {self.config.as_of!r} is not an ISO 8601 time such as "
                 "2026-11-16T17:00:00Z"
             ) from error
-        return Records(leads, self._path(self.config.events), as_of)
+        return Records(leads, self._events(), as_of)
+
+    def _events(self) -> tuple[Path, ...]:
+        value = self.config.events
+        names = [value] if isinstance(value, str) else list(value or ())
+        return tuple(self._base / name for name in names)
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
         contract = self._path(self.config.contract)
@@ -160,10 +166,12 @@ class LeadContractPlugin(BasePlugin[LeadContractPluginConfig]):  # type: ignore[
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
     ) -> LiveReloadServer:
-        for value in (self.config.contract, self.config.leads, self.config.events):
+        for value in (self.config.contract, self.config.leads):
             path = self._path(value)
             if path is not None:
                 server.watch(str(path))
+        for events in self._events():
+            server.watch(str(events))
         return server
 
 
