@@ -140,7 +140,31 @@ def test_a_capacity_shortfall_is_spelled_out(contract: Contract) -> None:
     changed = contract.model_copy(update={"campaigns": campaigns})
     page = agreement_pages(changed, year=2026).pages["campaigns.md"]
     assert '!!! warning "Shortfall of 30 leads a week"' in page
-    assert "expects 60 leads a week but 1 reps × 30 can work 30" in page
+    assert "expects 60 leads a week but 1 rep × 30 can work 30" in page
+
+
+def test_the_overview_counts_in_words_one_of_each(contract: Contract) -> None:
+    """A small agreement: one promise, one spiff, one calendar, and a campaign without a
+    capacity plan. The overview says "1 service level", not "1 service levels", and does not
+    claim a capacity plan the campaign lacks."""
+    campaigns = dict(contract.campaigns)
+    campaigns["webinar-q4"] = campaigns["webinar-q4"].model_copy(update={"capacity": None})
+    small = contract.model_copy(
+        update={
+            "campaigns": campaigns,
+            "slas": dict(list(contract.slas.items())[:1]),
+            "spiffs": dict(list(contract.spiffs.items())[:1]),
+            "calendars": {"us-east": contract.calendars["us-east"]},
+        }
+    )
+    overview = agreement_pages(small, year=2026).pages["index.md"]
+    assert "(promises.md): 1 service level sales and marketing keep." in overview
+    assert "(spiffs.md): 1 incentive." in overview
+    assert "(calendars.md): 1 business calendar." in overview
+    assert "4 campaigns, each with its handoff point; 3 with a capacity plan." in overview
+    full = agreement_pages(contract, year=2026).pages["index.md"]
+    assert "4 campaigns, each with its handoff point and capacity plan." in full
+    assert "6 service levels sales and marketing keep." in full
 
 
 def test_holidays_are_those_of_the_given_year_never_the_clock(contract: Contract) -> None:
