@@ -254,6 +254,32 @@ def test_dashboard_figures_are_the_reports_figures() -> None:
     assert "as of <span" in site.pages["index.md"]
 
 
+def test_a_kept_agreement_says_so_instead_of_drawing_an_empty_chart(tmp_path: Path) -> None:
+    """The quickstart's agreement: its one handed-off lead is touched in time. The follow-up
+    page says no promise was broken (no empty chart with an axis from 0.0 to 1.0)."""
+    quickstart = (ROOT / "docs" / "quickstart.md").read_text(encoding="utf-8")
+    for name, body in re.findall(r'```\w+ title="([^"]+)"\n(.*?)```', quickstart, re.S):
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    as_of = datetime(2026, 3, 10, 17, tzinfo=UTC)
+    records = Records(tmp_path / "leads.csv", tmp_path / "events.jsonl", as_of)
+    site = generate(tmp_path / "agreement.yaml", records=records)
+    follow_up = site.pages["evidence/index.md"]
+    assert "No promise has been broken." in follow_up
+    assert "evidence/charts/breaches-by-party.svg" not in site.files
+    assert "breaches-by-party" not in follow_up
+    assert "evidence/charts/time-to-first-touch.svg" in site.files
+
+
+def test_counts_are_drawn_on_whole_number_ticks() -> None:
+    """One or two leads per bucket: the count axis reads 0, 1, 2, never 0.2 leads."""
+    histogram = charts.histogram(["a", "b", "c"], [0, 1, 2], title="t", xlabel="x")
+    bars = charts.bar_chart(["sales"], [1], title="t")
+    for svg in (histogram, bars):
+        ticks = re.findall(r">(-?\d+\.\d+)</text>", svg)
+        assert ticks == [], ticks
+        assert ">1</text>" in svg
+
+
 def test_charts_are_deterministic_svg() -> None:
     one = charts.bar_chart(["sales", "marketing"], [3, 1], title="t")
     two = charts.bar_chart(["sales", "marketing"], [3, 1], title="t")
