@@ -390,6 +390,34 @@ def test_the_example_site_renders_offline_in_chromium(
     assert all(_local(url) for url in requested)
 
 
+def test_on_a_phone_the_figures_stay_readable_and_scroll_sideways(
+    example_site: Path, browser: Browser
+) -> None:
+    """At 375 px a chart scaled to the column would write its labels 4 px high. The figures
+    keep at least 600 px (labels about 8 px and up) and their paragraph scrolls sideways; the
+    page itself never scrolls sideways."""
+    context = browser.new_context(viewport={"width": 375, "height": 812})
+    page = context.new_page()
+    try:
+        for name in ("lead.html", "evidence/index.html", "evidence/capacity.html"):
+            page.goto((example_site / name).as_uri(), wait_until="load")
+            figures = page.eval_on_selector_all(
+                "img.lifecycle, img.chart",
+                """els => els.map(e => [e.getAttribute('src'), e.getBoundingClientRect().width,
+                    e.parentElement.scrollWidth > e.parentElement.clientWidth,
+                    getComputedStyle(e.parentElement).overflowX])""",
+            )
+            assert figures, name
+            for src, width, scrolls, overflow in figures:
+                assert width >= 600, f"{name}: {src} is drawn {width:.0f} px wide"
+                assert scrolls, f"{name}: {src} does not scroll in its paragraph"
+                assert overflow == "auto", f"{name}: {src}"
+            overhang = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overhang <= 0, f"{name} is {overhang} px wider than the phone"
+    finally:
+        context.close()
+
+
 def test_serve_watches_the_contract_and_the_records() -> None:
     plugin = LeadContractPlugin()
     errors, _ = plugin.load_config(

@@ -50,6 +50,10 @@ _CSS = """\
 .md-typeset img.lifecycle, .md-typeset img.chart { display: block; width: 100%; height: auto;
   margin: 0.8em 0; }
 .md-typeset img.lifecycle { max-width: 46rem; }
+/* On a phone a figure scaled to the column would write its labels 4 px high: figures keep
+   600 px (labels about 8 px and up) and their paragraph scrolls sideways instead. */
+.md-typeset img.lifecycle, .md-typeset img.chart { min-width: 600px; }
+.md-typeset p:has(> img.lifecycle, > img.chart) { overflow-x: auto; }
 .md-typeset table:not([class]) { font-size: 0.72rem; }
 .md-typeset td code { white-space: nowrap; }
 .md-typeset .admonition.abstract { font-size: 0.8rem; }
