@@ -482,10 +482,10 @@ def _kind_of_value(annotation: Any) -> str:
         fields = annotation.model_fields
         needed = [f"`{f.alias or n}`" for n, f in fields.items() if f.is_required()]
         more = [f"`{f.alias or n}`" for n, f in fields.items() if not f.is_required()]
-        words = f"a mapping with {', '.join(needed)}" if needed else "a mapping"
+        shape = f"a mapping with {', '.join(needed)}" if needed else "a mapping"
         if more and len(more) <= 8:
-            words += f"; it may also have {', '.join(more)}"
-        return words
+            shape += f"; it may also have {', '.join(more)}"
+        return shape
     origin = typing.get_origin(annotation)
     if origin is typing.Literal or (isinstance(annotation, type) and issubclass(annotation, Enum)):
         values = typing.get_args(annotation) if origin is typing.Literal else list(annotation)
@@ -494,7 +494,7 @@ def _kind_of_value(annotation: Any) -> str:
         return "a list"
     if origin is dict or origin is Mapping:
         return "a mapping"
-    words = {
+    words: dict[type, str] = {
         str: "text",
         bool: "true or false",
         int: "a whole number",
