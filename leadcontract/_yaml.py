@@ -403,22 +403,68 @@ def _syntax_error(exc: yaml.YAMLError, source: str, file: str) -> Diagnostic:
             Location(file, mark.line + 1, mark.column + 1),
             hint="Contracts are never this deep; check the brackets and indentation.",
         )
+    cmark = exc.context_mark
     if exc.context:
         context = exc.context
-        cmark = exc.context_mark
         if cmark is not None and (cmark.line, cmark.column) != (mark.line, mark.column):
             context += f" that starts at line {cmark.line + 1}, column {cmark.column + 1}"
         message = f"{message} ({context})"
-    line_text = _line_text(source, _line_starts(source), mark.line)
+    starts = _line_starts(source)
+    line_text = _line_text(source, starts, mark.line)
     indentation = line_text[: len(line_text) - len(line_text.lstrip(" \t"))]
     hint: str | None = None
+    problem = exc.problem or ""
     if "\t" in indentation or line_text[mark.column : mark.column + 1] == "\t":
         hint = "YAML does not allow tabs for indentation; indent with spaces."
     elif exc.context and "quoted scalar" in exc.context:
         hint = "A quote is opened but never closed; close it or remove it."
-    elif exc.problem and "mapping values are not allowed" in exc.problem:
+    elif "mapping values are not allowed" in problem:
         hint = "A value that contains ': ' must be put in quotes."
+        if _deeper_key(line_text, mark.column, _line_above(source, starts, mark.line)):
+            hint = (
+                "This line is indented more than the line above, so YAML reads it as the rest "
+                "of that line's value: indent it like the line above. (" + hint + ")"
+            )
+    elif "expected '-' indicator" in problem or (
+        "did not find expected key" in problem and cmark is not None and cmark.column == mark.column
+    ):
+        hint = (
+            "Each item of a list starts with `- ` (a dash and a space), all in one column; a "
+            "list item and a `key: value` cannot share one level."
+        )
+    elif "did not find expected key" in problem and line_text.lstrip().startswith("- "):
+        hint = (
+            f"This list item starts in column {mark.column + 1}, out of line with the lines "
+            "above it: start every item of one list in the same column."
+        )
+    elif "did not find expected key" in problem and cmark is not None:
+        hint = (
+            f"This line starts in column {mark.column + 1}, but the keys of the mapping that "
+            f"starts at line {cmark.line + 1} are in column {cmark.column + 1}: indent the keys "
+            "of one mapping by the same number of spaces (a nested mapping further than its key)."
+        )
     return make("LC005", message, Location(file, mark.line + 1, mark.column + 1), hint=hint)
+
+
+def _line_above(source: str, starts: list[int], line: int) -> str:
+    """The nearest line above 0-based ``line`` that holds more than blanks or a comment."""
+    for above in range(line - 1, -1, -1):
+        text = _line_text(source, starts, above)
+        if text.strip() and not text.lstrip().startswith("#"):
+            return text
+    return ""
+
+
+def _deeper_key(line_text: str, column: int, above: str) -> bool:
+    """Whether the line is a bare ``key:`` indented deeper than the line above: the parser read
+    it as a continuation of that line's plain value, and its ``:`` is the error."""
+    key = line_text[:column]
+    depth = len(key) - len(key.lstrip(" "))
+    return (
+        bool(above)
+        and bool(re.fullmatch(r" *[\w.-]+ *", key))
+        and depth > (len(above) - len(above.lstrip(" ")))
+    )
 
 
 def _quoted(text: str, limit: int = 40) -> str:

@@ -99,6 +99,33 @@ def _character_error(text: str, character: str) -> ValueError:
     return _error(text, f"unexpected character {character!r}")
 
 
+_WRITTEN_UNITS = {
+    **dict.fromkeys(("week", "weeks", "wk", "wks"), "w"),
+    **dict.fromkeys(("day", "days"), "d"),
+    **dict.fromkeys(("hour", "hours", "hr", "hrs"), "h"),
+    **dict.fromkeys(("minute", "minutes", "min", "mins"), "m"),
+}
+"""Units as people write them out, and the one letter a duration uses for each."""
+_NO_UNITS = frozenset({"mo", "month", "months", "y", "yr", "yrs", "year", "years"})
+
+
+def _unit_word_error(text: str, value: str, word: str, *, spaced: bool) -> ValueError | None:
+    """A written-out unit (``2 days``, ``4hours``, ``1 month``): name what to write instead."""
+    letter = _WRITTEN_UNITS.get(word.lower())
+    if letter is not None:
+        written = f"{value} {word}" if spaced else f"{value}{word}"
+        if spaced:
+            return _error(text, f"write {value}{letter}, not {written!r}")
+        return _error(text, f"unknown unit {word!r} (write {value}{letter})")
+    if word.lower() in _NO_UNITS:
+        return _error(
+            text,
+            "months and years are not units (they differ in length): write weeks or days, "
+            "such as 4w or 30d",
+        )
+    return None
+
+
 def _parse_parts(text: str, stripped: str) -> dict[str, int]:
     """Read ``<number><unit>`` parts; raise a precise error on the first problem."""
     values: dict[str, int] = {}
@@ -123,13 +150,17 @@ def _parse_parts(text: str, stripped: str) -> dict[str, int]:
         if next_kind == "ws":
             after = tokens[i + 2] if i + 2 < len(tokens) else None
             if after is not None and after[0] == "word":
-                raise _error(text, f"no space is allowed between {value} and its unit")
+                written = _unit_word_error(text, value, after[1], spaced=True)
+                raise written or _error(text, f"no space is allowed between {value} and its unit")
             raise _error(text, f"the number {value} has no unit (use w, d, h or m)")
         if next_kind == "other":
             raise _character_error(text, unit)
         if next_kind != "word":  # pragma: no cover - the tokenizer never yields num, num
             raise _error(text, f"the number {value} has no unit (use w, d, h or m)")
         if unit not in _UNITS:
+            written = _unit_word_error(text, value, unit, spaced=False)
+            if written is not None:
+                raise written
             hint = (
                 f" (units are lower case: {unit.lower()})"
                 if unit.lower() in _UNITS

@@ -17,6 +17,7 @@ import typing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
+from enum import Enum
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -25,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from leadcontract._yaml import SourceMap, YamlDocument, parse_yaml, read_yaml
 from leadcontract.diagnostics import Diagnostic, Location, make, sort_diagnostics
+from leadcontract.durations import Duration
 from leadcontract.model import API_VERSION, Contract
 
 __all__ = [
@@ -377,11 +379,13 @@ def _placed(
         if kind == "missing":
             name = str(loc[-1])
             parent = pointer
+            where = _readable(parent) or "the contract"
             yield make(
                 "LC102",
-                f"missing required key `{name}` in `{_readable(parent) or 'the contract'}`",
+                f"missing required key `{name}` in `{where}`",
                 source.locate(parent, key=bool(parent)),
                 pointer=f"{parent}/{escape_pointer(name)}",
+                hint=_what_to_write(name, where, loc),
             )
         elif kind == "extra_forbidden":
             name = str(loc[-1])
@@ -454,6 +458,59 @@ def _resolve(loc: tuple[Any, ...], data: Any) -> tuple[str, int, bool]:
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     """Names the model at ``loc`` accepts, by walking the model types (for did-you-mean)."""
+    current = _annotation_at(loc)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [f.alias or n for n, f in current.model_fields.items()]
+    return []
+
+
+def _what_to_write(name: str, where: str, loc: tuple[Any, ...]) -> str:
+    """LC102's hint: the missing key, what kind of value it takes, and what it is for."""
+    annotation = _annotation_at(loc)
+    hint = f"add `{name}:` to `{where}`: {_kind_of_value(annotation)}"
+    parent = _annotation_at(loc[:-1])
+    if isinstance(parent, type) and issubclass(parent, BaseModel):
+        info = next((f for n, f in parent.model_fields.items() if name in (n, f.alias)), None)
+        if info is not None and info.description:
+            hint += f" ({info.description.strip().splitlines()[0].rstrip('.')})"
+    return hint
+
+
+def _kind_of_value(annotation: Any) -> str:
+    """What a value of this model type looks like, in the words of the YAML that writes it."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        fields = annotation.model_fields
+        needed = [f"`{f.alias or n}`" for n, f in fields.items() if f.is_required()]
+        more = [f"`{f.alias or n}`" for n, f in fields.items() if not f.is_required()]
+        shape = f"a mapping with {', '.join(needed)}" if needed else "a mapping"
+        if more and len(more) <= 8:
+            shape += f"; it may also have {', '.join(more)}"
+        return shape
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal or (isinstance(annotation, type) and issubclass(annotation, Enum)):
+        values = typing.get_args(annotation) if origin is typing.Literal else list(annotation)
+        return "one of " + ", ".join(f"`{getattr(v, 'value', v)}`" for v in values)
+    if origin is list or origin is tuple:
+        return "a list"
+    if origin is dict or origin is Mapping:
+        return "a mapping"
+    words: dict[type, str] = {
+        str: "text",
+        bool: "true or false",
+        int: "a whole number",
+        float: "a number",
+        date: "a date such as 2026-01-31",
+        time: "a time such as 09:00",
+        Duration: "a duration such as 4h, 1d, 2w or 1d4h",
+    }
+    for kind, word in words.items():
+        if isinstance(annotation, type) and issubclass(annotation, kind):
+            return word
+    return "a value"
+
+
+def _annotation_at(loc: tuple[Any, ...]) -> Any:
+    """The model type at ``loc``, by walking the model types from the contract down."""
     current: Any = Contract
     for item in loc:
         current = _unwrap(current)
@@ -468,10 +525,7 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
             current = typing.get_args(current)[1]
         elif typing.get_origin(current) is list:
             current = typing.get_args(current)[0]
-    current = _unwrap(current)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return [f.alias or n for n, f in current.model_fields.items()]
-    return []
+    return _unwrap(current)
 
 
 def _unwrap(annotation: Any) -> Any:

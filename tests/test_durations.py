@@ -147,6 +147,13 @@ def test_pattern_agrees_with_parse(text: str) -> None:
         ("4H", "units are lower case: h"),
         ("PT4H", "unknown unit 'PT'"),
         ("4 h", "no space is allowed between 4 and its unit"),
+        # units written out, as people write them: say the one letter to write instead
+        ("2 days", "write 2d, not '2 days'"),
+        ("1 week", "write 1w, not '1 week'"),
+        ("4hours", "unknown unit 'hours' (write 4h)"),
+        ("90 mins", "write 90m, not '90 mins'"),
+        ("1 month", "months and years are not units"),
+        ("1y", "months and years are not units"),
         ("-4h", "cannot be negative"),
         ("1.5h", "'.' is not allowed"),
         ("1d,4h", "',' is not allowed"),

@@ -112,6 +112,38 @@ def test_an_export_proposes_fields_and_types(tmp_path: Path) -> None:
     }
 
 
+def test_a_json_export_proposes_fields_as_a_csv_does(tmp_path: Path) -> None:
+    """A Salesforce query result saved as JSON (``{"records": [...]}``, each record with its
+    ``attributes``) and JSON Lines read through the input layer, as ``evaluate`` reads them:
+    the record keys are the columns (not the text's first line read as a CSV header)."""
+    records = [
+        {
+            "attributes": {"type": "Lead", "referenceId": "LeadRef1"},
+            "Email": "kakin@athenahome.example",
+            "NumberOfEmployees": 130,
+            "IsConverted": False,
+            "Status": "Working - Contacted",
+        },
+        {"attributes": {"type": "Lead"}, "Email": "b@c.example", "IsConverted": True},
+    ]
+    soql = tmp_path / "Lead.json"
+    soql.write_text(json.dumps({"records": records}, indent=4), encoding="utf-8")
+    lines = tmp_path / "leads.jsonl"
+    lines.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    for export in (soql, lines):
+        proposed = {c.name: (c.field, c.type, c.role) for c in propose_fields(export)}
+        assert proposed == {
+            "Email": ("email", "string", True),
+            "NumberOfEmployees": ("employees", "integer", True),
+            "IsConverted": ("is_converted", "boolean", False),
+            "Status": ("status", "string", False),
+        }, export
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"records": [', encoding="utf-8")
+    with pytest.raises(ScaffoldError, match=r"cannot read .*broken\.json"):
+        propose_fields(broken)
+
+
 def test_refusals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "taken").mkdir()
     (tmp_path / "taken" / "x.yaml").write_text("a: 1\n", encoding="utf-8")

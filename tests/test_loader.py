@@ -311,6 +311,36 @@ def test_pydantic_errors_are_placed_on_the_node(
     assert message in diagnostic.message
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "hint"),
+    [
+        # a mapping: the keys it needs
+        (
+            "    window: {start: 2026-01-01}\n",
+            "",
+            "add `window:` to `campaigns.demo`: a mapping with `start`",
+        ),
+        (
+            "  disqualification:\n    reasons:\n      no-budget:\n        label: No budget\n"
+            "        recycle: {to: nurture, after: 90d}\n        max_recycles: 2\n"
+            "      bad-data: {label: Invalid contact data}\n",
+            "",
+            "add `disqualification:` to `lead`: a mapping with `reasons`",
+        ),
+        # a value: what kind, and what it means
+        ("    name: Demo request\n", "", "add `name:` to `campaigns.demo`: text"),
+        ("    target: 4h\n", "", "add `target:` to `slas.first-touch`: a duration such as 4h"),
+    ],
+)
+def test_a_missing_key_comes_with_what_to_write(
+    tmp_path: Path, old: str, new: str, hint: str
+) -> None:
+    diagnostic = only(load_text(tmp_path, base_with((old, new))))
+    assert diagnostic.code == "LC102"
+    assert diagnostic.hint is not None
+    assert diagnostic.hint.startswith(hint), diagnostic.hint
+
+
 def test_a_bad_dict_key_has_its_escaped_pointer(tmp_path: Path) -> None:
     diagnostic = only(load_text(tmp_path, base_with(("  demo:\n", '  "a/b~c":\n'))))
     assert diagnostic.pointer == "/campaigns/" + escape_pointer("a/b~c") == "/campaigns/a~1b~0c"

@@ -25,6 +25,7 @@ from leadcontract._rule_pages import rule_pages
 from leadcontract.cli import main
 from leadcontract.diagnostics import CODES
 from leadcontract.site import SiteOptions, build_site
+from leadcontract.site.generate import Records, generate
 from leadcontract.site.plugin import LeadContractPlugin
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -249,6 +250,27 @@ def test_docs_command_builds_and_says_where_to_open_it(
     assert not (site / "evidence").exists()  # no records, no dashboards
 
 
+def test_docs_reads_several_activity_exports_as_evaluate_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A CRM gives activity in several exports (Task, LeadHistory): the site's dashboards read
+    them all, as ``evaluate --events A B`` does, and show what one combined file shows."""
+    lines = EVENTS.read_text(encoding="utf-8").splitlines(keepends=True)
+    touches, others = tmp_path / "touches.jsonl", tmp_path / "others.jsonl"
+    touches.write_text("".join(x for x in lines if '"touch"' in x), encoding="utf-8")
+    others.write_text("".join(x for x in lines if '"touch"' not in x), encoding="utf-8")
+    as_of = datetime(2026, 11, 16, 17, tzinfo=UTC)
+    split = generate(EXAMPLE, records=Records(LEADS, (touches, others), as_of))
+    whole = generate(EXAMPLE, records=Records(LEADS, (EVENTS,), as_of))
+    assert split.pages["evidence/index.md"] == whole.pages["evidence/index.md"]
+    assert "149" in split.pages["evidence/index.md"]
+    site = tmp_path / "site"
+    command = ["docs", str(EXAMPLE), "--site-dir", str(site), "--leads", str(LEADS)]
+    assert main([*command, "--events", str(touches), str(others), "--as-of", AS_OF]) == 0
+    assert "open file://" in capsys.readouterr().out
+    assert "1,858 events" in (site / "evidence" / "index.html").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
@@ -366,6 +388,34 @@ def test_the_example_site_renders_offline_in_chromium(
     assert errors == []
     assert requested
     assert all(_local(url) for url in requested)
+
+
+def test_on_a_phone_the_figures_stay_readable_and_scroll_sideways(
+    example_site: Path, browser: Browser
+) -> None:
+    """At 375 px a chart scaled to the column would write its labels 4 px high. The figures
+    keep at least 600 px (labels about 8 px and up) and their paragraph scrolls sideways; the
+    page itself never scrolls sideways."""
+    context = browser.new_context(viewport={"width": 375, "height": 812})
+    page = context.new_page()
+    try:
+        for name in ("lead.html", "evidence/index.html", "evidence/capacity.html"):
+            page.goto((example_site / name).as_uri(), wait_until="load")
+            figures = page.eval_on_selector_all(
+                "img.lifecycle, img.chart",
+                """els => els.map(e => [e.getAttribute('src'), e.getBoundingClientRect().width,
+                    e.parentElement.scrollWidth > e.parentElement.clientWidth,
+                    getComputedStyle(e.parentElement).overflowX])""",
+            )
+            assert figures, name
+            for src, width, scrolls, overflow in figures:
+                assert width >= 600, f"{name}: {src} is drawn {width:.0f} px wide"
+                assert scrolls, f"{name}: {src} does not scroll in its paragraph"
+                assert overflow == "auto", f"{name}: {src}"
+            overhang = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overhang <= 0, f"{name} is {overhang} px wider than the phone"
+    finally:
+        context.close()
 
 
 def test_serve_watches_the_contract_and_the_records() -> None:

@@ -140,7 +140,31 @@ def test_a_capacity_shortfall_is_spelled_out(contract: Contract) -> None:
     changed = contract.model_copy(update={"campaigns": campaigns})
     page = agreement_pages(changed, year=2026).pages["campaigns.md"]
     assert '!!! warning "Shortfall of 30 leads a week"' in page
-    assert "expects 60 leads a week but 1 reps × 30 can work 30" in page
+    assert "expects 60 leads a week but 1 rep × 30 can work 30" in page
+
+
+def test_the_overview_counts_in_words_one_of_each(contract: Contract) -> None:
+    """A small agreement: one promise, one spiff, one calendar, and a campaign without a
+    capacity plan. The overview says "1 service level", not "1 service levels", and does not
+    claim a capacity plan the campaign lacks."""
+    campaigns = dict(contract.campaigns)
+    campaigns["webinar-q4"] = campaigns["webinar-q4"].model_copy(update={"capacity": None})
+    small = contract.model_copy(
+        update={
+            "campaigns": campaigns,
+            "slas": dict(list(contract.slas.items())[:1]),
+            "spiffs": dict(list(contract.spiffs.items())[:1]),
+            "calendars": {"us-east": contract.calendars["us-east"]},
+        }
+    )
+    overview = agreement_pages(small, year=2026).pages["index.md"]
+    assert "(promises.md): 1 service level sales and marketing keep." in overview
+    assert "(spiffs.md): 1 incentive." in overview
+    assert "(calendars.md): 1 business calendar." in overview
+    assert "4 campaigns, each with its handoff point; 3 with a capacity plan." in overview
+    full = agreement_pages(contract, year=2026).pages["index.md"]
+    assert "4 campaigns, each with its handoff point and capacity plan." in full
+    assert "6 service levels sales and marketing keep." in full
 
 
 def test_holidays_are_those_of_the_given_year_never_the_clock(contract: Contract) -> None:
@@ -228,6 +252,32 @@ def test_dashboard_figures_are_the_reports_figures() -> None:
     for (rep, currency), amount in evidence.spiff_totals().items():
         assert f"| {rep} | {currency} | {money(amount, currency)} |" in spiffs
     assert "as of <span" in site.pages["index.md"]
+
+
+def test_a_kept_agreement_says_so_instead_of_drawing_an_empty_chart(tmp_path: Path) -> None:
+    """The quickstart's agreement: its one handed-off lead is touched in time. The follow-up
+    page says no promise was broken (no empty chart with an axis from 0.0 to 1.0)."""
+    quickstart = (ROOT / "docs" / "quickstart.md").read_text(encoding="utf-8")
+    for name, body in re.findall(r'```\w+ title="([^"]+)"\n(.*?)```', quickstart, re.S):
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    as_of = datetime(2026, 3, 10, 17, tzinfo=UTC)
+    records = Records(tmp_path / "leads.csv", tmp_path / "events.jsonl", as_of)
+    site = generate(tmp_path / "agreement.yaml", records=records)
+    follow_up = site.pages["evidence/index.md"]
+    assert "No promise has been broken." in follow_up
+    assert "evidence/charts/breaches-by-party.svg" not in site.files
+    assert "breaches-by-party" not in follow_up
+    assert "evidence/charts/time-to-first-touch.svg" in site.files
+
+
+def test_counts_are_drawn_on_whole_number_ticks() -> None:
+    """One or two leads per bucket: the count axis reads 0, 1, 2, never 0.2 leads."""
+    histogram = charts.histogram(["a", "b", "c"], [0, 1, 2], title="t", xlabel="x")
+    bars = charts.bar_chart(["sales"], [1], title="t")
+    for svg in (histogram, bars):
+        ticks = re.findall(r">(-?\d+\.\d+)</text>", svg)
+        assert ticks == [], ticks
+        assert ">1</text>" in svg
 
 
 def test_charts_are_deterministic_svg() -> None:

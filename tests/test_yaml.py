@@ -735,7 +735,17 @@ def test_too_large_text_counts_utf8_bytes() -> None:
         ("a: b: c\n", (1, 5), "mapping values are not allowed", "quotes"),
         ("a: [1, 2\n", (2, 1), "flow sequence that starts at line 1, column 4", None),
         ("a: 1\n b: 2\n", (2, 3), "mapping values are not allowed", "quotes"),
-        ("- a\nb: 1\n", (2, 1), "did not find expected '-' indicator", None),
+        ("- a\nb: 1\n", (2, 1), "did not find expected '-' indicator", "cannot share one level"),
+        # indentation: a key left of its mapping's keys, right of them, or a list item among them
+        ("a:\n  b: 1\n c: 2\n", (3, 2), "did not find expected key", "starts in column 2"),
+        (
+            "top:\n  a: 1\n  b: 2\n   c: 3\n",
+            (4, 5),
+            "mapping values are not allowed",
+            "indented more than the line above",
+        ),
+        ("l:\n  -{x: 1}\n  - y\n", (3, 3), "did not find expected key", "cannot share one level"),
+        ("m:\n  l:\n  - {a: 1}\n    - {b: 2}\n", (4, 5), "expected key", "in the same column"),
         ("a: x\x07\n", (1, 5), "U+0007", "control characters"),
         ("a: 1\nb: \x00", (2, 4), "U+0000", "control characters"),
         ("a: \ud800\n", (1, 4), "U+D800", "control characters"),

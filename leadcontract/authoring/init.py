@@ -158,8 +158,8 @@ def _infer(values: Sequence[str]) -> str:
     return "string"
 
 
-def propose_fields(export: Path, *, sample_rows: int = 200) -> list[ExportColumn]:
-    """Read an export's header and first rows; propose a field and a type per column."""
+def _csv_sample(export: Path, sample_rows: int) -> tuple[list[str] | None, list[list[str]]]:
+    """A CSV export's header and first rows, as text."""
     try:
         with export.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle)
@@ -167,6 +167,51 @@ def propose_fields(export: Path, *, sample_rows: int = 200) -> list[ExportColumn
             rows = [row for _, row in zip(range(sample_rows), reader, strict=False)]
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise ScaffoldError(f"cannot read {export}: {error}") from error
+    return header, rows
+
+
+def _as_text(value: object) -> str:
+    """A JSON or columnar value as a CSV cell would hold it (for the type guess)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _record_sample(export: Path, sample_rows: int) -> tuple[list[str], list[list[str]]]:
+    """Any other export (JSON, a Salesforce query result, JSON Lines, Parquet...), read by the
+    input layer as ``evaluate`` reads it: the record keys are the columns, in order of first
+    appearance; nested objects (Salesforce's ``attributes``, ``Owner``) are left out."""
+    from leadcontract.inputs import RawRecord, RecordError, rows_from  # noqa: PLC0415
+
+    records: list[dict[str, object]] = []
+    try:
+        for item in rows_from(export, kind="lead"):
+            if isinstance(item, RecordError):
+                raise ScaffoldError(f"cannot read {export}: {item.message}")
+            if isinstance(item, RawRecord):
+                records.append(dict(item.data))
+            if len(records) >= sample_rows:
+                break
+    except (OSError, ValueError, ImportError) as error:
+        raise ScaffoldError(f"cannot read {export}: {error}") from error
+    header = list(
+        dict.fromkeys(key for r in records for key, v in r.items() if not isinstance(v, dict))
+    )
+    return header, [[_as_text(r.get(name)) for name in header] for r in records]
+
+
+def propose_fields(export: Path, *, sample_rows: int = 200) -> list[ExportColumn]:
+    """Read an export's header and first rows; propose a field and a type per column.
+
+    A ``.csv`` file is read as CSV; any other file the input layer reads (``.json``,
+    ``.jsonl``, ``.parquet``...) by its records' keys.
+    """
+    if export.suffix.lower() == ".csv" or not export.is_file():
+        header, rows = _csv_sample(export, sample_rows)
+    else:
+        header, rows = _record_sample(export, sample_rows)
     if not header or not any(h.strip() for h in header):
         raise ScaffoldError(f"{export}:1: expected a header row of column names")
     roles = {_loose(c): role for role in ROLES for c in role.candidates}

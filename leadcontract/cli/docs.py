@@ -32,7 +32,14 @@ def register(commands: Any) -> None:
     parser.add_argument("contract", metavar="CONTRACT", help="contract file or folder")
     parser.add_argument("--site-dir", type=Path, default=Path("site"), help="where to write it")
     parser.add_argument("--leads", type=Path, help="lead records: .csv, .jsonl or .json")
-    parser.add_argument("--events", type=Path, help="activity events: .csv, .jsonl or .json")
+    parser.add_argument(
+        "--events",
+        type=Path,
+        nargs="+",
+        metavar="FILE",
+        help="activity events, one file or several (a Task and a LeadHistory export...): "
+        ".csv, .jsonl or .json",
+    )
     parser.add_argument(
         "--as-of",
         metavar="TIME",
@@ -64,7 +71,7 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
         return "--events and --as-of need --leads"
     if args.leads is not None and args.as_of is None:
         return "--leads needs --as-of (the instant to evaluate at; the site never guesses it)"
-    for path in (args.leads, args.events):
+    for path in (args.leads, *(args.events or ())):
         if path is None:
             continue
         if not path.is_file():

@@ -30,8 +30,9 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--from-export",
         type=Path,
-        metavar="CSV",
-        help="propose fields and types from a leads export's header and first rows",
+        metavar="FILE",
+        help="propose fields and types from a leads export's columns and first rows (.csv, "
+        ".json as a Salesforce query result, .jsonl, .parquet...)",
     )
     parser.add_argument("--title", help="the contract's title")
 

@@ -50,6 +50,11 @@ def listing(items: Iterable[str], word: str = "and") -> str:
     return ", ".join(values[:-1]) + f" {word} " + values[-1]
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 campaign``, ``2 campaigns``: a count with its noun in the right number."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 def duration_words(duration: Duration, *, business: bool = False) -> str:
     """``1 business day``, ``4 business hours``, ``1 week and 2 days``."""
     prefix = "business " if business else ""

@@ -10,6 +10,7 @@ work from ``file://``, and every diagram and chart is an SVG made at build time.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +27,8 @@ class SiteOptions:
 
     contract: Path
     leads: Path | None = None
-    events: Path | None = None
+    events: Path | Sequence[Path] | None = None
+    """One activity export, or several read together (Task and LeadHistory...)."""
     as_of: datetime | None = None
     audit: Path | None = None
     previous: Path | None = None
@@ -39,8 +41,9 @@ def site_config(options: SiteOptions, *, docs_dir: Path, site_dir: Path) -> dict
     if options.leads is not None:
         plugin["leads"] = str(options.leads.resolve())
         plugin["as_of"] = options.as_of.isoformat() if options.as_of else None
-    if options.events is not None:
-        plugin["events"] = str(options.events.resolve())
+    if options.events:
+        events = [options.events] if isinstance(options.events, Path) else options.events
+        plugin["events"] = [str(path.resolve()) for path in events]
     if options.audit is not None:
         plugin["audit"] = str(options.audit.resolve())
     if options.previous is not None:

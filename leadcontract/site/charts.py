@@ -85,6 +85,13 @@ def _label_margin(labels: Sequence[str]) -> float:
     return min(0.4, 0.03 + 0.0105 * longest)
 
 
+def _whole_numbers(axis: Any) -> None:
+    """Ticks only on whole numbers: a count axis reads 0, 1, 2, never 0.2 leads."""
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415 - the site extra
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _svg(figure: Figure) -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None}, transparent=False)
@@ -169,6 +176,7 @@ def bar_chart(
     axes.invert_yaxis()
     top = max(values, default=0) or 1
     axes.set_xlim(0, top * 1.18)
+    _whole_numbers(axes.xaxis)
     for i, value in enumerate(values):
         axes.text(value + top * 0.01, i, value_format.format(value), va="center", fontsize=9)
     axes.set_title(title)
@@ -182,6 +190,7 @@ def histogram(labels: Sequence[str], counts: Sequence[int], *, title: str, xlabe
     axes = figure.add_subplot()
     axes.bar(range(len(labels)), counts, color=BLUE, width=0.7)
     axes.set_xticks(range(len(labels)), labels)
+    _whole_numbers(axes.yaxis)
     for i, count in enumerate(counts):
         axes.text(i, count, str(count), ha="center", va="bottom", fontsize=9)
     axes.set_xlabel(xlabel)

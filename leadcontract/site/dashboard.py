@@ -184,6 +184,8 @@ def _follow_up(site: SitePages, contract: Contract, evidence: Evidence) -> str:
             ),
             "Bar chart: broken promises per accountable party",
         )
+        if parties
+        else "No promise has been broken.\n"
     )
     names = [p for p, _ in parties]
     out.append(

@@ -10,6 +10,7 @@ Every figure comes from the library's own reports, so the site and ``leadcontrac
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -82,17 +83,21 @@ class Evidence:
 def gather_evidence(
     compiled: CompiledContract,
     leads: Path,
-    events: Path | None,
+    events: Path | Sequence[Path] | None,
     *,
     as_of: datetime,
 ) -> Evidence:
     """Evaluate the records as of ``as_of`` and compute every dashboard figure.
 
+    ``events`` is one activity export or several (a CRM's Task and LeadHistory exports), read
+    together as ``evaluate --events A B`` reads them.
+
     Raises what evaluation raises for unreadable input (``OSError``); record error rows are
     counted in :attr:`Evidence.counts`, as in every other report.
     """
     plan = compiled.plan_capacity(leads)
-    evaluation = compiled.evaluate(leads, events or (), as_of=as_of, trace=False, capacity=plan)
+    sources = [events] if isinstance(events, Path) else list(events or ())
+    evaluation = compiled.evaluate(leads, sources, as_of=as_of, trace=False, capacity=plan)
     verdicts: list[Verdict] = [item for item in evaluation if isinstance(item, Verdict)]
     return evidence_of(compiled, verdicts, as_of=as_of, counts=evaluation.counts, capacity=plan)
 

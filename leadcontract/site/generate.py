@@ -6,6 +6,7 @@ plugin call, so a contracts repository's own site and the standalone one are the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +29,8 @@ class Records:
     """Lead records and events to evaluate, as of an instant, for the dashboards."""
 
     leads: Path
-    events: Path | None
+    events: Path | Sequence[Path] | None
+    """One activity export, or several read together (Task and LeadHistory...)."""
     as_of: datetime
     """An aware instant; the caller reads it from its input (the library never reads a
     clock)."""

@@ -28,6 +28,7 @@ from leadcontract.model import (
 from leadcontract.site._markdown import table
 from leadcontract.site._words import (
     condition_words,
+    counted,
     duration_words,
     listing,
     money,
@@ -131,18 +132,26 @@ def _overview(contract: Contract, changes: list[str] | None, headline: str) -> s
             [[o.name, o.team.value, o.email or "–"] for o in meta.owners],
         ),
     ]
+    planned = sum(1 for campaign in contract.campaigns.values() if campaign.capacity)
+    plans = (
+        " and capacity plan"
+        if planned == len(contract.campaigns)
+        else f"; {planned} with a capacity plan"
+        if planned
+        else ""
+    )
     lines += [
         "## What is agreed",
         "",
-        f"- [What a lead is](lead.md): {len(contract.lead.fields)} fields, "
-        f"{len(contract.lead.lifecycle.stages)} lifecycle stages, "
-        f"{len(contract.lead.disqualification.reasons)} disqualification reasons.",
-        f"- [Campaigns](campaigns.md): {len(contract.campaigns)} campaigns, each with its "
-        "handoff point and capacity plan.",
-        f"- [Follow-up promises](promises.md): {len(contract.slas)} service levels sales "
-        "and marketing keep.",
-        f"- [Spiffs](spiffs.md): {len(contract.spiffs)} incentives.",
-        f"- [Calendars](calendars.md): {len(contract.calendars)} business calendars.",
+        f"- [What a lead is](lead.md): {counted(len(contract.lead.fields), 'field')}, "
+        f"{counted(len(contract.lead.lifecycle.stages), 'lifecycle stage')}, "
+        f"{counted(len(contract.lead.disqualification.reasons), 'disqualification reason')}.",
+        f"- [Campaigns](campaigns.md): {counted(len(contract.campaigns), 'campaign')}, each "
+        f"with its handoff point{plans}.",
+        f"- [Follow-up promises](promises.md): {counted(len(contract.slas), 'service level')} "
+        "sales and marketing keep.",
+        f"- [Spiffs](spiffs.md): {counted(len(contract.spiffs), 'incentive')}.",
+        f"- [Calendars](calendars.md): {counted(len(contract.calendars), 'business calendar')}.",
         "",
     ]
     if changes is not None:
@@ -349,15 +358,17 @@ def _campaign(contract: Contract, cid: str, campaign: Campaign) -> list[str]:
         ]
         if gap > 0:
             out += [
-                f'!!! warning "Shortfall of {gap} leads a week"',
-                f"    The campaign expects {capacity.leads_per_week} leads a week but "
-                f"{capacity.reps} reps × {capacity.leads_per_rep_per_week} can work {weekly}. "
+                f'!!! warning "Shortfall of {counted(gap, "lead")} a week"',
+                f"    The campaign expects {counted(capacity.leads_per_week, 'lead')} a week but "
+                f"{counted(capacity.reps, 'rep')} × {capacity.leads_per_rep_per_week} can work "
+                f"{weekly}. "
                 "Leads beyond the capacity of their week are *capacity overflow*: a missed "
                 "follow-up on them is not held against sales.",
                 "",
             ]
         else:
-            out += [f"Capacity covers the plan with {-gap} leads a week to spare.", ""]
+            spare = f"{counted(-gap, 'lead')} a week" if gap else "nothing"
+            out += [f"Capacity covers the plan with {spare} to spare.", ""]
     slas = [
         sid
         for sid, sla in contract.slas.items()

@@ -50,6 +50,10 @@ _CSS = """\
 .md-typeset img.lifecycle, .md-typeset img.chart { display: block; width: 100%; height: auto;
   margin: 0.8em 0; }
 .md-typeset img.lifecycle { max-width: 46rem; }
+/* On a phone a figure scaled to the column would write its labels 4 px high: figures keep
+   600 px (labels about 8 px and up) and their paragraph scrolls sideways instead. */
+.md-typeset img.lifecycle, .md-typeset img.chart { min-width: 600px; }
+.md-typeset p:has(> img.lifecycle, > img.chart) { overflow-x: auto; }
 .md-typeset table:not([class]) { font-size: 0.72rem; }
 .md-typeset td code { white-space: nowrap; }
 .md-typeset .admonition.abstract { font-size: 0.8rem; }
@@ -68,7 +72,8 @@ class LeadContractPluginConfig(Config):  # type: ignore[no-untyped-call]
     contract = config_options.Type(str)
     prefix = config_options.Type(str, default="")
     leads = config_options.Optional(config_options.Type(str))
-    events = config_options.Optional(config_options.Type(str))
+    events = config_options.Optional(config_options.Type((str, list)))
+    """One activity file, or a list of them (a CRM's Task and LeadHistory exports)."""
     as_of = config_options.Optional(config_options.Type(str))
     audit = config_options.Optional(config_options.Type(str))
     previous = config_options.Optional(config_options.Type(str))
@@ -122,7 +127,12 @@ class LeadContractPlugin(BasePlugin[LeadContractPluginConfig]):  # type: ignore[
                 f"leadcontract: as_of {self.config.as_of!r} is not an ISO 8601 time such as "
                 "2026-11-16T17:00:00Z"
             ) from error
-        return Records(leads, self._path(self.config.events), as_of)
+        return Records(leads, self._events(), as_of)
+
+    def _events(self) -> tuple[Path, ...]:
+        value = self.config.events
+        names = [value] if isinstance(value, str) else list(value or ())
+        return tuple(self._base / name for name in names)
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
         contract = self._path(self.config.contract)
@@ -160,10 +170,12 @@ class LeadContractPlugin(BasePlugin[LeadContractPluginConfig]):  # type: ignore[
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
     ) -> LiveReloadServer:
-        for value in (self.config.contract, self.config.leads, self.config.events):
+        for value in (self.config.contract, self.config.leads):
             path = self._path(value)
             if path is not None:
                 server.watch(str(path))
+        for events in self._events():
+            server.watch(str(events))
         return server
 
 
