@@ -423,7 +423,9 @@ def _placed(
                 item.get("input"), dict | list
             )
             location = source.locate(pointer, key=is_key or (whole and bool(pointer)))
-            yield make("LC103", message, location, pointer=pointer)
+            purpose = _purpose(loc) if loc and isinstance(loc[-1], str) else None
+            hint = f"`{loc[-1]}`: {purpose}" if purpose else None
+            yield make("LC103", message, location, pointer=pointer, hint=hint)
 
 
 def _readable(pointer: str) -> str:
@@ -466,14 +468,21 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
 
 def _what_to_write(name: str, where: str, loc: tuple[Any, ...]) -> str:
     """LC102's hint: the missing key, what kind of value it takes, and what it is for."""
-    annotation = _annotation_at(loc)
-    hint = f"add `{name}:` to `{where}`: {_kind_of_value(annotation)}"
+    hint = f"add `{name}:` to `{where}`: {_kind_of_value(_annotation_at(loc))}"
+    purpose = _purpose(loc)
+    return f"{hint} ({purpose.rstrip('.')})" if purpose else hint
+
+
+def _purpose(loc: tuple[Any, ...]) -> str | None:
+    """What the key at ``loc`` is for: the first line of its field's documentation."""
     parent = _annotation_at(loc[:-1])
-    if isinstance(parent, type) and issubclass(parent, BaseModel):
-        info = next((f for n, f in parent.model_fields.items() if name in (n, f.alias)), None)
-        if info is not None and info.description:
-            hint += f" ({info.description.strip().splitlines()[0].rstrip('.')})"
-    return hint
+    if not (isinstance(parent, type) and issubclass(parent, BaseModel)):
+        return None
+    name = loc[-1]
+    info = next((f for n, f in parent.model_fields.items() if name in (n, f.alias)), None)
+    if info is None or not info.description:
+        return None
+    return info.description.strip().splitlines()[0]
 
 
 def _kind_of_value(annotation: Any) -> str:

@@ -144,6 +144,15 @@ def test_a_json_export_proposes_fields_as_a_csv_does(tmp_path: Path) -> None:
         propose_fields(broken)
 
 
+def test_codes_with_leading_zeros_stay_text(tmp_path: Path) -> None:
+    """A postal code 02134 read as a whole number would lose its zero: digits with a leading
+    zero are a code, so the proposed type is string."""
+    export = tmp_path / "export.csv"
+    export.write_text("PostalCode,Seats\n02134,3\n94087,0\n", encoding="utf-8")
+    proposed = {c.name: c.type for c in propose_fields(export)}
+    assert proposed == {"PostalCode": "string", "Seats": "integer"}
+
+
 def test_refusals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "taken").mkdir()
     (tmp_path / "taken" / "x.yaml").write_text("a: 1\n", encoding="utf-8")

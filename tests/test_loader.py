@@ -341,6 +341,32 @@ def test_a_missing_key_comes_with_what_to_write(
     assert diagnostic.hint.startswith(hint), diagnostic.hint
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "hint"),
+    [
+        (
+            "{country: US, subdivision: NY}",
+            "{country: Norway, subdivision: NY}",
+            "`country`: ISO 3166 code as the `holidays` package knows it",
+        ),
+        (
+            "employees >= 200, points: 20}",
+            "employees >= 200, points: ten}",
+            "`points`: Points added",
+        ),
+    ],
+)
+def test_a_wrong_value_comes_with_what_the_key_is_for(
+    tmp_path: Path, old: str, new: str, hint: str
+) -> None:
+    """Pydantic's own words ("String should match pattern '^[A-Z]{2,3}$'") say what is wrong;
+    the hint says what the key is for, from the model's own documentation."""
+    diagnostic = only(load_text(tmp_path, base_with((old, new))))
+    assert diagnostic.code == "LC103"
+    assert diagnostic.hint is not None
+    assert diagnostic.hint.startswith(hint), diagnostic.hint
+
+
 def test_a_bad_dict_key_has_its_escaped_pointer(tmp_path: Path) -> None:
     diagnostic = only(load_text(tmp_path, base_with(("  demo:\n", '  "a/b~c":\n'))))
     assert diagnostic.pointer == "/campaigns/" + escape_pointer("a/b~c") == "/campaigns/a~1b~0c"

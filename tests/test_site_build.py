@@ -24,6 +24,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Request, Route, sync_pl
 from leadcontract._rule_pages import rule_pages
 from leadcontract.cli import main
 from leadcontract.diagnostics import CODES
+from leadcontract.inputs import _columnar
 from leadcontract.site import SiteOptions, build_site
 from leadcontract.site.generate import Records, generate
 from leadcontract.site.plugin import LeadContractPlugin
@@ -269,6 +270,39 @@ def test_docs_reads_several_activity_exports_as_evaluate_does(
     assert main([*command, "--events", str(touches), str(others), "--as-of", AS_OF]) == 0
     assert "open file://" in capsys.readouterr().out
     assert "1,858 events" in (site / "evidence" / "index.html").read_text(encoding="utf-8")
+
+
+def test_docs_reads_the_lead_files_evaluate_reads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Parquet leads (the columnar extra) make the same dashboards as the CSV they came from."""
+    pyarrow_csv = pytest.importorskip("pyarrow.csv")
+    parquet = pytest.importorskip("pyarrow.parquet")
+    leads = tmp_path / "leads.parquet"
+    parquet.write_table(pyarrow_csv.read_csv(LEADS), leads)
+    site = tmp_path / "site"
+    command = ["docs", str(EXAMPLE), "--site-dir", str(site), "--leads", str(leads)]
+    assert main([*command, "--events", str(EVENTS), "--as-of", AS_OF]) == 0
+    assert "open file://" in capsys.readouterr().out
+    page = (site / "evidence" / "index.html").read_text(encoding="utf-8")
+    assert "240 lead records (240 verdicts, 0 error rows)" in page
+
+
+def test_docs_without_the_columnar_extra_says_what_to_install(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parquet leads without pyarrow: a message naming the extra, not an internal error."""
+
+    def missing() -> object:
+        raise _columnar.ColumnarUnavailableError("reading Parquet and Arrow needs pyarrow: ...")
+
+    monkeypatch.setattr(_columnar, "_pyarrow", missing)
+    leads = tmp_path / "leads.parquet"
+    leads.write_bytes(b"PAR1")
+    command = ["docs", str(EXAMPLE), "--site-dir", str(tmp_path / "s"), "--leads", str(leads)]
+    assert main([*command, "--as-of", AS_OF]) == 2
+    assert "reading Parquet and Arrow needs pyarrow" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()
 
 
 @pytest.mark.parametrize(

@@ -270,6 +270,31 @@ def test_a_kept_agreement_says_so_instead_of_drawing_an_empty_chart(tmp_path: Pa
     assert "evidence/charts/time-to-first-touch.svg" in site.files
 
 
+def test_weeks_without_handoffs_are_gaps_in_the_weekly_line(tmp_path: Path) -> None:
+    """Handoffs in weeks 10 and 13 only: the weekly chart has weeks 11 and 12 on its axis, with
+    no point and no line drawn across them (a line from W10 to W13 would claim figures for
+    weeks that had no handoff)."""
+    quickstart = (ROOT / "docs" / "quickstart.md").read_text(encoding="utf-8")
+    for name, body in re.findall(r'```\w+ title="([^"]+)"\n(.*?)```', quickstart, re.S):
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    with (tmp_path / "leads.csv").open("a", encoding="utf-8") as leads:
+        leads.write("L3,cy@example.com,900,2026-03-23T14:00:00Z,spring-webinar,ann\n")
+    with (tmp_path / "events.jsonl").open("a", encoding="utf-8") as events:
+        for kind, at in (("webinar_attended", "24T15"), ("handoff", "24T16"), ("touch", "25T14")):
+            events.write(f'{{"lead_id": "L3", "type": "{kind}", "at": "2026-03-{at}:00:00Z"}}\n')
+    as_of = datetime(2026, 3, 31, 17, tzinfo=UTC)
+    records = Records(tmp_path / "leads.csv", tmp_path / "events.jsonl", as_of)
+    svg = generate(tmp_path / "agreement.yaml", records=records).files[
+        "evidence/charts/within-sla-by-week.svg"
+    ]
+    labels = re.findall(r">(W\d+)</text>", svg)
+    assert labels == ["W10", "W11", "W12", "W13"]
+    assert svg.count(">100%</text>") == 3  # two points, and the y axis' own 100%
+    line = re.search(r'<path d="(M [^"]*)"[^>]*style="fill: none; stroke: #1a56db', svg)
+    assert line is not None
+    assert line.group(1).count("M ") == 2, "the line must break over the empty weeks"
+
+
 def test_counts_are_drawn_on_whole_number_ticks() -> None:
     """One or two leads per bucket: the count axis reads 0, 1, 2, never 0.2 leads."""
     histogram = charts.histogram(["a", "b", "c"], [0, 1, 2], title="t", xlabel="x")

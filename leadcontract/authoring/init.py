@@ -133,8 +133,10 @@ def _snake(name: str) -> str:
     return text[:64]
 
 
-_INTEGER = re.compile(r"^[+-]?\d+$")
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_INTEGER = re.compile(r"^[+-]?(0|[1-9]\d*)$")
+_NUMBER = re.compile(r"^[+-]?((0|[1-9]\d*)(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+"""Numbers as an export writes them; digits with a leading zero (a postal code, 02134) are a
+code, not a number, and stay text."""
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _BOOLEAN = frozenset({"true", "false", "yes", "no", "0", "1"})

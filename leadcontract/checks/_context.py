@@ -19,6 +19,18 @@ from leadcontract.model import Contract, Stage, StageRole
 __all__ = ["CHECKS", "Check", "LintContext", "check"]
 
 
+_DEFINED_UNDER = {
+    "calendar": "calendars",
+    "rep": "reps",
+    "campaign": "campaigns",
+    "SLA": "slas",
+    "stage": "lead.lifecycle.stages",
+    "lead field": "lead.fields",
+    "disqualification reason": "lead.disqualification.reasons",
+}
+"""Where the contract defines each kind of id a reference may name (for an empty section)."""
+
+
 @dataclass(frozen=True)
 class LintContext:
     """A valid contract and where it was written."""
@@ -51,6 +63,9 @@ class LintContext:
         elif choices:
             hint = "known: " + ", ".join(f"`{c}`" for c in choices[:12])
             hint += ", ..." if len(choices) > 12 else ""
+        elif what in _DEFINED_UNDER:
+            section = _DEFINED_UNDER[what]
+            hint = f"the contract defines no {what} yet: add `{name}` under `{section}`"
         else:
             hint = None
         return self.report(code, f"unknown {what} `{name}`", pointer, hint=hint)

@@ -16,8 +16,6 @@ from leadcontract.cli._authoring import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, fail
 
 __all__ = ["register", "run_docs"]
 
-_RECORD_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json")
-
 
 def register(commands: Any) -> None:
     """Add ``docs`` to the command line."""
@@ -31,7 +29,9 @@ def register(commands: Any) -> None:
     parser.set_defaults(handler=run_docs)
     parser.add_argument("contract", metavar="CONTRACT", help="contract file or folder")
     parser.add_argument("--site-dir", type=Path, default=Path("site"), help="where to write it")
-    parser.add_argument("--leads", type=Path, help="lead records: .csv, .jsonl or .json")
+    parser.add_argument(
+        "--leads", type=Path, help="lead records: .csv, .jsonl, .json, .parquet or .arrow"
+    )
     parser.add_argument(
         "--events",
         type=Path,
@@ -63,6 +63,9 @@ def register(commands: Any) -> None:
 
 
 def _usage_problem(args: argparse.Namespace) -> str | None:
+    from leadcontract.inputs import COLUMNAR_SUFFIXES, FILE_SUFFIXES  # noqa: PLC0415 - lazy
+    from leadcontract.inputs._columnar import _pyarrow  # noqa: PLC0415
+
     if args.audit is not None and args.leads is not None:
         return "give either records (--leads, --events, --as-of) or --audit, not both"
     if args.audit is not None and not args.audit.is_file():
@@ -76,8 +79,13 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
             continue
         if not path.is_file():
             return f"cannot read {path}: {'it is a folder' if path.is_dir() else 'no such file'}"
-        if path.suffix.lower() not in _RECORD_SUFFIXES:
-            return f"{path}: expected a .csv, .jsonl, .ndjson or .json file"
+        if path.suffix.lower() not in FILE_SUFFIXES:
+            return f"{path}: expected a {', '.join(FILE_SUFFIXES[:-1])} or {FILE_SUFFIXES[-1]} file"
+    if any(p.suffix.lower() in COLUMNAR_SUFFIXES for p in (args.leads, *(args.events or ())) if p):
+        try:
+            _pyarrow()
+        except ImportError as error:
+            return str(error)
     if args.previous is not None and not args.previous.exists():
         return f"cannot read {args.previous}: no such file or folder"
     return None

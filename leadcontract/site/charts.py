@@ -133,12 +133,14 @@ def percent_chart(
 
 @_styled
 def line_percent_chart(labels: Sequence[str], shares: Sequence[float | None], *, title: str) -> str:
-    """Shares over time (weeks), as a line with the points marked."""
+    """Shares over time (weeks), as a line with the points marked; a ``None`` share (a week
+    with nothing settled) is a gap in the line, not a segment drawn across it."""
     figure = _figure(8, 3.2)
     axes = figure.add_subplot()
     xs = [i for i, s in enumerate(shares) if s is not None]
     ys = [s for s in shares if s is not None]
-    axes.plot(xs, ys, color=BLUE, marker="o", linewidth=2)
+    gapped = [float("nan") if s is None else s for s in shares]
+    axes.plot(range(len(shares)), gapped, color=BLUE, marker="o", linewidth=2)
     for x, y in zip(xs, ys, strict=True):
         axes.annotate(
             f"{y:.0%}",

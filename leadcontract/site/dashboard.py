@@ -4,7 +4,8 @@ table beneath (for screen readers, and for whoever wants the figures)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -149,13 +150,15 @@ def _follow_up(site: SitePages, contract: Contract, evidence: Evidence) -> str:
         "",
     ]
     weeks = [r for r in evidence.by_week if r.group.startswith(tuple("0123456789"))]
+    every_week = _weeks_between(weeks)
+    share = {r.group: r.within_sla_share for r in weeks}
     out += [
         _image(
             site,
             "within-sla-by-week",
             charts.line_percent_chart(
-                [r.group.split("-")[-1] for r in weeks],
-                [r.within_sla_share for r in weeks],
+                [week.split("-")[-1] for week in every_week],
+                [share.get(week) for week in every_week],
                 title="Share of first touches made in time, by week of handoff",
             ),
             "Line chart: share of first touches made within the promise, per week of handoff",
@@ -237,6 +240,22 @@ def _follow_up(site: SitePages, contract: Contract, evidence: Evidence) -> str:
         ),
     ]
     return "\n".join(out)
+
+
+def _weeks_between(rows: Sequence[ComplianceRow]) -> list[str]:
+    """Every ISO week (``2026-W11``) from the first row's to the last's: weeks without a
+    handoff stay on the axis as gaps rather than being joined over. At most two years."""
+    if not rows:
+        return []
+
+    def monday(week: str) -> date:
+        year, number = week.split("-W")
+        return date.fromisocalendar(int(year), int(number), 1)
+
+    first, last = monday(rows[0].group), monday(rows[-1].group)
+    count = min((last - first).days // 7 + 1, 105)
+    weeks = [first + timedelta(weeks=i) for i in range(count)]
+    return [f"{w.isocalendar().year}-W{w.isocalendar().week:02d}" for w in weeks]
 
 
 def _hours(minutes: int | None) -> str:

@@ -150,6 +150,8 @@ class LeadContractPlugin(BasePlugin[LeadContractPluginConfig]):  # type: ignore[
             raise PluginError(
                 f"leadcontract: cannot read {error.filename}: {error.strerror}"
             ) from error
+        except ImportError as error:  # Parquet or Arrow records without the columnar extra
+            raise PluginError(f"leadcontract: {error}") from error
         prefix = self.config.prefix.strip("/")
         lead = f"{prefix}/" if prefix else ""
         for path, text in {**site.pages, **site.files}.items():
