@@ -966,3 +966,33 @@ def test_a_grouped_run_refuses_an_error_row_out_of_order(
     assert said in grouped.complained
     assert "grouped evaluation needs leads sorted by id" in grouped.complained
     assert grouped.verdicts is None
+
+
+@pytest.mark.parametrize("mode", list(MODES)[1:])
+def test_an_id_read_from_a_nested_object_partitions_as_the_coercer_reads_it(
+    mode: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], small_spills: None
+) -> None:
+    """A dotted source (``Lead.Id``, as Salesforce's JSON exports nest relationship fields)
+    is read from nested objects by the coercer; the workers did not look inside, put every
+    lead in the partition of no id, and the merge failed (an internal error, exit 3)."""
+    contract = tmp_path / "contract"
+    shutil.copytree(EXAMPLE, contract, ignore=shutil.ignore_patterns("data", "tests"))
+    lead = contract / "lead.yaml"
+    declared = "lead_id: {type: string, required: true, source: Id}"
+    lead.write_text(
+        lead.read_text(encoding="utf-8").replace(declared, declared.replace("Id}", "Lead.Id}")),
+        encoding="utf-8",
+    )
+    leads, events = tmp_path / "leads.jsonl", tmp_path / "events.jsonl"
+    records = [dict(zip(HEADER, row, strict=True)) for row in ROWS]
+    nested = [
+        {**{k: v for k, v in r.items() if k != "Id"}, "lead": {"Id": r["Id"]}} for r in records
+    ]
+    leads.write_text("".join(json.dumps(r) + "\n" for r in nested), encoding="utf-8")
+    events.write_text("\n".join(EVENTS) + "\n", encoding="utf-8")
+    one = evaluate(leads, events, tmp_path / "one", contract=contract, capsys=capsys)
+    assert one.code == 0, one.complained
+    assert one.summary is not None
+    assert one.summary["counts"]["events_unknown_lead"] == 0
+    other = evaluate(leads, events, tmp_path / mode, *MODES[mode], contract=contract, capsys=capsys)
+    assert other == one
