@@ -230,6 +230,25 @@ def _event(lead_id: object, at: str = "2026-10-06T19:59:35Z", **more: object) ->
     return json.dumps({"lead_id": lead_id, "type": "touch", "at": at, **more})
 
 
+def _one_id_orders() -> list[list[str]]:
+    """Each lead's id on up to three records, each valid, not yet created (after as-of),
+    an error row naming the id, or without an id: every sequence, one lead each."""
+    kinds: list[dict[str, str]] = [
+        {},
+        {"CreatedDate": "2026-12-01T00:00:00Z"},
+        {"NumberOfEmployees": "many"},
+        {"Id": ""},
+    ]
+    sequences: list[tuple[int, ...]] = [(a,) for a in range(4)]
+    sequences += [(a, b) for a in range(4) for b in range(4)]
+    sequences += [(a, b, c) for a in range(4) for b in range(4) for c in range(4)]
+    rows: list[list[str]] = []
+    for index in range(len(ROWS)):
+        sequence = sequences[(index * 7) % len(sequences)]
+        rows += [_row(index, **kinds[kind]) for kind in sequence]
+    return rows
+
+
 def _text_corpora() -> dict[str, Corpus]:
     untouched = "\n".join(EVENTS) + "\n"
     deep = '{"a":' * 500 + "1" + "}" * 500
@@ -328,6 +347,7 @@ def _text_corpora() -> dict[str, Corpus]:
             ),
             untouched,
         ),
+        "records of one id in every order": Corpus(_csv_text(_one_id_orders()), untouched),
         "events of every odd kind": Corpus(
             _csv_text(ROWS),
             _with_events(
