@@ -1016,3 +1016,44 @@ def test_an_id_read_from_a_nested_object_partitions_as_the_coercer_reads_it(
     assert one.summary["counts"]["events_unknown_lead"] == 0
     other = evaluate(leads, events, tmp_path / mode, *MODES[mode], contract=contract, capsys=capsys)
     assert other == one
+
+
+@pytest.fixture(scope="module")
+def bare_contract(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example without capacities, SLAs and spiffs (which name SLAs): the runs skip the
+    capacity pass and the clocks."""
+    contract = tmp_path_factory.mktemp("bare") / "contract"
+    shutil.copytree(EXAMPLE, contract, ignore=shutil.ignore_patterns("data", "tests"))
+    (contract / "slas.yaml").unlink()
+    (contract / "spiffs.yaml").unlink()
+    campaigns = contract / "campaigns.yaml"
+    lines = campaigns.read_text(encoding="utf-8").splitlines()
+    campaigns.write_text(
+        "\n".join(line for line in lines if "capacity:" not in line) + "\n", encoding="utf-8"
+    )
+    return contract
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["duplicate ids, valid and invalid first, not yet created", "unreadable event rows"],
+)
+def test_a_contract_that_plans_no_capacity_gives_the_same_bytes_every_way(
+    name: str,
+    *,
+    bare_contract: Path,
+    corpora: dict[str, tuple[Path, Path]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    small_spills: None,
+) -> None:
+    leads, events = corpora[name]
+    one = evaluate(leads, events, tmp_path / "one", contract=bare_contract, capsys=capsys)
+    assert one.code == 1, one.complained
+    assert one.verdicts is not None
+    assert b'"slas":[]' in one.verdicts
+    for mode, options in MODES.items():
+        other = evaluate(
+            leads, events, tmp_path / mode, *options, contract=bare_contract, capsys=capsys
+        )
+        assert other == one, mode
