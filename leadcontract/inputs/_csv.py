@@ -7,7 +7,8 @@ Three things the plain :mod:`csv` reader gets wrong for this purpose, and how th
   The reader runs in ``strict`` mode, which notices the end of the data inside quotes; the
   record is an error row naming the line where the quote opens, and every later non-blank
   line (read as part of that cell) is an error row of its own, so a file of 50 lines still
-  counts 50 records.
+  counts 50 records. A stray quote closed by a quote of a later line breaks the record
+  there: each line it ran on to is an error row of its own too.
 * A cell longer than :func:`csv.field_size_limit` (131,072 characters by default) raises, and
   the reader then goes on from the middle of the cell, turning its text into invented
   records. The limit is raised so that a cell is read whole; a record is bounded by
@@ -123,7 +124,9 @@ def _records(lines: _Lines, source: str, kind: RecordKind) -> Iterator[RawRecord
         except csv.Error as exc:
             number += 1
             if str(exc) != "unexpected end of data":
-                yield malformed(kind, source, number, lines.first, f"not valid CSV: {exc}")
+                for error in _broken(lines, source, kind, number, exc):
+                    number = error.record
+                    yield error
                 continue
             yield from _unclosed_quote(lines, source, kind, number)
             return
@@ -204,6 +207,32 @@ def _unclosed_quote(
     yield from _unread(
         swallowed, source, kind, number, f"inside the quoted cell that opens on line {opened} "
         "and is never closed"
+    )  # fmt: skip
+
+
+def _broken(
+    lines: _Lines, source: str, kind: RecordKind, number: int, exc: csv.Error
+) -> Iterator[RecordError]:
+    """A record the csv module refuses, and each further line it read into it, as error rows.
+
+    A stray quote opening a cell is closed by the first quote of a later line (a quoted
+    company name), and the record breaks only there: the records of the lines between
+    went down with it, unreported.
+    """
+    first = lines.first
+    last = first + len(lines.record) - 1
+    if last == first:
+        yield malformed(kind, source, number, first, f"not valid CSV: {exc}")
+        return
+    yield malformed(
+        kind, source, number, first, f"not valid CSV on line {last}: {exc}; the record runs "
+        f"on to line {last} from here (a quoted cell opens on line {first} and closes on line "
+        f"{last}?), so its later lines are not read as records (each is reported on its own)"
+    )  # fmt: skip
+    swallowed = [(first + offset, line) for offset, line in enumerate(lines.record[1:], 1)]
+    yield from _unread(
+        swallowed, source, kind, number, f"inside the record that starts on line {first} "
+        f"and is not valid CSV on line {last}"
     )  # fmt: skip
 
 
