@@ -1059,15 +1059,24 @@ def test_a_contract_that_plans_no_capacity_gives_the_same_bytes_every_way(
         assert other == one, mode
 
 
+@pytest.mark.parametrize(
+    ("closing", "problem"),
+    [
+        ('"Kestrel Manufacturing, LLC"', "not valid CSV"),
+        ('Kestrel Manufacturing LLC",x', "the row has 21 cells but the header has 20"),
+    ],
+    ids=["record breaks", "too many cells"],
+)
 def test_a_quote_closed_lines_later_leaves_no_line_unaccounted_for(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    closing: str, problem: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A stray quote opening a cell is closed by the first quote of a later line, and the
-    record breaks there: it was one error row for line 2, and the leads on lines 3 and 4,
-    read into it, were gone without a word."""
+    record ends after it, not valid CSV or with too many cells: it was one error row for
+    line 2, and the leads on lines 3 and 4, read into it, were gone without a word."""
     lines = _csv_text(ROWS).splitlines()
     lines[1] = lines[1].replace("Keystone", '"Keystone', 1)
-    assert '"Kestrel' in lines[3]  # the quote that closes it
+    assert '"Kestrel Manufacturing, LLC"' in lines[3]
+    lines[3] = lines[3].replace('"Kestrel Manufacturing, LLC"', closing)  # closes it
     leads, events = tmp_path / "leads.csv", tmp_path / "events.jsonl"
     leads.write_text("\n".join(lines) + "\n", encoding="utf-8")
     events.write_text("\n".join(EVENTS) + "\n", encoding="utf-8")
@@ -1076,6 +1085,7 @@ def test_a_quote_closed_lines_later_leaves_no_line_unaccounted_for(
     assert one.errors is not None
     errors = [json.loads(line) for line in one.errors.splitlines()]
     assert [(e["record"], e["line"]) for e in errors] == [(1, 2), (2, 3), (3, 4)]
+    assert errors[0]["message"].startswith(problem)
     assert "runs on to line 4" in errors[0]["message"]
     assert all("line not read" in e["message"] for e in errors[1:])
     assert one.summary is not None

@@ -124,7 +124,7 @@ def _records(lines: _Lines, source: str, kind: RecordKind) -> Iterator[RawRecord
         except csv.Error as exc:
             number += 1
             if str(exc) != "unexpected end of data":
-                for error in _broken(lines, source, kind, number, exc):
+                for error in _broken(lines, source, kind, number, f"not valid CSV: {exc}"):
                     number = error.record
                     yield error
                 continue
@@ -140,7 +140,9 @@ def _records(lines: _Lines, source: str, kind: RecordKind) -> Iterator[RawRecord
         start = lines.first
         if len(row) > width:
             message = f"the row has {len(row)} cells but the header has {width}"
-            yield malformed(kind, source, number, start, message)
+            for error in _broken(lines, source, kind, number, message):
+                number = error.record
+                yield error
         elif has_bad_bytes("".join(row)):
             yield _bad_cell(kind, source, number, start, header=header, row=row)
         else:
@@ -211,28 +213,29 @@ def _unclosed_quote(
 
 
 def _broken(
-    lines: _Lines, source: str, kind: RecordKind, number: int, exc: csv.Error
+    lines: _Lines, source: str, kind: RecordKind, number: int, problem: str
 ) -> Iterator[RecordError]:
-    """A record the csv module refuses, and each further line it read into it, as error rows.
+    """A record that is not one (not valid CSV, more cells than the header), and each further
+    line it was read from, as error rows.
 
     A stray quote opening a cell is closed by the first quote of a later line (a quoted
-    company name), and the record breaks only there: the records of the lines between
-    went down with it, unreported.
+    company name), and the record ends only after it: the records of the lines between went
+    down with it, unreported.
     """
     first = lines.first
     last = first + len(lines.record) - 1
     if last == first:
-        yield malformed(kind, source, number, first, f"not valid CSV: {exc}")
+        yield malformed(kind, source, number, first, problem)
         return
     yield malformed(
-        kind, source, number, first, f"not valid CSV on line {last}: {exc}; the record runs "
-        f"on to line {last} from here (a quoted cell opens on line {first} and closes on line "
-        f"{last}?), so its later lines are not read as records (each is reported on its own)"
+        kind, source, number, first, f"{problem}; the record runs on to line {last} (a quoted "
+        f"cell opens on line {first} and closes on line {last}?), so its later lines are not "
+        "read as records (each is reported on its own)"
     )  # fmt: skip
     swallowed = [(first + offset, line) for offset, line in enumerate(lines.record[1:], 1)]
     yield from _unread(
-        swallowed, source, kind, number, f"inside the record that starts on line {first} "
-        f"and is not valid CSV on line {last}"
+        swallowed, source, kind, number, f"inside the record that starts on line {first}, "
+        "which is not one"
     )  # fmt: skip
 
 
