@@ -1092,3 +1092,19 @@ def test_a_quote_closed_lines_later_leaves_no_line_unaccounted_for(
     assert one.summary["counts"]["leads_read"] == len(ROWS)  # every line is a record
     for mode, options in MODES.items():
         assert evaluate(leads, events, tmp_path / mode, *options, capsys=capsys) == one, mode
+
+
+@pytest.mark.parametrize(("separator", "said"), [(";", "';'"), ("\t", "a tab")])
+def test_a_csv_separated_otherwise_is_refused_with_one_line_saying_so(
+    separator: str, said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """(Excel saves ';'-separated CSV in many locales.) Every record was an error row
+    naming each required column as missing, the header's one column never named."""
+    leads = tmp_path / "leads.csv"
+    lines = _csv_text(ROWS).splitlines()
+    leads.write_text("\n".join(line.replace(",", separator) for line in lines) + "\n")
+    outcome = evaluate(leads, None, tmp_path / "run", capsys=capsys)
+    assert outcome.code == 2
+    assert f"{leads}:1: the header is one column" in outcome.complained
+    assert f"the file looks separated by {said}" in outcome.complained
+    assert outcome.verdicts is None

@@ -181,6 +181,13 @@ def _check_header(source: str, line: int, header: list[str]) -> None:
                 "UTF-8: the file was saved in another encoding (such as Windows-1252); "
                 "save it as UTF-8"
             )  # fmt: skip
+    separator = next((s for s in (";", "\t", "|") if len(header) == 1 and s in header[0]), None)
+    if separator is not None:  # else every record is an error row, for columns it "lacks"
+        shown = "a tab" if separator == "\t" else repr(separator)
+        raise InputFileError(
+            source, line, f"the header is one column, {_show(header[0])}: the file looks "
+            f"separated by {shown}; leadcontract reads comma-separated CSV (save it with commas)"
+        )  # fmt: skip
     seen: dict[str, int] = {}
     for index, name in enumerate(header, start=1):
         if not name.strip():
