@@ -57,6 +57,7 @@ from leadcontract.capacity import CapacityPlan, CapacityRanking, overflowed
 from leadcontract.drift import DataDrift
 from leadcontract.engine import CompiledContract, ReadRows, RunCounts, compile_contract
 from leadcontract.inputs import RawRecord, RecordError, rows_from
+from leadcontract.inputs._coerce import _Nested, _nested
 from leadcontract.inputs._convert import _field_converter
 from leadcontract.model import Contract
 from leadcontract.render import OutputSpec, Rendered, Renderer
@@ -111,7 +112,8 @@ def _normal(name: str) -> str:
 
 class IdColumn:
     """Finds the column holding the lead id in a raw row, as the coercers match columns: the
-    candidate names exactly first, then case-insensitively with spaces and underscores ignored.
+    candidate names exactly first, then case-insensitively with spaces and underscores ignored,
+    then (for :meth:`value`) a dotted name read from nested objects (``Lead.Id``).
     """
 
     def __init__(self, *candidates: str) -> None:
@@ -129,10 +131,21 @@ class IdColumn:
         column = self._cache.get(keys, _MISSING)
         if column is _MISSING:
             column = self.column(keys)
+            if column is None:  # as the coercer reads a dotted source: the workers put each
+                column = self._nested(keys)  # row where its events go only if they agree
             if len(self._cache) > 256:
                 self._cache.clear()
             self._cache[keys] = column
-        return None if column is None else data.get(column)
+        if column is None:
+            return None
+        return column.get(data) if column.__class__ is _Nested else data.get(column)
+
+    def _nested(self, keys: tuple[Any, ...]) -> _Nested | None:
+        loose: dict[str, Any] = {}
+        for key in keys:
+            if isinstance(key, str):
+                loose.setdefault(_normal(key), key)
+        return _nested(self._exact, set(keys), loose)
 
     def column(self, keys: tuple[Any, ...]) -> Any:
         """The key (column name) among ``keys`` that holds the id, or None."""

@@ -230,6 +230,25 @@ def _event(lead_id: object, at: str = "2026-10-06T19:59:35Z", **more: object) ->
     return json.dumps({"lead_id": lead_id, "type": "touch", "at": at, **more})
 
 
+def _one_id_orders() -> list[list[str]]:
+    """Each lead's id on up to three records, each valid, not yet created (after as-of),
+    an error row naming the id, or without an id: every sequence, one lead each."""
+    kinds: list[dict[str, str]] = [
+        {},
+        {"CreatedDate": "2026-12-01T00:00:00Z"},
+        {"NumberOfEmployees": "many"},
+        {"Id": ""},
+    ]
+    sequences: list[tuple[int, ...]] = [(a,) for a in range(4)]
+    sequences += [(a, b) for a in range(4) for b in range(4)]
+    sequences += [(a, b, c) for a in range(4) for b in range(4) for c in range(4)]
+    rows: list[list[str]] = []
+    for index in range(len(ROWS)):
+        sequence = sequences[(index * 7) % len(sequences)]
+        rows += [_row(index, **kinds[kind]) for kind in sequence]
+    return rows
+
+
 def _text_corpora() -> dict[str, Corpus]:
     untouched = "\n".join(EVENTS) + "\n"
     deep = '{"a":' * 500 + "1" + "}" * 500
@@ -328,6 +347,7 @@ def _text_corpora() -> dict[str, Corpus]:
             ),
             untouched,
         ),
+        "records of one id in every order": Corpus(_csv_text(_one_id_orders()), untouched),
         "events of every odd kind": Corpus(
             _csv_text(ROWS),
             _with_events(
@@ -966,3 +986,125 @@ def test_a_grouped_run_refuses_an_error_row_out_of_order(
     assert said in grouped.complained
     assert "grouped evaluation needs leads sorted by id" in grouped.complained
     assert grouped.verdicts is None
+
+
+@pytest.mark.parametrize("mode", list(MODES)[1:])
+def test_an_id_read_from_a_nested_object_partitions_as_the_coercer_reads_it(
+    mode: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], small_spills: None
+) -> None:
+    """A dotted source (``Lead.Id``, as Salesforce's JSON exports nest relationship fields)
+    is read from nested objects by the coercer; the workers did not look inside, put every
+    lead in the partition of no id, and the merge failed (an internal error, exit 3)."""
+    contract = tmp_path / "contract"
+    shutil.copytree(EXAMPLE, contract, ignore=shutil.ignore_patterns("data", "tests"))
+    lead = contract / "lead.yaml"
+    declared = "lead_id: {type: string, required: true, source: Id}"
+    lead.write_text(
+        lead.read_text(encoding="utf-8").replace(declared, declared.replace("Id}", "Lead.Id}")),
+        encoding="utf-8",
+    )
+    leads, events = tmp_path / "leads.jsonl", tmp_path / "events.jsonl"
+    records = [dict(zip(HEADER, row, strict=True)) for row in ROWS]
+    nested = [
+        {**{k: v for k, v in r.items() if k != "Id"}, "lead": {"Id": r["Id"]}} for r in records
+    ]
+    leads.write_text("".join(json.dumps(r) + "\n" for r in nested), encoding="utf-8")
+    events.write_text("\n".join(EVENTS) + "\n", encoding="utf-8")
+    one = evaluate(leads, events, tmp_path / "one", contract=contract, capsys=capsys)
+    assert one.code == 0, one.complained
+    assert one.summary is not None
+    assert one.summary["counts"]["events_unknown_lead"] == 0
+    other = evaluate(leads, events, tmp_path / mode, *MODES[mode], contract=contract, capsys=capsys)
+    assert other == one
+
+
+@pytest.fixture(scope="module")
+def bare_contract(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example without capacities, SLAs and spiffs (which name SLAs): the runs skip the
+    capacity pass and the clocks."""
+    contract = tmp_path_factory.mktemp("bare") / "contract"
+    shutil.copytree(EXAMPLE, contract, ignore=shutil.ignore_patterns("data", "tests"))
+    (contract / "slas.yaml").unlink()
+    (contract / "spiffs.yaml").unlink()
+    campaigns = contract / "campaigns.yaml"
+    lines = campaigns.read_text(encoding="utf-8").splitlines()
+    campaigns.write_text(
+        "\n".join(line for line in lines if "capacity:" not in line) + "\n", encoding="utf-8"
+    )
+    return contract
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["duplicate ids, valid and invalid first, not yet created", "unreadable event rows"],
+)
+def test_a_contract_that_plans_no_capacity_gives_the_same_bytes_every_way(
+    name: str,
+    *,
+    bare_contract: Path,
+    corpora: dict[str, tuple[Path, Path]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    small_spills: None,
+) -> None:
+    leads, events = corpora[name]
+    one = evaluate(leads, events, tmp_path / "one", contract=bare_contract, capsys=capsys)
+    assert one.code == 1, one.complained
+    assert one.verdicts is not None
+    assert b'"slas":[]' in one.verdicts
+    for mode, options in MODES.items():
+        other = evaluate(
+            leads, events, tmp_path / mode, *options, contract=bare_contract, capsys=capsys
+        )
+        assert other == one, mode
+
+
+@pytest.mark.parametrize(
+    ("closing", "problem"),
+    [
+        ('"Kestrel Manufacturing, LLC"', "not valid CSV"),
+        ('Kestrel Manufacturing LLC",x', "the row has 21 cells but the header has 20"),
+    ],
+    ids=["record breaks", "too many cells"],
+)
+def test_a_quote_closed_lines_later_leaves_no_line_unaccounted_for(
+    closing: str, problem: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A stray quote opening a cell is closed by the first quote of a later line, and the
+    record ends after it, not valid CSV or with too many cells: it was one error row for
+    line 2, and the leads on lines 3 and 4, read into it, were gone without a word."""
+    lines = _csv_text(ROWS).splitlines()
+    lines[1] = lines[1].replace("Keystone", '"Keystone', 1)
+    assert '"Kestrel Manufacturing, LLC"' in lines[3]
+    lines[3] = lines[3].replace('"Kestrel Manufacturing, LLC"', closing)  # closes it
+    leads, events = tmp_path / "leads.csv", tmp_path / "events.jsonl"
+    leads.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    events.write_text("\n".join(EVENTS) + "\n", encoding="utf-8")
+    one = evaluate(leads, events, tmp_path / "one", capsys=capsys)
+    assert one.code == 1
+    assert one.errors is not None
+    errors = [json.loads(line) for line in one.errors.splitlines()]
+    assert [(e["record"], e["line"]) for e in errors] == [(1, 2), (2, 3), (3, 4)]
+    assert errors[0]["message"].startswith(problem)
+    assert "runs on to line 4" in errors[0]["message"]
+    assert all("line not read" in e["message"] for e in errors[1:])
+    assert one.summary is not None
+    assert one.summary["counts"]["leads_read"] == len(ROWS)  # every line is a record
+    for mode, options in MODES.items():
+        assert evaluate(leads, events, tmp_path / mode, *options, capsys=capsys) == one, mode
+
+
+@pytest.mark.parametrize(("separator", "said"), [(";", "';'"), ("\t", "a tab")])
+def test_a_csv_separated_otherwise_is_refused_with_one_line_saying_so(
+    separator: str, said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """(Excel saves ';'-separated CSV in many locales.) Every record was an error row
+    naming each required column as missing, the header's one column never named."""
+    leads = tmp_path / "leads.csv"
+    lines = _csv_text(ROWS).splitlines()
+    leads.write_text("\n".join(line.replace(",", separator) for line in lines) + "\n")
+    outcome = evaluate(leads, None, tmp_path / "run", capsys=capsys)
+    assert outcome.code == 2
+    assert f"{leads}:1: the header is one column" in outcome.complained
+    assert f"the file looks separated by {said}" in outcome.complained
+    assert outcome.verdicts is None

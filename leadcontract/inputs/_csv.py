@@ -7,7 +7,8 @@ Three things the plain :mod:`csv` reader gets wrong for this purpose, and how th
   The reader runs in ``strict`` mode, which notices the end of the data inside quotes; the
   record is an error row naming the line where the quote opens, and every later non-blank
   line (read as part of that cell) is an error row of its own, so a file of 50 lines still
-  counts 50 records.
+  counts 50 records. A stray quote closed by a quote of a later line breaks the record
+  there: each line it ran on to is an error row of its own too.
 * A cell longer than :func:`csv.field_size_limit` (131,072 characters by default) raises, and
   the reader then goes on from the middle of the cell, turning its text into invented
   records. The limit is raised so that a cell is read whole; a record is bounded by
@@ -123,7 +124,9 @@ def _records(lines: _Lines, source: str, kind: RecordKind) -> Iterator[RawRecord
         except csv.Error as exc:
             number += 1
             if str(exc) != "unexpected end of data":
-                yield malformed(kind, source, number, lines.first, f"not valid CSV: {exc}")
+                for error in _broken(lines, source, kind, number, f"not valid CSV: {exc}"):
+                    number = error.record
+                    yield error
                 continue
             yield from _unclosed_quote(lines, source, kind, number)
             return
@@ -137,7 +140,9 @@ def _records(lines: _Lines, source: str, kind: RecordKind) -> Iterator[RawRecord
         start = lines.first
         if len(row) > width:
             message = f"the row has {len(row)} cells but the header has {width}"
-            yield malformed(kind, source, number, start, message)
+            for error in _broken(lines, source, kind, number, message):
+                number = error.record
+                yield error
         elif has_bad_bytes("".join(row)):
             yield _bad_cell(kind, source, number, start, header=header, row=row)
         else:
@@ -176,6 +181,13 @@ def _check_header(source: str, line: int, header: list[str]) -> None:
                 "UTF-8: the file was saved in another encoding (such as Windows-1252); "
                 "save it as UTF-8"
             )  # fmt: skip
+    separator = next((s for s in (";", "\t", "|") if len(header) == 1 and s in header[0]), None)
+    if separator is not None:  # else every record is an error row, for columns it "lacks"
+        shown = "a tab" if separator == "\t" else repr(separator)
+        raise InputFileError(
+            source, line, f"the header is one column, {_show(header[0])}: the file looks "
+            f"separated by {shown}; leadcontract reads comma-separated CSV (save it with commas)"
+        )  # fmt: skip
     seen: dict[str, int] = {}
     for index, name in enumerate(header, start=1):
         if not name.strip():
@@ -204,6 +216,33 @@ def _unclosed_quote(
     yield from _unread(
         swallowed, source, kind, number, f"inside the quoted cell that opens on line {opened} "
         "and is never closed"
+    )  # fmt: skip
+
+
+def _broken(
+    lines: _Lines, source: str, kind: RecordKind, number: int, problem: str
+) -> Iterator[RecordError]:
+    """A record that is not one (not valid CSV, more cells than the header), and each further
+    line it was read from, as error rows.
+
+    A stray quote opening a cell is closed by the first quote of a later line (a quoted
+    company name), and the record ends only after it: the records of the lines between went
+    down with it, unreported.
+    """
+    first = lines.first
+    last = first + len(lines.record) - 1
+    if last == first:
+        yield malformed(kind, source, number, first, problem)
+        return
+    yield malformed(
+        kind, source, number, first, f"{problem}; the record runs on to line {last} (a quoted "
+        f"cell opens on line {first} and closes on line {last}?), so its later lines are not "
+        "read as records (each is reported on its own)"
+    )  # fmt: skip
+    swallowed = [(first + offset, line) for offset, line in enumerate(lines.record[1:], 1)]
+    yield from _unread(
+        swallowed, source, kind, number, f"inside the record that starts on line {first}, "
+        "which is not one"
     )  # fmt: skip
 
 
