@@ -14,6 +14,7 @@ import pytest
 from engine_support import AS_OF, DAY, T0, event, lead, verdict_of
 
 from leadcontract.engine import CompiledContract
+from leadcontract.inputs import RawRecord
 from leadcontract.verdict import (
     Disqualification,
     Fact,
@@ -417,3 +418,28 @@ def test_no_stage_is_entered_before_the_lead_was_created(engine: CompiledContrac
     assert times == sorted(times)
     assert verdict.stage.since is not None
     assert verdict.stage.since >= T0
+
+
+def test_without_a_creation_time_the_history_runs_forward(engine: CompiledContract) -> None:
+    """A lead whose record has no creation time (a field not required) is known from its
+    first event on: its criteria are checked there first, not at as-of, where a criteria
+    stage came out dated after the stages its events entered later."""
+    record, errors = engine.lead_coercer.coerce(RawRecord("leads", 1, 2, fit40()))
+    assert record is not None
+    assert not errors
+    record["created_at"] = None
+    # Fit 40: the first webinar makes it 60 (MQL); as of now the second keeps it above 60.
+    raw = [
+        event("webinar_attended", T0 + DAY),
+        event("accepted", T0 + 2 * DAY),
+        event("webinar_attended", AS_OF - timedelta(hours=1)),
+    ]
+    events = [
+        engine.event_coercer.coerce(RawRecord("events", n, n, e))[0] for n, e in enumerate(raw)
+    ]
+    verdict = engine.verdict(record, [e for e in events if e is not None], AS_OF)
+    assert path(verdict) == [
+        ("inquiry", None, "created"),
+        ("mql", T0 + DAY, "criteria of mql"),
+        ("sal", T0 + 2 * DAY, "accepted"),
+    ]

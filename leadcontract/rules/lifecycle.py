@@ -127,7 +127,10 @@ class CompiledLifecycle:
         """
         run = _Replay(self, facts_at, steps, fixed)
         run.enter(self.first, created, "created")
-        run.promote(created or as_of)
+        # Without a creation time the lead is known from its first event on: its criteria
+        # are first checked there (checked at as-of, a stage entered then came out dated
+        # before the stages its events enter, the history running backwards).
+        run.promote(created if created is not None else events[0].at if events else as_of)
         watched = self.watched
         by_event = self.by_event
         disqualified = self.disqualified
