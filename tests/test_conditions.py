@@ -667,14 +667,23 @@ def test_unknown_field_with_did_you_mean() -> None:
     [issue] = check({"all": [{"deal.amuont": {"gt": 1}}]})
     assert (issue.code, issue.pointer, issue.offset) == ("LC202", "/all/0/deal.amuont/gt", None)
     assert issue.hint == 'did you mean "deal.amount"?'
-    [issue] = check("zzz is set")
-    assert issue.hint is None
+    [issue] = check("zzz is set")  # no close match: the fields a condition here reads
+    assert issue.hint is not None
+    assert issue.hint.startswith("a condition here reads: ")
+    assert all(name in issue.hint for name in list(SCOPE)[:16])
+
+
+def test_a_comparison_written_the_other_way_round_is_named() -> None:
+    for written, meant in (("score => 45", ">="), ("score =< 45", "<=")):
+        issue = one_issue(written)
+        assert (issue.message, issue.offset) == ('unexpected "="', 6)
+        assert issue.hint == f'write "{meant}"'
 
 
 @pytest.mark.parametrize(
     ("text", "message", "hint"),
     [
-        ('score >= "high"', '"score" is a number, but "high" is text', None),
+        ('score >= "high"', '"score" is a number, but "high" is text', "such as 100"),
         ('score >= "60"', '"score" is a number, but "60" is text', "remove the quotes: 60"),
         ("employees == true", '"employees" is a whole number, not true/false', None),
         ("country == 5", '"country" is text, but 5 is a number', 'quote it: "5"'),

@@ -111,6 +111,8 @@ def _value_problems(
                 hint = f"remove the quotes: {value.strip()}"
             except ValueError:
                 pass
+        if hint is None:
+            hint = f"{field} is compared with a number, written without quotes (such as 100)"
         return [("LC203", f'"{field}" is {words}, but {shown} is {_kind_of(value)}', hint)]
     if ftype is FieldType.DATE:
         if isinstance(value, str) and _parse_date(value) is not None:
@@ -144,10 +146,22 @@ def _value_problems(
     return []
 
 
+_LISTED: Final = 16
+"""The most field names a hint lists."""
+
+
+def _readable(scope: Scope) -> str:
+    """The fields a condition can read, for an unknown one without a close match."""
+    names = list(scope)
+    shown = ", ".join(names[:_LISTED])
+    more = f", and {len(names) - _LISTED} more" if len(names) > _LISTED else ""
+    return f"a condition here reads: {shown}{more}"
+
+
 def _check_leaf(leaf: Compare, scope: Scope) -> list[ConditionIssue]:
     symbol = scope.get(leaf.field)
     if symbol is None:
-        hint = _did_you_mean(leaf.field, list(scope))
+        hint = _did_you_mean(leaf.field, list(scope)) or _readable(scope)
         return [
             ConditionIssue(
                 "LC202", f'unknown field "{leaf.field}"', leaf.pointer, leaf.offset, hint

@@ -71,6 +71,9 @@ _CHAR_HINTS: Final = {
     "!": 'use "not" to negate, or "!=" to compare',
 }
 
+_SWAPPED: Final = {"=>": ">=", "=<": "<="}
+"""Comparisons written the other way round, and how they are written."""
+
 
 def _tokenize(text: str) -> list[_Token]:
     tokens: list[_Token] = []
@@ -91,7 +94,10 @@ def _tokenize(text: str) -> list[_Token]:
                 tokens.append(_Token("op", ch, i))
                 i += 1
             else:
-                raise _ParseError(f'unexpected "{ch}"', i, _CHAR_HINTS[ch])
+                hint = _CHAR_HINTS[ch]
+                if two in _SWAPPED:  # `=>` and `=<` for `>=` and `<=`
+                    hint = f'write "{_SWAPPED[two]}"'
+                raise _ParseError(f'unexpected "{ch}"', i, hint)
         elif ch in "\"'":
             token, i = _lex_string(text, i)
             tokens.append(token)
