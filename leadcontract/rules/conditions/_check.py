@@ -161,10 +161,10 @@ def _readable(scope: Scope) -> str:
 def _check_leaf(leaf: Compare, scope: Scope) -> list[ConditionIssue]:
     symbol = scope.get(leaf.field)
     if symbol is None:
-        hint = _did_you_mean(leaf.field, list(scope)) or _readable(scope)
+        known = _did_you_mean(leaf.field, list(scope)) or _readable(scope)
         return [
             ConditionIssue(
-                "LC202", f'unknown field "{leaf.field}"', leaf.pointer, leaf.offset, hint
+                "LC202", f'unknown field "{leaf.field}"', leaf.pointer, leaf.offset, known
             )
         ]
     if leaf.op in _PRESENCE_OPS:
