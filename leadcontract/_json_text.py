@@ -46,7 +46,15 @@ import orjson
 
 from leadcontract.verdict import to_plain
 
-__all__ = ["encodable", "plain_json", "plain_line", "record_json", "record_line"]
+__all__ = [
+    "encodable",
+    "plain_copy",
+    "plain_json",
+    "plain_line",
+    "record_json",
+    "record_line",
+    "sorted_plain_json",
+]
 
 _Check = Callable[[Any], bool]
 """True when orjson spells the value (and all it holds) as ``json`` does."""
@@ -66,6 +74,25 @@ def plain_line(value: dict[str, Any]) -> str:
     """:func:`plain_json`'s text made :func:`encodable` (a line of a file)."""
     text, exact = _plain_text(value)
     return encodable(text) if exact else text
+
+
+def sorted_plain_json(value: Any) -> str | None:
+    """``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    allow_nan=False)`` written by orjson (some ten times faster), when ``value`` holds only
+    JSON's own types, exactly (dicts, lists, tuples, text, integers, floats that orjson
+    spells as ``json`` does, booleans, None); else None: the caller takes ``json``, which
+    also raises where it raises (NaN, a datetime, ...).
+
+    orjson sorts keys by their UTF-8 bytes, which is the order of their code points, the
+    order ``sorted`` gives; what orjson refuses (a key that is not text, an integer beyond
+    64 bits, a lone surrogate) gives None too.
+    """
+    if not _value_ok(value, strict=True):
+        return None
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+    except TypeError:
+        return None
 
 
 def record_json(record: Any) -> str:
@@ -124,6 +151,21 @@ def _record_text(record: Any) -> tuple[str, bool]:
     return _exact(to_plain(record)), True
 
 
+def plain_copy(record: Any) -> tuple[Any, bool]:
+    """``to_plain(record)``, and whether orjson made it: written by orjson and read back,
+    some five times cheaper than converting a traced verdict in Python, when orjson spells
+    the record as ``json`` does (then ``json.loads(record_json(record))``, which is
+    ``to_plain(record)``, is what orjson reads back: no float of it is one orjson spells
+    otherwise, no text holds a lone surrogate, no integer is beyond 64 bits)."""
+    check = _RECORD_CHECKS.get(record.__class__)
+    if check(record) if check is not None else _value_ok(record):
+        try:
+            return orjson.loads(orjson.dumps(record, default=_spelt, option=orjson.OPT_UTC_Z)), True
+        except TypeError:  # as in _record_text
+            pass
+    return to_plain(record), False
+
+
 def _exact(plain: Any) -> str:
     return json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
 
@@ -145,8 +187,9 @@ def _float_ok(value: float) -> bool:
     return value == 0.0 or _SMALLEST <= abs(value) <= _LARGEST  # NaN fails both
 
 
-def _value_ok(value: Any) -> bool:
-    """Walk a value of any shape (the fields typed ``Any``, plain built-ins)."""
+def _value_ok(value: Any, *, strict: bool = False) -> bool:
+    """Walk a value of any shape (the fields typed ``Any``, plain built-ins); ``strict``:
+    only JSON's own types, exactly (what ``json`` itself writes)."""
     pending: list[Any] = [value]
     pop, extend = pending.pop, pending.extend
     while pending:
@@ -161,6 +204,8 @@ def _value_ok(value: Any) -> bool:
             extend(item.values())
         elif kind is list or kind is tuple:
             extend(item)
+        elif strict:
+            return False
         elif kind is datetime:
             if item.tzinfo is not UTC:
                 return False

@@ -30,7 +30,7 @@ import hmac
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from leadcontract.model import Contract
 
@@ -111,17 +111,27 @@ class PiiPolicy:
             return lead_id
         return pseudonym(lead_id, self.key)
 
-    def mask(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        """A masked copy of a verdict's or error row's plain payload (the input is kept)."""
+    def mask(self, payload: Mapping[str, Any], *, in_place: bool = False) -> dict[str, Any]:
+        """A masked copy of a verdict's or error row's plain payload (the input is kept).
+
+        ``in_place``: ``payload`` itself is masked and returned; it must be made of dicts and
+        lists only (as ``json`` or orjson read it), and be the caller's own: an audited run
+        masks every verdict, whose copy costs as much as finding what to mask.
+        """
         quoted = sorted(
             {text for text in _personal_values(payload, self) if len(text) >= _MIN_QUOTED},
             key=len,
             reverse=True,
         )
-        masked = _mask(payload, self, quoted)
+        lead_id = payload.get("lead_id")  # (before an in-place masking masks it)
+        if in_place and payload.__class__ is dict:
+            masked = cast(dict[str, Any], payload)
+            _mask_in_place(masked, self, quoted, texts=bool(quoted) or self.zone_is_pii)
+        else:
+            masked = _mask(payload, self, quoted)
         assert isinstance(masked, dict)
-        if self.id_is_pii and isinstance(payload.get("lead_id"), str):
-            masked["lead_id"] = self.lead_id(payload["lead_id"])
+        if self.id_is_pii and isinstance(lead_id, str):
+            masked["lead_id"] = self.lead_id(lead_id)
         for sla in masked.get("slas") or ():
             if isinstance(sla, dict):
                 for sla_id, trigger in self.personal_triggers:
@@ -151,13 +161,20 @@ def _collect(value: Any, policy: PiiPolicy, found: list[str]) -> None:
         if personal(value.get("field")) and value.get("observed") is not None:
             found.append(str(value["observed"]))
         for key, item in value.items():
-            if personal(key) and isinstance(item, str | int | float):
-                found.append(str(item))
-            elif type(item) in _CONTAINERS or isinstance(item, Mapping | list | tuple):
+            held = item.__class__
+            if held is str or held in _SCALARS:  # most values: no look at their subclasses
+                if item is not None and personal(key):
+                    found.append(str(item))
+            elif held in _CONTAINERS or isinstance(item, Mapping | list | tuple):
                 _collect(item, policy, found)
+            elif personal(key) and isinstance(item, str | int | float):
+                found.append(str(item))
     elif kind in _CONTAINERS or isinstance(value, list | tuple):
         for item in value:
-            if type(item) in _CONTAINERS or isinstance(item, Mapping | list | tuple):
+            held = item.__class__
+            if held is str or held in _SCALARS:
+                continue
+            if held in _CONTAINERS or isinstance(item, Mapping | list | tuple):
                 _collect(item, policy, found)
 
 
@@ -182,6 +199,35 @@ def _mask(value: Any, policy: PiiPolicy, quoted: list[str]) -> Any:
     if isinstance(value, str):
         return _mask_text(value, policy, quoted)
     return value
+
+
+_FACT_VALUES: Final = frozenset({"observed", "message"})
+"""The keys of a fact (or error row) that hold its field's value."""
+
+
+def _mask_in_place(
+    value: dict[str, Any] | list[Any], policy: PiiPolicy, quoted: list[str], *, texts: bool
+) -> None:
+    """:func:`_mask` on a payload of dicts and lists only, changing it instead of copying it
+    (its texts are masked only when ``texts``: a personal value to find in them, or zones)."""
+    if isinstance(value, dict):
+        personal = policy.is_personal
+        personal_fact = personal(value.get("field"))
+        for key, item in value.items():  # values replaced, none added: the dict keeps its size
+            if personal(key) or (personal_fact and key in _FACT_VALUES):
+                value[key] = None if item is None else MASK
+            elif item.__class__ is str:
+                if texts:
+                    value[key] = _mask_text(item, policy, quoted)
+            elif item.__class__ is dict or item.__class__ is list:
+                _mask_in_place(item, policy, quoted, texts=texts)
+        return
+    for index, item in enumerate(value):
+        if item.__class__ is str:
+            if texts:
+                value[index] = _mask_text(item, policy, quoted)
+        elif item.__class__ is dict or item.__class__ is list:
+            _mask_in_place(item, policy, quoted, texts=texts)
 
 
 def _mask_text(text: str, policy: PiiPolicy, quoted: list[str]) -> str:

@@ -22,7 +22,7 @@ from leadcontract.model import Contract
 from leadcontract.parquet_out import ParquetVerdictWriter
 from leadcontract.pii import PiiPolicy
 from leadcontract.safe_text import printable
-from leadcontract.store import entry_line, evaluation_entry
+from leadcontract.store import evaluation_line
 from leadcontract.verdict import Verdict
 from leadcontract.writers import csv_row, error_json, table, verdict_json
 
@@ -88,7 +88,7 @@ class Renderer:
         self._piece = pieces[spec.format]
 
     def __call__(self, item: Verdict | RecordError) -> Rendered:
-        audit = entry_line(evaluation_entry(item, self._policy)) if self.spec.audit else None
+        audit = evaluation_line(item, self._policy) if self.spec.audit else None
         if isinstance(item, RecordError):
             return Rendered(None, error_json(item) + "\n", printable(str(item)), audit)
         return Rendered(self._piece(item), None, None, audit)

@@ -4,18 +4,26 @@ datetime that starts an SLA clock, and a personal lead id (stored as a pseudonym
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import shutil
 import sqlite3
 from collections import OrderedDict
+from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leadcontract.cli import main
+from leadcontract.engine import compile_contract
+from leadcontract.loader import load
 from leadcontract.pii import MASK, PiiPolicy, pseudonym
+from leadcontract.store import entry_line, evaluation_entry, evaluation_line
+from leadcontract.verdict import to_plain
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "contracts" / "example"
@@ -161,3 +169,62 @@ def test_every_plain_payload_shape_is_walked() -> None:
     assert masked["nested"] == {"deeper": {"email": MASK}}
     assert masked["pair"] == [f"wrote to {MASK}", {"email": MASK}]
     assert masked["note"] == f"cc {MASK} and {MASK}"
+
+
+@pytest.mark.parametrize("trace", [True, False], ids=["traced", "untraced"])
+def test_an_audited_run_stores_what_the_reference_spelling_gives(
+    personal_contract: Path, trace: bool
+) -> None:
+    """evaluation_line (orjson's plain copy, masked in place, orjson's sorted text) stores,
+    for every item of the example with a personal id, zone and form date, the text the
+    definition gives: the verdict converted by to_plain, masked as a copy, then json.dumps
+    with sorted keys (and the same kind and lead id)."""
+    contract = load(personal_contract).contract
+    assert contract is not None
+    compiled = compile_contract(contract)
+    policy = PiiPolicy.of(contract, key=b"k" * 32)
+    items = list(compiled.evaluate(LEADS, EVENTS, as_of=datetime.fromisoformat(AS_OF), trace=trace))
+    assert len(items) == 240
+    for item in items:
+        line = evaluation_line(item, policy)
+        assert line == entry_line(evaluation_entry(item, policy))
+        kind, lead_id, text = json.loads(line)
+        masked = policy.mask(to_plain(item))
+        reference = json.dumps(
+            masked, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+        assert (kind, lead_id, text) == ("verdict", policy.lead_id(item.lead_id), reference)
+        assert lead_id.startswith("pii:")
+        assert MASK in text  # the zone in the clock notes, the form date
+
+
+plain_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8)
+    | st.sampled_from(["Martin", "Martin Inc", "hours in Europe/Vienna", "L1"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["field", "observed", "message", "note", "last_name", "lead_id", "x"]),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["lead_id", "trace", "note", "last_name"]), plain_values))
+def test_masking_in_place_gives_the_masked_copy(payload: dict[str, Any]) -> None:
+    policy = PiiPolicy(
+        frozenset({"last_name", "lead_id"}), frozenset({"lastname"}), id_is_pii=True,
+        zone_is_pii=True,
+    )  # fmt: skip
+    kept = copy.deepcopy(payload)
+    expected = policy.mask(payload)
+    assert payload == kept  # the copy leaves its input as it was
+    assert policy.mask(copy.deepcopy(payload), in_place=True) == expected

@@ -33,6 +33,7 @@ from leadcontract.store import (
     VerifyResult,
     canonical_json,
     entry_hash,
+    entry_line,
     inputs_digest,
     mask_pii,
     record_evaluation,
@@ -880,3 +881,23 @@ def test_cli_show_a_real_verdict(
     # The same verdict twice: the second run's block repeats the first's.
     second = lines.index("run second (entry 4) as of 2026-11-16T17:00:00Z, contract 2.1.0")
     assert lines[second + 1 :] == lines[2:second]
+
+
+def test_entries_with_any_text_go_through_the_spool_unchanged(tmp_path: Path) -> None:
+    """The spool's lines are UTF-8 JSON; a lone surrogate in a lead id (only Python callers
+    can pass one) is written escaped by json and read back by it, and a payload's text with
+    one is stored escaped, as canonical_json's text has always been."""
+    odd = [
+        ("L\ud800", {"note": "x"}),
+        ("L\u2028é", {"note": "a\nb\u0085\u2028 \x00 ✓ \ud800"}),
+        ("L2", {"b": [1.5, None, "é"], "a": 1e-05}),
+    ]
+    with SqliteAuditStore(tmp_path / "a.db") as store:
+        lines = [entry_line({"kind": "verdict", "lead_id": i, "payload": p}) for i, p in odd]
+        assert all(line.count(b"\n") == 1 and line.endswith(b"\n") for line in lines)
+        run_id = store.append_lines(run_record("spooled"), lines)
+        stored = list(store.run_entries(run_id))
+        # (the lead id column holds UTF-8 text: a lone surrogate is kept as its escape)
+        assert [lead_id for _, lead_id, _ in stored] == ["L\\ud800", "L\u2028é", "L2"]
+        assert [payload for _, _, payload in stored] == [p for _, p in odd]
+        assert store.verify().ok
