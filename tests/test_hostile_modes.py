@@ -1108,3 +1108,26 @@ def test_a_csv_separated_otherwise_is_refused_with_one_line_saying_so(
     assert f"{leads}:1: the header is one column" in outcome.complained
     assert f"the file looks separated by {said}" in outcome.complained
     assert outcome.verdicts is None
+
+
+@pytest.mark.parametrize("mode", ["one process", "2 workers"])
+def test_a_summary_that_cannot_be_written_leaves_every_output_as_it_was(
+    mode: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The run failed (exit 2) after --out and --errors had been replaced; and the message
+    named a temporary file, not the path given."""
+    out, errors = tmp_path / "verdicts.jsonl", tmp_path / "errors.jsonl"
+    out.write_text("earlier verdicts\n", encoding="utf-8")
+    errors.write_text("earlier errors\n", encoding="utf-8")
+    summary = tmp_path / "missing" / "summary.json"
+    options = ["--out", str(out), "--errors", str(errors), "--summary-json", str(summary)]
+    leads = ["--leads", str(DATA / "leads.csv"), "--events", str(DATA / "events.jsonl")]
+    code = main(
+        ["evaluate", str(EXAMPLE), *leads, "--as-of", AS_OF, *options, *MODES.get(mode, [])]
+    )
+    assert code == 2
+    said = capsys.readouterr().err
+    assert said.startswith(f"leadcontract: cannot read or write {summary}: "), said
+    assert out.read_text(encoding="utf-8") == "earlier verdicts\n"
+    assert errors.read_text(encoding="utf-8") == "earlier errors\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["errors.jsonl", "verdicts.jsonl"]

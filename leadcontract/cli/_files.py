@@ -67,17 +67,20 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
             yield direct
         return
     path = path.resolve() if path.is_symlink() else path
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed or removed below
-        "w",
-        buffering=_BUFFER,
-        encoding="utf-8",
-        errors="backslashreplace",
-        newline="",
-        dir=path.parent,
-        prefix=f".{path.name}.",
-        suffix=".tmp",
-        delete=False,
-    )
+    try:
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed or removed below
+            "w",
+            buffering=_BUFFER,
+            encoding="utf-8",
+            errors="backslashreplace",
+            newline="",
+            dir=path.parent,
+            prefix=f".{path.name}.",
+            suffix=".tmp",
+            delete=False,
+        )
+    except OSError as error:  # named as given, not as the temporary file it could not make
+        raise type(error)(error.errno, error.strerror, str(path)) from None
     try:
         with handle:
             # The file itself, not the wrapper: the wrapper looks up ``write`` through

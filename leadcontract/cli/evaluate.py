@@ -300,8 +300,9 @@ def _event_errors_first(
 def run_evaluate(args: argparse.Namespace) -> int:
     """``leadcontract evaluate``: verdicts out, summary on the terminal.
 
-    Outputs are written to temporary files that replace ``--out`` and ``--errors`` only when
-    the whole run (the audit store's append included) went through. The audit store is
+    Outputs are written to temporary files that replace ``--out``, ``--errors`` and
+    ``--summary-json`` only when the whole run (the audit store's append included) went
+    through. The audit store is
     opened and checked before anything is evaluated, and locked only to append the run.
     """
     try:
@@ -323,6 +324,11 @@ def run_evaluate(args: argparse.Namespace) -> int:
             stack.enter_context(_fewer_full_collections())
             out = stack.enter_context(atomic_output(args.out)) if args.out else sys.stdout
             errors_out = stack.enter_context(atomic_output(args.errors)) if args.errors else None
+            # With the others, not after them: a summary that cannot be written fails the
+            # run before any output is replaced.
+            summary_out = (
+                stack.enter_context(atomic_output(args.summary_json)) if args.summary_json else None
+            )
             sink = VerdictSink(run.output, run.compiled.contract, out)
             shown: list[str] = []
             written = _written(_progress(run.items, args, "evaluating"), sink, errors_out, shown)
@@ -332,6 +338,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
                 for _ in written:
                     pass
             sink.close()
+            if summary_out is not None:
+                summary_out.write(_summary_json(run))
     except (_UsageError, ClobberError, InputFileError, ParquetUnavailableError) as error:
         return fail(str(error))
     except (AuditStoreError, sqlite3.Error) as error:
@@ -345,21 +353,15 @@ def run_evaluate(args: argparse.Namespace) -> int:
     tally = run.tally
     summary_stream = sys.stderr if args.out is None else sys.stdout
     summary_stream.write(_summary(run.counts, run.drift, tally, shown))
-    if args.summary_json is not None:
-        document = {
-            "counts": run.counts.to_dict(),
-            **tally.to_dict(),
-            "drift": run.drift.to_dict(),
-        }
-        try:
-            write_atomically(
-                args.summary_json, json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-            )
-        except OSError as error:
-            return fail(f"cannot write {args.summary_json}: {error.strerror}")
     if tally.error_rows or (args.strict_data and run.drift.found):
         return EXIT_PROBLEMS
     return EXIT_OK
+
+
+def _summary_json(run: _Run) -> str:
+    """``--summary-json``'s document: the counts, the tallies and the drift."""
+    document = {"counts": run.counts.to_dict(), **run.tally.to_dict(), "drift": run.drift.to_dict()}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 FULL_COLLECTION_EVERY = 100
