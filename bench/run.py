@@ -16,7 +16,8 @@ process (so peak memory is its own), all on the same CSV and JSON Lines files:
 * the command line end to end (capacity pass, JSON Lines out, no traces): ``cli-1`` and
   ``cli-2`` (``--workers 2``), ``cli-grouped`` (sorted input streamed), ``cli-spill-1`` and
   ``cli-spill-2`` (``--spill``: partitions on disk, bounded memory); ``cli-trace`` is
-  ``cli-1`` with traces (the command's default);
+  ``cli-1`` with traces (the command's default); ``cli-audit`` the same storing every verdict
+  in a new audit store (``--audit``);
 * ``spark``: leadcontract.spark in local mode on 2 cores, verdicts written as text (JVM
   start included; the seconds after the session started are printed beside it).
 
@@ -52,6 +53,7 @@ MODES = (
     "engine-trace",
     "cli-1",
     "cli-trace",
+    "cli-audit",
     "cli-2",
     "cli-grouped",
     "cli-spill-1",
@@ -61,13 +63,15 @@ MODES = (
 CLI_MODES = {
     "cli-1": ["--workers", "1"],
     "cli-trace": ["--workers", "1", "--trace"],
+    "cli-audit": ["--workers", "1", "--trace", "--audit"],
     "cli-2": ["--workers", "2"],
     "cli-grouped": ["--grouped"],
     "cli-spill-1": ["--spill"],
     "cli-spill-2": ["--spill", "--workers", "2"],
 }
 """The command line's options of each ``cli-`` mode (besides --out, and --no-trace unless the
-options say ``--trace``: that one is the command's default, traces on)."""
+options say ``--trace``: that one is the command's default, traces on; ``--audit`` is given
+a new store in the run's scratch folder)."""
 RATIOS = (
     ("engine-no-trace", "io-floor", "engine (no traces) vs I/O floor"),
     ("cli-1", "io-floor", "CLI end to end (no traces) vs I/O floor"),
@@ -76,6 +80,7 @@ RATIOS = (
     ("tight", "tight-orjson", "tight floor, json vs orjson"),
     ("engine-trace", "engine-no-trace", "traces on vs off"),
     ("cli-trace", "cli-1", "CLI traces on vs off (traced output 2.7x the bytes)"),
+    ("cli-audit", "cli-trace", "--audit (every verdict stored, masked, hash-chained) vs not"),
     ("cli-2", "cli-1", "--workers 2 vs 1 (wall)"),
     ("cli-grouped", "cli-1", "--grouped (sorted input, streamed) vs in memory"),
     ("cli-spill-1", "cli-1", "--spill vs in memory, one process"),
@@ -169,7 +174,8 @@ def _cli(options: list[str], leads: Path, events: Path) -> int:
                 *([] if "--trace" in options else ["--no-trace"]),
                 "--out",
                 str(out),
-                *[option for option in options if option != "--trace"],
+                *[option for option in options if option not in ("--trace", "--audit")],
+                *(["--audit", str(Path(scratch) / "audit.db")] if "--audit" in options else []),
             ],
             check=True,
             stdout=subprocess.DEVNULL,

@@ -54,7 +54,7 @@ from leadcontract.drift import DataDrift
 from leadcontract.engine import CompiledContract, ReadRows, RunCounts, compile_contract
 from leadcontract.inputs import EventCoercer, RawRecord
 from leadcontract.model import Contract
-from leadcontract.parallel import EVENT_ID, IdColumn
+from leadcontract.parallel import EVENT_ID, IdColumn, lead_id_text
 from leadcontract.verdict import Verdict
 from leadcontract.writers import error_json, verdict_json
 
@@ -296,9 +296,9 @@ def _keyed(frame: DataFrame, find: Callable[[tuple[str, ...]], Any]) -> DataFram
 
 
 def _plain_id(compiled: CompiledContract) -> bool:
-    """Whether a lead's id is its column's stripped text (a string field, no map, no format)."""
-    spec = compiled.contract.lead.fields.get(compiled.keys.id)
-    return spec is None or (spec.type == "string" and not spec.value_map and spec.format is None)
+    """Whether a lead's id is its column's stripped text (a string field without a map,
+    allowed values or a format): the rule the local workers partition by."""
+    return lead_id_text(compiled) is None
 
 
 def _read_keys(contract: Contract, frame: DataFrame, side: int) -> DataFrame:

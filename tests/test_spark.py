@@ -9,6 +9,7 @@ import textwrap
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pyspark.sql import DataFrame, SparkSession
@@ -242,23 +243,41 @@ def test_ids_padded_with_any_whitespace_python_strips_meet_their_events(
     assert counts.events_used > 0
 
 
+@pytest.mark.parametrize(
+    ("change", "written"),
+    [
+        ({"value_map": {"OLD-1": "L000001"}}, "OLD-1"),
+        ({"values": ["L000001", "L000002", "L000003"]}, "l000001"),
+    ],
+    ids=["value map", "allowed values"],
+)
 def test_an_id_the_contract_maps_is_keyed_as_the_engine_reads_it(
-    spark: SparkSession, contract: Contract, tmp_path: Path
+    spark: SparkSession, contract: Contract, tmp_path: Path, change: dict[str, Any], written: str
 ) -> None:
-    """An id field with a `value_map` (an old CRM's id renamed) is not its column's text: the
-    key comes from the engine's coercion, so the renamed lead meets its events."""
-    spec = contract.lead.fields["lead_id"].model_copy(update={"value_map": {"OLD-1": "L000001"}})
+    """An id field with a `value_map` (an old CRM's id renamed) or allowed values (read
+    case-insensitively, spelt as the contract spells them) is not its column's text: the key
+    comes from the engine's coercion, so the renamed lead meets its events."""
+    spec = contract.lead.fields["lead_id"].model_copy(update=change)
     lead = contract.lead.model_copy(update={"fields": {**contract.lead.fields, "lead_id": spec}})
     renamed = contract.model_copy(update={"lead": lead})
     header, *rows = LEADS.read_text(encoding="utf-8").splitlines()
     leads = tmp_path / "leads.csv"
-    first = rows[0].replace("L000001,", "OLD-1,", 1)
+    first = rows[0].replace("L000001,", f"{written},", 1)
     leads.write_text("\n".join([header, rows[2], first, rows[1]]) + "\n", encoding="utf-8")
-    items, local, result = both_ways(spark, renamed, leads, EVENTS)
-    rows_out = result.verdicts.orderBy("record").collect()
+    # One partition: a lead keyed by its column's text would sort after the others and
+    # come to the engine out of order (with several, it may meet its events by chance).
+    shuffled = spark.conf.get("spark.sql.shuffle.partitions")
+    spark.conf.set("spark.sql.shuffle.partitions", "1")
+    try:
+        items, local, result = both_ways(spark, renamed, leads, EVENTS)
+        rows_out = result.verdicts.orderBy("record").collect()
+        counts = result.counts()
+    finally:
+        spark.conf.set("spark.sql.shuffle.partitions", shuffled)
     assert [row["verdict"] for row in rows_out] == verdict_lines(items)
     assert [row["lead_id"] for row in rows_out] == ["L000003", "L000001", "L000002"]
-    assert result.counts().to_dict() == local.counts.to_dict()
+    assert counts.to_dict() == local.counts.to_dict()
+    assert counts.events_used == 41  # L000001's nine among them
 
 
 def test_the_documented_spark_submit_job_writes_the_lines_of_a_local_run(
