@@ -599,7 +599,9 @@ class SqliteAuditStore:
         run_id = run.run_id if run.run_id is not None else uuid.uuid4().hex
         where = None if folder is None else os.fspath(folder)
         with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES, mode="w+b", dir=where) as spool:
-            spool.writelines(lines)
+            write = spool.write
+            for line in lines:  # one by one: writelines would take them all in memory first
+                write(line)
             spool.seek(0)
             return self._append(run, run_id, spool)
 

@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 
 import leadcontract
+from leadcontract import store as store_module
 from leadcontract.cli.audit import run_audit_show, run_audit_verify
 from leadcontract.engine import CompiledContract, compile_contract
 from leadcontract.inputs import RecordError
@@ -901,3 +903,36 @@ def test_entries_with_any_text_go_through_the_spool_unchanged(tmp_path: Path) ->
         assert [lead_id for _, lead_id, _ in stored] == ["L\\ud800", "L\u2028é", "L2"]
         assert [payload for _, _, payload in stored] == [p for _, p in odd]
         assert store.verify().ok
+
+
+def test_a_runs_entries_wait_on_disk_beyond_the_spool_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The spool goes to disk once it holds more than its size, while the entries are still
+    coming (an audited run of 100k traced leads held 1.5 GB of lines in memory: writelines
+    took them all before looking at the size)."""
+    monkeypatch.setattr(store_module, "_SPOOL_BYTES", 10_000)
+    made: list[Any] = []
+    spooled = tempfile.SpooledTemporaryFile
+
+    def spool(*args: Any, **options: Any) -> Any:
+        made.append(spooled(*args, **options))
+        return made[-1]
+
+    monkeypatch.setattr(tempfile, "SpooledTemporaryFile", spool)
+    written = 0
+    rolled_while_coming = False
+
+    def lines() -> Iterator[bytes]:
+        nonlocal written, rolled_while_coming
+        for n in range(200):
+            line = entry_line({"kind": "verdict", "lead_id": f"L{n}", "payload": {"n": "x" * 500}})
+            written += len(line)
+            yield line
+            if written > 20_000 and made[0]._rolled:
+                rolled_while_coming = True
+
+    with SqliteAuditStore(tmp_path / "a.db") as store:
+        run_id = store.append_lines(run_record("big"), lines(), folder=tmp_path)
+        assert len(list(store.run_entries(run_id))) == 200
+    assert rolled_while_coming
