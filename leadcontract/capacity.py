@@ -23,6 +23,7 @@ from typing import Any
 
 from leadcontract._spill import SpillFile
 from leadcontract.model import Contract
+from leadcontract.safe_text import shortened
 
 __all__ = [
     "CapacityPlan",
@@ -239,8 +240,8 @@ def _rank_sorted(
             if lead_id == previous:
                 continue  # a repeat of the id: the first record is the lead
             raise ValueError(
-                f"lead `{lead_id}` comes after `{previous}`; grouped evaluation needs leads "
-                "sorted by id"
+                f"lead `{shortened(lead_id)}` comes after `{shortened(previous)}`; grouped "
+                "evaluation needs leads sorted by id"
             )
         previous = lead_id
         entry = ranking.entry(record)

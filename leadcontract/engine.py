@@ -57,6 +57,7 @@ from leadcontract.rules.scoring import (
     facts_from_leaves,
 )
 from leadcontract.rules.spiffs import CompiledSpiffs
+from leadcontract.safe_text import shortened
 from leadcontract.scopes import ScopeKind, build_scope, condition_sites
 from leadcontract.sla import CompiledSla, LeadContext, build_calendar
 from leadcontract.verdict import (
@@ -887,8 +888,8 @@ def _in_order(source: str, record: int, lead_id: str, previous: str | None) -> N
     last (an error row's id included)."""
     if previous is not None and lead_id < previous:
         raise InputOrderError(
-            f"{source}: record {record}: lead `{lead_id}` comes after "
-            f"`{previous}`; grouped evaluation needs leads sorted by id"
+            f"{source}: record {record}: lead `{shortened(lead_id)}` comes after "
+            f"`{shortened(previous)}`; grouped evaluation needs leads sorted by id"
         )
 
 
@@ -934,8 +935,8 @@ class _Lookahead:
                 continue
             if self._last is not None and item.lead_id < self._last:
                 raise InputOrderError(
-                    f"{self._place()}event for lead `{item.lead_id}` comes after events for "
-                    f"`{self._last}`; "
+                    f"{self._place()}event for lead `{shortened(item.lead_id)}` comes after "
+                    f"events for `{shortened(self._last)}`; "
                     "grouped evaluation needs events sorted by lead id"
                 )
             self._last = item.lead_id

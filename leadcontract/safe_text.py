@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["FORMULA_STARTS", "guard_csv_cell", "printable"]
+__all__ = ["FORMULA_STARTS", "guard_csv_cell", "printable", "shortened"]
 
 _UNSAFE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
@@ -45,6 +45,17 @@ def printable(text: str) -> str:
     if text.isprintable() and text.isascii():
         return text
     return _UNSAFE.sub(_escape, text)
+
+
+SHORTENED_TO: Final = 80
+"""The most characters of an input's value a message quotes (an id may be a megabyte)."""
+
+
+def shortened(text: str) -> str:
+    """:func:`printable` ``text``, cut to :data:`SHORTENED_TO` characters with an ellipsis."""
+    if len(text) > SHORTENED_TO:
+        text = text[: SHORTENED_TO - 1] + "…"
+    return printable(text)
 
 
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")

@@ -437,6 +437,26 @@ def test_grouped_raises_on_unsorted_events() -> None:
         list(evaluation)
 
 
+@pytest.mark.parametrize("side", ["leads", "events"])
+def test_an_order_error_quotes_ids_shortened(side: str) -> None:
+    """A megabyte id is quoted by its first characters (and printable), not whole."""
+    big, small = "B" * 1_000_000, "A\n" + "x" * 10
+    if side == "leads":
+        leads, events = [lead(big), lead(small)], []
+    else:
+        leads, events = (
+            [lead(small), lead(big)],
+            [event(big, "touch", T0), event(small, "touch", T0)],
+        )
+    evaluation = engine().evaluate(leads, events, as_of=AS_OF, grouped=True)
+    with pytest.raises(InputOrderError) as caught:
+        list(evaluation)
+    message = str(caught.value)
+    assert len(message) < 400
+    assert "B" * 79 + "…" in message
+    assert "A\\nxxxxxxxxxx" in message  # the line break shown, not written
+
+
 def test_unsorted_input_is_fine_without_grouped() -> None:
     leads = [lead("A2"), lead("A1")]
     events = [event("A2", "touch", T0), event("A1", "touch", T0)]
