@@ -7,6 +7,7 @@ import csv
 import gc
 import io
 import json
+import os
 import sqlite3
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -351,7 +352,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     except OSError as error:
         return fail(f"cannot read or write {error.filename}: {error.strerror}")
     tally = run.tally
-    summary_stream = sys.stderr if args.out is None else sys.stdout
+    to_stderr = args.out is None or _is_standard_output(args.out)
+    summary_stream = sys.stderr if to_stderr else sys.stdout
     summary_stream.write(_summary(run.counts, run.drift, tally, shown))
     if tally.error_rows or (args.strict_data and run.drift.found):
         return EXIT_PROBLEMS
@@ -395,6 +397,15 @@ def _fewer_full_collections() -> Iterator[None]:
         gc.set_threshold(*thresholds)
         if freezes:
             gc.unfreeze()
+
+
+def _is_standard_output(path: Path) -> bool:
+    """Whether ``path`` is this process's standard output (``--out /dev/stdout``): the
+    summary then goes to standard error, as without ``--out``, not among the verdicts."""
+    try:
+        return os.path.samestat(os.stat(path), os.fstat(sys.stdout.fileno()))
+    except (OSError, ValueError, AttributeError):  # no such path; stdout is no file (a test's)
+        return False
 
 
 def _refuse_clobbering(args: argparse.Namespace, **outputs: Path | None) -> None:
