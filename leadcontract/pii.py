@@ -72,6 +72,10 @@ class PiiPolicy:
     key: bytes | None = None
     _seen: dict[str, bool] = field(default_factory=dict, compare=False, hash=False, repr=False)
     """Names already judged: a payload repeats a few dozen names thousands of times."""
+    _judged: set[str] = field(default_factory=set, compare=False, hash=False, repr=False)
+    _personal: set[str] = field(default_factory=set, compare=False, hash=False, repr=False)
+    """The names of :attr:`_seen`, and those of them that are personal, as sets: a dict's
+    keys are judged by two set operations in C (see :func:`_mask_identities`)."""
 
     @classmethod
     def of(cls, contract: Contract, *, key: bytes | None = None) -> PiiPolicy:
@@ -103,6 +107,9 @@ class PiiPolicy:
         known = self._seen.get(name)
         if known is None:
             known = self._seen[name] = name in self.fields or _loose(name) in self.columns
+            self._judged.add(name)
+            if known:
+                self._personal.add(name)
         return known
 
     def lead_id(self, lead_id: str | None) -> str | None:
@@ -118,17 +125,16 @@ class PiiPolicy:
         lists only (as ``json`` or orjson read it), and be the caller's own: an audited run
         masks every verdict, whose copy costs as much as finding what to mask.
         """
-        quoted = sorted(
-            {text for text in _personal_values(payload, self) if len(text) >= _MIN_QUOTED},
-            key=len,
-            reverse=True,
-        )
         lead_id = payload.get("lead_id")  # (before an in-place masking masks it)
         if in_place and payload.__class__ is dict:
             masked = cast(dict[str, Any], payload)
-            _mask_in_place(masked, self, quoted, texts=bool(quoted) or self.zone_is_pii)
+            found: list[str] = []
+            _mask_identities(masked, self, found)
+            quoted = _quotable(found)
+            if quoted or self.zone_is_pii:
+                _mask_texts(masked, self, quoted)
         else:
-            masked = _mask(payload, self, quoted)
+            masked = _mask(payload, self, _quotable(_personal_values(payload, self)))
         assert isinstance(masked, dict)
         if self.id_is_pii and isinstance(lead_id, str):
             masked["lead_id"] = self.lead_id(lead_id)
@@ -138,6 +144,16 @@ class PiiPolicy:
                     if sla.get("sla") == sla_id:
                         _mask_trigger(sla, trigger)
         return masked
+
+
+def _quotable(values: list[str]) -> list[str]:
+    """The personal values to mask inside other text: long enough, longest first (a value
+    inside a longer one must not break it up first), ties in text order (every run the same)."""
+    return sorted({text for text in values if len(text) >= _MIN_QUOTED}, key=_longest_first)
+
+
+def _longest_first(text: str) -> tuple[int, str]:
+    return -len(text), text
 
 
 def _personal_values(value: Any, policy: PiiPolicy) -> list[str]:
@@ -205,29 +221,73 @@ _FACT_VALUES: Final = frozenset({"observed", "message"})
 """The keys of a fact (or error row) that hold its field's value."""
 
 
-def _mask_in_place(
-    value: dict[str, Any] | list[Any], policy: PiiPolicy, quoted: list[str], *, texts: bool
+_CHILDREN: Final = (dict, list)
+_Plain = dict[str, Any] | list[Any]
+"""A payload as ``json`` or orjson reads it: dicts and lists only, below them scalars."""
+
+
+def _mask_identities(value: _Plain, policy: PiiPolicy, found: list[str]) -> None:
+    """:func:`_mask`'s masking by identity on a payload of dicts and lists only, in place, in
+    the same walk as :func:`_collect` (``found``: the personal values, read before masking).
+
+    A dict's names are judged by set operations (every name is one of a few dozen, judged
+    once), so the walk looks at each value only to go down into it."""
+    if isinstance(value, list):
+        for item in value:
+            if item.__class__ in _CHILDREN:
+                _mask_identities(item, policy, found)
+        return
+    names = value.keys()
+    if not names <= policy._judged:
+        for name in names - policy._judged:
+            policy.is_personal(name)
+    personal = names & policy._personal
+    fact = "field" in value and policy.is_personal(value["field"])
+    if fact and value.get("observed") is not None:
+        found.append(str(value["observed"]))  # what the fact says the personal field holds
+    for item in value.values():  # down first: what a masked name held is personal too
+        if item.__class__ in _CHILDREN:
+            _mask_identities(item, policy, found)
+    for name in personal:
+        item = value[name]
+        if item is not None:
+            if item.__class__ not in _CHILDREN:
+                found.append(str(item))
+            value[name] = MASK
+    if fact:
+        for name in _FACT_VALUES & names:
+            if value[name] is not None:
+                value[name] = MASK
+
+
+def _mask_texts(value: _Plain, policy: PiiPolicy, quoted: list[str]) -> None:
+    """:func:`_mask_text` on every text of a payload of dicts and lists, in place, called only
+    for a text that holds something to mask (most texts of a payload hold none)."""
+    needles = (*quoted, "hours in ", "is no zone") if policy.zone_is_pii else tuple(quoted)
+    _mask_texts_holding(value, policy, quoted, needles)
+
+
+def _mask_texts_holding(
+    value: _Plain, policy: PiiPolicy, quoted: list[str], needles: tuple[str, ...]
 ) -> None:
-    """:func:`_mask` on a payload of dicts and lists only, changing it instead of copying it
-    (its texts are masked only when ``texts``: a personal value to find in them, or zones)."""
     if isinstance(value, dict):
-        personal = policy.is_personal
-        personal_fact = personal(value.get("field"))
-        for key, item in value.items():  # values replaced, none added: the dict keeps its size
-            if personal(key) or (personal_fact and key in _FACT_VALUES):
-                value[key] = None if item is None else MASK
-            elif item.__class__ is str:
-                if texts:
-                    value[key] = _mask_text(item, policy, quoted)
-            elif item.__class__ is dict or item.__class__ is list:
-                _mask_in_place(item, policy, quoted, texts=texts)
+        for name, item in value.items():  # values replaced, none added: the dict keeps its size
+            if item.__class__ is str:
+                for needle in needles:
+                    if needle in item:
+                        value[name] = _mask_text(item, policy, quoted)
+                        break
+            elif item.__class__ in _CHILDREN:
+                _mask_texts_holding(item, policy, quoted, needles)
         return
     for index, item in enumerate(value):
         if item.__class__ is str:
-            if texts:
-                value[index] = _mask_text(item, policy, quoted)
-        elif item.__class__ is dict or item.__class__ is list:
-            _mask_in_place(item, policy, quoted, texts=texts)
+            for needle in needles:
+                if needle in item:
+                    value[index] = _mask_text(item, policy, quoted)
+                    break
+        elif item.__class__ in _CHILDREN:
+            _mask_texts_holding(item, policy, quoted, needles)
 
 
 def _mask_text(text: str, policy: PiiPolicy, quoted: list[str]) -> str:

@@ -147,6 +147,19 @@ def test_values_quoted_in_text_are_masked_but_short_ones_only_by_identity() -> N
     assert masked["trace"][0]["facts"][1]["observed"] == MASK
 
 
+def test_values_of_one_length_are_masked_in_the_same_order_every_run() -> None:
+    """Two personal values of one length overlapping in a text: the one masked first decides
+    the stored text. The order was a set's, which the hash seed changes from run to run (one
+    pair in two came out otherwise); it is the values' text order."""
+    policy = PiiPolicy(frozenset({"first_name", "last_name"}))
+    for n in range(40):
+        first, last = f"x{n:02d}y", f"{n:02d}yz"  # both in "x{n}yz", overlapping
+        payload = {"first_name": first, "last_name": last, "note": f"met x{n:02d}yz"}
+        expected = f"met {MASK}z" if first < last else f"met x{MASK}"
+        assert policy.mask(payload)["note"] == expected
+        assert policy.mask(payload, in_place=True)["note"] == expected
+
+
 def test_every_plain_payload_shape_is_walked() -> None:
     """Tuples, nested dicts and list/tuple/mapping subclasses are masked like lists and dicts."""
 
