@@ -231,6 +231,19 @@ def test_lint_with_a_sample_that_lacks_a_required_column(
     assert main(["lint", str(CONTRACT), "--leads-sample", str(tmp_path / "none.csv")]) == 2
 
 
+def test_lint_refuses_a_sample_evaluate_would_refuse(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A sample saved with ';' (Excel in many locales) is refused as ``evaluate`` refuses it,
+    not read as one column that makes every mapped column look missing."""
+    sample = tmp_path / "Lead.csv"
+    sample.write_text("Id;Email;CreatedDate\n00Q1;a@b.example;2026-10-05\n", encoding="utf-8")
+    assert main(["lint", str(CONTRACT), "--leads-sample", str(sample)]) == 2
+    captured = capsys.readouterr()
+    assert "LC953" not in captured.out
+    assert f"cannot read the sample: {sample}:1: the header is one column" in captured.err
+
+
 def test_explain_shows_the_data_warnings(capsys: pytest.CaptureFixture[str]) -> None:
     args = ["explain", str(CONTRACT), "--leads", str(SF / "Lead.csv"), "--events"]
     args += [*map(str, EVENTS), "--as-of", "2026-10-07T00:00:00Z", "--lead", "00QHs00000Lead04"]

@@ -144,6 +144,31 @@ def test_a_json_export_proposes_fields_as_a_csv_does(tmp_path: Path) -> None:
         propose_fields(broken)
 
 
+def test_an_excel_csv_is_read_as_evaluate_reads_it(tmp_path: Path) -> None:
+    """A CSV export goes through the input layer: a file ``evaluate`` refuses (separated by
+    ``;``, UTF-16) or a record it cannot read (Windows-1252 bytes) is named with its file and
+    line, instead of a field proposed from the whole ``;``-joined header or a codec's error
+    without a line; Excel's unnamed trailing columns propose no field (no ``source: ""``)."""
+    semicolon = tmp_path / "semicolon.csv"
+    semicolon.write_bytes(b"\xef\xbb\xbfRecord ID;Email;Seats\r\n1;a@b.example;3\r\n")
+    with pytest.raises(ScaffoldError, match=rf"{semicolon}:1: .*separated by ';'"):
+        propose_fields(semicolon)
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_bytes("Record ID,Email\r\n1,a@b.example\r\n".encode("utf-16"))
+    with pytest.raises(ScaffoldError, match=rf"{utf16}:1: the file is UTF-16.*save it as UTF-8"):
+        propose_fields(utf16)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(
+        "Record ID,Email\r\n1,a@b.example\r\n2,b\u00f6@c.example\r\n".encode("cp1252")
+    )
+    with pytest.raises(ScaffoldError, match=rf"{latin}:3: record 2: Email: not valid UTF-8"):
+        propose_fields(latin)
+    unnamed = tmp_path / "unnamed.csv"
+    unnamed.write_text("Record ID,Seats,,\n1,3,,\n", encoding="utf-8")
+    proposed = {c.name: (c.field, c.type) for c in propose_fields(unnamed)}
+    assert proposed == {"Record ID": ("lead_id", "string"), "Seats": ("seats", "integer")}
+
+
 def test_codes_with_leading_zeros_stay_text(tmp_path: Path) -> None:
     """A postal code 02134 read as a whole number would lose its zero: digits with a leading
     zero are a code, so the proposed type is string."""

@@ -160,18 +160,6 @@ def _infer(values: Sequence[str]) -> str:
     return "string"
 
 
-def _csv_sample(export: Path, sample_rows: int) -> tuple[list[str] | None, list[list[str]]]:
-    """A CSV export's header and first rows, as text."""
-    try:
-        with export.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            rows = [row for _, row in zip(range(sample_rows), reader, strict=False)]
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise ScaffoldError(f"cannot read {export}: {error}") from error
-    return header, rows
-
-
 def _as_text(value: object) -> str:
     """A JSON or columnar value as a CSV cell would hold it (for the type guess)."""
     if value is None:
@@ -181,23 +169,53 @@ def _as_text(value: object) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
-def _record_sample(export: Path, sample_rows: int) -> tuple[list[str], list[list[str]]]:
-    """Any other export (JSON, a Salesforce query result, JSON Lines, Parquet...), read by the
-    input layer as ``evaluate`` reads it: the record keys are the columns, in order of first
-    appearance; nested objects (Salesforce's ``attributes``, ``Owner``) are left out."""
-    from leadcontract.inputs import RawRecord, RecordError, rows_from  # noqa: PLC0415
+def _csv_sample(export: Path, sample_rows: int) -> tuple[list[str] | None, list[list[str]]]:
+    """A CSV export's header and first rows, as text, read by the input layer as ``evaluate``
+    reads them: a file it would refuse (UTF-16, separated by ``;``) or a record it cannot read
+    (bytes that are not UTF-8) is named here with its line, before a contract is built on it."""
+    from leadcontract.inputs import read_csv_header  # noqa: PLC0415 (lazy)
+
+    try:
+        header = read_csv_header(export, str(export))
+    except (OSError, ValueError) as error:
+        raise ScaffoldError(f"cannot read {error}") from error
+    if header is None:
+        return None, []
+    records = _sample_records(export, sample_rows)
+    return header, [[_as_text(r.get(name, "")) for name in header] for r in records]
+
+
+def _sample_records(export: Path, sample_rows: int) -> list[dict[str, object]]:
+    """The first ``sample_rows`` records of an export; a record that cannot be read is refused
+    with its file and line (``evaluate`` would make it an error row)."""
+    from leadcontract.inputs import InputFileError, RawRecord, RecordError, rows_from  # noqa: PLC0415
 
     records: list[dict[str, object]] = []
+    bad: RecordError | None = None
     try:
         for item in rows_from(export, kind="lead"):
             if isinstance(item, RecordError):
-                raise ScaffoldError(f"cannot read {export}: {item.message}")
+                bad = item
+                break
             if isinstance(item, RawRecord):
                 records.append(dict(item.data))
             if len(records) >= sample_rows:
                 break
+    except InputFileError as error:  # its message names the file and line
+        raise ScaffoldError(f"cannot read {error}") from error
     except (OSError, ValueError, ImportError) as error:
         raise ScaffoldError(f"cannot read {export}: {error}") from error
+    if bad is not None:
+        where = f"{bad.source}:{bad.line}" if bad.line is not None else bad.source
+        raise ScaffoldError(f"cannot read {where}: record {bad.record}: {bad.message}")
+    return records
+
+
+def _record_sample(export: Path, sample_rows: int) -> tuple[list[str], list[list[str]]]:
+    """Any other export (JSON, a Salesforce query result, JSON Lines, Parquet...), read by the
+    input layer as ``evaluate`` reads it: the record keys are the columns, in order of first
+    appearance; nested objects (Salesforce's ``attributes``, ``Owner``) are left out."""
+    records = _sample_records(export, sample_rows)
     header = list(
         dict.fromkeys(key for r in records for key, v in r.items() if not isinstance(v, dict))
     )
@@ -220,6 +238,8 @@ def propose_fields(export: Path, *, sample_rows: int = 200) -> list[ExportColumn
     taken: set[str] = set()
     columns: list[ExportColumn] = []
     for index, name in enumerate(header):
+        if not name.strip():
+            continue  # an unnamed column (Excel's empty trailing ones): no field reads it
         role = roles.get(_loose(name))
         values = [row[index] for row in rows if index < len(row)]
         if role is not None and role.field not in taken:

@@ -37,7 +37,7 @@ from leadcontract.inputs._text import (
 )
 from leadcontract.inputs._types import RawRecord, RecordError, RecordKind, new_raw_record
 
-__all__ = ["MAX_RECORD_CHARS", "read_csv"]
+__all__ = ["MAX_RECORD_CHARS", "read_csv", "read_csv_header"]
 
 MAX_RECORD_CHARS: Final = 1 << 26
 """The longest CSV record read (64 Mi characters, all its cells and lines together)."""
@@ -106,6 +106,24 @@ def read_csv(path: Path, source: str, kind: RecordKind) -> Iterator[RawRecord | 
         raw.seek(0)
         handle = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
         yield from _records(_Lines(handle), source, kind)
+
+
+def read_csv_header(path: Path, source: str) -> list[str] | None:
+    """A CSV file's header row, refused as :func:`read_csv` refuses it (its encoding, a
+    separator other than a comma, a doubled column); ``None`` for an empty file.
+
+    For what looks at an export's columns before any run (``init --from-export``, ``lint
+    --leads-sample``): a file that ``evaluate`` would refuse is refused there too, with the
+    same message, instead of being read as one strange column.
+    """
+    if csv.field_size_limit() < _FIELD_LIMIT:
+        csv.field_size_limit(_FIELD_LIMIT)
+    with path.open("rb") as raw:
+        check_encoding(source, raw.read(SNIFF_BYTES))
+        raw.seek(0)
+        handle = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        lines = _Lines(handle)
+        return _header(csv.reader(lines, strict=True), lines, source)
 
 
 def _records(lines: _Lines, source: str, kind: RecordKind) -> Iterator[RawRecord | RecordError]:

@@ -7,7 +7,6 @@ goes through the same coercion, the same error rows and the same counts.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from leadcontract.inputs._columnar import (
     rows_from_file,
     rows_from_frame,
 )
+from leadcontract.inputs._csv import read_csv_header
 from leadcontract.inputs._dbapi import is_cursor, rows_from_cursor
 from leadcontract.inputs._mapping import rows_from_iterable
 from leadcontract.inputs._readers import INPUT, read_rows
@@ -97,9 +97,8 @@ def sample_columns(source: Source, *, kind: RecordKind) -> frozenset[str]:
     nested objects as dotted names too (``Owner.Alias``)."""
     names: set[str] = set()
     if isinstance(source, str | Path) and Path(source).suffix.lower() == ".csv":
-        with Path(source).open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-            header = next(csv.reader(handle), [])
-        return frozenset(name for name in header if name)
+        header = read_csv_header(Path(source), str(source)) or []
+        return frozenset(name for name in header if name.strip())
     for number, row in enumerate(rows_from(source, kind=kind)):
         if number >= SAMPLE_ROWS:
             break
