@@ -7,6 +7,7 @@ that differs from one case to the next.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,14 @@ import pytest
 from pydantic import ValidationError
 
 from leadcontract.engine import compile_contract
-from leadcontract.inputs import Event, EventCoercer, LeadCoercer, RawRecord, RecordError
+from leadcontract.inputs import (
+    Event,
+    EventCoercer,
+    LeadCoercer,
+    RawRecord,
+    RecordError,
+    rows_from,
+)
 from leadcontract.model import Contract, EventMapping, Lead, LeadField
 from leadcontract.verdict import Verdict
 
@@ -321,3 +329,14 @@ def test_a_misspelt_event_type_is_drift_not_a_silent_use() -> None:
         "unmapped-column": {"Fax": 1},
     }
     assert evaluation.drift.found
+
+
+def test_unnamed_columns_are_not_drift(tmp_path: Path) -> None:
+    """Excel leaves empty, unnamed columns at the end of a sheet it saves as CSV: no field can
+    read them, so they are no `unmapped-column` finding (one named "" failed --strict-data)."""
+    export = tmp_path / "leads.csv"
+    export.write_text("x,Fax,,\n1,2,,\n", encoding="utf-8")
+    coercer = LeadCoercer(lead_schema(x={"type": "string"}), default_tz=ZoneInfo(NEW_YORK))
+    (row,) = rows_from(export, kind="lead")
+    assert isinstance(row, RawRecord)
+    assert coercer.unread(tuple(row.data)) == ("Fax",)

@@ -208,14 +208,21 @@ class LeadCoercer:
     def unread(
         self, keys: tuple[Any, ...], ignored: frozenset[str] = frozenset()
     ) -> tuple[str, ...]:
-        """The columns among ``keys`` that no contract field reads (and not ``ignored``)."""
+        """The columns among ``keys`` that no contract field reads (and not ``ignored``).
+
+        Unnamed columns (blank headers: the empty columns Excel leaves at the end of a sheet)
+        are not among them: no field can read them, and a nameless drift finding would fail
+        a ``--strict-data`` run with nothing to act on.
+        """
         used = {
             column.head if column.__class__ is _Nested else column
             for column in self._columns.columns(keys)
             if column is not None
         }
         return tuple(
-            key for key in keys if isinstance(key, str) and key not in used and key not in ignored
+            key
+            for key in keys
+            if isinstance(key, str) and key.strip() and key not in used and key not in ignored
         )
 
     def fill(
