@@ -150,7 +150,9 @@ def test_csv_crlf_and_multiline_cell(tmp_path: Path) -> None:
     ]
 
 
-def test_csv_more_cells_is_malformed_fewer_cells_are_absent(tmp_path: Path) -> None:
+def test_csv_more_cells_is_malformed_fewer_cells_are_empty(tmp_path: Path) -> None:
+    """Cells left out at the end of a row (Excel leaves them out after a sheet's sixteenth
+    row) are empty cells: the row has every column of the header, as CSV means it."""
     path = write(tmp_path, "leads.csv", "a,b,c\n1,2,3\n1,2,3,4\n1\n5,6,7\n")
     items = list(read_rows(path, kind="lead"))
     assert len(items) == 4
@@ -161,9 +163,37 @@ def test_csv_more_cells_is_malformed_fewer_cells_are_absent(tmp_path: Path) -> N
     assert errors[0].message == "the row has 4 cells but the header has 3"
     assert [(r.record, r.line, dict(r.data)) for r in records] == [
         (1, 2, {"a": "1", "b": "2", "c": "3"}),
-        (3, 4, {"a": "1"}),
+        (3, 4, {"a": "1", "b": "", "c": ""}),
         (4, 5, {"a": "5", "b": "6", "c": "7"}),
     ]
+
+
+def test_a_cell_left_out_reads_as_an_empty_cell(tmp_path: Path) -> None:
+    """A row whose trailing empty cells were left out reads as the same row with them: the
+    ``value_map`` of ``""`` applies, and a required field is "empty", not "no column" (the
+    header has the column; the message sent the user looking for a missing column)."""
+    lead = make_lead(
+        {
+            "lead_id": {"type": "string", "required": True},
+            "source": {"type": "string", "value_map": {"": "other"}},
+            "email": {"type": "string", "required": True},
+        }
+    )
+    coercer = LeadCoercer(lead, default_tz=UTC)
+    full = write(tmp_path, "full.csv", "lead_id,email,source\nL1,,\n")
+    short = write(tmp_path, "short.csv", "lead_id,email,source\nL1\n")
+    results = []
+    for path in (full, short):
+        (row,) = read_rows(path, kind="lead")
+        assert isinstance(row, RawRecord)
+        record, errors = coercer.coerce(row)
+        results.append((record, [e.message for e in errors]))
+    assert results[0] == results[1] == (None, ["email: required, but empty"])
+    (row,) = read_rows(
+        write(tmp_path, "ok.csv", "lead_id,email,source\nL1,a@b.example\n"), kind="lead"
+    )
+    assert isinstance(row, RawRecord)
+    assert coercer.coerce(row)[0] == {"lead_id": "L1", "source": "other", "email": "a@b.example"}
 
 
 def test_csv_byte_order_mark(tmp_path: Path) -> None:

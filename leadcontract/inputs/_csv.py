@@ -1,7 +1,7 @@
 """Reading CSV records so that no record is lost, invented or cut: every physical line of the
 file ends up in a record, a blank line, or an error row.
 
-Three things the plain :mod:`csv` reader gets wrong for this purpose, and how they are handled:
+Four things the plain :mod:`csv` reader gets wrong for this purpose, and how they are handled:
 
 * A quoted cell that is never closed swallows the rest of the file into one cell, silently.
   The reader runs in ``strict`` mode, which notices the end of the data inside quotes; the
@@ -14,6 +14,10 @@ Three things the plain :mod:`csv` reader gets wrong for this purpose, and how th
   records. The limit is raised so that a cell is read whole; a record is bounded by
   :data:`MAX_RECORD_CHARS` instead, and one longer than that is refused with the rest of the
   file (each later line an error row), never re-synchronised.
+* A row with fewer cells than the header gives fewer values, so that a field whose cell was
+  left out would seem to have no column at all (a required one reported as "no column", a
+  ``value_map`` of ``""`` not applied). Writers leave trailing empty cells out (Excel does
+  after the sixteenth row of a sheet); here they are empty cells, as CSV means them.
 * The header is taken as it is. Here a header with a duplicate column (which one is the
   lead's e-mail?), or with bytes that are not UTF-8, refuses the whole file with one
   :class:`InputFileError`, as does a UTF-16 file or one with two byte order marks.
@@ -164,7 +168,9 @@ def _records(lines: _Lines, source: str, kind: RecordKind) -> Iterator[RawRecord
         elif has_bad_bytes("".join(row)):
             yield _bad_cell(kind, source, number, start, header=header, row=row)
         else:
-            yield new_raw_record(source, number, start, dict(zip(header, row, strict=False)))
+            if len(row) < width:  # trailing empty cells left out (Excel after row 16 does)
+                row += [""] * (width - len(row))
+            yield new_raw_record(source, number, start, dict(zip(header, row, strict=True)))
 
 
 def _header(reader: Iterator[list[str]], lines: _Lines, source: str) -> list[str] | None:
