@@ -169,6 +169,21 @@ def test_an_excel_csv_is_read_as_evaluate_reads_it(tmp_path: Path) -> None:
     assert proposed == {"Record ID": ("lead_id", "string"), "Seats": ("seats", "integer")}
 
 
+def test_a_salesforce_report_export_plays_the_roles(tmp_path: Path) -> None:
+    """A Lead report from the Salesforce UI labels its columns: "Company / Account" and "No.
+    of Employees" are the company and employees roles (else `company`, required, read a
+    column the export lacks, and every lead became an error row)."""
+    export = tmp_path / "report.csv"
+    export.write_text(
+        '"Lead ID","Company / Account","No. of Employees","Create Date"\n'
+        '"00Q1","Acme","120","10/5/2026 3:56 PM"\n',
+        encoding="utf-8",
+    )
+    proposed = {c.name: (c.field, c.role) for c in propose_fields(export)}
+    assert proposed["Company / Account"] == ("company", True)
+    assert proposed["No. of Employees"] == ("employees", True)
+
+
 def test_codes_with_leading_zeros_stay_text(tmp_path: Path) -> None:
     """A postal code 02134 read as a whole number would lose its zero: digits with a leading
     zero are a code, so the proposed type is string."""

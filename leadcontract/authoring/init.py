@@ -46,9 +46,19 @@ ROLES: tuple[Role, ...] = (
     Role("lead_id", "string", True, ("id", "lead id", "hs_object_id", "record id", "contact id")),
     Role("email", "string", True, ("email", "email address", "e-mail"), pii=True),
     Role("last_name", "string", False, ("lastname", "last name", "surname"), pii=True),
-    Role("company", "string", True, ("company", "company name", "account", "organization")),
+    Role(
+        "company",
+        "string",
+        True,
+        ("company", "company name", "company / account", "account", "organization"),
+    ),
     Role("title", "string", False, ("title", "jobtitle", "job title", "position")),
-    Role("employees", "integer", False, ("numberofemployees", "numemployees", "employees")),
+    Role(
+        "employees",
+        "integer",
+        False,
+        ("numberofemployees", "numemployees", "employees", "no. of employees"),
+    ),
     Role("country", "string", False, ("country", "country/region", "countrycode")),
     Role(
         "campaign",
