@@ -331,6 +331,53 @@ def test_a_misspelt_event_type_is_drift_not_a_silent_use() -> None:
     assert evaluation.drift.found
 
 
+def test_an_unmapped_report_row_is_counted_by_the_column_its_mappings_test() -> None:
+    """A Salesforce activity report names its subtype column "Task Subtype": a row no mapping
+    matches is counted by that column's value, not as "(no type column)"."""
+    contract = Contract.model_validate(
+        {
+            "apiVersion": "leadcontract/v1",
+            "metadata": {
+                "id": "c",
+                "version": "1.0.0",
+                "title": "t",
+                "owners": [{"name": "M", "team": "marketing"}, {"name": "S", "team": "sales"}],
+                "effective": {"start": "2026-01-01"},
+                "timezone": "UTC",
+            },
+            "lead": {
+                "fields": {
+                    "lead_id": {"type": "string", "required": True},
+                    "created_at": {"type": "datetime", "required": True},
+                },
+                "lifecycle": {"stages": [{"id": "inquiry", "when": True}]},
+                "disqualification": {"reasons": {"bad": {"label": "Bad"}}},
+            },
+            "mappings": {
+                "events": [
+                    {
+                        "id": "calls",
+                        "when": {"Task Subtype": "Call", "Lead ID": "*"},
+                        "set": {"type": "touch", "channel": "phone"},
+                        "columns": {"lead_id": "Lead ID", "at": "Date"},
+                    }
+                ]
+            },
+        }
+    )
+    leads = [{"lead_id": "L1", "created_at": "2026-10-05T10:00Z"}]
+    events = [
+        {"Lead ID": "L1", "Task Subtype": "Call", "Date": "2026-10-05T11:00Z"},
+        {"Lead ID": "L1", "Task Subtype": "Task", "Date": "2026-10-05T12:00Z"},
+    ]
+    evaluation = compile_contract(contract).evaluate(
+        leads, events, as_of=datetime(2026, 10, 6, tzinfo=UTC)
+    )
+    list(evaluation)
+    found = {f.kind: dict(f.values) for f in evaluation.drift.findings()}
+    assert found == {"unmapped-event": {"Task Subtype=Task": 1}}
+
+
 def test_unnamed_columns_are_not_drift(tmp_path: Path) -> None:
     """Excel leaves empty, unnamed columns at the end of a sheet it saves as CSV: no field can
     read them, so they are no `unmapped-column` finding (one named "" failed --strict-data)."""
