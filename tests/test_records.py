@@ -209,7 +209,10 @@ def test_csv_bytes_that_are_not_utf8(tmp_path: Path) -> None:
     records, errors = split(items)
     assert [where(e) for e in errors] == [(str(path), 1, 2, "Company", "malformed")]
     assert errors[0].kind == "event"
-    assert errors[0].message == 'Company: not valid UTF-8: "Caf\\xe9 Oslo"'
+    assert errors[0].message == (
+        'Company: not valid UTF-8: "Caf\\xe9 Oslo": the file was saved in another encoding '
+        "(such as Windows-1252); save it as UTF-8"
+    )
     errors[0].message.encode("utf-8")  # writable as it is
     assert [(r.record, r.data["Company"]) for r in records] == [(2, "København"), (3, "Ok")]
 
@@ -270,7 +273,10 @@ def test_jsonl_non_utf8_line_and_bom(tmp_path: Path) -> None:
     )
     records, errors = split(read_rows(path, kind="lead"))
     assert [where(e) for e in errors] == [(str(path), 2, 2, None, "malformed")]
-    assert errors[0].message == "byte 0xff at column 8 is not valid UTF-8"
+    assert errors[0].message == (
+        "byte 0xff at column 8 is not valid UTF-8: the file was saved in another encoding "
+        "(such as Windows-1252); save it as UTF-8"
+    )
     assert [(r.line, dict(r.data)) for r in records] == [(1, {"a": 1}), (3, {"a": "æ"})]
 
 

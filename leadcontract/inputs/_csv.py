@@ -33,6 +33,7 @@ from typing import IO, Final
 
 from leadcontract.inputs._messages import _printable, _show
 from leadcontract.inputs._text import (
+    OTHER_ENCODING,
     SNIFF_BYTES,
     InputFileError,
     check_encoding,
@@ -202,8 +203,7 @@ def _check_header(source: str, line: int, header: list[str]) -> None:
         if has_bad_bytes(name):
             raise InputFileError(
                 source, line, f"column {index} of the header, {_show(name)}, is not valid "
-                "UTF-8: the file was saved in another encoding (such as Windows-1252); "
-                "save it as UTF-8"
+                f"UTF-8: {OTHER_ENCODING}"
             )  # fmt: skip
     separator = next((s for s in (";", "\t", "|") if len(header) == 1 and s in header[0]), None)
     if separator is not None:  # else every record is an error row, for columns it "lacks"
@@ -323,5 +323,10 @@ def _bad_cell(
     index = next(i for i, cell in enumerate(row) if has_bad_bytes(cell))
     name = _printable(header[index])
     return malformed(
-        kind, source, number, line, f"{name}: not valid UTF-8: {_show(row[index])}", field=name
+        kind,
+        source,
+        number,
+        line,
+        f"{name}: not valid UTF-8: {_show(row[index])}: {OTHER_ENCODING}",
+        field=name,
     )

@@ -34,6 +34,7 @@ import orjson
 
 from leadcontract.inputs._messages import _describe, _printable, _show
 from leadcontract.inputs._text import (
+    OTHER_ENCODING,
     SNIFF_BYTES,
     check_encoding,
     has_bad_bytes,
@@ -247,7 +248,9 @@ def _line_reader(
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             where = f"byte {exc.object[exc.start]:#04x} at column {exc.start + 1}"
-            return malformed(kind, source, number, line_number, f"{where} is not valid UTF-8")
+            return malformed(
+                kind, source, number, line_number, f"{where} is not valid UTF-8: {OTHER_ENCODING}"
+            )
         try:
             value = decode(text)
         except (ValueError, RecursionError) as exc:
@@ -460,7 +463,9 @@ def _elements(
         counter[0] += 1
         duplicates, constants = stream.objects.take()
         if has_bad_bytes(text):
-            yield malformed(kind, source, counter[0], line, "the record is not valid UTF-8")
+            yield malformed(
+                kind, source, counter[0], line, f"the record is not valid UTF-8: {OTHER_ENCODING}"
+            )
         else:
             if isinstance(value, dict) and isinstance(value.get("attributes"), dict):
                 del value["attributes"]  # Salesforce's metadata
