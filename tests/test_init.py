@@ -184,6 +184,30 @@ def test_a_salesforce_report_export_plays_the_roles(tmp_path: Path) -> None:
     assert proposed["No. of Employees"] == ("employees", True)
 
 
+def test_a_hubspot_v3_export_proposes_its_nested_properties(tmp_path: Path) -> None:
+    """The HubSpot v3 API nests every property (`{"id": ..., "properties": {...}}`): they are
+    columns by their dotted name, playing their roles by their own name (all of them were
+    left out, and `--crm hubspot` then read `email`, a column the export lacks)."""
+    export = tmp_path / "contacts.json"
+    record = {
+        "id": "1501",
+        "properties": {"email": "a@b.example", "createdate": "2026-10-05T08:00:00.000Z"},
+        "Owner": {"Alias": "ana", "Seats": 3},
+    }
+    export.write_text(json.dumps([record]), encoding="utf-8")
+    proposed = {c.name: (c.field, c.type, c.role) for c in propose_fields(export)}
+    assert proposed == {
+        "id": ("lead_id", "string", True),
+        "properties.email": ("email", "string", True),
+        "properties.createdate": ("created_at", "datetime", True),
+        "Owner.Alias": ("alias", "string", False),
+        "Owner.Seats": ("seats", "integer", False),
+    }
+    scaffold(tmp_path / "c", start=date(2026, 10, 1), crm="hubspot", export=export)
+    text = (tmp_path / "c" / "lead.yaml").read_text(encoding="utf-8")
+    assert 'email: {type: string, required: true, pii: true, source: "properties.email"}' in text
+
+
 def test_codes_with_leading_zeros_stay_text(tmp_path: Path) -> None:
     """A postal code 02134 read as a whole number would lose its zero: digits with a leading
     zero are a code, so the proposed type is string."""

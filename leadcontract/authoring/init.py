@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -221,14 +221,25 @@ def _sample_records(export: Path, sample_rows: int) -> list[dict[str, object]]:
     return records
 
 
+def _flat(record: Mapping[str, object], prefix: str = "") -> Iterator[tuple[str, object]]:
+    """A record's values by dotted name (``properties.email``), as fields read nested objects."""
+    for key, value in record.items():
+        if not prefix and key == "attributes":
+            continue  # Salesforce's metadata (JSON Lines keep it), no field of the lead
+        if isinstance(value, Mapping):
+            yield from _flat(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
+
+
 def _record_sample(export: Path, sample_rows: int) -> tuple[list[str], list[list[str]]]:
     """Any other export (JSON, a Salesforce query result, JSON Lines, Parquet...), read by the
     input layer as ``evaluate`` reads it: the record keys are the columns, in order of first
-    appearance; nested objects (Salesforce's ``attributes``, ``Owner``) are left out."""
-    records = _sample_records(export, sample_rows)
-    header = list(
-        dict.fromkeys(key for r in records for key, v in r.items() if not isinstance(v, dict))
-    )
+    appearance, and the values of nested objects are columns by their dotted name
+    (``Owner.Alias``; HubSpot's v3 API nests every property: ``properties.email``).
+    Salesforce's ``attributes`` are dropped by the reader."""
+    records = [dict(_flat(r)) for r in _sample_records(export, sample_rows)]
+    header = list(dict.fromkeys(key for r in records for key in r))
     return header, [[_as_text(r.get(name)) for name in header] for r in records]
 
 
@@ -238,10 +249,12 @@ def propose_fields(export: Path, *, sample_rows: int = 200) -> list[ExportColumn
     A ``.csv`` file is read as CSV; any other file the input layer reads (``.json``,
     ``.jsonl``, ``.parquet``...) by its records' keys.
     """
-    if export.suffix.lower() == ".csv" or not export.is_file():
-        header, rows = _csv_sample(export, sample_rows)
-    else:
+    dotted = export.suffix.lower() != ".csv" and export.is_file()
+    header: list[str] | None
+    if dotted:
         header, rows = _record_sample(export, sample_rows)
+    else:
+        header, rows = _csv_sample(export, sample_rows)
     if not header or not any(h.strip() for h in header):
         raise ScaffoldError(f"{export}:1: expected a header row of column names")
     roles = {_loose(c): role for role in ROLES for c in role.candidates}
@@ -250,13 +263,16 @@ def propose_fields(export: Path, *, sample_rows: int = 200) -> list[ExportColumn
     for index, name in enumerate(header):
         if not name.strip():
             continue  # an unnamed column (Excel's empty trailing ones): no field reads it
-        role = roles.get(_loose(name))
+        leaf = name.rpartition(".")[2] if dotted else name  # a nested value: by its own name
+        role = roles.get(_loose(name)) or roles.get(_loose(leaf))
         values = [row[index] for row in rows if index < len(row)]
         if role is not None and role.field not in taken:
             taken.add(role.field)
             columns.append(ExportColumn(name, role.field, role.type, True))
             continue
-        field = _snake(name)
+        field = _snake(leaf)
+        if field in taken:
+            field = _snake(name)
         while field in taken or field in {r.field for r in ROLES}:
             field += "_2"
         taken.add(field)
