@@ -454,6 +454,15 @@ def test_counts_that_do_not_reconcile_are_an_internal_error(
     assert "reconcile" in capsys.readouterr().err.lower()
 
 
+def test_payouts_without_lines_say_so(capsys: pytest.CaptureFixture[str]) -> None:
+    """A period in which nobody earned anything printed nothing at all (an empty table)."""
+    args = ["payouts", str(EXAMPLE), "--leads", str(LEADS), "--events", str(EVENTS)]
+    assert main([*args, "--period", "2020-01"]) == 0
+    assert capsys.readouterr().out == (
+        "no spiff lines in 2020-01: no lead earned or lost a spiff\n"
+    )
+
+
 def test_payouts_run_is_recorded_in_the_audit_store(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

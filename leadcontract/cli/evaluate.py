@@ -833,6 +833,8 @@ def run_payouts(args: argparse.Namespace) -> int:
     except OSError as error:
         return fail(f"cannot read {error.filename}: {error.strerror}")
     text = render_statements(result, args.format, raw_csv=args.raw_csv)
+    if not text and args.format == "table":  # an empty table is no text at all: say why
+        text = f"no spiff lines in {printable(args.period)}: no lead earned or lost a spiff\n"
     try:
         with ExitStack() as stack:
             out = stack.enter_context(atomic_output(args.out)) if args.out else None
