@@ -387,3 +387,27 @@ def test_unnamed_columns_are_not_drift(tmp_path: Path) -> None:
     (row,) = rows_from(export, kind="lead")
     assert isinstance(row, RawRecord)
     assert coercer.unread(tuple(row.data)) == ("Fax",)
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "pattern"),
+    [
+        ("datetime", "10/5/2026 3:56 PM", "%m/%d/%Y %I:%M %p"),  # a Salesforce report (en-US)
+        ("datetime", "05.10.2026 15:56", "%d.%m.%Y %H:%M"),  # Excel in a German locale
+        ("datetime", "25/10/2026 09:15:00", "%d/%m/%Y %H:%M:%S"),  # day first: 25 is no month
+        ("date", "10/5/2026", "%m/%d/%Y"),
+    ],
+)
+def test_a_date_in_a_locale_format_names_the_format_that_reads_it(
+    kind: str, value: str, pattern: str
+) -> None:
+    """A date as a report or a spreadsheet writes it in the user's locale: the error row says
+    which `format:` reads it (it said only "expected ... such as 2026-10-05T14:03:00Z"), and
+    that format does read it."""
+    _, errors = coerce({"type": kind}, value)
+    assert errors[0].message.endswith(f'(a date in a locale format: give it `format: "{pattern}"`)')
+    read, errors = coerce({"type": kind, "format": pattern}, value)
+    assert errors == []
+    assert read is not None
+    _, errors = coerce({"type": kind}, "next tuesday")
+    assert "locale" not in errors[0].message

@@ -54,10 +54,38 @@ _OUTSIDE = (
 )
 
 
+_LOCALE_DAYS: Final = ("%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%m/%d/%y", "%d/%m/%y", "%d.%m.%y")
+_LOCALE_TIMES: Final = ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p")
+_LOCALE_SHAPE: Final = re.compile(
+    r"\d{1,2}[./]\d{1,2}[./]\d{2,4}( \d{1,2}:\d{2}(:\d{2})?( ?[AaPp][Mm])?)?"
+)
+
+
+def _locale_format(value: str) -> str | None:
+    """A ``strptime`` pattern that reads a date as a spreadsheet or a CRM report writes it in
+    the user's locale (``10/5/2026 3:56 PM``, ``05.10.2026 15:56``), for the hint of an
+    error row; ``None`` for other text. Month first wins when both orders read it."""
+    text = value.strip()
+    if not _LOCALE_SHAPE.fullmatch(text):
+        return None
+    for day in _LOCALE_DAYS:
+        for clock in _LOCALE_TIMES:
+            try:
+                datetime.strptime(text, day + clock)
+            except ValueError:
+                continue
+            return day + clock
+    return None
+
+
 def _wrong(expected: str, value: Any, code: ErrorCode = "wrong-type") -> _InvalidValueError:
     hint = ""
     if isinstance(value, str) and expected in (_EXPECT_INTEGER, _EXPECT_NUMBER) and "," in value:
         hint = " (write digits without thousands separators, with '.' for decimals)"
+    elif isinstance(value, str) and expected in (_EXPECT_DATE, _EXPECT_DATETIME):
+        pattern = _locale_format(value)
+        if pattern is not None:
+            hint = f' (a date in a locale format: give it `format: "{pattern}"`)'
     return _InvalidValueError(code, f"{expected}, got {_show(value)}{hint}")
 
 
