@@ -208,6 +208,33 @@ def test_a_hubspot_v3_export_proposes_its_nested_properties(tmp_path: Path) -> N
     assert 'email: {type: string, required: true, pii: true, source: "properties.email"}' in text
 
 
+@pytest.mark.parametrize(
+    ("header", "roles"),
+    [
+        (  # Zoho CRM
+            "Record Id,Lead Owner,Email,Company,Created Time",
+            ["lead_id", "owner", "email", "company", "created_at"],
+        ),
+        (  # Microsoft Dynamics 365, exported to CSV
+            "(Do Not Modify) Lead,Email,Company Name,Owner,Created On",
+            ["lead_id", "email", "company", "owner", "created_at"],
+        ),
+        (  # Pipedrive leads
+            "Lead - ID,Lead - Owner,Person - Email - Work,Organization - Name,Lead - Created",
+            ["lead_id", "owner", "email", "company", "created_at"],
+        ),
+    ],
+    ids=["zoho", "dynamics", "pipedrive"],
+)
+def test_other_crms_exports_play_the_roles(tmp_path: Path, header: str, roles: list[str]) -> None:
+    """Exports of other CRMs name the roles their way: the creation time as "Created Time",
+    "Created On" or "Lead - Created" became a field of its own, and `created_at`, required,
+    read a column the export lacks (every lead an error row)."""
+    export = tmp_path / "export.csv"
+    export.write_text(header + "\n", encoding="utf-8")
+    assert [(c.field, c.role) for c in propose_fields(export)] == [(r, True) for r in roles]
+
+
 def test_codes_with_leading_zeros_stay_text(tmp_path: Path) -> None:
     """A postal code 02134 read as a whole number would lose its zero: digits with a leading
     zero are a code, so the proposed type is string."""

@@ -43,14 +43,34 @@ class Role:
 
 
 ROLES: tuple[Role, ...] = (
-    Role("lead_id", "string", True, ("id", "lead id", "hs_object_id", "record id", "contact id")),
-    Role("email", "string", True, ("email", "email address", "e-mail"), pii=True),
+    Role(
+        "lead_id",
+        "string",
+        True,
+        ("id", "lead id", "hs_object_id", "record id", "contact id", "(do not modify) lead"),
+    ),
+    Role(
+        "email",
+        "string",
+        True,
+        ("email", "email address", "e-mail", "person - email", "person - email - work"),
+        pii=True,
+    ),
     Role("last_name", "string", False, ("lastname", "last name", "surname"), pii=True),
     Role(
         "company",
         "string",
         True,
-        ("company", "company name", "company / account", "account", "organization"),
+        (
+            "company",
+            "company name",
+            "company / account",
+            "account",
+            "account name",
+            "organization",
+            "organization name",
+            "organization - name",
+        ),
     ),
     Role("title", "string", False, ("title", "jobtitle", "job title", "position")),
     Role(
@@ -71,7 +91,10 @@ ROLES: tuple[Role, ...] = (
         "created_at",
         "datetime",
         True,
-        ("createddate", "createdate", "created at", "create date", "created"),
+        (
+            *("createddate", "createdate", "created at", "create date", "created"),
+            *("created time", "created on", "date created", "lead - created"),
+        ),
     ),
 )
 
