@@ -318,6 +318,24 @@ def test_json_without_records(tmp_path: Path, content: str) -> None:
     assert list(read_rows(write(tmp_path, "leads.json", content), kind="lead")) == []
 
 
+@pytest.mark.parametrize(
+    ("content", "key"),
+    [
+        ('{"@odata.context": "x", "value": [{"leadid": "1"}]}', "value"),  # Dynamics (OData)
+        ('{"results": [{"id": "1"}], "paging": {}}', "results"),  # HubSpot
+        ('{"success": true, "data": [{"id": 1}]}', "data"),  # Pipedrive, Zoho
+    ],
+)
+def test_json_api_page_names_the_array_to_save(tmp_path: Path, content: str, key: str) -> None:
+    """A CRM API's page wraps its records under its own key: the error row names that key and
+    what to do (it said only that there is no "records" array)."""
+    (error,) = read_rows(write(tmp_path, "leads.json", content), kind="lead")
+    assert isinstance(error, RecordError)
+    assert f'no "records" array but an array under "{key}": save that array alone' in (
+        error.message
+    )
+
+
 def test_json_element_that_is_not_an_object(tmp_path: Path) -> None:
     path = write(tmp_path, "leads.json", '[{"a": 1}, "text", {"a": 3}]')
     records, errors = split(read_rows(path, kind="lead"))

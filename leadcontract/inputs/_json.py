@@ -422,8 +422,14 @@ def read_json(path: Path, source: str, kind: RecordKind) -> Iterator[RawRecord |
             if first == "{":
                 stream.pos += 1
                 wrapper = set()
-                if not _seek_records(stream, wrapper):
+                arrays: list[str] = []
+                if not _seek_records(stream, wrapper, arrays):
                     message = f'{_EXPECTED}; the object has no "records" array'
+                    if arrays:  # an API's page ({"results": [...]}, {"value": [...]}...)
+                        message += (
+                            f" but an array under {_show(arrays[0])}: save that array alone as "
+                            "the .json file (or its objects one per line as .jsonl)"
+                        )
                     raise _JsonSyntaxError(message, stream.line())
             elif first != "[":
                 empty = ", got an empty file" if first == "" else ""
@@ -491,14 +497,17 @@ def _elements(
             raise _JsonSyntaxError(message, stream.line())
 
 
-def _seek_records(stream: _JsonStream, seen: set[str]) -> bool:
-    """Inside a top-level object: move to the "records" array; False when there is none."""
+def _seek_records(stream: _JsonStream, seen: set[str], arrays: list[str]) -> bool:
+    """Inside a top-level object: move to the "records" array; False when there is none
+    (``arrays`` then names the members that hold an array, for the error row)."""
     while True:
         if stream.peek() == "}":
             return False
         key = stream.key(seen)
-        if key == "records" and stream.peek() == "[":
-            return True
+        if stream.peek() == "[":
+            if key == "records":
+                return True
+            arrays.append(key)
         stream.skip_value()  # whatever else the wrapper holds (totalSize, done...)
         _after_member(stream)
 
