@@ -411,3 +411,16 @@ def test_a_date_in_a_locale_format_names_the_format_that_reads_it(
     assert read is not None
     _, errors = coerce({"type": kind}, "next tuesday")
     assert "locale" not in errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("value", "unit"),
+    [(1791190800000, "epoch_ms"), ("1791190800000", "epoch_ms"), (1791190800, "epoch_s")],
+)
+def test_a_time_since_1970_names_the_epoch_format(value: object, unit: str) -> None:
+    """HubSpot's legacy createdate and engagement timestamps count milliseconds since 1970:
+    the error row says which `format:` reads them (it said only "expected a date and time")."""
+    _, errors = coerce({"type": "datetime"}, value)
+    assert errors[0].message.endswith(f"(a time since 1970: give it `format: {unit}`)")
+    read, errors = coerce({"type": "datetime", "format": unit}, value)
+    assert (errors, read is not None) == ([], True)

@@ -78,6 +78,16 @@ def _locale_format(value: str) -> str | None:
     return None
 
 
+def _epoch_hint(text: str) -> str:
+    """The hint for a time written as a count since 1970 (HubSpot's legacy API, engagement
+    timestamps): 13 digits are milliseconds, 10 seconds."""
+    digits = text.strip()
+    if not digits.isdigit():
+        return ""
+    unit = {13: "epoch_ms", 10: "epoch_s"}.get(len(digits))
+    return "" if unit is None else f" (a time since 1970: give it `format: {unit}`)"
+
+
 def _wrong(expected: str, value: Any, code: ErrorCode = "wrong-type") -> _InvalidValueError:
     hint = ""
     if isinstance(value, str) and expected in (_EXPECT_INTEGER, _EXPECT_NUMBER) and "," in value:
@@ -86,6 +96,18 @@ def _wrong(expected: str, value: Any, code: ErrorCode = "wrong-type") -> _Invali
         pattern = _locale_format(value)
         if pattern is not None:
             hint = f' (a date in a locale format: give it `format: "{pattern}"`)'
+        else:
+            hint = _epoch_hint(value)
+    elif (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and expected
+        in (
+            _EXPECT_DATE,
+            _EXPECT_DATETIME,
+        )
+    ):
+        hint = _epoch_hint(str(value))
     return _InvalidValueError(code, f"{expected}, got {_show(value)}{hint}")
 
 
