@@ -192,7 +192,7 @@ def test_a_hubspot_v3_export_proposes_its_nested_properties(tmp_path: Path) -> N
     record = {
         "id": "1501",
         "properties": {"email": "a@b.example", "createdate": "2026-10-05T08:00:00.000Z"},
-        "Owner": {"Alias": "ana", "Seats": 3},
+        "Owner": {"attributes": {"type": "User"}, "Alias": "ana", "Seats": 3},
     }
     export.write_text(json.dumps([record]), encoding="utf-8")
     proposed = {c.name: (c.field, c.type, c.role) for c in propose_fields(export)}

@@ -247,9 +247,9 @@ def _sample_records(export: Path, sample_rows: int) -> list[dict[str, object]]:
 def _flat(record: Mapping[str, object], prefix: str = "") -> Iterator[tuple[str, object]]:
     """A record's values by dotted name (``properties.email``), as fields read nested objects."""
     for key, value in record.items():
-        if not prefix and key == "attributes":
-            continue  # Salesforce's metadata (JSON Lines keep it), no field of the lead
         if isinstance(value, Mapping):
+            if key == "attributes":
+                continue  # Salesforce's metadata, of the record or of a related one (Owner)
             yield from _flat(value, f"{prefix}{key}.")
         else:
             yield f"{prefix}{key}", value
