@@ -424,3 +424,21 @@ def test_a_time_since_1970_names_the_epoch_format(value: object, unit: str) -> N
     assert errors[0].message.endswith(f"(a time since 1970: give it `format: {unit}`)")
     read, errors = coerce({"type": "datetime", "format": unit}, value)
     assert (errors, read is not None) == ([], True)
+
+
+@pytest.mark.parametrize(
+    ("value", "read"),
+    [
+        ("2026-10-05 15:56:12 UTC", datetime(2026, 10, 5, 15, 56, 12, tzinfo=UTC)),  # BigQuery
+        ("2026-10-05 15:56:12.5 utc", datetime(2026, 10, 5, 15, 56, 12, 500000, tzinfo=UTC)),
+        ("2026-10-05T15:56 GMT", datetime(2026, 10, 5, 15, 56, tzinfo=UTC)),
+        ("2026-10-05 15:56:12+02:00 UTC", None),  # two zones: not read
+        ("2026-10-05 15:56:12 CET", None),  # an abbreviation that names no one offset
+    ],
+)
+def test_a_time_that_names_utc_after_a_space_is_utc(value: str, read: datetime | None) -> None:
+    """BigQuery's CSV export (and many databases') writes TIMESTAMPs as `... UTC`: every
+    lead of such an export was an error row."""
+    got, errors = coerce({"type": "datetime"}, value)
+    assert got == read
+    assert bool(errors) == (read is None)

@@ -259,6 +259,21 @@ def _pattern_converter(pattern: str, code: ErrorCode) -> Callable[[Any], datetim
     return convert
 
 
+def _utc_named(value: str, code: ErrorCode) -> datetime:
+    """A date-time that names its zone UTC (or GMT) after a space, as BigQuery's and many
+    databases' CSV exports write it (``2026-10-05 15:56:12 UTC``): the same as ``Z``."""
+    text = value.rstrip()
+    if text[-4:].upper() in (" UTC", " GMT"):
+        try:
+            moment = datetime.fromisoformat(text[:-4])
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is None:  # "+02:00 UTC" says two things: not read
+                return moment.replace(tzinfo=UTC)
+    raise _wrong(_EXPECT_DATETIME, value, code)
+
+
 def _datetime_converter(
     default_tz: tzinfo, code: ErrorCode, fmt: str | None = None
 ) -> Callable[[Any], datetime]:
@@ -266,7 +281,7 @@ def _datetime_converter(
 
     The text must have a calendar date and at least hours and minutes, ``T`` (or a space)
     between them, and may have seconds, a fraction and an offset (``Z``, ``+02:00``,
-    ``+0200``). A naive value is taken to be in ``default_tz``. A calendar date alone
+    ``+0200``, `` UTC``). A naive value is taken to be in ``default_tz``. A calendar date alone
     (``2018-02-01``, or a :class:`datetime.date`) is the start of that day in ``default_tz``.
     ``fmt`` reads another spelling instead: ``epoch_ms``, ``epoch_s`` or a ``strptime`` pattern.
     """
@@ -300,7 +315,7 @@ def _datetime_converter(
                     try:
                         moment = from_text(value.upper())  # 't' and 'z' (RFC 3339)
                     except ValueError:
-                        raise _wrong(_EXPECT_DATETIME, value, code) from None
+                        moment = _utc_named(value, code)
             else:
                 raise _wrong(_EXPECT_DATETIME, value, code)
         elif isinstance(value, datetime):
