@@ -442,3 +442,22 @@ def test_a_time_that_names_utc_after_a_space_is_utc(value: str, read: datetime |
     got, errors = coerce({"type": "datetime"}, value)
     assert got == read
     assert bool(errors) == (read is None)
+
+
+def test_a_label_of_an_allowed_value_says_which_value_map_reads_it() -> None:
+    """HubSpot's UI export writes picklist labels ("Marketing Qualified Lead") where its API
+    writes internal names (marketingqualifiedlead): the error row says which value the label
+    stands for and the value_map entry that reads it."""
+    field = {"type": "string", "values": ["lead", "marketingqualifiedlead"]}
+    _, errors = coerce(field, "Marketing Qualified Lead")
+    assert errors[0].message.endswith(
+        '(the label of "marketingqualifiedlead"? map it: '
+        '`value_map: {"Marketing Qualified Lead": "marketingqualifiedlead"}`)'
+    )
+    _, errors = coerce(field, "Customer")
+    assert "label" not in errors[0].message
+    read, errors = coerce(
+        {**field, "value_map": {"Marketing Qualified Lead": "marketingqualifiedlead"}},
+        "Marketing Qualified Lead",
+    )
+    assert (read, errors) == ("marketingqualifiedlead", [])

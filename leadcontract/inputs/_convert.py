@@ -259,6 +259,12 @@ def _pattern_converter(pattern: str, code: ErrorCode) -> Callable[[Any], datetim
     return convert
 
 
+def _loose_value(text: str) -> str:
+    """A picklist value without case, spaces and punctuation: a CRM's label ("Marketing
+    Qualified Lead", HubSpot's UI export) next to its internal name (marketingqualifiedlead)."""
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
 def _utc_named(value: str, code: ErrorCode) -> datetime:
     """A date-time that names its zone UTC (or GMT) after a space, as BigQuery's and many
     databases' CSV exports write it (``2026-10-05 15:56:12 UTC``): the same as ``Z``."""
@@ -457,10 +463,12 @@ def _field_converter(spec: LeadField, default_tz: tzinfo) -> _Converter:  # noqa
         empty = convert_empty(empty) if empty is not None else None
     allowed: dict[str, str] | None = None
     allowed_text = ""
+    loosely: dict[str, str] = {}
     if spec.values is not None:
         allowed = {}
         for choice in spec.values:
             allowed.setdefault(choice.casefold(), choice)
+            loosely.setdefault(_loose_value(choice), choice)
         allowed_text = _allowed_list(spec.values)
 
     if not value_map and allowed is None:
@@ -506,8 +514,16 @@ def _field_converter(spec: LeadField, default_tz: tzinfo) -> _Converter:  # noqa
         if allowed is not None:
             canonical = allowed.get(result.casefold())
             if canonical is None:
+                near = loosely.get(_loose_value(result))
+                hint = (
+                    ""
+                    if near is None
+                    else f" (the label of {_show(near)}? map it: `value_map: "
+                    f"{{{_show(result)}: {_show(near)}}}`)"
+                )
                 raise _InvalidValueError(
-                    "not-allowed", f"{_show(result)} is not allowed; allowed: {allowed_text}"
+                    "not-allowed",
+                    f"{_show(result)} is not allowed; allowed: {allowed_text}{hint}",
                 )
             return canonical
         return result
