@@ -278,6 +278,27 @@ def test_a_bad_time_in_a_mapping_names_the_column_and_the_mapping() -> None:
     ]
 
 
+def test_a_bad_value_read_without_a_format_names_the_column_and_the_mapping() -> None:
+    """A mapping column without a format or time zone (the presets' `at: CreatedDate`) was
+    read after the mapping, and its error row said only `at: ...` or `lead_id: ...`: neither
+    is a column of the export."""
+    coercer = mapper(
+        {
+            "id": "calls",
+            "when": {"TaskSubtype": "Call"},
+            "set": {"type": "touch", "channel": "phone"},
+            "columns": {"lead_id": "WhoId", "at": "CreatedDate"},
+        }
+    )
+    row = {"WhoId": "", "TaskSubtype": "Call", "CreatedDate": "10/5/2026 15:00"}
+    event, errors = coercer.coerce(RawRecord("t.csv", 3, 4, row))
+    assert event is None
+    assert [e.message.split(": ", 1)[0] for e in errors] == [
+        'lead_id (column "WhoId", mapping calls)',
+        'at (column "CreatedDate", mapping calls)',
+    ]
+
+
 def test_an_event_mapping_refuses_unknown_attributes() -> None:
     with pytest.raises(ValidationError, match="unknown event attribute"):
         EventMapping.model_validate({"id": "x", "set": {"kind": "touch"}})

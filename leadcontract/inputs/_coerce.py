@@ -19,7 +19,7 @@ from leadcontract.inputs._convert import (
     _to_text,
 )
 from leadcontract.inputs._event_rows import EventRow, compile_event_row
-from leadcontract.inputs._mappings import EventMapper
+from leadcontract.inputs._mappings import EventMapper, MappedRow
 from leadcontract.inputs._messages import _describe, _printable, _show
 from leadcontract.inputs._types import EVENT_ATTRIBUTES, ErrorCode, Event, RawRecord, RecordError
 from leadcontract.model import EventMapping, Lead
@@ -451,7 +451,7 @@ class EventCoercer:
             event, errors = self._coerce(RawRecord(raw.source, raw.record, raw.line, mapped.data))
             if event is not None and mapped.fields:
                 event = dataclasses.replace(event, fields=mapped.fields)
-            return event, errors
+            return event, [_in_mapping(error, mapped) for error in errors]
         return self._coerce(raw)
 
     def _coerce(self, raw: RawRecord) -> tuple[Event | None, list[RecordError]]:
@@ -540,3 +540,15 @@ class EventCoercer:
         if column is None or column == name:
             return f"{name}: "
         return f"{name} (column {_show(column)}): "
+
+
+def _in_mapping(error: RecordError, mapped: MappedRow) -> RecordError:
+    """An error row about an attribute a mapping read from a column, naming that column and
+    the mapping (as the mapping's own time errors do): ``at`` alone names no column of the
+    export (a Salesforce Task's time is its CreatedDate)."""
+    column = mapped.columns.get(error.field or "")
+    prefix = f"{error.field}: "
+    if column is None or not error.message.startswith(prefix):
+        return error
+    where = f"{error.field} (column {_show(column)}, mapping {mapped.mapping}): "
+    return dataclasses.replace(error, message=where + error.message[len(prefix) :])
