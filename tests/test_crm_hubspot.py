@@ -14,6 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from leadcontract.cli import main
 from leadcontract.engine import compile_contract
 from leadcontract.inputs import RawRecord, RecordError
 from leadcontract.loader import load
@@ -126,3 +129,16 @@ def test_the_v3_api_results_array_reads_as_the_csv_does(tmp_path: Path) -> None:
         ]
 
     assert summary(v3, export) == summary(compiled(), HS / "contacts.csv")
+
+
+def test_lint_names_each_column_a_field_reads_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The field `email` and the preset's `email` are one column: LC953 named it twice."""
+    sample = tmp_path / "contacts.csv"
+    sample.write_text("hs_object_id,createdate\n1501,2026-10-05T08:00:00Z\n", encoding="utf-8")
+    assert main(["lint", str(HS / "contract.yaml"), "--leads-sample", str(sample)]) == 0
+    assert (
+        "field `email` reads column `email` or `Email` or `properties.email`, which"
+        in capsys.readouterr().out
+    )

@@ -242,6 +242,12 @@ def test_lint_refuses_a_sample_evaluate_would_refuse(
     captured = capsys.readouterr()
     assert "LC953" not in captured.out
     assert f"cannot read the sample: {sample}:1: the header is one column" in captured.err
+    page = tmp_path / "Lead.json"  # an API's page: no record can be read
+    page.write_text('{"value": [{"Id": "00Q1"}]}', encoding="utf-8")
+    assert main(["lint", str(CONTRACT), "--leads-sample", str(page)]) == 2
+    captured = capsys.readouterr()
+    assert "LC953" not in captured.out
+    assert f"cannot read the sample: {page}:1: expected a JSON array" in captured.err
 
 
 def test_a_lead_report_export_names_the_company_company_slash_account() -> None:
