@@ -223,8 +223,12 @@ def test_a_hubspot_v3_export_proposes_its_nested_properties(tmp_path: Path) -> N
             "Lead - ID,Lead - Owner,Person - Email - Work,Organization - Name,Lead - Created",
             ["lead_id", "owner", "email", "company", "created_at"],
         ),
+        (  # HubSpot's contacts view, "Export" (labels; the preset knows "Contact owner" too)
+            "Record ID,Email,Company Name,Contact owner,Create Date",
+            ["lead_id", "email", "company", "owner", "created_at"],
+        ),
     ],
-    ids=["zoho", "dynamics", "pipedrive"],
+    ids=["zoho", "dynamics", "pipedrive", "hubspot-ui"],
 )
 def test_other_crms_exports_play_the_roles(tmp_path: Path, header: str, roles: list[str]) -> None:
     """Exports of other CRMs name the roles their way: the creation time as "Created Time",

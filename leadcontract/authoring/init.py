@@ -86,7 +86,12 @@ ROLES: tuple[Role, ...] = (
         True,
         ("campaignid", "campaign", "hs_analytics_first_touch_converting_campaign"),
     ),
-    Role("owner", "string", False, ("ownerid", "hubspot_owner_id", "owner", "lead owner")),
+    Role(
+        "owner",
+        "string",
+        False,
+        ("ownerid", "hubspot_owner_id", "owner", "lead owner", "contact owner", "hubspot owner"),
+    ),
     Role(
         "created_at",
         "datetime",
