@@ -23,6 +23,7 @@ from leadcontract.inputs import (
     ErrorCode,
     Event,
     EventCoercer,
+    InputFileError,
     LeadCoercer,
     RawRecord,
     RecordError,
@@ -194,6 +195,19 @@ def test_a_cell_left_out_reads_as_an_empty_cell(tmp_path: Path) -> None:
     )
     assert isinstance(row, RawRecord)
     assert coercer.coerce(row)[0] == {"lead_id": "L1", "source": "other", "email": "a@b.example"}
+
+
+def test_csv_excel_separator_line(tmp_path: Path) -> None:
+    """Some exports start with `sep=,`, Excel's hint of the separator: the header follows it
+    (it was read as the header, and every record had "more cells than the header"); a line
+    naming another separator refuses the file, naming it."""
+    path = write(tmp_path, "leads.csv", "sep=,\r\nId,Company\r\n1,Acme\r\n")
+    (record,) = read_rows(path, kind="lead")
+    assert isinstance(record, RawRecord)
+    assert (record.line, dict(record.data)) == (3, {"Id": "1", "Company": "Acme"})
+    path = write(tmp_path, "semicolons.csv", "sep=;\r\nId;Company\r\n1;Acme\r\n")
+    with pytest.raises(InputFileError, match=r":1: the file starts with Excel's separator line"):
+        list(read_rows(path, kind="lead"))
 
 
 def test_csv_byte_order_mark(tmp_path: Path) -> None:

@@ -178,7 +178,7 @@ def _header(reader: Iterator[list[str]], lines: _Lines, source: str) -> list[str
     """The header row (blank lines before it skipped), checked; ``None`` for an empty file."""
     try:
         for row in reader:
-            if row:
+            if row and not _separator_line(source, lines.first, row):
                 _check_header(source, lines.first, row)
                 return row
             lines.start_record()
@@ -191,6 +191,25 @@ def _header(reader: Iterator[list[str]], lines: _Lines, source: str) -> list[str
             source, lines.first, f"the header row is longer than {MAX_RECORD_CHARS:,} characters"
         ) from None
     return None
+
+
+def _separator_line(source: str, line: int, row: list[str]) -> bool:
+    """Whether ``row`` is the line ``sep=,`` that tells Excel the separator (some exports
+    write it before the header): skipped, else the header would be that line and every
+    record "more cells than the header". Another separator is refused, naming it."""
+    first = row[0].lower()
+    if not first.startswith("sep=") or any(row[1:]) or len(row) > 2:
+        return False
+    separator = "," if len(row) == 2 else first[4:]
+    if separator == ",":
+        return True
+    if len(separator) != 1:
+        return False
+    shown = "a tab" if separator == "\t" else repr(separator)
+    raise InputFileError(
+        source, line, f"the file starts with Excel's separator line {_show(row[0])}: it is "
+        f"separated by {shown}; leadcontract reads comma-separated CSV (save it with commas)"
+    )  # fmt: skip
 
 
 def _check_header(source: str, line: int, header: list[str]) -> None:
