@@ -210,6 +210,19 @@ def test_csv_excel_separator_line(tmp_path: Path) -> None:
         list(read_rows(path, kind="lead"))
 
 
+def test_csv_title_line_above_the_header(tmp_path: Path) -> None:
+    """A report's export may start with its title: read as a header of one column, every
+    record has more cells; the error row says which line to remove."""
+    path = write(tmp_path, "leads.csv", "Leads this month\n\nId,Company\n1,Acme\n")
+    _, errors = split(read_rows(path, kind="lead"))
+    assert [e.message for e in errors] == [
+        "the row has 2 cells but the header has 1 (line 1: is it a title above the header? "
+        "remove it)",
+        "the row has 2 cells but the header has 1 (line 1: is it a title above the header? "
+        "remove it)",
+    ]
+
+
 def test_csv_byte_order_mark(tmp_path: Path) -> None:
     path = write(tmp_path, "leads.csv", b"\xef\xbb\xbfId,Company\n1,Acme\n")
     (record,) = read_rows(path, kind="lead")

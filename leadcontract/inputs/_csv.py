@@ -136,6 +136,7 @@ def _records(lines: _Lines, source: str, kind: RecordKind) -> Iterator[RawRecord
     header = _header(reader, lines, source)
     if header is None:
         return
+    header_line = lines.first
     width = len(header)
     number = 0
     while True:
@@ -163,6 +164,8 @@ def _records(lines: _Lines, source: str, kind: RecordKind) -> Iterator[RawRecord
         start = lines.first
         if len(row) > width:
             message = f"the row has {len(row)} cells but the header has {width}"
+            if width == 1:  # a report's title line above its header, read as the header
+                message += f" (line {header_line}: is it a title above the header? remove it)"
             for error in _broken(lines, source, kind, number, message):
                 number = error.record
                 yield error
