@@ -223,6 +223,19 @@ def test_csv_title_line_above_the_header(tmp_path: Path) -> None:
     ]
 
 
+def test_csv_header_repeated_by_joined_exports(tmp_path: Path) -> None:
+    """Two exports joined with `cat`: the second one's header (with its byte order mark) is
+    a line of its own, named as such (it was a lead `\ufeffId` whose values had wrong
+    types)."""
+    export = b"\xef\xbb\xbfId,Seats\r\n1,3\r\n"
+    path = write(tmp_path, "leads.csv", export + export.replace(b"1,3", b"2,4"))
+    records, errors = split(read_rows(path, kind="lead"))
+    assert [dict(r.data) for r in records] == [{"Id": "1", "Seats": "3"}, {"Id": "2", "Seats": "4"}]
+    assert [(e.line, e.code, e.message) for e in errors] == [
+        (3, "malformed", "the line repeats the header of line 1 (files joined?): remove it")
+    ]
+
+
 def test_csv_byte_order_mark(tmp_path: Path) -> None:
     path = write(tmp_path, "leads.csv", b"\xef\xbb\xbfId,Company\n1,Acme\n")
     (record,) = read_rows(path, kind="lead")

@@ -169,6 +169,11 @@ def _records(lines: _Lines, source: str, kind: RecordKind) -> Iterator[RawRecord
             for error in _broken(lines, source, kind, number, message):
                 number = error.record
                 yield error
+        elif row[:1] and [row[0].removeprefix("\ufeff"), *row[1:]] == header:
+            message = (
+                f"the line repeats the header of line {header_line} (files joined?): remove it"
+            )
+            yield malformed(kind, source, number, start, message)
         elif has_bad_bytes("".join(row)):
             yield _bad_cell(kind, source, number, start, header=header, row=row)
         else:
