@@ -187,12 +187,13 @@ def test_a_salesforce_report_export_plays_the_roles(tmp_path: Path) -> None:
 def test_a_hubspot_v3_export_proposes_its_nested_properties(tmp_path: Path) -> None:
     """The HubSpot v3 API nests every property (`{"id": ..., "properties": {...}}`): they are
     columns by their dotted name, playing their roles by their own name (all of them were
-    left out, and `--crm hubspot` then read `email`, a column the export lacks)."""
+    left out, and `--crm hubspot` then read `email`, a column the export lacks); a related
+    record's values (Salesforce's `Owner.Email`) play no role of the lead."""
     export = tmp_path / "contacts.json"
     record = {
         "id": "1501",
         "properties": {"email": "a@b.example", "createdate": "2026-10-05T08:00:00.000Z"},
-        "Owner": {"attributes": {"type": "User"}, "Alias": "ana", "Seats": 3},
+        "Owner": {"attributes": {"type": "User"}, "Email": "ana@corp.example", "Seats": 3},
     }
     export.write_text(json.dumps([record]), encoding="utf-8")
     proposed = {c.name: (c.field, c.type, c.role) for c in propose_fields(export)}
@@ -200,8 +201,8 @@ def test_a_hubspot_v3_export_proposes_its_nested_properties(tmp_path: Path) -> N
         "id": ("lead_id", "string", True),
         "properties.email": ("email", "string", True),
         "properties.createdate": ("created_at", "datetime", True),
-        "Owner.Alias": ("alias", "string", False),
-        "Owner.Seats": ("seats", "integer", False),
+        "Owner.Email": ("owner_email", "string", False),  # the owner's, not the lead's
+        "Owner.Seats": ("owner_seats", "integer", False),
     }
     scaffold(tmp_path / "c", start=date(2026, 10, 1), crm="hubspot", export=export)
     text = (tmp_path / "c" / "lead.yaml").read_text(encoding="utf-8")

@@ -291,8 +291,10 @@ def propose_fields(export: Path, *, sample_rows: int = 200) -> list[ExportColumn
     for index, name in enumerate(header):
         if not name.strip():
             continue  # an unnamed column (Excel's empty trailing ones): no field reads it
-        leaf = name.rpartition(".")[2] if dotted else name  # a nested value: by its own name
-        role = roles.get(_loose(name)) or roles.get(_loose(leaf))
+        # HubSpot's v3 properties play their roles by their own name; a related record's
+        # values (Salesforce's Owner.Email) are not the lead's.
+        leaf = name.removeprefix("properties.") if dotted else name
+        role = roles.get(_loose(leaf))
         values = [row[index] for row in rows if index < len(row)]
         if role is not None and role.field not in taken:
             taken.add(role.field)
