@@ -236,6 +236,22 @@ def test_csv_header_repeated_by_joined_exports(tmp_path: Path) -> None:
     ]
 
 
+def test_csv_lead_row_of_empty_cells(tmp_path: Path) -> None:
+    """Excel saves rows it once formatted as `,,,` after the data: each is still an error row
+    (counted), one that says the row is empty, not that every required field is."""
+    path = write(tmp_path, "leads.csv", 'Id,Company\r\n1,Acme\r\n,\r\n" ",\r\n')
+    records, errors = split(read_rows(path, kind="lead"))
+    assert len(records) == 1
+    assert [(e.line, e.code, e.message) for e in errors] == [
+        (
+            line,
+            "malformed",
+            "every cell of the row is empty (a row kept after the data?): remove it",
+        )
+        for line in (3, 4)
+    ]
+
+
 def test_csv_byte_order_mark(tmp_path: Path) -> None:
     path = write(tmp_path, "leads.csv", b"\xef\xbb\xbfId,Company\n1,Acme\n")
     (record,) = read_rows(path, kind="lead")

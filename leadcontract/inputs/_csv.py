@@ -169,6 +169,11 @@ def _records(lines: _Lines, source: str, kind: RecordKind) -> Iterator[RawRecord
             for error in _broken(lines, source, kind, number, message):
                 number = error.record
                 yield error
+        elif kind == "lead" and not any(cell.strip() for cell in row):
+            # Excel keeps rows once formatted: ",,,,," after the data. An error row still
+            # (the record is counted), but one that says what it is, not every field missing.
+            message = "every cell of the row is empty (a row kept after the data?): remove it"
+            yield malformed(kind, source, number, start, message)
         elif row[:1] and [row[0].removeprefix("\ufeff"), *row[1:]] == header:
             message = (
                 f"the line repeats the header of line {header_line} (files joined?): remove it"
