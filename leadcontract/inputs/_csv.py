@@ -21,6 +21,11 @@ Four things the plain :mod:`csv` reader gets wrong for this purpose, and how the
 * The header is taken as it is. Here a header with a duplicate column (which one is the
   lead's e-mail?), or with bytes that are not UTF-8, refuses the whole file with one
   :class:`InputFileError`, as does a UTF-16 file or one with two byte order marks.
+
+Files made by or for spreadsheets have lines that are no records; each is named for what it
+is rather than as a lead with every field wrong: Excel's ``sep=,`` line before the header
+(skipped), a report's title line read as a one-column header, the header repeated where two
+exports were joined, and the rows of empty cells a sheet keeps after its data.
 """
 
 from __future__ import annotations
