@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Final, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from leadcontract._version import __version__
@@ -243,6 +243,22 @@ class CompiledContract:
         self.lead_coercer = LeadCoercer(lead, default_tz=self.zone, sources=self.mappings.sources)
         self.event_coercer = EventCoercer(default_tz=self.zone, mappings=self.mappings.events)
         self.known_event_types = known_event_types(contract, self.mappings.events)
+        self.kind_columns = tuple(
+            dict.fromkeys(
+                [
+                    *_KIND_COLUMNS,
+                    *(
+                        column
+                        for mapping in self.mappings.events
+                        for column, wanted in mapping.when.items()
+                        if wanted != "*"
+                    ),
+                ]
+            )
+        )
+        """The columns that tell what an activity row is, for the drift of a row no mapping
+        matches: the CRMs' type columns, then those the event mappings test (a report's
+        "Task Subtype")."""
 
     @staticmethod
     def _build_calendars(contract: Contract) -> dict[str, BusinessCalendar]:
@@ -873,7 +889,7 @@ class Evaluation:
             if event is None:
                 if not errors:  # no event mapping matches the row
                     self.counts.events_unmapped += 1
-                    self.drift.add("unmapped-event", _row_kind(row))
+                    self.drift.add("unmapped-event", _row_kind(row, self.compiled.kind_columns))
                     continue
                 self.counts.event_errors += 1
                 yield RecordError.of_record(errors)
@@ -898,9 +914,14 @@ _REP_WORK = frozenset({"touch", "meeting"})
 `marketing-ops` is not)."""
 
 
-def _row_kind(row: RawRecord) -> str:
-    """How an unmapped activity row is counted: by the first of its type-like columns."""
-    for column in ("TaskSubtype", "Type", "engagement.type", "type", "Field"):
+_KIND_COLUMNS: Final = ("TaskSubtype", "Type", "engagement.type", "type", "Field")
+"""The type-like columns of the CRMs' activity exports, first in each."""
+
+
+def _row_kind(row: RawRecord, columns: Sequence[str] = _KIND_COLUMNS) -> str:
+    """How an unmapped activity row is counted: by the first of its type-like ``columns``
+    that holds a value."""
+    for column in columns:
         value = row.data.get(column)
         if isinstance(value, str) and value.strip():
             return f"{column}={value.strip()}"

@@ -5,9 +5,10 @@ mean well. Two places turn such text into something else:
 
 * A terminal: a newline in a lead id prints a fake table row, and an escape sequence
   (``ESC [ 2 J``) clears the screen or recolours a warning. :func:`printable` writes every
-  control character (C0, DEL, C1), the Unicode line and paragraph separators and the
-  bidirectional overrides ("Trojan Source") as a visible backslash escape, so each value stays
-  on its line and shows what it holds. Every human-readable format applies it to each value
+  control character (C0, DEL, C1), the Unicode line and paragraph separators, the
+  bidirectional overrides ("Trojan Source") and the characters that show nothing (a zero width
+  space) as a visible backslash escape, so each value stays on its line and shows what it
+  holds. Every human-readable format applies it to each value
   (tables, summaries, ``explain``, reports, error rows, lint text, ``audit show``).
 * A spreadsheet: a CSV cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
   return is run as a formula by Excel, LibreOffice and Google Sheets (CSV injection).
@@ -26,8 +27,13 @@ from typing import Final
 __all__ = ["FORMULA_STARTS", "guard_csv_cell", "printable", "shortened"]
 
 _UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b\u200e\u200f\u2028\u2029\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff]"
 )
+"""Controls, line separators, direction marks, and the characters that show nothing (a zero
+width space, a word joiner, a byte order mark inside text, a soft hyphen): a picklist value
+pasted into a CRM with one of these after it prints like the value it is not. The joiners
+(U+200C, U+200D) are left alone: Persian names and emoji need them."""
 _NAMED: Final = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 

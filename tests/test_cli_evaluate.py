@@ -420,6 +420,49 @@ def test_payouts_statements_reconcile_on_the_example(capsys: pytest.CaptureFixtu
     assert "2026-10, 2026-Q4" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", ["report", "payouts"])
+def test_report_and_payouts_name_the_error_rows_they_leave_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """Records that are error rows are in no report group and earn nothing: the command says
+    which they are (it exited 1 and said nothing, so nobody knew what to fix)."""
+    leads = tmp_path / "leads.csv"
+    leads.write_text(BAD_LEADS, encoding="utf-8")
+    period = ["--period", "2026-06"] if command == "payouts" else ["--as-of", AS_OF]
+    assert main([command, str(CONTRACT), "--leads", str(leads), *period]) == 1
+    err = capsys.readouterr().err
+    assert "2 lead and 0 event record(s) are error rows, left out of" in err
+    assert f"{leads}:3: lead 2 (lead B2): missing-required: email" in err
+
+
+@pytest.mark.parametrize("command", ["evaluate", "report", "payouts"])
+def test_counts_that_do_not_reconcile_are_an_internal_error(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+) -> None:
+    """Counts that do not reconcile are a bug: exit code 3, never 0 or the 1 of records with
+    problems (evaluate said "COUNTS DO NOT RECONCILE" and exited 0)."""
+    from leadcontract.engine import RunCounts  # noqa: PLC0415
+
+    monkeypatch.setattr(RunCounts, "reconciles", property(lambda self: False))
+    leads = tmp_path / "leads.csv"
+    leads.write_text(BAD_LEADS.split("B2", maxsplit=1)[0], encoding="utf-8")
+    period = ["--period", "2026-06"] if command == "payouts" else ["--as-of", AS_OF]
+    assert main([command, str(CONTRACT), "--leads", str(leads), *period]) == 3
+    assert "reconcile" in capsys.readouterr().err.lower()
+
+
+def test_payouts_without_lines_say_so(capsys: pytest.CaptureFixture[str]) -> None:
+    """A period in which nobody earned anything printed nothing at all (an empty table)."""
+    args = ["payouts", str(EXAMPLE), "--leads", str(LEADS), "--events", str(EVENTS)]
+    assert main([*args, "--period", "2020-01"]) == 0
+    assert capsys.readouterr().out == (
+        "no spiff lines in 2020-01: no lead earned or lost a spiff\n"
+    )
+
+
 def test_payouts_run_is_recorded_in_the_audit_store(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -7,6 +7,7 @@ that differs from one case to the next.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,14 @@ import pytest
 from pydantic import ValidationError
 
 from leadcontract.engine import compile_contract
-from leadcontract.inputs import Event, EventCoercer, LeadCoercer, RawRecord, RecordError
+from leadcontract.inputs import (
+    Event,
+    EventCoercer,
+    LeadCoercer,
+    RawRecord,
+    RecordError,
+    rows_from,
+)
 from leadcontract.model import Contract, EventMapping, Lead, LeadField
 from leadcontract.verdict import Verdict
 
@@ -270,6 +278,27 @@ def test_a_bad_time_in_a_mapping_names_the_column_and_the_mapping() -> None:
     ]
 
 
+def test_a_bad_value_read_without_a_format_names_the_column_and_the_mapping() -> None:
+    """A mapping column without a format or time zone (the presets' `at: CreatedDate`) was
+    read after the mapping, and its error row said only `at: ...` or `lead_id: ...`: neither
+    is a column of the export."""
+    coercer = mapper(
+        {
+            "id": "calls",
+            "when": {"TaskSubtype": "Call"},
+            "set": {"type": "touch", "channel": "phone"},
+            "columns": {"lead_id": "WhoId", "at": "CreatedDate"},
+        }
+    )
+    row = {"WhoId": "", "TaskSubtype": "Call", "CreatedDate": "10/5/2026 15:00"}
+    event, errors = coercer.coerce(RawRecord("t.csv", 3, 4, row))
+    assert event is None
+    assert [e.message.split(": ", 1)[0] for e in errors] == [
+        'lead_id (column "WhoId", mapping calls)',
+        'at (column "CreatedDate", mapping calls)',
+    ]
+
+
 def test_an_event_mapping_refuses_unknown_attributes() -> None:
     with pytest.raises(ValidationError, match="unknown event attribute"):
         EventMapping.model_validate({"id": "x", "set": {"kind": "touch"}})
@@ -321,3 +350,135 @@ def test_a_misspelt_event_type_is_drift_not_a_silent_use() -> None:
         "unmapped-column": {"Fax": 1},
     }
     assert evaluation.drift.found
+
+
+def test_an_unmapped_report_row_is_counted_by_the_column_its_mappings_test() -> None:
+    """A Salesforce activity report names its subtype column "Task Subtype": a row no mapping
+    matches is counted by that column's value, not as "(no type column)"."""
+    contract = Contract.model_validate(
+        {
+            "apiVersion": "leadcontract/v1",
+            "metadata": {
+                "id": "c",
+                "version": "1.0.0",
+                "title": "t",
+                "owners": [{"name": "M", "team": "marketing"}, {"name": "S", "team": "sales"}],
+                "effective": {"start": "2026-01-01"},
+                "timezone": "UTC",
+            },
+            "lead": {
+                "fields": {
+                    "lead_id": {"type": "string", "required": True},
+                    "created_at": {"type": "datetime", "required": True},
+                },
+                "lifecycle": {"stages": [{"id": "inquiry", "when": True}]},
+                "disqualification": {"reasons": {"bad": {"label": "Bad"}}},
+            },
+            "mappings": {
+                "events": [
+                    {
+                        "id": "calls",
+                        "when": {"Task Subtype": "Call", "Lead ID": "*"},
+                        "set": {"type": "touch", "channel": "phone"},
+                        "columns": {"lead_id": "Lead ID", "at": "Date"},
+                    }
+                ]
+            },
+        }
+    )
+    leads = [{"lead_id": "L1", "created_at": "2026-10-05T10:00Z"}]
+    events = [
+        {"Lead ID": "L1", "Task Subtype": "Call", "Date": "2026-10-05T11:00Z"},
+        {"Lead ID": "L1", "Task Subtype": "Task", "Date": "2026-10-05T12:00Z"},
+    ]
+    evaluation = compile_contract(contract).evaluate(
+        leads, events, as_of=datetime(2026, 10, 6, tzinfo=UTC)
+    )
+    list(evaluation)
+    found = {f.kind: dict(f.values) for f in evaluation.drift.findings()}
+    assert found == {"unmapped-event": {"Task Subtype=Task": 1}}
+
+
+def test_unnamed_columns_are_not_drift(tmp_path: Path) -> None:
+    """Excel leaves empty, unnamed columns at the end of a sheet it saves as CSV: no field can
+    read them, so they are no `unmapped-column` finding (one named "" failed --strict-data)."""
+    export = tmp_path / "leads.csv"
+    export.write_text("x,Fax,,\n1,2,,\n", encoding="utf-8")
+    coercer = LeadCoercer(lead_schema(x={"type": "string"}), default_tz=ZoneInfo(NEW_YORK))
+    (row,) = rows_from(export, kind="lead")
+    assert isinstance(row, RawRecord)
+    assert coercer.unread(tuple(row.data)) == ("Fax",)
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "pattern"),
+    [
+        ("datetime", "10/5/2026 3:56 PM", "%m/%d/%Y %I:%M %p"),  # a Salesforce report (en-US)
+        ("datetime", "05.10.2026 15:56", "%d.%m.%Y %H:%M"),  # Excel in a German locale
+        ("datetime", "25/10/2026 09:15:00", "%d/%m/%Y %H:%M:%S"),  # day first: 25 is no month
+        ("date", "10/5/2026", "%m/%d/%Y"),
+    ],
+)
+def test_a_date_in_a_locale_format_names_the_format_that_reads_it(
+    kind: str, value: str, pattern: str
+) -> None:
+    """A date as a report or a spreadsheet writes it in the user's locale: the error row says
+    which `format:` reads it (it said only "expected ... such as 2026-10-05T14:03:00Z"), and
+    that format does read it."""
+    _, errors = coerce({"type": kind}, value)
+    assert errors[0].message.endswith(f'(a date in a locale format: give it `format: "{pattern}"`)')
+    read, errors = coerce({"type": kind, "format": pattern}, value)
+    assert errors == []
+    assert read is not None
+    _, errors = coerce({"type": kind}, "next tuesday")
+    assert "locale" not in errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("value", "unit"),
+    [(1791190800000, "epoch_ms"), ("1791190800000", "epoch_ms"), (1791190800, "epoch_s")],
+)
+def test_a_time_since_1970_names_the_epoch_format(value: object, unit: str) -> None:
+    """HubSpot's legacy createdate and engagement timestamps count milliseconds since 1970:
+    the error row says which `format:` reads them (it said only "expected a date and time")."""
+    _, errors = coerce({"type": "datetime"}, value)
+    assert errors[0].message.endswith(f"(a time since 1970: give it `format: {unit}`)")
+    read, errors = coerce({"type": "datetime", "format": unit}, value)
+    assert (errors, read is not None) == ([], True)
+
+
+@pytest.mark.parametrize(
+    ("value", "read"),
+    [
+        ("2026-10-05 15:56:12 UTC", datetime(2026, 10, 5, 15, 56, 12, tzinfo=UTC)),  # BigQuery
+        ("2026-10-05 15:56:12.5 utc", datetime(2026, 10, 5, 15, 56, 12, 500000, tzinfo=UTC)),
+        ("2026-10-05T15:56 GMT", datetime(2026, 10, 5, 15, 56, tzinfo=UTC)),
+        ("2026-10-05 15:56:12+02:00 UTC", None),  # two zones: not read
+        ("2026-10-05 15:56:12 CET", None),  # an abbreviation that names no one offset
+    ],
+)
+def test_a_time_that_names_utc_after_a_space_is_utc(value: str, read: datetime | None) -> None:
+    """BigQuery's CSV export (and many databases') writes TIMESTAMPs as `... UTC`: every
+    lead of such an export was an error row."""
+    got, errors = coerce({"type": "datetime"}, value)
+    assert got == read
+    assert bool(errors) == (read is None)
+
+
+def test_a_label_of_an_allowed_value_says_which_value_map_reads_it() -> None:
+    """HubSpot's UI export writes picklist labels ("Marketing Qualified Lead") where its API
+    writes internal names (marketingqualifiedlead): the error row says which value the label
+    stands for and the value_map entry that reads it."""
+    field = {"type": "string", "values": ["lead", "marketingqualifiedlead"]}
+    _, errors = coerce(field, "Marketing Qualified Lead")
+    assert errors[0].message.endswith(
+        '(the label of "marketingqualifiedlead"? map it: '
+        '`value_map: {"Marketing Qualified Lead": "marketingqualifiedlead"}`)'
+    )
+    _, errors = coerce(field, "Customer")
+    assert "label" not in errors[0].message
+    read, errors = coerce(
+        {**field, "value_map": {"Marketing Qualified Lead": "marketingqualifiedlead"}},
+        "Marketing Qualified Lead",
+    )
+    assert (read, errors) == ("marketingqualifiedlead", [])

@@ -8,10 +8,15 @@ Engagements API writes them: `{"engagement": {"type", "timestamp" (ms), "ownerId
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from leadcontract.cli import main
 from leadcontract.engine import compile_contract
 from leadcontract.inputs import RawRecord, RecordError
 from leadcontract.loader import load
@@ -81,3 +86,59 @@ def test_flattened_engagement_columns_read_as_well(tmp_path: Path) -> None:
     verdicts = {v.lead_id: v for v in evaluation if isinstance(v, Verdict)}
     assert verdicts["1503"].first_touch_at == datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
     assert json.loads(json.dumps(evaluation.counts.to_dict()))["events_used"] == 1
+
+
+def test_the_v3_api_results_array_reads_as_the_csv_does(tmp_path: Path) -> None:
+    """The CRM API v3 (docs/crm.md, step 1) nests a contact's properties under `properties`
+    (`{"id": "1501", "properties": {"email": ...}}`): the preset reads `properties.NAME`, so
+    the saved `results` array gives the verdicts the CSV of the same contacts gives (every
+    contact was an error row, "no column email")."""
+    with (HS / "contacts.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    results = [
+        {
+            "id": row["hs_object_id"],
+            "properties": {k: v or None for k, v in row.items() if k != "campaign"},
+            "createdAt": row["createdate"],
+            "archived": False,
+        }
+        for row in rows
+    ]
+    export = tmp_path / "contacts.json"
+    export.write_text(json.dumps(results), encoding="utf-8")
+    contract = tmp_path / "contract.yaml"
+    contract.write_text(
+        (HS / "contract.yaml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "source: hs_analytics_source_data_1", "source: properties.hs_analytics_source_data_1"
+        ),
+        encoding="utf-8",
+    )
+    loaded = load(contract)
+    assert loaded.contract is not None, loaded.diagnostics
+    v3 = compile_contract(loaded.contract)
+
+    def summary(engine: Any, leads: Path) -> list[tuple[object, ...]]:
+        items = list(engine.evaluate(leads, HS / "engagements.jsonl", as_of=AS_OF, trace=False))
+        assert [i for i in items if isinstance(i, RecordError)] == []
+        return [
+            (v.lead_id, v.stage.id, v.owner, v.campaign, v.first_touch_at, v.slas)
+            for v in items
+            if isinstance(v, Verdict)
+        ]
+
+    assert summary(v3, export) == summary(compiled(), HS / "contacts.csv")
+
+
+def test_lint_names_each_column_a_field_reads_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The field `email` and the preset's `email` are one column: LC953 named it twice."""
+    sample = tmp_path / "contacts.csv"
+    sample.write_text("hs_object_id,createdate\n1501,2026-10-05T08:00:00Z\n", encoding="utf-8")
+    assert main(["lint", str(HS / "contract.yaml"), "--leads-sample", str(sample)]) == 0
+    assert (
+        "field `email` reads column `email` or `Email` or `properties.email`, which"
+        in capsys.readouterr().out
+    )

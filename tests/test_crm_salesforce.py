@@ -18,7 +18,7 @@ import pytest
 from leadcontract.checks import lint
 from leadcontract.cli import main
 from leadcontract.engine import Evaluation, compile_contract
-from leadcontract.inputs import RecordError
+from leadcontract.inputs import RawRecord, RecordError
 from leadcontract.loader import load
 from leadcontract.verdict import Verdict
 
@@ -229,6 +229,43 @@ def test_lint_with_a_sample_that_lacks_a_required_column(
         f"{sample} does not have"
     ) in out
     assert main(["lint", str(CONTRACT), "--leads-sample", str(tmp_path / "none.csv")]) == 2
+
+
+def test_lint_refuses_a_sample_evaluate_would_refuse(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A sample saved with ';' (Excel in many locales) is refused as ``evaluate`` refuses it,
+    not read as one column that makes every mapped column look missing."""
+    sample = tmp_path / "Lead.csv"
+    sample.write_text("Id;Email;CreatedDate\n00Q1;a@b.example;2026-10-05\n", encoding="utf-8")
+    assert main(["lint", str(CONTRACT), "--leads-sample", str(sample)]) == 2
+    captured = capsys.readouterr()
+    assert "LC953" not in captured.out
+    assert f"cannot read the sample: {sample}:1: the header is one column" in captured.err
+    page = tmp_path / "Lead.json"  # an API's page: no record can be read
+    page.write_text('{"value": [{"Id": "00Q1"}]}', encoding="utf-8")
+    assert main(["lint", str(CONTRACT), "--leads-sample", str(page)]) == 2
+    captured = capsys.readouterr()
+    assert "LC953" not in captured.out
+    assert f"cannot read the sample: {page}:1: expected a JSON array" in captured.err
+
+
+def test_a_lead_report_export_names_the_company_company_slash_account() -> None:
+    """A Lead report exported from the Salesforce UI calls Company "Company / Account" (and
+    NumberOfEmployees "No. of Employees"): the preset reads both, as it reads "Lead ID"."""
+    loaded = load(CONTRACT)
+    assert loaded.contract is not None
+    coercer = compile_contract(loaded.contract).lead_coercer
+    row = {
+        "Lead ID": "00Q1",
+        "Email": "a@acme.example",
+        "Company / Account": "Acme",
+        "No. of Employees": "120",
+        "Create Date": "2026-10-05",
+    }
+    record, errors = coercer.coerce(RawRecord("<report>", 1, None, row))
+    assert record is not None, errors
+    assert (record["lead_id"], record["company"], record["employees"]) == ("00Q1", "Acme", 120)
 
 
 def test_explain_shows_the_data_warnings(capsys: pytest.CaptureFixture[str]) -> None:

@@ -144,6 +144,102 @@ def test_a_json_export_proposes_fields_as_a_csv_does(tmp_path: Path) -> None:
         propose_fields(broken)
 
 
+def test_an_excel_csv_is_read_as_evaluate_reads_it(tmp_path: Path) -> None:
+    """A CSV export goes through the input layer: a file ``evaluate`` refuses (separated by
+    ``;``, UTF-16) or a record it cannot read (Windows-1252 bytes) is named with its file and
+    line, instead of a field proposed from the whole ``;``-joined header or a codec's error
+    without a line; Excel's unnamed trailing columns propose no field (no ``source: ""``)."""
+    semicolon = tmp_path / "semicolon.csv"
+    semicolon.write_bytes(b"\xef\xbb\xbfRecord ID;Email;Seats\r\n1;a@b.example;3\r\n")
+    with pytest.raises(ScaffoldError, match=rf"{semicolon}:1: .*separated by ';'"):
+        propose_fields(semicolon)
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_bytes("Record ID,Email\r\n1,a@b.example\r\n".encode("utf-16"))
+    with pytest.raises(ScaffoldError, match=rf"{utf16}:1: the file is UTF-16.*save it as UTF-8"):
+        propose_fields(utf16)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(
+        "Record ID,Email\r\n1,a@b.example\r\n2,b\u00f6@c.example\r\n".encode("cp1252")
+    )
+    with pytest.raises(ScaffoldError, match=rf"{latin}:3: record 2: Email: not valid UTF-8"):
+        propose_fields(latin)
+    unnamed = tmp_path / "unnamed.csv"
+    unnamed.write_text("Record ID,Seats,,\n1,3,,\n", encoding="utf-8")
+    proposed = {c.name: (c.field, c.type) for c in propose_fields(unnamed)}
+    assert proposed == {"Record ID": ("lead_id", "string"), "Seats": ("seats", "integer")}
+
+
+def test_a_salesforce_report_export_plays_the_roles(tmp_path: Path) -> None:
+    """A Lead report from the Salesforce UI labels its columns: "Company / Account" and "No.
+    of Employees" are the company and employees roles (else `company`, required, read a
+    column the export lacks, and every lead became an error row)."""
+    export = tmp_path / "report.csv"
+    export.write_text(
+        '"Lead ID","Company / Account","No. of Employees","Create Date"\n'
+        '"00Q1","Acme","120","10/5/2026 3:56 PM"\n',
+        encoding="utf-8",
+    )
+    proposed = {c.name: (c.field, c.role) for c in propose_fields(export)}
+    assert proposed["Company / Account"] == ("company", True)
+    assert proposed["No. of Employees"] == ("employees", True)
+
+
+def test_a_hubspot_v3_export_proposes_its_nested_properties(tmp_path: Path) -> None:
+    """The HubSpot v3 API nests every property (`{"id": ..., "properties": {...}}`): they are
+    columns by their dotted name, playing their roles by their own name (all of them were
+    left out, and `--crm hubspot` then read `email`, a column the export lacks); a related
+    record's values (Salesforce's `Owner.Email`) play no role of the lead."""
+    export = tmp_path / "contacts.json"
+    record = {
+        "id": "1501",
+        "properties": {"email": "a@b.example", "createdate": "2026-10-05T08:00:00.000Z"},
+        "Owner": {"attributes": {"type": "User"}, "Email": "ana@corp.example", "Seats": 3},
+    }
+    export.write_text(json.dumps([record]), encoding="utf-8")
+    proposed = {c.name: (c.field, c.type, c.role) for c in propose_fields(export)}
+    assert proposed == {
+        "id": ("lead_id", "string", True),
+        "properties.email": ("email", "string", True),
+        "properties.createdate": ("created_at", "datetime", True),
+        "Owner.Email": ("owner_email", "string", False),  # the owner's, not the lead's
+        "Owner.Seats": ("owner_seats", "integer", False),
+    }
+    scaffold(tmp_path / "c", start=date(2026, 10, 1), crm="hubspot", export=export)
+    text = (tmp_path / "c" / "lead.yaml").read_text(encoding="utf-8")
+    assert 'email: {type: string, required: true, pii: true, source: "properties.email"}' in text
+
+
+@pytest.mark.parametrize(
+    ("header", "roles"),
+    [
+        (  # Zoho CRM
+            "Record Id,Lead Owner,Email,Company,Created Time",
+            ["lead_id", "owner", "email", "company", "created_at"],
+        ),
+        (  # Microsoft Dynamics 365, exported to CSV
+            "(Do Not Modify) Lead,Email,Company Name,Owner,Created On",
+            ["lead_id", "email", "company", "owner", "created_at"],
+        ),
+        (  # Pipedrive leads
+            "Lead - ID,Lead - Owner,Person - Email - Work,Organization - Name,Lead - Created",
+            ["lead_id", "owner", "email", "company", "created_at"],
+        ),
+        (  # HubSpot's contacts view, "Export" (labels; the preset knows "Contact owner" too)
+            "Record ID,Email,Company Name,Contact owner,Create Date",
+            ["lead_id", "email", "company", "owner", "created_at"],
+        ),
+    ],
+    ids=["zoho", "dynamics", "pipedrive", "hubspot-ui"],
+)
+def test_other_crms_exports_play_the_roles(tmp_path: Path, header: str, roles: list[str]) -> None:
+    """Exports of other CRMs name the roles their way: the creation time as "Created Time",
+    "Created On" or "Lead - Created" became a field of its own, and `created_at`, required,
+    read a column the export lacks (every lead an error row)."""
+    export = tmp_path / "export.csv"
+    export.write_text(header + "\n", encoding="utf-8")
+    assert [(c.field, c.role) for c in propose_fields(export)] == [(r, True) for r in roles]
+
+
 def test_codes_with_leading_zeros_stay_text(tmp_path: Path) -> None:
     """A postal code 02134 read as a whole number would lose its zero: digits with a leading
     zero are a code, so the proposed type is string."""

@@ -23,6 +23,7 @@ from leadcontract.inputs import (
     ErrorCode,
     Event,
     EventCoercer,
+    InputFileError,
     LeadCoercer,
     RawRecord,
     RecordError,
@@ -150,7 +151,9 @@ def test_csv_crlf_and_multiline_cell(tmp_path: Path) -> None:
     ]
 
 
-def test_csv_more_cells_is_malformed_fewer_cells_are_absent(tmp_path: Path) -> None:
+def test_csv_more_cells_is_malformed_fewer_cells_are_empty(tmp_path: Path) -> None:
+    """Cells left out at the end of a row (Excel leaves them out after a sheet's sixteenth
+    row) are empty cells: the row has every column of the header, as CSV means it."""
     path = write(tmp_path, "leads.csv", "a,b,c\n1,2,3\n1,2,3,4\n1\n5,6,7\n")
     items = list(read_rows(path, kind="lead"))
     assert len(items) == 4
@@ -161,8 +164,91 @@ def test_csv_more_cells_is_malformed_fewer_cells_are_absent(tmp_path: Path) -> N
     assert errors[0].message == "the row has 4 cells but the header has 3"
     assert [(r.record, r.line, dict(r.data)) for r in records] == [
         (1, 2, {"a": "1", "b": "2", "c": "3"}),
-        (3, 4, {"a": "1"}),
+        (3, 4, {"a": "1", "b": "", "c": ""}),
         (4, 5, {"a": "5", "b": "6", "c": "7"}),
+    ]
+
+
+def test_a_cell_left_out_reads_as_an_empty_cell(tmp_path: Path) -> None:
+    """A row whose trailing empty cells were left out reads as the same row with them: the
+    ``value_map`` of ``""`` applies, and a required field is "empty", not "no column" (the
+    header has the column; the message sent the user looking for a missing column)."""
+    lead = make_lead(
+        {
+            "lead_id": {"type": "string", "required": True},
+            "source": {"type": "string", "value_map": {"": "other"}},
+            "email": {"type": "string", "required": True},
+        }
+    )
+    coercer = LeadCoercer(lead, default_tz=UTC)
+    full = write(tmp_path, "full.csv", "lead_id,email,source\nL1,,\n")
+    short = write(tmp_path, "short.csv", "lead_id,email,source\nL1\n")
+    results = []
+    for path in (full, short):
+        (row,) = read_rows(path, kind="lead")
+        assert isinstance(row, RawRecord)
+        record, errors = coercer.coerce(row)
+        results.append((record, [e.message for e in errors]))
+    assert results[0] == results[1] == (None, ["email: required, but empty"])
+    (row,) = read_rows(
+        write(tmp_path, "ok.csv", "lead_id,email,source\nL1,a@b.example\n"), kind="lead"
+    )
+    assert isinstance(row, RawRecord)
+    assert coercer.coerce(row)[0] == {"lead_id": "L1", "source": "other", "email": "a@b.example"}
+
+
+def test_csv_excel_separator_line(tmp_path: Path) -> None:
+    """Some exports start with `sep=,`, Excel's hint of the separator: the header follows it
+    (it was read as the header, and every record had "more cells than the header"); a line
+    naming another separator refuses the file, naming it."""
+    path = write(tmp_path, "leads.csv", "sep=,\r\nId,Company\r\n1,Acme\r\n")
+    (record,) = read_rows(path, kind="lead")
+    assert isinstance(record, RawRecord)
+    assert (record.line, dict(record.data)) == (3, {"Id": "1", "Company": "Acme"})
+    path = write(tmp_path, "semicolons.csv", "sep=;\r\nId;Company\r\n1;Acme\r\n")
+    with pytest.raises(InputFileError, match=r":1: the file starts with Excel's separator line"):
+        list(read_rows(path, kind="lead"))
+
+
+def test_csv_title_line_above_the_header(tmp_path: Path) -> None:
+    """A report's export may start with its title: read as a header of one column, every
+    record has more cells; the error row says which line to remove."""
+    path = write(tmp_path, "leads.csv", "Leads this month\n\nId,Company\n1,Acme\n")
+    _, errors = split(read_rows(path, kind="lead"))
+    assert [e.message for e in errors] == [
+        "the row has 2 cells but the header has 1 (line 1: is it a title above the header? "
+        "remove it)",
+        "the row has 2 cells but the header has 1 (line 1: is it a title above the header? "
+        "remove it)",
+    ]
+
+
+def test_csv_header_repeated_by_joined_exports(tmp_path: Path) -> None:
+    """Two exports joined with `cat`: the second one's header (with its byte order mark) is
+    a line of its own, named as such (it was a lead `\ufeffId` whose values had wrong
+    types)."""
+    export = b"\xef\xbb\xbfId,Seats\r\n1,3\r\n"
+    path = write(tmp_path, "leads.csv", export + export.replace(b"1,3", b"2,4"))
+    records, errors = split(read_rows(path, kind="lead"))
+    assert [dict(r.data) for r in records] == [{"Id": "1", "Seats": "3"}, {"Id": "2", "Seats": "4"}]
+    assert [(e.line, e.code, e.message) for e in errors] == [
+        (3, "malformed", "the line repeats the header of line 1 (files joined?): remove it")
+    ]
+
+
+def test_csv_lead_row_of_empty_cells(tmp_path: Path) -> None:
+    """Excel saves rows it once formatted as `,,,` after the data: each is still an error row
+    (counted), one that says the row is empty, not that every required field is."""
+    path = write(tmp_path, "leads.csv", 'Id,Company\r\n1,Acme\r\n,\r\n" ",\r\n')
+    records, errors = split(read_rows(path, kind="lead"))
+    assert len(records) == 1
+    assert [(e.line, e.code, e.message) for e in errors] == [
+        (
+            line,
+            "malformed",
+            "every cell of the row is empty (a row kept after the data?): remove it",
+        )
+        for line in (3, 4)
     ]
 
 
@@ -179,7 +265,10 @@ def test_csv_bytes_that_are_not_utf8(tmp_path: Path) -> None:
     records, errors = split(items)
     assert [where(e) for e in errors] == [(str(path), 1, 2, "Company", "malformed")]
     assert errors[0].kind == "event"
-    assert errors[0].message == 'Company: not valid UTF-8: "Caf\\xe9 Oslo"'
+    assert errors[0].message == (
+        'Company: not valid UTF-8: "Caf\\xe9 Oslo": the file was saved in another encoding '
+        "(such as Windows-1252); save it as UTF-8"
+    )
     errors[0].message.encode("utf-8")  # writable as it is
     assert [(r.record, r.data["Company"]) for r in records] == [(2, "København"), (3, "Ok")]
 
@@ -240,7 +329,10 @@ def test_jsonl_non_utf8_line_and_bom(tmp_path: Path) -> None:
     )
     records, errors = split(read_rows(path, kind="lead"))
     assert [where(e) for e in errors] == [(str(path), 2, 2, None, "malformed")]
-    assert errors[0].message == "byte 0xff at column 8 is not valid UTF-8"
+    assert errors[0].message == (
+        "byte 0xff at column 8 is not valid UTF-8: the file was saved in another encoding "
+        "(such as Windows-1252); save it as UTF-8"
+    )
     assert [(r.line, dict(r.data)) for r in records] == [(1, {"a": 1}), (3, {"a": "æ"})]
 
 
@@ -280,6 +372,24 @@ def test_json_salesforce_wrapper_drops_attributes(tmp_path: Path) -> None:
 )
 def test_json_without_records(tmp_path: Path, content: str) -> None:
     assert list(read_rows(write(tmp_path, "leads.json", content), kind="lead")) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "key"),
+    [
+        ('{"@odata.context": "x", "value": [{"leadid": "1"}]}', "value"),  # Dynamics (OData)
+        ('{"results": [{"id": "1"}], "paging": {}}', "results"),  # HubSpot
+        ('{"success": true, "data": [{"id": 1}]}', "data"),  # Pipedrive, Zoho
+    ],
+)
+def test_json_api_page_names_the_array_to_save(tmp_path: Path, content: str, key: str) -> None:
+    """A CRM API's page wraps its records under its own key: the error row names that key and
+    what to do (it said only that there is no "records" array)."""
+    (error,) = read_rows(write(tmp_path, "leads.json", content), kind="lead")
+    assert isinstance(error, RecordError)
+    assert f'no "records" array but an array under "{key}": save that array alone' in (
+        error.message
+    )
 
 
 def test_json_element_that_is_not_an_object(tmp_path: Path) -> None:

@@ -19,7 +19,9 @@ HERE = Path(__file__).resolve().parent
 CONTRACT = HERE / "fixtures" / "engine" / "contract.yaml"
 LEADS = HERE / "fixtures" / "hostile" / "injection-leads.csv"
 AS_OF = "2026-07-01T00:00:00Z"
-UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029\u200b\u2060\ufeff]"
+)
 
 
 def args(*extra: str) -> list[str]:
@@ -34,6 +36,26 @@ def test_printable_leaves_one_line_of_safe_text(text: str) -> None:
     assert UNSAFE.search(shown) is None
     if text.isascii() and text.isprintable():
         assert shown == text
+
+
+def test_printable_shows_the_characters_that_show_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A value pasted into a CRM with a zero width space (or a byte order mark, a word joiner)
+    printed like another: "Web\u200b" is not allowed; allowed: Web. The joiners that Persian
+    names and emoji need stay as they are."""
+    assert printable("Web\u200b") == "Web\\u200b"
+    assert printable("\ufeffId\u2060") == "\\ufeffId\\u2060"
+    assert printable("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645") == (
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    )
+    leads = tmp_path / "leads.csv"
+    leads.write_text(
+        "lead_id,email,employees,created_at\nL1\u200b,a@b.example,many,2026-06-01T00:00:00Z\n",
+        encoding="utf-8",
+    )
+    assert main(["evaluate", str(CONTRACT), "--leads", str(leads), "--as-of", AS_OF]) == 1
+    assert "lead 1 (lead L1\\u200b)" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

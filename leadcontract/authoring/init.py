@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -43,12 +43,42 @@ class Role:
 
 
 ROLES: tuple[Role, ...] = (
-    Role("lead_id", "string", True, ("id", "lead id", "hs_object_id", "record id", "contact id")),
-    Role("email", "string", True, ("email", "email address", "e-mail"), pii=True),
+    Role(
+        "lead_id",
+        "string",
+        True,
+        ("id", "lead id", "hs_object_id", "record id", "contact id", "(do not modify) lead"),
+    ),
+    Role(
+        "email",
+        "string",
+        True,
+        ("email", "email address", "e-mail", "person - email", "person - email - work"),
+        pii=True,
+    ),
     Role("last_name", "string", False, ("lastname", "last name", "surname"), pii=True),
-    Role("company", "string", True, ("company", "company name", "account", "organization")),
+    Role(
+        "company",
+        "string",
+        True,
+        (
+            "company",
+            "company name",
+            "company / account",
+            "account",
+            "account name",
+            "organization",
+            "organization name",
+            "organization - name",
+        ),
+    ),
     Role("title", "string", False, ("title", "jobtitle", "job title", "position")),
-    Role("employees", "integer", False, ("numberofemployees", "numemployees", "employees")),
+    Role(
+        "employees",
+        "integer",
+        False,
+        ("numberofemployees", "numemployees", "employees", "no. of employees"),
+    ),
     Role("country", "string", False, ("country", "country/region", "countrycode")),
     Role(
         "campaign",
@@ -56,12 +86,20 @@ ROLES: tuple[Role, ...] = (
         True,
         ("campaignid", "campaign", "hs_analytics_first_touch_converting_campaign"),
     ),
-    Role("owner", "string", False, ("ownerid", "hubspot_owner_id", "owner", "lead owner")),
+    Role(
+        "owner",
+        "string",
+        False,
+        ("ownerid", "hubspot_owner_id", "owner", "lead owner", "contact owner", "hubspot owner"),
+    ),
     Role(
         "created_at",
         "datetime",
         True,
-        ("createddate", "createdate", "created at", "create date", "created"),
+        (
+            *("createddate", "createdate", "created at", "create date", "created"),
+            *("created time", "created on", "date created", "lead - created"),
+        ),
     ),
 )
 
@@ -160,18 +198,6 @@ def _infer(values: Sequence[str]) -> str:
     return "string"
 
 
-def _csv_sample(export: Path, sample_rows: int) -> tuple[list[str] | None, list[list[str]]]:
-    """A CSV export's header and first rows, as text."""
-    try:
-        with export.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            rows = [row for _, row in zip(range(sample_rows), reader, strict=False)]
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise ScaffoldError(f"cannot read {export}: {error}") from error
-    return header, rows
-
-
 def _as_text(value: object) -> str:
     """A JSON or columnar value as a CSV cell would hold it (for the type guess)."""
     if value is None:
@@ -181,26 +207,67 @@ def _as_text(value: object) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
-def _record_sample(export: Path, sample_rows: int) -> tuple[list[str], list[list[str]]]:
-    """Any other export (JSON, a Salesforce query result, JSON Lines, Parquet...), read by the
-    input layer as ``evaluate`` reads it: the record keys are the columns, in order of first
-    appearance; nested objects (Salesforce's ``attributes``, ``Owner``) are left out."""
-    from leadcontract.inputs import RawRecord, RecordError, rows_from  # noqa: PLC0415
+def _csv_sample(export: Path, sample_rows: int) -> tuple[list[str] | None, list[list[str]]]:
+    """A CSV export's header and first rows, as text, read by the input layer as ``evaluate``
+    reads them: a file it would refuse (UTF-16, separated by ``;``) or a record it cannot read
+    (bytes that are not UTF-8) is named here with its line, before a contract is built on it."""
+    from leadcontract.inputs import read_csv_header  # noqa: PLC0415 (lazy)
+
+    try:
+        header = read_csv_header(export, str(export))
+    except (OSError, ValueError) as error:
+        raise ScaffoldError(f"cannot read {error}") from error
+    if header is None:
+        return None, []
+    records = _sample_records(export, sample_rows)
+    return header, [[_as_text(r.get(name, "")) for name in header] for r in records]
+
+
+def _sample_records(export: Path, sample_rows: int) -> list[dict[str, object]]:
+    """The first ``sample_rows`` records of an export; a record that cannot be read is refused
+    with its file and line (``evaluate`` would make it an error row)."""
+    from leadcontract.inputs import InputFileError, RawRecord, RecordError, rows_from  # noqa: PLC0415
 
     records: list[dict[str, object]] = []
+    bad: RecordError | None = None
     try:
         for item in rows_from(export, kind="lead"):
             if isinstance(item, RecordError):
-                raise ScaffoldError(f"cannot read {export}: {item.message}")
+                bad = item
+                break
             if isinstance(item, RawRecord):
                 records.append(dict(item.data))
             if len(records) >= sample_rows:
                 break
+    except InputFileError as error:  # its message names the file and line
+        raise ScaffoldError(f"cannot read {error}") from error
     except (OSError, ValueError, ImportError) as error:
         raise ScaffoldError(f"cannot read {export}: {error}") from error
-    header = list(
-        dict.fromkeys(key for r in records for key, v in r.items() if not isinstance(v, dict))
-    )
+    if bad is not None:
+        where = f"{bad.source}:{bad.line}" if bad.line is not None else bad.source
+        raise ScaffoldError(f"cannot read {where}: record {bad.record}: {bad.message}")
+    return records
+
+
+def _flat(record: Mapping[str, object], prefix: str = "") -> Iterator[tuple[str, object]]:
+    """A record's values by dotted name (``properties.email``), as fields read nested objects."""
+    for key, value in record.items():
+        if isinstance(value, Mapping):
+            if key == "attributes":
+                continue  # Salesforce's metadata, of the record or of a related one (Owner)
+            yield from _flat(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
+
+
+def _record_sample(export: Path, sample_rows: int) -> tuple[list[str], list[list[str]]]:
+    """Any other export (JSON, a Salesforce query result, JSON Lines, Parquet...), read by the
+    input layer as ``evaluate`` reads it: the record keys are the columns, in order of first
+    appearance, and the values of nested objects are columns by their dotted name
+    (``Owner.Alias``; HubSpot's v3 API nests every property: ``properties.email``).
+    Salesforce's ``attributes`` are dropped by the reader."""
+    records = [dict(_flat(r)) for r in _sample_records(export, sample_rows)]
+    header = list(dict.fromkeys(key for r in records for key in r))
     return header, [[_as_text(r.get(name)) for name in header] for r in records]
 
 
@@ -210,23 +277,32 @@ def propose_fields(export: Path, *, sample_rows: int = 200) -> list[ExportColumn
     A ``.csv`` file is read as CSV; any other file the input layer reads (``.json``,
     ``.jsonl``, ``.parquet``...) by its records' keys.
     """
-    if export.suffix.lower() == ".csv" or not export.is_file():
-        header, rows = _csv_sample(export, sample_rows)
-    else:
+    dotted = export.suffix.lower() != ".csv" and export.is_file()
+    header: list[str] | None
+    if dotted:
         header, rows = _record_sample(export, sample_rows)
+    else:
+        header, rows = _csv_sample(export, sample_rows)
     if not header or not any(h.strip() for h in header):
         raise ScaffoldError(f"{export}:1: expected a header row of column names")
     roles = {_loose(c): role for role in ROLES for c in role.candidates}
     taken: set[str] = set()
     columns: list[ExportColumn] = []
     for index, name in enumerate(header):
-        role = roles.get(_loose(name))
+        if not name.strip():
+            continue  # an unnamed column (Excel's empty trailing ones): no field reads it
+        # HubSpot's v3 properties play their roles by their own name; a related record's
+        # values (Salesforce's Owner.Email) are not the lead's.
+        leaf = name.removeprefix("properties.") if dotted else name
+        role = roles.get(_loose(leaf))
         values = [row[index] for row in rows if index < len(row)]
         if role is not None and role.field not in taken:
             taken.add(role.field)
             columns.append(ExportColumn(name, role.field, role.type, True))
             continue
-        field = _snake(name)
+        field = _snake(leaf)
+        if field in taken:
+            field = _snake(name)
         while field in taken or field in {r.field for r in ROLES}:
             field += "_2"
         taken.add(field)

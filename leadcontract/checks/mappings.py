@@ -89,7 +89,7 @@ def check_sample_columns(ctx: LintContext) -> Iterator[Diagnostic]:
                 if spec.source is None and not spec.required:
                     continue
                 wanted = [name, *([spec.source] if spec.source else [])]
-                wanted += resolved.sources.get(name, ())
+                wanted = list(dict.fromkeys([*wanted, *resolved.sources.get(name, ())]))
                 if not any(has(c) for c in wanted):
                     yield ctx.report(
                         "LC953",

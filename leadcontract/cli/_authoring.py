@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from leadcontract.safe_text import printable
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> int:

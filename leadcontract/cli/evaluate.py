@@ -22,7 +22,7 @@ from leadcontract._spill import SpillFile
 from leadcontract._version import __version__
 from leadcontract.calendar import DateRangeError, check_supported
 from leadcontract.checks import lint
-from leadcontract.cli._authoring import EXIT_OK, EXIT_PROBLEMS, fail
+from leadcontract.cli._authoring import EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEMS, fail
 from leadcontract.cli._files import ClobberError, atomic_output, refuse_clobbering, write_atomically
 from leadcontract.cli._progress import estimate_records, with_progress
 from leadcontract.cli._tables import write_table
@@ -355,6 +355,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     to_stderr = args.out is None or _is_standard_output(args.out)
     summary_stream = sys.stderr if to_stderr else sys.stdout
     summary_stream.write(_summary(run.counts, run.drift, tally, shown))
+    if not run.counts.reconciles:  # a bug, not a problem of the records: its own exit code
+        return EXIT_INTERNAL
     if tally.error_rows or (args.strict_data and run.drift.found):
         return EXIT_PROBLEMS
     return EXIT_OK
@@ -637,9 +639,8 @@ def run_report(args: argparse.Namespace) -> int:
         events = args.events if args.events is not None else ()
         plan = compiled.plan_capacity(args.leads)
         evaluation = compiled.evaluate(args.leads, events, as_of=as_of, trace=False, capacity=plan)
-        verdicts = (
-            item for item in _progress(evaluation, args, "reporting") if isinstance(item, Verdict)
-        )
+        shown: list[str] = []
+        verdicts = _verdicts(_progress(evaluation, args, "reporting"), shown)
         view = ReportView(args.view, args.by, args.format, raw_csv=args.raw_csv)
         parties: list[str] = []
         if args.view == "sla":
@@ -666,8 +667,40 @@ def run_report(args: argparse.Namespace) -> int:
         return fail(str(error))
     except OSError as error:
         return fail(f"cannot read or write {error.filename}: {error.strerror}")
-    errors = evaluation.counts.lead_errors + evaluation.counts.event_errors
-    return EXIT_PROBLEMS if errors else EXIT_OK
+    return _left_out(evaluation.counts, shown, "this report")
+
+
+def _verdicts(items: Iterable[Verdict | RecordError], shown: list[str]) -> Iterator[Verdict]:
+    """The verdicts among ``items``; the first error rows' text goes to ``shown``."""
+    for item in items:
+        if isinstance(item, Verdict):
+            yield item
+        elif len(shown) < SHOWN_ERRORS:
+            shown.append(printable(str(item)))
+
+
+def _left_out(counts: RunCounts, shown: list[str], what: str) -> int:
+    """The exit code of a report or payout run, after saying on standard error which records
+    are error rows: they are in no group and earn nothing, and an exit code of 1 alone would
+    not say which records to fix, or that the figures leave them out."""
+    if not counts.reconciles:
+        sys.stderr.write("leadcontract: the counts do not reconcile (a bug: report it)\n")
+        return EXIT_INTERNAL
+    errors = counts.lead_errors + counts.event_errors
+    if not errors:
+        return EXIT_OK
+    lines = [
+        f"leadcontract: {counts.lead_errors:,} lead and {counts.event_errors:,} event "
+        f"record(s) are error rows, left out of {what}:",
+        *(f"  {text}" for text in shown),
+    ]
+    if errors > len(shown):
+        lines.append(
+            f"  ... and {errors - len(shown):,} more (`leadcontract evaluate` with --errors "
+            "FILE lists them all)"
+        )
+    sys.stderr.write("\n".join(lines) + "\n")
+    return EXIT_PROBLEMS
 
 
 _FOLLOW_UP_TABLE = (
@@ -791,15 +824,17 @@ def run_payouts(args: argparse.Namespace) -> int:
         plan = compiled.plan_capacity(args.leads)
         evaluation = compiled.evaluate(args.leads, events, as_of=as_of, trace=False, capacity=plan)
         lines = []
-        for item in _progress(evaluation, args, "collecting spiff lines"):
-            if isinstance(item, Verdict):
-                lines += [line for decision in item.spiffs for line in decision.lines]
+        shown: list[str] = []
+        for verdict in _verdicts(_progress(evaluation, args, "collecting spiff lines"), shown):
+            lines += [line for decision in verdict.spiffs for line in decision.lines]
         result = statements(lines, contract=compiled.contract, period=args.period)
     except (_UsageError, ClobberError, InputFileError) as error:
         return fail(str(error))
     except OSError as error:
         return fail(f"cannot read {error.filename}: {error.strerror}")
     text = render_statements(result, args.format, raw_csv=args.raw_csv)
+    if not text and args.format == "table":  # an empty table is no text at all: say why
+        text = f"no spiff lines in {printable(args.period)}: no lead earned or lost a spiff\n"
     try:
         with ExitStack() as stack:
             out = stack.enter_context(atomic_output(args.out)) if args.out else None
@@ -811,10 +846,9 @@ def run_payouts(args: argparse.Namespace) -> int:
         return fail(f"cannot {what}: {error}")
     if not all(statement.reconciles for statement in result):
         sys.stderr.write("leadcontract: a statement does not reconcile (a bug: report it)\n")
-        return EXIT_PROBLEMS
+        return EXIT_INTERNAL  # not a problem of the records: they have their own code
     # Leads created after the period are not errors (counts.not_yet): they earn nothing yet.
-    errors = evaluation.counts.lead_errors + evaluation.counts.event_errors
-    return EXIT_PROBLEMS if errors else EXIT_OK
+    return _left_out(evaluation.counts, shown, "these statements")
 
 
 def _record_payouts(

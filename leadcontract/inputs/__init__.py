@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from leadcontract.inputs._coerce import EventCoercer, LeadCoercer
 from leadcontract.inputs._columnar import COLUMNAR_SUFFIXES
+from leadcontract.inputs._csv import read_csv_header
 from leadcontract.inputs._mapping import rows_from_iterable
 from leadcontract.inputs._readers import INPUT as INPUT
 from leadcontract.inputs._readers import read_rows
@@ -53,6 +54,7 @@ __all__ = [
     "RecordError",
     "RecordKind",
     "Source",
+    "read_csv_header",
     "read_rows",
     "rows_from",
     "rows_from_iterable",

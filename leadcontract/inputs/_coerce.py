@@ -19,7 +19,7 @@ from leadcontract.inputs._convert import (
     _to_text,
 )
 from leadcontract.inputs._event_rows import EventRow, compile_event_row
-from leadcontract.inputs._mappings import EventMapper
+from leadcontract.inputs._mappings import EventMapper, MappedRow
 from leadcontract.inputs._messages import _describe, _printable, _show
 from leadcontract.inputs._types import EVENT_ATTRIBUTES, ErrorCode, Event, RawRecord, RecordError
 from leadcontract.model import EventMapping, Lead
@@ -208,14 +208,21 @@ class LeadCoercer:
     def unread(
         self, keys: tuple[Any, ...], ignored: frozenset[str] = frozenset()
     ) -> tuple[str, ...]:
-        """The columns among ``keys`` that no contract field reads (and not ``ignored``)."""
+        """The columns among ``keys`` that no contract field reads (and not ``ignored``).
+
+        Unnamed columns (blank headers: the empty columns Excel leaves at the end of a sheet)
+        are not among them: no field can read them, and a nameless drift finding would fail
+        a ``--strict-data`` run with nothing to act on.
+        """
         used = {
             column.head if column.__class__ is _Nested else column
             for column in self._columns.columns(keys)
             if column is not None
         }
         return tuple(
-            key for key in keys if isinstance(key, str) and key not in used and key not in ignored
+            key
+            for key in keys
+            if isinstance(key, str) and key.strip() and key not in used and key not in ignored
         )
 
     def fill(
@@ -444,7 +451,7 @@ class EventCoercer:
             event, errors = self._coerce(RawRecord(raw.source, raw.record, raw.line, mapped.data))
             if event is not None and mapped.fields:
                 event = dataclasses.replace(event, fields=mapped.fields)
-            return event, errors
+            return event, [_in_mapping(error, mapped) for error in errors]
         return self._coerce(raw)
 
     def _coerce(self, raw: RawRecord) -> tuple[Event | None, list[RecordError]]:
@@ -533,3 +540,15 @@ class EventCoercer:
         if column is None or column == name:
             return f"{name}: "
         return f"{name} (column {_show(column)}): "
+
+
+def _in_mapping(error: RecordError, mapped: MappedRow) -> RecordError:
+    """An error row about an attribute a mapping read from a column, naming that column and
+    the mapping (as the mapping's own time errors do): ``at`` alone names no column of the
+    export (a Salesforce Task's time is its CreatedDate)."""
+    column = mapped.columns.get(error.field or "")
+    prefix = f"{error.field}: "
+    if column is None or not error.message.startswith(prefix):
+        return error
+    where = f"{error.field} (column {_show(column)}, mapping {mapped.mapping}): "
+    return dataclasses.replace(error, message=where + error.message[len(prefix) :])

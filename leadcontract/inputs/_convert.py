@@ -54,10 +54,60 @@ _OUTSIDE = (
 )
 
 
+_LOCALE_DAYS: Final = ("%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%m/%d/%y", "%d/%m/%y", "%d.%m.%y")
+_LOCALE_TIMES: Final = ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p")
+_LOCALE_SHAPE: Final = re.compile(
+    r"\d{1,2}[./]\d{1,2}[./]\d{2,4}( \d{1,2}:\d{2}(:\d{2})?( ?[AaPp][Mm])?)?"
+)
+
+
+def _locale_format(value: str) -> str | None:
+    """A ``strptime`` pattern that reads a date as a spreadsheet or a CRM report writes it in
+    the user's locale (``10/5/2026 3:56 PM``, ``05.10.2026 15:56``), for the hint of an
+    error row; ``None`` for other text. Month first wins when both orders read it."""
+    text = value.strip()
+    if not _LOCALE_SHAPE.fullmatch(text):
+        return None
+    for day in _LOCALE_DAYS:
+        for clock in _LOCALE_TIMES:
+            try:
+                datetime.strptime(text, day + clock)
+            except ValueError:
+                continue
+            return day + clock
+    return None
+
+
+def _epoch_hint(text: str) -> str:
+    """The hint for a time written as a count since 1970 (HubSpot's legacy API, engagement
+    timestamps): 13 digits are milliseconds, 10 seconds."""
+    digits = text.strip()
+    if not digits.isdigit():
+        return ""
+    unit = {13: "epoch_ms", 10: "epoch_s"}.get(len(digits))
+    return "" if unit is None else f" (a time since 1970: give it `format: {unit}`)"
+
+
 def _wrong(expected: str, value: Any, code: ErrorCode = "wrong-type") -> _InvalidValueError:
     hint = ""
     if isinstance(value, str) and expected in (_EXPECT_INTEGER, _EXPECT_NUMBER) and "," in value:
         hint = " (write digits without thousands separators, with '.' for decimals)"
+    elif isinstance(value, str) and expected in (_EXPECT_DATE, _EXPECT_DATETIME):
+        pattern = _locale_format(value)
+        if pattern is not None:
+            hint = f' (a date in a locale format: give it `format: "{pattern}"`)'
+        else:
+            hint = _epoch_hint(value)
+    elif (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and expected
+        in (
+            _EXPECT_DATE,
+            _EXPECT_DATETIME,
+        )
+    ):
+        hint = _epoch_hint(str(value))
     return _InvalidValueError(code, f"{expected}, got {_show(value)}{hint}")
 
 
@@ -209,6 +259,27 @@ def _pattern_converter(pattern: str, code: ErrorCode) -> Callable[[Any], datetim
     return convert
 
 
+def _loose_value(text: str) -> str:
+    """A picklist value without case, spaces and punctuation: a CRM's label ("Marketing
+    Qualified Lead", HubSpot's UI export) next to its internal name (marketingqualifiedlead)."""
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+def _utc_named(value: str, code: ErrorCode) -> datetime:
+    """A date-time that names its zone UTC (or GMT) after a space, as BigQuery's and many
+    databases' CSV exports write it (``2026-10-05 15:56:12 UTC``): the same as ``Z``."""
+    text = value.rstrip()
+    if text[-4:].upper() in (" UTC", " GMT"):
+        try:
+            moment = datetime.fromisoformat(text[:-4])
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is None:  # "+02:00 UTC" says two things: not read
+                return moment.replace(tzinfo=UTC)
+    raise _wrong(_EXPECT_DATETIME, value, code)
+
+
 def _datetime_converter(
     default_tz: tzinfo, code: ErrorCode, fmt: str | None = None
 ) -> Callable[[Any], datetime]:
@@ -216,7 +287,7 @@ def _datetime_converter(
 
     The text must have a calendar date and at least hours and minutes, ``T`` (or a space)
     between them, and may have seconds, a fraction and an offset (``Z``, ``+02:00``,
-    ``+0200``). A naive value is taken to be in ``default_tz``. A calendar date alone
+    ``+0200``, `` UTC``). A naive value is taken to be in ``default_tz``. A calendar date alone
     (``2018-02-01``, or a :class:`datetime.date`) is the start of that day in ``default_tz``.
     ``fmt`` reads another spelling instead: ``epoch_ms``, ``epoch_s`` or a ``strptime`` pattern.
     """
@@ -250,7 +321,7 @@ def _datetime_converter(
                     try:
                         moment = from_text(value.upper())  # 't' and 'z' (RFC 3339)
                     except ValueError:
-                        raise _wrong(_EXPECT_DATETIME, value, code) from None
+                        moment = _utc_named(value, code)
             else:
                 raise _wrong(_EXPECT_DATETIME, value, code)
         elif isinstance(value, datetime):
@@ -392,10 +463,12 @@ def _field_converter(spec: LeadField, default_tz: tzinfo) -> _Converter:  # noqa
         empty = convert_empty(empty) if empty is not None else None
     allowed: dict[str, str] | None = None
     allowed_text = ""
+    loosely: dict[str, str] = {}
     if spec.values is not None:
         allowed = {}
         for choice in spec.values:
             allowed.setdefault(choice.casefold(), choice)
+            loosely.setdefault(_loose_value(choice), choice)
         allowed_text = _allowed_list(spec.values)
 
     if not value_map and allowed is None:
@@ -441,8 +514,16 @@ def _field_converter(spec: LeadField, default_tz: tzinfo) -> _Converter:  # noqa
         if allowed is not None:
             canonical = allowed.get(result.casefold())
             if canonical is None:
+                near = loosely.get(_loose_value(result))
+                hint = (
+                    ""
+                    if near is None
+                    else f" (the label of {_show(near)}? map it: `value_map: "
+                    f"{{{_show(result)}: {_show(near)}}}`)"
+                )
                 raise _InvalidValueError(
-                    "not-allowed", f"{_show(result)} is not allowed; allowed: {allowed_text}"
+                    "not-allowed",
+                    f"{_show(result)} is not allowed; allowed: {allowed_text}{hint}",
                 )
             return canonical
         return result

@@ -1,7 +1,7 @@
 """Reading CSV records so that no record is lost, invented or cut: every physical line of the
 file ends up in a record, a blank line, or an error row.
 
-Three things the plain :mod:`csv` reader gets wrong for this purpose, and how they are handled:
+Four things the plain :mod:`csv` reader gets wrong for this purpose, and how they are handled:
 
 * A quoted cell that is never closed swallows the rest of the file into one cell, silently.
   The reader runs in ``strict`` mode, which notices the end of the data inside quotes; the
@@ -14,9 +14,18 @@ Three things the plain :mod:`csv` reader gets wrong for this purpose, and how th
   records. The limit is raised so that a cell is read whole; a record is bounded by
   :data:`MAX_RECORD_CHARS` instead, and one longer than that is refused with the rest of the
   file (each later line an error row), never re-synchronised.
+* A row with fewer cells than the header gives fewer values, so that a field whose cell was
+  left out would seem to have no column at all (a required one reported as "no column", a
+  ``value_map`` of ``""`` not applied). Writers leave trailing empty cells out (Excel does
+  after the sixteenth row of a sheet); here they are empty cells, as CSV means them.
 * The header is taken as it is. Here a header with a duplicate column (which one is the
   lead's e-mail?), or with bytes that are not UTF-8, refuses the whole file with one
   :class:`InputFileError`, as does a UTF-16 file or one with two byte order marks.
+
+Files made by or for spreadsheets have lines that are no records; each is named for what it
+is rather than as a lead with every field wrong: Excel's ``sep=,`` line before the header
+(skipped), a report's title line read as a one-column header, the header repeated where two
+exports were joined, and the rows of empty cells a sheet keeps after its data.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ from typing import IO, Final
 
 from leadcontract.inputs._messages import _printable, _show
 from leadcontract.inputs._text import (
+    OTHER_ENCODING,
     SNIFF_BYTES,
     InputFileError,
     check_encoding,
@@ -37,7 +47,7 @@ from leadcontract.inputs._text import (
 )
 from leadcontract.inputs._types import RawRecord, RecordError, RecordKind, new_raw_record
 
-__all__ = ["MAX_RECORD_CHARS", "read_csv"]
+__all__ = ["MAX_RECORD_CHARS", "read_csv", "read_csv_header"]
 
 MAX_RECORD_CHARS: Final = 1 << 26
 """The longest CSV record read (64 Mi characters, all its cells and lines together)."""
@@ -108,11 +118,30 @@ def read_csv(path: Path, source: str, kind: RecordKind) -> Iterator[RawRecord | 
         yield from _records(_Lines(handle), source, kind)
 
 
+def read_csv_header(path: Path, source: str) -> list[str] | None:
+    """A CSV file's header row, refused as :func:`read_csv` refuses it (its encoding, a
+    separator other than a comma, a doubled column); ``None`` for an empty file.
+
+    For what looks at an export's columns before any run (``init --from-export``, ``lint
+    --leads-sample``): a file that ``evaluate`` would refuse is refused there too, with the
+    same message, instead of being read as one strange column.
+    """
+    if csv.field_size_limit() < _FIELD_LIMIT:
+        csv.field_size_limit(_FIELD_LIMIT)
+    with path.open("rb") as raw:
+        check_encoding(source, raw.read(SNIFF_BYTES))
+        raw.seek(0)
+        handle = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        lines = _Lines(handle)
+        return _header(csv.reader(lines, strict=True), lines, source)
+
+
 def _records(lines: _Lines, source: str, kind: RecordKind) -> Iterator[RawRecord | RecordError]:
     reader = csv.reader(lines, strict=True)
     header = _header(reader, lines, source)
     if header is None:
         return
+    header_line = lines.first
     width = len(header)
     number = 0
     while True:
@@ -140,20 +169,34 @@ def _records(lines: _Lines, source: str, kind: RecordKind) -> Iterator[RawRecord
         start = lines.first
         if len(row) > width:
             message = f"the row has {len(row)} cells but the header has {width}"
+            if width == 1:  # a report's title line above its header, read as the header
+                message += f" (line {header_line}: is it a title above the header? remove it)"
             for error in _broken(lines, source, kind, number, message):
                 number = error.record
                 yield error
+        elif kind == "lead" and not any(cell.strip() for cell in row):
+            # Excel keeps rows once formatted: ",,,,," after the data. An error row still
+            # (the record is counted), but one that says what it is, not every field missing.
+            message = "every cell of the row is empty (a row kept after the data?): remove it"
+            yield malformed(kind, source, number, start, message)
+        elif row[:1] and [row[0].removeprefix("\ufeff"), *row[1:]] == header:
+            message = (
+                f"the line repeats the header of line {header_line} (files joined?): remove it"
+            )
+            yield malformed(kind, source, number, start, message)
         elif has_bad_bytes("".join(row)):
             yield _bad_cell(kind, source, number, start, header=header, row=row)
         else:
-            yield new_raw_record(source, number, start, dict(zip(header, row, strict=False)))
+            if len(row) < width:  # trailing empty cells left out (Excel after row 16 does)
+                row += [""] * (width - len(row))
+            yield new_raw_record(source, number, start, dict(zip(header, row, strict=True)))
 
 
 def _header(reader: Iterator[list[str]], lines: _Lines, source: str) -> list[str] | None:
     """The header row (blank lines before it skipped), checked; ``None`` for an empty file."""
     try:
         for row in reader:
-            if row:
+            if row and not _separator_line(source, lines.first, row):
                 _check_header(source, lines.first, row)
                 return row
             lines.start_record()
@@ -168,6 +211,25 @@ def _header(reader: Iterator[list[str]], lines: _Lines, source: str) -> list[str
     return None
 
 
+def _separator_line(source: str, line: int, row: list[str]) -> bool:
+    """Whether ``row`` is the line ``sep=,`` that tells Excel the separator (some exports
+    write it before the header): skipped, else the header would be that line and every
+    record "more cells than the header". Another separator is refused, naming it."""
+    first = row[0].lower()
+    if not first.startswith("sep=") or any(row[1:]) or len(row) > 2:
+        return False
+    separator = "," if len(row) == 2 else first[4:]
+    if separator == ",":
+        return True
+    if len(separator) != 1:
+        return False
+    shown = "a tab" if separator == "\t" else repr(separator)
+    raise InputFileError(
+        source, line, f"the file starts with Excel's separator line {_show(row[0])}: it is "
+        f"separated by {shown}; leadcontract reads comma-separated CSV (save it with commas)"
+    )  # fmt: skip
+
+
 def _check_header(source: str, line: int, header: list[str]) -> None:
     if header[0].startswith("\ufeff"):
         raise InputFileError(
@@ -178,8 +240,7 @@ def _check_header(source: str, line: int, header: list[str]) -> None:
         if has_bad_bytes(name):
             raise InputFileError(
                 source, line, f"column {index} of the header, {_show(name)}, is not valid "
-                "UTF-8: the file was saved in another encoding (such as Windows-1252); "
-                "save it as UTF-8"
+                f"UTF-8: {OTHER_ENCODING}"
             )  # fmt: skip
     separator = next((s for s in (";", "\t", "|") if len(header) == 1 and s in header[0]), None)
     if separator is not None:  # else every record is an error row, for columns it "lacks"
@@ -299,5 +360,10 @@ def _bad_cell(
     index = next(i for i, cell in enumerate(row) if has_bad_bytes(cell))
     name = _printable(header[index])
     return malformed(
-        kind, source, number, line, f"{name}: not valid UTF-8: {_show(row[index])}", field=name
+        kind,
+        source,
+        number,
+        line,
+        f"{name}: not valid UTF-8: {_show(row[index])}: {OTHER_ENCODING}",
+        field=name,
     )

@@ -34,6 +34,7 @@ import orjson
 
 from leadcontract.inputs._messages import _describe, _printable, _show
 from leadcontract.inputs._text import (
+    OTHER_ENCODING,
     SNIFF_BYTES,
     check_encoding,
     has_bad_bytes,
@@ -247,7 +248,9 @@ def _line_reader(
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             where = f"byte {exc.object[exc.start]:#04x} at column {exc.start + 1}"
-            return malformed(kind, source, number, line_number, f"{where} is not valid UTF-8")
+            return malformed(
+                kind, source, number, line_number, f"{where} is not valid UTF-8: {OTHER_ENCODING}"
+            )
         try:
             value = decode(text)
         except (ValueError, RecursionError) as exc:
@@ -419,8 +422,14 @@ def read_json(path: Path, source: str, kind: RecordKind) -> Iterator[RawRecord |
             if first == "{":
                 stream.pos += 1
                 wrapper = set()
-                if not _seek_records(stream, wrapper):
+                arrays: list[str] = []
+                if not _seek_records(stream, wrapper, arrays):
                     message = f'{_EXPECTED}; the object has no "records" array'
+                    if arrays:  # an API's page ({"results": [...]}, {"value": [...]}...)
+                        message += (
+                            f" but an array under {_show(arrays[0])}: save that array alone as "
+                            "the .json file (or its objects one per line as .jsonl)"
+                        )
                     raise _JsonSyntaxError(message, stream.line())
             elif first != "[":
                 empty = ", got an empty file" if first == "" else ""
@@ -460,7 +469,9 @@ def _elements(
         counter[0] += 1
         duplicates, constants = stream.objects.take()
         if has_bad_bytes(text):
-            yield malformed(kind, source, counter[0], line, "the record is not valid UTF-8")
+            yield malformed(
+                kind, source, counter[0], line, f"the record is not valid UTF-8: {OTHER_ENCODING}"
+            )
         else:
             if isinstance(value, dict) and isinstance(value.get("attributes"), dict):
                 del value["attributes"]  # Salesforce's metadata
@@ -486,14 +497,17 @@ def _elements(
             raise _JsonSyntaxError(message, stream.line())
 
 
-def _seek_records(stream: _JsonStream, seen: set[str]) -> bool:
-    """Inside a top-level object: move to the "records" array; False when there is none."""
+def _seek_records(stream: _JsonStream, seen: set[str], arrays: list[str]) -> bool:
+    """Inside a top-level object: move to the "records" array; False when there is none
+    (``arrays`` then names the members that hold an array, for the error row)."""
     while True:
         if stream.peek() == "}":
             return False
         key = stream.key(seen)
-        if key == "records" and stream.peek() == "[":
-            return True
+        if stream.peek() == "[":
+            if key == "records":
+                return True
+            arrays.append(key)
         stream.skip_value()  # whatever else the wrapper holds (totalSize, done...)
         _after_member(stream)
 

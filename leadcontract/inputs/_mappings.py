@@ -12,7 +12,7 @@ engine counts it (a data-drift diagnostic) and uses it for nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
@@ -72,6 +72,8 @@ class MappedRow:
     mapping: str
     data: dict[str, Any]
     fields: dict[str, Any]
+    columns: dict[str, str] = field(default_factory=dict)
+    """The column each mapped attribute was read from, for error rows (``at``: CreatedDate)."""
 
 
 ANY_VALUE = "*"
@@ -133,8 +135,10 @@ class EventMapper:
         data = raw.data
         out = dict(data)
         out.update(mapping.set)
+        read_from: dict[str, str] = {}
         for attribute, source in mapping.columns.items():
             column = source.column if isinstance(source, EventValue) else source
+            read_from[attribute] = column
             _, value = _lookup(data, column)
             if isinstance(value, list | tuple):
                 # HubSpot's associations.contactIds: one engagement, one contact.
@@ -168,7 +172,7 @@ class EventMapper:
                     )
             out[attribute] = value
         fields = {name: _lookup(data, column)[1] for name, column in mapping.fields.items()}
-        return MappedRow(mapping.id, out, fields)
+        return MappedRow(mapping.id, out, fields, read_from)
 
     @staticmethod
     def _error(

@@ -7,7 +7,6 @@ goes through the same coercion, the same error rows and the same counts.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,10 +17,11 @@ from leadcontract.inputs._columnar import (
     rows_from_file,
     rows_from_frame,
 )
+from leadcontract.inputs._csv import read_csv_header
 from leadcontract.inputs._dbapi import is_cursor, rows_from_cursor
 from leadcontract.inputs._mapping import rows_from_iterable
 from leadcontract.inputs._readers import INPUT, read_rows
-from leadcontract.inputs._text import malformed
+from leadcontract.inputs._text import InputFileError, malformed
 from leadcontract.inputs._types import RawRecord, RecordError, RecordKind
 
 __all__ = ["FILE_SUFFIXES", "Source", "rows_from", "sample_columns"]
@@ -94,17 +94,23 @@ SAMPLE_ROWS = 100
 
 def sample_columns(source: Source, *, kind: RecordKind) -> frozenset[str]:
     """The column names of an export sample: a CSV's header; else its first records' keys,
-    nested objects as dotted names too (``Owner.Alias``)."""
+    nested objects as dotted names too (``Owner.Alias``). A sample none of whose records can
+    be read (a JSON API page, bad bytes) is refused with the first one's error
+    (:class:`InputFileError`)."""
     names: set[str] = set()
     if isinstance(source, str | Path) and Path(source).suffix.lower() == ".csv":
-        with Path(source).open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-            header = next(csv.reader(handle), [])
-        return frozenset(name for name in header if name)
+        header = read_csv_header(Path(source), str(source)) or []
+        return frozenset(name for name in header if name.strip())
+    unreadable: RecordError | None = None
     for number, row in enumerate(rows_from(source, kind=kind)):
         if number >= SAMPLE_ROWS:
             break
         if isinstance(row, RawRecord):
             names.update(_dotted(row.data, ""))
+        elif unreadable is None:
+            unreadable = row
+    if not names and unreadable is not None:  # else every mapped column would seem missing
+        raise InputFileError(unreadable.source, unreadable.line, unreadable.message)
     return frozenset(names)
 
 

@@ -16,6 +16,7 @@ from leadcontract.inputs._messages import _printable
 from leadcontract.inputs._types import RecordError, RecordKind
 
 __all__ = [
+    "OTHER_ENCODING",
     "InputFileError",
     "check_encoding",
     "has_bad_bytes",
@@ -31,6 +32,12 @@ _UTF16_32_BOMS: Final = (
     (codecs.BOM_UTF16_BE, "UTF-16 (big-endian)"),
 )
 """Longest first: the UTF-32 LE mark begins with the UTF-16 LE one."""
+
+OTHER_ENCODING: Final = (
+    "the file was saved in another encoding (such as Windows-1252); save it as UTF-8"
+)
+"""What to do about bytes that are not UTF-8 (Excel's plain "CSV" in Western locales writes
+Windows-1252): said with every error row they make, not only with a header's."""
 
 SNIFF_BYTES: Final = 4096
 """How much of the start of a file is looked at to tell its encoding."""
