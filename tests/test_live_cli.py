@@ -106,6 +106,31 @@ def test_watch_refuses_a_lone_surrogate_as_batch_does(tmp_path: Path) -> None:
     ]
 
 
+def test_watch_refuses_nan_and_skips_a_line_nested_too_deeply(tmp_path: Path) -> None:
+    """Batch makes both an error row. Watch took ``NaN`` into its state (a field read as no
+    value) and stopped with exit 3 on a deeply nested line (``RecursionError``); both are now
+    reported with their line, and the lines after them are still read."""
+    lead = example_leads()[1]
+    event = {"lead_id": lead["Id"], "type": "handoff", "at": "2026-10-01T14:00:00Z"}
+    run = _watch(
+        tmp_path,
+        [
+            '{"lead_id": "L1", "type": "touch", "at": "2026-10-01T14:00:00Z", "x": NaN}',
+            "[" * 100_000 + "]" * 100_000,
+            json.dumps({"lead": lead}),
+            json.dumps(event),
+        ],
+    )
+    assert run.returncode == 1, run.stderr
+    assert run.stderr.splitlines() == [
+        "<stdin>:1: refused: NaN is not a JSON value (JSON has no NaN or infinities; null is "
+        "no value)",
+        "<stdin>:2: not JSON: nested too deeply (column 1)",
+    ]
+    printed = [json.loads(line) for line in run.stdout.splitlines()]
+    assert {p["sla"] for p in printed} >= {"first-touch-demo"}  # the lines after were read
+
+
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     env_before = os.environ.pop("LEADCONTRACT_SECRET", None)
     try:

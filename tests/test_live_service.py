@@ -267,8 +267,9 @@ def test_every_kind_of_bad_request_gets_a_4xx_and_the_service_keeps_answering(
 def test_a_duplicate_key_or_a_lone_surrogate_is_a_bad_request_as_in_batch(
     app_client: tuple[_InProcess, Monitor],
 ) -> None:
-    """Batch refuses both (the last duplicate would win unseen; a lone surrogate is no text);
-    the service took them."""
+    """Batch refuses them (the last duplicate would win unseen; a lone surrogate is no text;
+    a NaN would be read as no value); the service took them, and answered deep nesting with
+    a 500."""
     client, monitor = app_client
     auth = {"Authorization": f"Bearer {SECRET}"}
     event = '"type": "touch", "at": "2026-10-01T14:00:00Z"'
@@ -279,6 +280,9 @@ def test_a_duplicate_key_or_a_lone_surrogate_is_a_bad_request_as_in_batch(
             (twice, 'duplicate key "lead_id"'),
             ('{"lead_id": "L1", ' + event + ', "note": "\\ud800"}', "lone surrogate (\\ud800)"),
             ("{}\n" + twice, ":2: refused: duplicate key"),
+            ('{"lead_id": "L1", ' + event + ', "x": NaN}', "NaN is not a JSON value"),
+            ('[{"lead_id": "L1", ' + event + "}, -Infinity]", "-Infinity is not a JSON value"),
+            ("[" * 100_000 + "]" * 100_000, ":1: not JSON: nested too deeply"),  # was a 500
         ]
         for body, text in cases:
             answer = client.post("/webhooks/events", content=body.encode(), headers=auth)
