@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from live_support import (
@@ -129,6 +130,29 @@ def test_watch_refuses_nan_and_skips_a_line_nested_too_deeply(tmp_path: Path) ->
     ]
     printed = [json.loads(line) for line in run.stdout.splitlines()]
     assert {p["sla"] for p in printed} >= {"first-touch-demo"}  # the lines after were read
+
+
+def test_watch_on_a_state_whose_clock_is_ahead_of_the_wall_clock_waits_for_it(
+    tmp_path: Path,
+) -> None:
+    """A state kept on a virtual clock, or a system clock stepped back: watch advanced to the
+    wall clock, which the monitor refuses, and stopped with exit 3 after storing the line's
+    event unjudged. It stays at the state's clock, as the service does."""
+    ahead = datetime.now(UTC) + timedelta(days=400)
+    store = SqliteStore(tmp_path / "state.db")
+    with store.transaction():
+        store.set_clock(ahead)
+    store.close()
+    lead = example_leads()[1]
+    event = {"lead_id": lead["Id"], "type": "handoff", "at": "2026-10-01T14:00:00Z"}
+    run = _watch(tmp_path, [json.dumps({"lead": lead}), json.dumps(event)])
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ""
+    printed = [json.loads(line) for line in run.stdout.splitlines()]
+    assert {p["sla"] for p in printed} >= {"first-touch-demo"}  # judged at the state's clock
+    store = SqliteStore(tmp_path / "state.db")
+    assert store.clock() == ahead
+    store.close()
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:

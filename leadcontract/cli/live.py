@@ -196,14 +196,23 @@ def _watch(args: argparse.Namespace) -> int:
             if line.strip():
                 problems += _take(monitor, name, number, line)
             if time.monotonic() - last >= args.tick:
-                monitor.advance(datetime.now(UTC))
+                monitor.advance(_wall_clock(monitor))
                 last = time.monotonic()
-        monitor.advance(datetime.now(UTC))
+        monitor.advance(_wall_clock(monitor))
     except KeyboardInterrupt:
         pass
     finally:
         monitor.close()
     return EXIT_PROBLEMS if problems else EXIT_OK
+
+
+def _wall_clock(monitor: Any) -> datetime:
+    """The wall clock, or the monitor's clock where that is ahead: the state may come from a
+    run on a virtual clock, or the system clock stepped back. The monitor never goes back (it
+    refuses), so it waits for the wall clock to catch up, as the service's ticker does."""
+    now = datetime.now(UTC)
+    clock: datetime | None = monitor.clock
+    return clock if clock is not None and clock > now else now
 
 
 def _take(monitor: Any, name: str, number: int, raw: bytes) -> int:
