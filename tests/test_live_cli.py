@@ -167,6 +167,10 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
         ["watch", str(EXAMPLE), "--state", str(tmp_path / "s.db"), "--events", "nope.jsonl"]
     )
     assert missing == 2
+    link = cli.main(
+        ["watch", str(EXAMPLE), "--state", str(tmp_path / "s.db"), "--link", "https://x/{id}"]
+    )
+    assert link == 2  # every advance failed on it (KeyError), and nothing was ever told
 
 
 def test_watch_follows_a_growing_file(tmp_path: Path) -> None:

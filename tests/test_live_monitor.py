@@ -241,6 +241,25 @@ def test_the_contract_says_who_hears_about_what(tmp_path: Path) -> None:
         assert payload["link"] == f"https://crm.example/{payload['lead']}"
 
 
+@pytest.mark.parametrize(
+    ("template", "names"),
+    [("https://crm.example/{id}", "names {id}"), ("https://crm.example/{", "Single '{'")],
+)
+def test_a_link_template_naming_anything_but_lead_id_is_refused_up_front(
+    compiled: CompiledContract, template: str, names: str
+) -> None:
+    """It raised KeyError while routing, inside every judgment that had something to tell:
+    each advance failed and rolled back, and nothing was ever told."""
+    with pytest.raises(ValueError, match=r"the only placeholder is \{lead_id\}") as refused:
+        Monitor(compiled, link_template=template)
+    assert names in str(refused.value)
+    fine = Monitor(compiled, link_template="https://crm.example/{lead_id}?a={{b}}")
+    within(DURABLE_RULES_TIMEOUT, lambda: fine.ingest(example_leads()[1]))
+    told = within(DURABLE_RULES_TIMEOUT, lambda: fine.advance(AS_OF)).notifications
+    assert told
+    assert {o.payload["link"] for o in told} == {"https://crm.example/L000002?a={b}"}
+
+
 # --- the property: any stream, any now ----------------------------------------------------
 
 _LEAD_IDS = ["L000002", "L000003", "L000004", "L000006"]

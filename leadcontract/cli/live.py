@@ -129,6 +129,13 @@ def _monitor(args: argparse.Namespace, notifier_stream: IO[str] | None) -> Any:
         return (
             f"the live monitor needs the `live` extra (pip install 'leadcontract[live]'): {error}"
         )
+    from leadcontract.live.routing import check_link_template  # noqa: PLC0415
+
+    if args.link is not None:
+        try:
+            check_link_template(args.link)
+        except ValueError as error:
+            return f"--link: {error}"
     compiled = _compiled(args.contract)
     if isinstance(compiled, str):
         return compiled

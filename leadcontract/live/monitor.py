@@ -39,7 +39,7 @@ from typing import Any, Literal
 from leadcontract.engine import CompiledContract
 from leadcontract.inputs import Event, EventCoercer, RawRecord, RecordError
 from leadcontract.live.notify import Notifier, NotifyError
-from leadcontract.live.routing import Happening, route
+from leadcontract.live.routing import Happening, check_link_template, route
 from leadcontract.live.ruleset import TriggerRules, patterns_of
 from leadcontract.live.scheduler import next_instant
 from leadcontract.live.state import Outgoing, SqliteStore, StateStore
@@ -129,6 +129,8 @@ class Monitor:
         max_open: int = 100_000,
         keep_quiet: timedelta = timedelta(days=1),
     ) -> None:
+        if link_template is not None:
+            check_link_template(link_template)
         self.compiled = compiled
         self.store: StateStore = store if store is not None else SqliteStore()
         self.notifier = notifier
