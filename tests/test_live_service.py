@@ -34,7 +34,7 @@ from live_support import (
 
 from leadcontract.live import Monitor, lead_state
 from leadcontract.live.notify import SIGNATURE_HEADER, sign
-from leadcontract.live.service import VirtualClock, create_app
+from leadcontract.live.service import MAX_BODY, VirtualClock, create_app
 from leadcontract.verdict import Verdict
 
 SECRET = "s3cret-for-tests"
@@ -288,6 +288,39 @@ def test_a_duplicate_key_or_a_lone_surrogate_is_a_bad_request_as_in_batch(
             answer = client.post("/webhooks/events", content=body.encode(), headers=auth)
             assert answer.status_code == 400, (body, answer.text)
             assert text in " ".join(answer.json()["errors"]), answer.text
+
+    within(DURABLE_RULES_TIMEOUT, run)
+    assert monitor.counters["events_in"] == 0
+
+
+def test_a_body_over_the_limit_is_refused_without_being_read_whole(
+    app_client: tuple[_InProcess, Monitor],
+) -> None:
+    """The service read every body whole before looking at its size: one 300 MB request,
+    signed or not, took 660 MB of its memory. It stops reading at the limit (or at once, by
+    the declared length) and answers 413."""
+    client, monitor = app_client
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    chunk = b" " * (1024 * 1024)
+    read = [0]
+
+    async def body() -> Any:
+        for _ in range(4 * MAX_BODY // len(chunk)):
+            read[0] += len(chunk)
+            yield chunk
+
+    def run() -> None:
+        streamed = client.post("/webhooks/events", content=body(), headers=auth)
+        assert streamed.status_code == 413, streamed.text
+        assert streamed.json()["errors"] == [f"request body: larger than {MAX_BODY} bytes"]
+        assert read[0] <= MAX_BODY + 2 * len(chunk)  # it stopped reading
+        declared = client.post(
+            "/webhooks/events",
+            content=b"{}",
+            headers={**auth, "Content-Length": str(MAX_BODY + 1)},
+        )
+        assert declared.status_code == 413, declared.text
+        assert client.get("/health").status_code == 200
 
     within(DURABLE_RULES_TIMEOUT, run)
     assert monitor.counters["events_in"] == 0
