@@ -293,6 +293,29 @@ def test_a_duplicate_key_or_a_lone_surrogate_is_a_bad_request_as_in_batch(
     assert monitor.counters["events_in"] == 0
 
 
+def test_json_lines_end_at_a_newline_only_as_batch_reads_them(
+    app_client: tuple[_InProcess, Monitor],
+) -> None:
+    """JSON lets a string hold U+2028, U+2029 and U+0085 unescaped, and batch and watch end
+    a line at "\\n" only; the service split the body with str.splitlines(), which breaks at
+    those too, and refused valid JSON Lines as 'not JSON'."""
+    client, monitor = app_client
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    lines = [
+        {"lead_id": "L1", "type": "touch", "at": "2026-10-01T14:00:00Z", "note": "a\u2028b"},
+        {"lead_id": "L1", "type": "touch", "at": "2026-10-01T15:00:00Z", "note": "c\x85d"},
+    ]
+    body = "\r\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n\n"
+
+    def run() -> None:
+        answer = client.post("/webhooks/events", content=body.encode(), headers=auth)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["accepted"] == 2
+
+    within(DURABLE_RULES_TIMEOUT, run)
+    assert [e["note"] for e in monitor.store.events("L1")] == ["a\u2028b", "c\x85d"]
+
+
 def test_a_body_over_the_limit_is_refused_without_being_read_whole(
     app_client: tuple[_InProcess, Monitor],
 ) -> None:

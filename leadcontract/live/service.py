@@ -179,14 +179,16 @@ def _items(body: bytes, source: str) -> list[Any]:
     except RefusedJsonError as refused:
         raise _BadRequestError(400, [f"{source}: refused: {refused}"]) from refused
     except json.JSONDecodeError as first:
-        lines = [line for line in text.splitlines() if line.strip()]
-        if len(lines) < 2:
+        # JSON Lines end at "\n" alone, as batch and watch read them: str.splitlines() also
+        # broke lines at U+2028, U+0085 and the like, which a JSON string may hold unescaped.
+        numbered = list(enumerate(text.split("\n"), start=1))
+        if sum(not _blank(line) for _, line in numbered) < 2:
             raise _BadRequestError(
                 400, [f"{source}:{first.lineno}: not JSON: {first.msg} (column {first.colno})"]
             ) from first
         items = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
+        for number, line in numbered:
+            if _blank(line):
                 continue
             try:
                 items.append(loads(line))
@@ -198,6 +200,11 @@ def _items(body: bytes, source: str) -> list[Any]:
                 ) from error
         return items
     return value if isinstance(value, list) else [value]
+
+
+def _blank(line: str) -> bool:
+    """A line of ASCII white space only (as batch's JSON Lines reader skips)."""
+    return not line.strip(" \t\r\x0b\x0c")
 
 
 _Split = tuple[list[Any], list[Any]]
