@@ -293,6 +293,38 @@ def test_a_duplicate_key_or_a_lone_surrogate_is_a_bad_request_as_in_batch(
     assert monitor.counters["events_in"] == 0
 
 
+def test_the_admin_clock_does_not_go_back_and_says_what_it_expects(
+    app_client: tuple[_InProcess, Monitor],
+) -> None:
+    """Moving the clock back was answered 200 with the earlier ``now`` while the monitor's clock
+    stayed where it was; a body without ``now`` was answered "now 'None' is not an ISO 8601
+    time"."""
+    client, monitor = app_client
+    auth = {"Authorization": f"Bearer {SECRET}"}
+
+    def run() -> None:
+        ahead = client.post("/admin/clock", json={"now": "2026-10-05T00:00:00Z"}, headers=auth)
+        assert ahead.status_code == 200, ahead.text
+        back = client.post("/admin/clock", json={"now": "2026-10-04T00:00:00Z"}, headers=auth)
+        assert back.status_code == 409, back.text
+        assert back.json()["errors"] == [
+            "POST /admin/clock: the monitor's clock stands at 2026-10-05T00:00:00+00:00; it "
+            "does not go back to 2026-10-04T00:00:00+00:00"
+        ]
+        same = client.post("/admin/clock", json={"now": "2026-10-05T00:00:00Z"}, headers=auth)
+        assert same.status_code == 200, same.text
+        for body in ({}, [], 5, {"now": 5}, [{"now": "2026-10-06T00:00:00Z"}, {}]):
+            shapeless = client.post("/admin/clock", json=body, headers=auth)
+            assert shapeless.status_code == 400, (body, shapeless.text)
+            assert shapeless.json()["errors"] == [
+                'POST /admin/clock: expected {"now": "2026-11-16T17:00:00Z"}'
+            ]
+        assert client.get("/health").json()["clock"] == "2026-10-05T00:00:00+00:00"
+
+    within(DURABLE_RULES_TIMEOUT, run)
+    assert monitor.clock == datetime(2026, 10, 5, tzinfo=UTC)
+
+
 def test_json_lines_end_at_a_newline_only_as_batch_reads_them(
     app_client: tuple[_InProcess, Monitor],
 ) -> None:

@@ -103,6 +103,21 @@ class _Service:
                 when = clock
             return len(self.monitor.advance(when, most=most).notifications)
 
+    def move_clock(self, now: datetime) -> int:
+        """Advance a virtual clock to ``now``; refused (409) when that is behind the monitor's
+        clock, which never goes back (the answer used to say ``now`` moved when it had not)."""
+        with self.lock:
+            clock = self.monitor.clock
+            if clock is not None and now < clock:
+                raise _BadRequestError(
+                    409,
+                    [
+                        f"POST /admin/clock: the monitor's clock stands at {clock.isoformat()}; "
+                        f"it does not go back to {now.isoformat()}"
+                    ],
+                )
+            return len(self.monitor.advance(now).notifications)
+
     def wait(self) -> float:
         """Seconds until the next lead falls due, at most one tick: the ticker sleeps that
         long (or until a request posts something), so a deadline is not kept waiting for the
@@ -342,10 +357,15 @@ class _Endpoints:
             if self.virtual is None:
                 raise _BadRequestError(404, ["the clock is the wall clock here; no admin clock"])
             items = _items(body, "POST /admin/clock")
-            text = items[0].get("now") if items and isinstance(items[0], Mapping) else None
-            now = _instant(str(text), "now")
+            first = items[0] if len(items) == 1 else None
+            text = first.get("now") if isinstance(first, Mapping) else None
+            if not isinstance(text, str):
+                raise _BadRequestError(
+                    400, ['POST /admin/clock: expected {"now": "2026-11-16T17:00:00Z"}']
+                )
+            now = _instant(text, "now")
+            fired = await run_in_threadpool(self.service.move_clock, now)
             self.virtual.now = now
-            fired = await run_in_threadpool(self.service.advance, now)
             return JSONResponse({"now": now.isoformat(), "notifications": fired})
 
         return await self.guarded(handle)
