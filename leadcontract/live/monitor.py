@@ -169,6 +169,29 @@ class Monitor:
             reason_id: reason.feedback
             for reason_id, reason in compiled.contract.lead.disqualification.reasons.items()
         }
+        self._adopt_contract()
+
+    def _adopt_contract(self) -> None:
+        """Under a contract other than the one the store's schedule was made under (a reload
+        with a changed target, a new SLA), every lead is judged again at the next advance.
+
+        The schedule holds each lead's next deadline *under the old contract*: a target cut
+        from 4h to 1h left the lead asleep until the old warning instant, so the monitor told
+        the breach hours late and disagreed with batch meanwhile; a lead with nothing ahead
+        under the old contract was never looked at again. Judging every lead once brings each
+        to its batch verdict, tells what the new contract makes due, and withdraws (with a
+        correction) what it no longer does.
+        """
+        digest = self.compiled.ref.digest
+        stored = self.store.contract()
+        if stored == digest:
+            return
+        clock = self.store.clock()
+        with self._transaction():
+            if stored is not None or clock is not None:  # a store written before: look again
+                for lead_id in self.store.lead_ids():
+                    self.store.schedule_earlier(lead_id, clock or _EPOCH)
+            self.store.set_contract(digest)
 
     # --- in ---------------------------------------------------------------------------------
 
