@@ -79,6 +79,30 @@ def test_a_failure_shows_expected_observed_and_the_deciding_rule(
     assert "1 passed, 1 failed" in out
 
 
+def test_a_spiff_the_contract_does_not_have_fails_its_case(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A misspelt spiff was read as "earned 0": a case pinning 0 for it passed, pinning
+    nothing. It fails as an unknown SLA does."""
+    text = f"""\
+as_of: 2026-11-16T17:00:00Z
+cases:
+  - name: a misspelt spiff
+    lead: {LEAD}
+    expect:
+      spiffs: {{webinar-oportunity: 0, webinar-opportunity: 0}}
+"""
+    path = cases_file(tmp_path, text)
+    code, out, _ = run(["test", str(EXAMPLE), "--cases", str(path)], capsys)
+    assert code == 1
+    assert f"FAIL {path}:3 a misspelt spiff" in out
+    assert (
+        "spiffs.webinar-oportunity: expected 'a spiff of the contract', observed 'no such spiff'"
+        in out
+    )
+    assert "spiffs.webinar-opportunity:" not in out  # the real one, not earned: 0 holds
+
+
 def test_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = cases_file(tmp_path, FAILING)
     code, out, _ = run(["test", str(EXAMPLE), "--cases", str(path), "--format", "json"], capsys)
