@@ -254,6 +254,36 @@ def test_git_revisions(
     assert err.startswith("leadcontract: ")
 
 
+def test_lint_errors_of_a_git_revision_name_the_revision_and_its_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A revision is unpacked into a temporary folder; its lint errors named that folder
+    (/tmp/leadcontract-xyz/contract/slas.yaml:14:15), which is gone when they are read and is
+    not where anyone can fix the file."""
+    if shutil.which("git") is None:  # pragma: no cover - git is part of the dev setup
+        pytest.fail("git is needed for this test")
+    repo = tmp_path / "repo"
+    variant(repo, ("slas.yaml", "calendar: us-east\n    clock_zone: owner\n    warn_at",
+                   "calendar: us-eastt\n    clock_zone: owner\n    warn_at"),
+            name="contract")  # fmt: skip
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t.example"]
+    git += ["-c", "commit.gpgsign=false"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "broken"], check=True)
+    shutil.copy(EXAMPLE / "slas.yaml", repo / "contract" / "slas.yaml")  # fixed since
+    monkeypatch.chdir(repo)
+    code, _, err = run(["diff", "HEAD:contract", "contract"], capsys)
+    assert code == 2
+    lines = err.splitlines()
+    assert lines[0] == "leadcontract: the contract HEAD:contract has errors; fix them first:"
+    assert lines[1] == "HEAD:contract/slas.yaml:14:15: LC303 error: unknown calendar `us-eastt`"
+    code, _, err = run(["diff", "contract", "HEAD:./contract/slas.yaml"], capsys)
+    assert code == 2
+    assert "\nHEAD:./contract/slas.yaml:5:1: LC102 error: missing required key" in err
+    assert "leadcontract-" not in err
+
+
 def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["diff", str(EXAMPLE), str(EXAMPLE), "--replay"], capsys)
     assert (code, "--replay needs --leads and --as-of" in err) == (2, True)

@@ -60,8 +60,10 @@ def run_diff(args: argparse.Namespace) -> int:
             return fail(f"cannot read {path}: no such file")
     try:
         with ExitStack() as stack:
-            old = compiled_contract(stack.enter_context(materialized(args.old)))
-            new = compiled_contract(stack.enter_context(materialized(args.new)))
+            old_path = stack.enter_context(materialized(args.old))
+            new_path = stack.enter_context(materialized(args.new))
+            old = compiled_contract(old_path, shown_as=_shown(args.old, old_path))
+            new = compiled_contract(new_path, shown_as=_shown(args.new, new_path))
             diff = diff_contracts(old.contract, new.contract)
             replayed = _replay(args, old, new) if args.replay else None
     except (RevisionError, ContractProblemError, ValueError) as error:
@@ -83,6 +85,12 @@ def run_diff(args: argparse.Namespace) -> int:
         )
         return EXIT_PROBLEMS
     return EXIT_OK
+
+
+def _shown(spec: str, path: Path) -> str | None:
+    """``spec`` when it was read from git into a temporary folder (messages then name the
+    revision, not the folder); None for a path used as it is."""
+    return None if path == Path(spec) else spec
 
 
 def _replay(args: argparse.Namespace, old: CompiledContract, new: CompiledContract) -> ReplayResult:
