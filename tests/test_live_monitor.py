@@ -398,12 +398,49 @@ def test_a_failing_notifier_leaves_notifications_in_the_outbox_until_it_recovers
     waiting = monitor.store.counts()["outbox_pending"]
     assert waiting > 0
     assert flaky.sent == []
-    assert monitor.counters["notifications_failed"] == waiting
+    assert monitor.counters["notifications_failed"] == 1  # the rest wait behind the first
     flaky.up = True
     assert monitor.deliver(AS_OF) == waiting
     assert len(set(flaky.sent)) == waiting
     assert monitor.store.counts()["outbox_pending"] == 0
     assert monitor.deliver(AS_OF) == 0  # nothing twice
+
+
+def test_a_failed_delivery_holds_back_the_later_notifications_of_its_lead_only(
+    compiled: CompiledContract,
+) -> None:
+    """A failed notification stayed in the outbox while the later ones went: the rep heard of
+    the breach and the escalation first and of the 50 % warning after them. The lead's later
+    notifications now wait behind it; another lead's are not held up."""
+
+    class FailsOnce:
+        def __init__(self) -> None:
+            self.calls = 0
+            self.sent: list[tuple[str, str, int | None]] = []
+
+        def send(self, notification_id: str, payload: Any) -> None:
+            self.calls += 1
+            if self.calls == 1:
+                raise NotifyError("receiver hiccup")
+            self.sent.append((payload["lead"], payload["kind"], payload["percent"]))
+
+    notifier = FailsOnce()
+    monitor = Monitor(compiled, notifier=notifier)
+    lead = example_leads()[1]
+    other = {**lead, "Id": "L-OTHER"}
+    now = datetime(2026, 10, 1, 21, tzinfo=UTC)  # past the demo request's warnings and breach
+    monitor.ingest_many([lead, other])
+    within(DURABLE_RULES_TIMEOUT, lambda: monitor.advance(now))
+    told = [("warning", 50), ("warning", 75), ("breach", None), ("escalation", None)]
+
+    def of(who: str) -> list[tuple[str, int | None]]:
+        return [(kind, percent) for lead_id, kind, percent in notifier.sent if lead_id == who]
+
+    # L-OTHER's 50 % warning leaves first and fails: its lead's others wait behind it.
+    assert (of("L-OTHER"), of(lead["Id"])) == ([], told)
+    within(DURABLE_RULES_TIMEOUT, lambda: monitor.advance(now + timedelta(minutes=1)))
+    assert (of("L-OTHER"), of(lead["Id"])) == (told, told)
+    assert monitor.store.counts()["outbox_pending"] == 0
 
 
 MAPPED = """\

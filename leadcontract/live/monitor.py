@@ -359,19 +359,29 @@ class Monitor:
         return done
 
     def deliver(self, now: datetime) -> int:
-        """Send what waits in the outbox; returns how many were sent."""
+        """Send what waits in the outbox, in its order; returns how many were sent.
+
+        A notification that fails holds back the later ones of its lead until it is delivered
+        (or given up after ``max_attempts``), so a lead's warning never arrives after its
+        breach, nor a correction before what it corrects; other leads' go on.
+        """
         if self.notifier is None:
             return 0
         sent = 0
+        held: set[str] = set()  # leads with an undelivered notification in this round
         while True:
             batch = self.store.pending(100, self.max_attempts)
             if not batch:
                 return sent
             progressed = False
             for item in batch:
+                lead = str(item.payload.get("lead"))
+                if lead in held:
+                    continue
                 try:
                     self.notifier.send(item.id, item.payload)
                 except NotifyError as problem:
+                    held.add(lead)
                     self.counters["notifications_failed"] += 1
                     with self.store.transaction():
                         self.store.mark_failed(item.id, str(problem))
