@@ -325,6 +325,43 @@ def test_the_admin_clock_does_not_go_back_and_says_what_it_expects(
     assert monitor.clock == datetime(2026, 10, 5, tzinfo=UTC)
 
 
+def test_a_lead_is_answered_before_the_monitor_first_advances() -> None:
+    """On a virtual clock that has not moved yet the monitor has no clock of its own, and a
+    lead accepted a moment before was answered 404 "no record of it"; it is judged as of the
+    service's clock (the virtual clock's START). A lead asked about before it was created is
+    "not yet created" (batch gives no verdict either), not "no record of it"."""
+    monitor = Monitor(compiled_contract())
+    start = datetime(2026, 10, 1, 18, tzinfo=UTC)
+    clock = VirtualClock(start)
+    client = _InProcess(create_app(monitor, secret=SECRET, clock=clock, virtual=clock))
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    lead = example_leads()[1]  # created 2026-10-01 13:30 UTC
+
+    def run() -> list[httpx.Response]:
+        posted = client.post("/webhooks/leads", json=lead, headers=auth)
+        assert posted.status_code == 200, posted.text
+        return [
+            client.get(f"/leads/{lead['Id']}"),
+            client.get(f"/leads/{lead['Id']}?as_of=2026-10-01T12:00:00Z"),
+            client.get("/leads/NOPE"),
+        ]
+
+    answer, early, unknown = within(DURABLE_RULES_TIMEOUT, run)
+    assert answer.status_code == 200, answer.text
+    assert monitor.clock is None
+    verdict = answer.json()["verdict"]
+    assert verdict == batch_verdicts(compiled_contract(), [lead], [], start)[lead["Id"]].to_dict()
+    assert answer.json()["state"] is None  # not judged yet
+    assert (early.status_code, early.json()["errors"]) == (
+        404,
+        ["lead `L000002`: not yet created as of 2026-10-01T12:00:00Z"],
+    )
+    assert (unknown.status_code, unknown.json()["errors"]) == (
+        404,
+        ["lead `NOPE`: no record of it"],
+    )
+
+
 def test_json_lines_end_at_a_newline_only_as_batch_reads_them(
     app_client: tuple[_InProcess, Monitor],
 ) -> None:

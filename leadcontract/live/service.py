@@ -48,6 +48,7 @@ from leadcontract.inputs import RecordError
 from leadcontract.live.monitor import Monitor, Posted
 from leadcontract.live.notify import sign
 from leadcontract.live.strict_json import RefusedJsonError, loads
+from leadcontract.verdict import format_instant
 
 __all__ = ["VirtualClock", "create_app"]
 
@@ -320,11 +321,21 @@ class _Endpoints:
             text = request.query_params.get("as_of")
             as_of = _instant(text, "as_of") if text is not None else None
 
-            def read() -> tuple[Any, Any]:
+            def read() -> tuple[Any, Any, datetime, bool]:
                 with self.service.lock:
-                    return self.monitor.verdict(lead_id, as_of), self.monitor.state(lead_id)
+                    # Before the monitor's first advance it has no clock: the service's clock
+                    # (a virtual clock's START) says when "now" is. The lead was answered as
+                    # "no record of it" (404) the moment after it was accepted.
+                    when = as_of or self.monitor.clock or self.service.clock()
+                    known = self.monitor.store.lead(lead_id) is not None
+                    found = self.monitor.verdict(lead_id, when)
+                    return found, self.monitor.state(lead_id), when, known
 
-            found, state = await run_in_threadpool(read)
+            found, state, when, known = await run_in_threadpool(read)
+            if found is None and known:  # batch gives no verdict either (``not_yet``)
+                raise _BadRequestError(
+                    404, [f"lead `{lead_id}`: not yet created as of {format_instant(when)}"]
+                )
             if found is None:
                 raise _BadRequestError(404, [f"lead `{lead_id}`: no record of it"])
             if isinstance(found, RecordError):
