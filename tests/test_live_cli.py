@@ -18,6 +18,7 @@ from live_support import (
 )
 
 from leadcontract import cli
+from leadcontract.cli import live as live_cli
 from leadcontract.live import SqliteStore
 
 
@@ -206,6 +207,29 @@ def test_watch_follows_a_growing_file(tmp_path: Path) -> None:
         child.terminate()
         child.communicate(timeout=60)
     assert {"warning", "breach", "correction"} <= seen
+
+
+def test_following_a_file_takes_a_line_only_once_its_newline_is_written(tmp_path: Path) -> None:
+    """A writer may append a line in several writes; watch --follow read the first part as a
+    line (reported 'not JSON') and the rest as another, and the event was lost."""
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(b'{"lead": {}}\n{"lead_id": "L1", "ty')
+    lines = live_cli._lines(str(events), follow=True)
+    try:
+        assert next(lines) == (1, b'{"lead": {}}\n')
+        assert next(lines) == (0, b"")  # a heartbeat: the second line is not whole yet
+        with events.open("ab") as handle:
+            handle.write(b'pe": "touch"}\n')
+        assert next(lines) == (2, b'{"lead_id": "L1", "type": "touch"}\n')
+        assert next(lines) == (0, b"")
+    finally:
+        lines.close()
+    unfollowed = tmp_path / "last.jsonl"
+    unfollowed.write_bytes(b'{"a": 1}\n{"b": 2}')  # no newline at the end: still a line
+    assert list(live_cli._lines(str(unfollowed), follow=False)) == [
+        (1, b'{"a": 1}\n'),
+        (2, b'{"b": 2}'),
+    ]
 
 
 def test_watch_loads_a_leads_file_first(tmp_path: Path) -> None:

@@ -156,15 +156,26 @@ _BOM = b"\xef\xbb\xbf"
 
 def _lines(source: str, follow: bool) -> Iterator[tuple[int, bytes]]:
     """Numbered lines as bytes (each decoded on its own: one bad byte spoils one line), the
-    first one without a byte order mark, as the batch reader takes them."""
+    first one without a byte order mark, as the batch reader takes them.
+
+    Following a file, a line is taken only once its newline is there: a writer may append a
+    line in several writes, and the part read first was reported as a bad line and the rest
+    as another (the event was lost). What is left without a newline when the file ends (not
+    followed) is the last line."""
     stdin = sys.stdin.buffer
+    following = follow and source != "-"
     handle = stdin if source == "-" else open(source, "rb")  # noqa: SIM115
     number = 0
+    partial = b""
     try:
         while True:
-            line = handle.readline()
+            line = partial + handle.readline()
+            partial = b""
+            if following and line and not line.endswith(b"\n"):
+                partial = line  # the rest of it is still being written
+                line = b""
             if not line:
-                if follow and source != "-":
+                if following:
                     time.sleep(0.2)
                     yield 0, b""  # a heartbeat: lets the caller advance the clock
                     continue
