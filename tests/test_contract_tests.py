@@ -238,6 +238,18 @@ def test_a_lead_that_is_an_error_row_fails_its_case(
     assert "company" in out
 
 
+@pytest.mark.parametrize("share", ["nan", "-1", "150", "inf", "ninety"])
+def test_fail_under_takes_a_percentage_from_0_to_100(
+    share: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--fail-under nan`` compared false with every coverage: the gate passed every run
+    without a word (``-1`` as well; ``150`` failed every run)."""
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["test", str(EXAMPLE), "--fail-under", share])
+    assert stopped.value.code == 2
+    assert f"expected a percentage from 0 to 100, got '{share}'" in capsys.readouterr().err
+
+
 def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["test", str(EXAMPLE), "--cases", str(tmp_path / "none")], capsys)
     assert (code, "no such file" in err) == (2, True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import socket
 import sys
 from datetime import UTC, datetime
@@ -38,7 +39,7 @@ def register(commands: Any) -> None:
     )
     parser.add_argument(
         "--fail-under",
-        type=float,
+        type=_percent,
         metavar="PERCENT",
         help="fail when coverage is below this (implies --coverage)",
     )
@@ -46,6 +47,18 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--out", "--output", "-o", dest="output", type=Path, help="write the report to this file"
     )
+
+
+def _percent(text: str) -> float:
+    """``--fail-under``: a share from 0 to 100. ``nan`` compared false with every coverage and
+    so turned the CI gate off without a word; ``-1`` passed and ``150`` failed every run."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 100:  # NaN fails this too
+        raise argparse.ArgumentTypeError(f"expected a percentage from 0 to 100, got {text!r}")
+    return value
 
 
 def run_test(args: argparse.Namespace) -> int:
