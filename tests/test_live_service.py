@@ -362,6 +362,45 @@ def test_a_lead_is_answered_before_the_monitor_first_advances() -> None:
     )
 
 
+def test_requests_are_answered_while_a_notification_is_being_sent() -> None:
+    """The service held its lock through delivery: with the receiver down, a webhook retrying
+    with backoff took seconds per notification, and a CRM's POST (and /health) waited 25 s
+    behind eight leads' notifications. The lock is now let go while a notification is sent."""
+    sending = threading.Event()
+    release = threading.Event()
+
+    class Stuck:
+        def send(self, notification_id: str, payload: Any) -> None:
+            sending.set()
+            release.wait(timeout=DURABLE_RULES_TIMEOUT)
+
+    monitor = Monitor(compiled_contract(), notifier=Stuck())
+    clock = VirtualClock(START)
+    client = _InProcess(create_app(monitor, secret=SECRET, clock=clock, virtual=clock))
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    lead = example_leads()[1]
+    assert client.post("/webhooks/leads", json=lead, headers=auth).status_code == 200
+    moved: list[httpx.Response] = []
+    mover = threading.Thread(
+        target=lambda: moved.append(
+            client.post("/admin/clock", json={"now": "2026-10-02T00:00:00Z"}, headers=auth)
+        ),
+        daemon=True,
+    )
+    mover.start()
+    try:
+        assert sending.wait(timeout=DURABLE_RULES_TIMEOUT)  # delivery has begun, and is stuck
+        event = {"lead_id": lead["Id"], "type": "touch", "at": "2026-10-01T20:00:00Z"}
+        posted = within(30, lambda: client.post("/webhooks/events", json=event, headers=auth))
+        assert posted.status_code == 200, posted.text
+        assert within(30, lambda: client.get("/health")).status_code == 200
+    finally:
+        release.set()
+        mover.join(timeout=DURABLE_RULES_TIMEOUT)
+    assert [answer.status_code for answer in moved] == [200]
+    assert monitor.store.counts()["outbox_pending"] == 0
+
+
 def test_json_lines_end_at_a_newline_only_as_batch_reads_them(
     app_client: tuple[_InProcess, Monitor],
 ) -> None:

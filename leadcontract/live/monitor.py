@@ -31,7 +31,7 @@ import hashlib
 import json
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -115,7 +115,8 @@ class Monitor:
     """Watches leads against a compiled contract, with durable state and an outbox.
 
     One monitor owns one store and one durable_rules host; use it from one thread at a time
-    (the service serialises calls).
+    (the service serialises calls with a lock, which it lends to :meth:`advance` as its
+    ``guard`` so that requests are answered while notifications are sent).
     """
 
     def __init__(
@@ -305,7 +306,14 @@ class Monitor:
         """The instant the monitor last advanced to (kept in the store across restarts)."""
         return self.store.clock()
 
-    def advance(self, now: datetime, *, deliver: bool = True, most: int | None = None) -> Advance:
+    def advance(
+        self,
+        now: datetime,
+        *,
+        deliver: bool = True,
+        most: int | None = None,
+        guard: AbstractContextManager[Any] | None = None,
+    ) -> Advance:
         """Judge every lead whose moment has come by ``now``; queue and deliver what changed.
 
         Leads whose deadline came are judged first, then those that events woke, each group
@@ -318,27 +326,34 @@ class Monitor:
         first) for the next advance, so that under a flood of events deadlines still leave on
         time. The default judges every lead: then every lead's state is its batch verdict
         as of ``now``.
+
+        ``guard``: a lock the caller's other threads hold to use this monitor (the service's).
+        It is taken while the monitor's state is read or written and let go while
+        notifications are sent (see :meth:`deliver`), so a slow or unreachable receiver does
+        not keep them waiting. One advance at a time still.
         """
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
-        clock = self.store.clock()
-        if clock is not None and now < clock:
-            raise ValueError(
-                f"the monitor's clock stands at {clock.isoformat()}; it does not go back to "
-                f"{now.isoformat()}"
-            )
+        locked = guard if guard is not None else nullcontext()
         done = Advance(now)
         delivered = False
-        due = self.store.due(now)
-        stirred = self._stirred
-        woken = [item for item in due if item[1] in stirred]
-        due = [item for item in due if item[1] not in stirred]
+        with locked:
+            clock = self.store.clock()
+            if clock is not None and now < clock:
+                raise ValueError(
+                    f"the monitor's clock stands at {clock.isoformat()}; it does not go back "
+                    f"to {now.isoformat()}"
+                )
+            due = self.store.due(now)
+            stirred = self._stirred
+            woken = [item for item in due if item[1] in stirred]
+            due = [item for item in due if item[1] not in stirred]
         if most is not None and len(woken) > most:
             done.deferred = len(woken) - most
             woken = woken[:most]
         due += woken
         for start in range(0, len(due), _BATCH):
-            with self._transaction():
+            with locked, self._transaction():
                 found: list[Outgoing] = []
                 for _, lead_id in due[start : start + _BATCH]:
                     found += self._judge(lead_id, now)
@@ -348,29 +363,36 @@ class Monitor:
                 self.counters["notifications_queued"] += added
                 done.notifications += found
             if deliver and found:  # what is due leaves now, not after every lead is judged
-                self.deliver(now)
+                self.deliver(now, guard=guard)
                 delivered = True
-        with self.store.transaction():
-            self.store.set_clock(now)
-        self._forget_quiet(now)
-        self.counters["evaluations"] += done.judged
+        with locked:
+            with self.store.transaction():
+                self.store.set_clock(now)
+            self._forget_quiet(now)
+            self.counters["evaluations"] += done.judged
         if deliver and not delivered:  # what waited from before (a receiver that was down)
-            self.deliver(now)
+            self.deliver(now, guard=guard)
         return done
 
-    def deliver(self, now: datetime) -> int:
+    def deliver(self, now: datetime, *, guard: AbstractContextManager[Any] | None = None) -> int:
         """Send what waits in the outbox, in its order; returns how many were sent.
 
         A notification that fails holds back the later ones of its lead until it is delivered
         (or given up after ``max_attempts``), so a lead's warning never arrives after its
         breach, nor a correction before what it corrects; other leads' go on.
+
+        ``guard`` as :meth:`advance`: held to read and mark the outbox, not while sending (a
+        webhook that retries with backoff against a receiver that is down takes seconds per
+        notification, and the service answered no request meanwhile).
         """
         if self.notifier is None:
             return 0
+        locked = guard if guard is not None else nullcontext()
         sent = 0
         held: set[str] = set()  # leads with an undelivered notification in this round
         while True:
-            batch = self.store.pending(100, self.max_attempts)
+            with locked:
+                batch = self.store.pending(100, self.max_attempts)
             if not batch:
                 return sent
             progressed = False
@@ -382,16 +404,16 @@ class Monitor:
                     self.notifier.send(item.id, item.payload)
                 except NotifyError as problem:
                     held.add(lead)
-                    self.counters["notifications_failed"] += 1
-                    with self.store.transaction():
+                    with locked, self.store.transaction():
+                        self.counters["notifications_failed"] += 1
                         self.store.mark_failed(item.id, str(problem))
                     continue
-                with self.store.transaction():
+                with locked, self.store.transaction():
                     self.store.mark_sent(item.id, now)
+                    self.counters["notifications_sent"] += 1
+                    self.last_lag_seconds = max(0.0, (now - item.instant).total_seconds())
                 progressed = True
                 sent += 1
-                self.counters["notifications_sent"] += 1
-                self.last_lag_seconds = max(0.0, (now - item.instant).total_seconds())
             if not progressed:
                 return sent
 

@@ -91,24 +91,31 @@ class _Service:
         self.clock = clock
         self.tick = tick
         self.lock = threading.Lock()
+        """Held to use the monitor; not while notifications are sent (``guard`` of advance)."""
+        self.advancing = threading.Lock()
+        """One advance (and delivery) at a time: the ticker's or the admin clock's."""
         self.requests: dict[str, int] = {"ok": 0, "rejected": 0, "unauthorized": 0, "failed": 0}
         self.posted = asyncio.Event()
         """Set when a request posted records or events: the ticker advances at once."""
 
     def advance(self, now: datetime | None = None, most: int | None = None) -> int:
-        """Advance to ``now`` (default: the clock); ``most`` as :meth:`Monitor.advance`."""
-        with self.lock:
-            when = now or self.clock()
-            clock = self.monitor.clock
-            if clock is not None and when < clock:
-                when = clock
-            return len(self.monitor.advance(when, most=most).notifications)
+        """Advance to ``now`` (default: the clock); ``most`` as :meth:`Monitor.advance`.
+        Requests are answered while notifications are sent (the lock is the monitor's guard)."""
+        with self.advancing:
+            with self.lock:
+                when = now or self.clock()
+                clock = self.monitor.clock
+                if clock is not None and when < clock:
+                    when = clock
+            done = self.monitor.advance(when, most=most, guard=self.lock)
+            return len(done.notifications)
 
     def move_clock(self, now: datetime) -> int:
         """Advance a virtual clock to ``now``; refused (409) when that is behind the monitor's
         clock, which never goes back (the answer used to say ``now`` moved when it had not)."""
-        with self.lock:
-            clock = self.monitor.clock
+        with self.advancing:
+            with self.lock:
+                clock = self.monitor.clock
             if clock is not None and now < clock:
                 raise _BadRequestError(
                     409,
@@ -117,7 +124,7 @@ class _Service:
                         f"it does not go back to {now.isoformat()}"
                     ],
                 )
-            return len(self.monitor.advance(now).notifications)
+            return len(self.monitor.advance(now, guard=self.lock).notifications)
 
     def wait(self) -> float:
         """Seconds until the next lead falls due, at most one tick: the ticker sleeps that
