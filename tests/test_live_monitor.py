@@ -24,6 +24,7 @@ from live_support import (
     within,
 )
 
+from leadcontract.calendar import DateRangeError
 from leadcontract.engine import CompiledContract
 from leadcontract.live import Monitor, NotifyError, SqliteStore, lead_state
 from leadcontract.verdict import Verdict
@@ -210,6 +211,19 @@ def test_time_does_not_go_back(compiled: CompiledContract) -> None:
     within(DURABLE_RULES_TIMEOUT, lambda: monitor.advance(AS_OF))
     with pytest.raises(ValueError, match="does not go back"):
         monitor.advance(AS_OF - timedelta(seconds=1))
+
+
+def test_time_does_not_go_beyond_the_supported_dates(compiled: CompiledContract) -> None:
+    """A clock moved to 2300 was taken: every later judgment failed there (DateRangeError),
+    and the clock, which never goes back, stayed there for good."""
+    monitor = Monitor(compiled)
+    within(DURABLE_RULES_TIMEOUT, lambda: monitor.advance(AS_OF))  # nothing due after it
+    with pytest.raises(DateRangeError, match="outside the supported dates"):
+        monitor.advance(datetime(2300, 1, 1, tzinfo=UTC))
+    assert monitor.clock == AS_OF
+    within(DURABLE_RULES_TIMEOUT, lambda: monitor.ingest(example_leads()[1]))
+    within(DURABLE_RULES_TIMEOUT, lambda: monitor.advance(AS_OF))  # still judges
+    assert monitor.state(example_leads()[1]["Id"]) is not None
 
 
 def test_the_contract_says_who_hears_about_what(tmp_path: Path) -> None:

@@ -401,6 +401,36 @@ def test_requests_are_answered_while_a_notification_is_being_sent() -> None:
     assert monitor.store.counts()["outbox_pending"] == 0
 
 
+def test_instants_beyond_the_supported_dates_are_bad_requests(
+    app_client: tuple[_InProcess, Monitor],
+) -> None:
+    """``?as_of=9999-...`` was a 500 (DateRangeError); the admin clock moved to 2300 was
+    taken, and from then on every verdict was a 500 and the clock could not come back."""
+    client, monitor = app_client
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    lead = example_leads()[1]
+
+    def run() -> list[httpx.Response]:
+        client.post("/webhooks/leads", json=lead, headers=auth)
+        return [
+            client.post("/admin/clock", json={"now": "2300-01-01T00:00:00Z"}, headers=auth),
+            client.get(f"/leads/{lead['Id']}?as_of=9999-12-31T23:59:59Z"),
+            client.get(f"/leads/{lead['Id']}?as_of=0001-01-01T00:00:00Z"),
+            client.get(f"/leads/{lead['Id']}"),
+        ]
+
+    moved, late, early, now = within(DURABLE_RULES_TIMEOUT, run)
+    for answer in (moved, late, early):
+        assert answer.status_code == 400, answer.text
+        assert "is outside the supported dates" in answer.json()["errors"][0]
+    assert moved.json()["errors"] == [
+        "now 2300-01-01T00:00:00+00:00 is outside the supported dates "
+        "(1900-01-01T00:00:00Z to 2200-01-01T00:00:00Z)"
+    ]
+    assert monitor.clock is None
+    assert now.json()["errors"] == ["lead `L000002`: not yet created as of 2026-10-01T00:00:00Z"]
+
+
 def test_json_lines_end_at_a_newline_only_as_batch_reads_them(
     app_client: tuple[_InProcess, Monitor],
 ) -> None:

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from leadcontract.calendar import check_supported
 from leadcontract.engine import CompiledContract
 from leadcontract.inputs import Event, EventCoercer, RawRecord, RecordError
 from leadcontract.live.notify import Notifier, NotifyError
@@ -334,6 +335,9 @@ class Monitor:
         """
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
+        # Beyond the supported dates every judgment fails, and a clock that never goes back
+        # would stay there: refused before anything moves (DateRangeError, a ValueError).
+        check_supported(now, "now")
         locked = guard if guard is not None else nullcontext()
         done = Advance(now)
         delivered = False

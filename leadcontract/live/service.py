@@ -44,6 +44,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from leadcontract.calendar import DateRangeError, check_supported
 from leadcontract.inputs import RecordError
 from leadcontract.live.monitor import Monitor, Posted
 from leadcontract.live.notify import sign
@@ -398,6 +399,10 @@ def _instant(text: str, name: str) -> datetime:
         ) from error
     if value.tzinfo is None:
         raise _BadRequestError(400, [f"{name} {text!r} needs a zone (Z or +hh:mm)"])
+    try:  # business time ends there: the verdict would be a 500, a clock moved there stuck
+        check_supported(value, name)
+    except DateRangeError as error:
+        raise _BadRequestError(400, [str(error)]) from error
     return value
 
 
