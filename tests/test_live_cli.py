@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from live_support import (
     DURABLE_RULES_TIMEOUT,
     EXAMPLE,
@@ -172,6 +174,29 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
         ["watch", str(EXAMPLE), "--state", str(tmp_path / "s.db"), "--link", "https://x/{id}"]
     )
     assert link == 2  # every advance failed on it (KeyError), and nothing was ever told
+
+
+def test_serve_that_cannot_listen_is_a_usage_error_not_an_internal_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uvicorn bound the port itself and, when it was taken, exited with 3: the code that
+    says leadcontract has a bug. A port out of range was an internal error outright."""
+    monkeypatch.setenv("LEADCONTRACT_SECRET", "s3cret")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code = cli.main(
+            ["serve", str(EXAMPLE), "--state", str(tmp_path / "s.db"), "--port", str(port)]
+        )
+    assert code == 2
+    assert capsys.readouterr().err == (
+        f"leadcontract: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    )
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["serve", str(EXAMPLE), "--state", str(tmp_path / "s.db"), "--port", "99999"])
+    assert stopped.value.code == 2
+    assert "expected a TCP port from 0 to 65535, got '99999'" in capsys.readouterr().err
 
 
 def test_watch_follows_a_growing_file(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import sys
 import time
 from collections.abc import Iterator, Mapping
@@ -52,7 +53,7 @@ def register(commands: _Commands) -> None:
     )
     _common(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--port", type=_port, default=8080, help="TCP port, 0 to 65535")
     serve.add_argument(
         "--secret-env", default="LEADCONTRACT_SECRET", help="variable holding the shared secret"
     )
@@ -62,6 +63,13 @@ def register(commands: _Commands) -> None:
         help="start a clock that stands still at START and moves only by POST /admin/clock",
     )
     serve.set_defaults(handler=_serve)
+
+
+def _port(text: str) -> int:
+    """``--port``: 99999 reached the socket and ended as an internal error (exit 3)."""
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a TCP port from 0 to 65535, got {text!r}")
+    return int(text)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -273,8 +281,12 @@ def _serve(args: argparse.Namespace) -> int:
             return fail(f"--virtual-clock {args.virtual_clock!r} is not an ISO 8601 time")
         if start.tzinfo is None:
             return fail(f"--virtual-clock {args.virtual_clock!r} needs a zone (Z or +hh:mm)")
+    listening = _listen(args.host, args.port)
+    if isinstance(listening, str):
+        return fail(listening)
     monitor = _monitor(args, None)
     if isinstance(monitor, str):
+        listening.close()
         return fail(monitor)
     import uvicorn  # noqa: PLC0415
 
@@ -288,8 +300,25 @@ def _serve(args: argparse.Namespace) -> int:
         tick=args.tick,
         virtual=virtual,
     )
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+        server.run(sockets=[listening])
+    except SystemExit as stopped:  # uvicorn exits 3 when it cannot start: 3 is ours (a bug)
+        return fail(f"the service did not start (uvicorn exited with {stopped.code})")
     finally:
+        listening.close()
         monitor.close()
     return EXIT_OK
+
+
+def _listen(host: str, port: int) -> socket.socket | str:
+    """The listening socket, or why there is none. uvicorn bound it itself and, when the port
+    was taken or the address not this machine's, exited with 3, the code that means an
+    internal error of leadcontract; the reason is a usage error (exit 2) here, said in one
+    line, before the contract is compiled."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family)
+    except OSError as error:
+        reason = str(error.strerror or error).split(" (while attempting", 1)[0]
+        return f"cannot listen on {host}:{port}: {reason}"
