@@ -176,7 +176,7 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert link == 2  # every advance failed on it (KeyError), and nothing was ever told
 
 
-def test_serve_that_cannot_listen_is_a_usage_error_not_an_internal_one(
+def test_serve_that_cannot_listen_or_start_its_clock_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """uvicorn bound the port itself and, when it was taken, exited with 3: the code that
@@ -197,6 +197,15 @@ def test_serve_that_cannot_listen_is_a_usage_error_not_an_internal_one(
         cli.main(["serve", str(EXAMPLE), "--state", str(tmp_path / "s.db"), "--port", "99999"])
     assert stopped.value.code == 2
     assert "expected a TCP port from 0 to 65535, got '99999'" in capsys.readouterr().err
+    code = cli.main(
+        ["serve", str(EXAMPLE), "--state", str(tmp_path / "s.db"),
+         "--port", "0", "--virtual-clock", "2300-01-01T00:00:00Z"]
+    )  # fmt: skip
+    assert code == 2  # it served, and every verdict as of its START was a 500
+    assert capsys.readouterr().err == (
+        "leadcontract: --virtual-clock 2300-01-01T00:00:00+00:00 is outside the supported dates "
+        "(1900-01-01T00:00:00Z to 2200-01-01T00:00:00Z)\n"
+    )
 
 
 def test_watch_follows_a_growing_file(tmp_path: Path) -> None:

@@ -281,6 +281,12 @@ def _serve(args: argparse.Namespace) -> int:
             return fail(f"--virtual-clock {args.virtual_clock!r} is not an ISO 8601 time")
         if start.tzinfo is None:
             return fail(f"--virtual-clock {args.virtual_clock!r} needs a zone (Z or +hh:mm)")
+        from leadcontract.calendar import DateRangeError, check_supported  # noqa: PLC0415
+
+        try:  # every verdict as of a START beyond them was a 500
+            check_supported(start, "--virtual-clock")
+        except DateRangeError as error:
+            return fail(str(error))
     listening = _listen(args.host, args.port)
     if isinstance(listening, str):
         return fail(listening)
