@@ -266,6 +266,28 @@ def test_following_a_file_takes_a_line_only_once_its_newline_is_written(tmp_path
     ]
 
 
+def test_watch_reads_a_files_backlog_before_it_first_advances(tmp_path: Path) -> None:
+    """watch advanced after the first line: every lead of a file written beforehand was told
+    as breached and escalated (its touch was further down), then corrected. On the example's
+    data that was 54 corrections of warnings, breaches and escalations that never held."""
+    lead = example_leads()[1]  # a demo request, called 30 minutes after the form
+    submitted = datetime.fromisoformat(lead["form_submitted_at"].replace("+0000", "+00:00"))
+    touch = {"lead_id": lead["Id"], "type": "touch", "channel": "phone", "actor": "dana"}
+    events = tmp_path / "events.jsonl"
+    events.write_text(
+        json.dumps({"lead": lead})
+        + "\n"
+        + json.dumps({**touch, "at": (submitted + timedelta(minutes=30)).isoformat()})
+        + "\n",
+        encoding="utf-8",
+    )
+    run = _watch(tmp_path, [], "--events", str(events), "--tick", "0")
+    assert run.returncode == 0, run.stderr
+    told = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [p for p in told if p["sla"] == "first-touch-demo"] == []  # met: nothing to tell
+    assert "correction" not in {p["kind"] for p in told}
+
+
 def test_watch_loads_a_leads_file_first(tmp_path: Path) -> None:
     bad = tmp_path / "leads.csv"
     good = (EXAMPLE / "data" / "leads.csv").read_text(encoding="utf-8").splitlines()

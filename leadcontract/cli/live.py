@@ -217,11 +217,17 @@ def _watch(args: argparse.Namespace) -> int:
                 if result.error is not None:
                     problems += 1
                     sys.stderr.write(f"{result.error}\n")
-        last = 0.0
+        # A file's lines written before watch started are read before the first advance:
+        # advancing after its first line told every lead of the backlog as breached and
+        # escalated (their touches were further down the file), then withdrew it with a
+        # correction. Once at its end (a heartbeat), and on stdin, the clock runs per tick.
+        caught_up = args.events == "-"
+        last = time.monotonic()
         for number, line in _lines(args.events, args.follow):
             if line.strip():
                 problems += _take(monitor, name, number, line)
-            if time.monotonic() - last >= args.tick:
+            caught_up = caught_up or number == 0
+            if caught_up and time.monotonic() - last >= args.tick:
                 monitor.advance(_wall_clock(monitor))
                 last = time.monotonic()
         monitor.advance(_wall_clock(monitor))
