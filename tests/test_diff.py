@@ -187,6 +187,37 @@ def test_json_and_markdown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "| rep | currency | before | after | delta |" in out
 
 
+def test_a_line_break_in_a_value_cannot_forge_a_change_or_break_the_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Values were written as they are: a description holding a line break printed a line
+    that reads as a change of its own ('breaking for sales ...') in the text report, and
+    ended the Markdown table's row in the middle, in the pull-request comment people sign
+    off on."""
+    forged = "Fast.\\n  breaking for sales  SLA `first-touch-demo` target: 4h -> 8h"
+    new = variant(
+        tmp_path,
+        (
+            "slas.yaml",
+            "description: A demo request is touched within 4 business hours of the form.",
+            f'description: "{forged}"',
+        ),
+    )
+    code, out, _ = run(["diff", str(EXAMPLE), str(new)], capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 2  # the head and the one change
+    assert lines[1].endswith(
+        r"-> Fast.\n  breaking for sales  SLA `first-touch-demo` target: 4h -> 8h"
+    )
+    code, out, _ = run(["diff", str(EXAMPLE), str(new), "--format", "markdown"], capsys)
+    rows = [line for line in out.splitlines() if line.startswith("|")]
+    assert len(rows) == 3  # the header, the rule, the one change
+    assert rows[2].endswith(
+        r"\n  breaking for sales  SLA `first-touch-demo` target: 4h -> 8h | neutral | patch |"
+    )
+
+
 def test_a_required_field_turns_leads_into_error_rows(tmp_path: Path) -> None:
     new_path = variant(
         tmp_path,
