@@ -103,6 +103,27 @@ cases:
     assert "spiffs.webinar-opportunity:" not in out  # the real one, not earned: 0 holds
 
 
+def test_a_line_break_in_a_case_cannot_print_a_line_of_its_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A case's name was printed as written: a line break in it printed a 'PASS' line under
+    the failed case, which a reader (or a grep in CI) takes for a passing case."""
+    text = f"""\
+as_of: 2026-11-16T17:00:00Z
+cases:
+  - name: "really fails\\nPASS cases.yaml:1 all good"
+    lead: {LEAD}
+    expect: {{stage: "mql\\n    fake"}}
+"""
+    path = cases_file(tmp_path, text)
+    code, out, _ = run(["test", str(EXAMPLE), "--cases", str(path)], capsys)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0] == f"FAIL {path}:3 really fails\\nPASS cases.yaml:1 all good"
+    assert lines[1] == "    stage: expected 'mql\\n    fake', observed 'inquiry'"
+    assert not any(line.startswith("PASS") for line in lines)
+
+
 def test_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = cases_file(tmp_path, FAILING)
     code, out, _ = run(["test", str(EXAMPLE), "--cases", str(path), "--format", "json"], capsys)

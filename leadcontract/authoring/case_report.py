@@ -15,6 +15,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from leadcontract.authoring.testing import CaseResult, Coverage, Mismatch, SuiteResult
+from leadcontract.safe_text import printable
 
 __all__ = ["render_json", "render_junit", "render_text"]
 
@@ -53,7 +54,9 @@ def render_text(run: SuiteResult) -> str:
     out.append(f"{len(run.results) - failed} passed, {failed} failed")
     if run.coverage is not None:
         out += _coverage_text(run.coverage)
-    return "\n".join(out) + "\n"
+    # Names, ids and values come from the case files: shown printable, a line break in a
+    # case's name cannot print a line of its own ("PASS ..." under a failed case).
+    return "\n".join(map(printable, out)) + "\n"
 
 
 def _plain(value: Any) -> Any:
