@@ -67,6 +67,18 @@ def test_watch_reports_bad_lines_with_their_line_and_exits_1(tmp_path: Path) -> 
     ]
 
 
+def test_watch_reports_bad_lines_printable(tmp_path: Path) -> None:
+    """A lead id holding a line break or an escape sequence was written to the terminal as it
+    is: it printed a forged line, or cleared the screen."""
+    line = {"lead_id": "L1\nFAKE: line\x1b[2J", "type": "touch", "at": "later"}
+    run = _watch(tmp_path, [json.dumps(line)])
+    assert run.returncode == 1
+    assert run.stderr.splitlines() == [
+        "<stdin>:1: event 1 (lead L1\\nFAKE: line\\x1b[2J): bad-time: at: expected a date and "
+        'time such as 2026-10-05T14:03:00Z, got "later"'
+    ]
+
+
 def test_watch_reads_lines_as_batch_does_bom_bad_bytes_and_duplicate_keys(
     tmp_path: Path,
 ) -> None:

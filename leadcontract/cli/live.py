@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeAlias
 
 from leadcontract.cli._authoring import EXIT_OK, EXIT_PROBLEMS, fail
+from leadcontract.safe_text import printable
 
 if TYPE_CHECKING:
     from leadcontract.engine import CompiledContract
@@ -212,11 +213,11 @@ def _watch(args: argparse.Namespace) -> int:
             for row in rows:
                 if not isinstance(row, RawRecord):
                     problems += 1
-                    sys.stderr.write(f"{row}\n")
+                    _complain(str(row))
             for result in monitor.ingest_many(good, source=str(args.leads)):
                 if result.error is not None:
                     problems += 1
-                    sys.stderr.write(f"{result.error}\n")
+                    _complain(str(result.error))
         # A file's lines written before watch started are read before the first advance:
         # advancing after its first line told every lead of the backlog as breached and
         # escalated (their touches were further down the file), then withdrew it with a
@@ -247,6 +248,13 @@ def _wall_clock(monitor: Any) -> datetime:
     return clock if clock is not None and clock > now else now
 
 
+def _complain(line: str) -> None:
+    """One line on standard error, printable: lead ids and values in a message come from the
+    input, and a line break or an escape sequence in one printed a forged line or cleared the
+    terminal."""
+    sys.stderr.write(printable(line) + "\n")
+
+
 def _take(monitor: Any, name: str, number: int, raw: bytes) -> int:
     from leadcontract.live.strict_json import RefusedJsonError, loads  # noqa: PLC0415
 
@@ -254,15 +262,15 @@ def _take(monitor: Any, name: str, number: int, raw: bytes) -> int:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         where = f"byte {error.object[error.start]:#04x} at column {error.start + 1}"
-        sys.stderr.write(f"{name}:{number}: not UTF-8: {where}\n")
+        _complain(f"{name}:{number}: not UTF-8: {where}")
         return 1
     try:
         item = loads(line)
     except RefusedJsonError as error:
-        sys.stderr.write(f"{name}:{number}: refused: {error}\n")
+        _complain(f"{name}:{number}: refused: {error}")
         return 1
     except json.JSONDecodeError as error:
-        sys.stderr.write(f"{name}:{number}: not JSON: {error.msg} (column {error.colno})\n")
+        _complain(f"{name}:{number}: not JSON: {error.msg} (column {error.colno})")
         return 1
     source = f"{name}:{number}"
     if isinstance(item, dict) and isinstance(item.get("lead"), dict):
@@ -270,7 +278,7 @@ def _take(monitor: Any, name: str, number: int, raw: bytes) -> int:
     else:
         result = monitor.post(item, source=source)
     if result.error is not None:
-        sys.stderr.write(f"{result.error}\n")
+        _complain(str(result.error))
         return 1
     return 0
 
