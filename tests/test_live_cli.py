@@ -186,6 +186,9 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
         ["watch", str(EXAMPLE), "--state", str(tmp_path / "s.db"), "--link", "https://x/{id}"]
     )
     assert link == 2  # every advance failed on it (KeyError), and nothing was ever told
+    for option, url in (("--webhook", "foo"), ("--slack", "http://[::1")):
+        code = cli.main(["watch", str(EXAMPLE), "--state", str(tmp_path / "s.db"), option, url])
+        assert code == 2  # every delivery failed: quietly (foo), or as an internal error
 
 
 def test_serve_that_cannot_listen_or_start_its_clock_is_a_usage_error(
@@ -217,6 +220,28 @@ def test_serve_that_cannot_listen_or_start_its_clock_is_a_usage_error(
     assert capsys.readouterr().err == (
         "leadcontract: --virtual-clock 2300-01-01T00:00:00+00:00 is outside the supported dates "
         "(1900-01-01T00:00:00Z to 2200-01-01T00:00:00Z)\n"
+    )
+
+
+def test_watch_says_when_notifications_could_not_be_delivered(tmp_path: Path) -> None:
+    """With the receiver down, watch ended with exit 0 and said nothing: every notification
+    stayed in the outbox, and nobody knew."""
+    with socket.socket() as closed:  # a port nothing listens on: connections are refused
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    lead = example_leads()[1]  # long overdue by the wall clock: it has a breach to tell
+    state = tmp_path / "state.db"
+    run = _watch(
+        tmp_path, [json.dumps({"lead": lead})], "--webhook", f"http://127.0.0.1:{port}/hook"
+    )
+    assert run.returncode == 0, run.stderr
+    pending = SqliteStore(state)
+    waiting = pending.counts()["outbox_pending"]
+    pending.close()
+    assert waiting > 0
+    assert run.stderr.splitlines()[-1] == (
+        f"leadcontract: {waiting} notification(s) could not be delivered; they wait in "
+        f"{state}'s outbox and go when watch or serve runs on it again"
     )
 
 

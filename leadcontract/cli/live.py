@@ -120,6 +120,22 @@ def _notifier(args: argparse.Namespace, fallback: IO[str] | None) -> Any:
     return FanOut(notifiers) if notifiers else None
 
 
+def _url_problem(url: str) -> str | None:
+    """Why notifications could never be sent to ``url`` (None: they can be tried).
+
+    Such a URL failed every delivery: 'foo' quietly (each notification counted failed, watch
+    exiting 0 with none sent), 'http://[::1' with an internal error (httpx.InvalidURL)."""
+    import httpx  # noqa: PLC0415 (the live extra)
+
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as error:
+        return f"not a URL ({error})"
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        return "expected an http:// or https:// URL with a host"
+    return None
+
+
 class _Printer:
     """Notifications as JSON lines on a stream (the CLI's own notifier)."""
 
@@ -145,6 +161,10 @@ def _monitor(args: argparse.Namespace, notifier_stream: IO[str] | None) -> Any:
             check_link_template(args.link)
         except ValueError as error:
             return f"--link: {error}"
+    for option, url in (("--webhook", args.webhook), ("--slack", args.slack)):
+        problem = _url_problem(url) if url is not None else None
+        if problem is not None:
+            return f"{option} {url!r}: {problem}"
     compiled = _compiled(args.contract)
     if isinstance(compiled, str):
         return compiled
@@ -232,6 +252,12 @@ def _watch(args: argparse.Namespace) -> int:
                 monitor.advance(_wall_clock(monitor))
                 last = time.monotonic()
         monitor.advance(_wall_clock(monitor))
+        waiting = monitor.store.counts()["outbox_pending"] if monitor.notifier else 0
+        if waiting:  # said, not only counted: the run ends, and nobody was told
+            _complain(
+                f"leadcontract: {waiting} notification(s) could not be delivered; they wait in "
+                f"{args.state}'s outbox and go when watch or serve runs on it again"
+            )
     except KeyboardInterrupt:
         pass
     finally:
