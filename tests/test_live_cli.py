@@ -325,6 +325,34 @@ def test_watch_reads_a_files_backlog_before_it_first_advances(tmp_path: Path) ->
     assert "correction" not in {p["kind"] for p in told}
 
 
+def test_following_a_file_reads_it_again_when_it_is_truncated_or_replaced(
+    tmp_path: Path,
+) -> None:
+    """Log rotation: truncated in place (copytruncate) or renamed and created anew. watch read
+    on at its old offset, past the new end, and never saw another line."""
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(b'{"n": 1}\n{"n": 2}\n')
+    lines = live_cli._lines(str(events), follow=True)
+    try:
+        assert [next(lines), next(lines), next(lines)] == [
+            (1, b'{"n": 1}\n'),
+            (2, b'{"n": 2}\n'),
+            (0, b""),
+        ]
+        events.write_bytes(b'{"n": 3}\n')  # truncated, and a shorter line written
+        assert next(lines) == (1, b'{"n": 3}\n')
+        assert next(lines) == (0, b"")
+        events.rename(tmp_path / "events.jsonl.1")
+        events.write_bytes(b'{"n": 4}\n{"n": 5}\n{"n": 6}\n')  # a new file, longer
+        assert [next(lines), next(lines), next(lines)] == [
+            (1, b'{"n": 4}\n'),
+            (2, b'{"n": 5}\n'),
+            (3, b'{"n": 6}\n'),
+        ]
+    finally:
+        lines.close()
+
+
 def test_watch_loads_a_leads_file_first(tmp_path: Path) -> None:
     bad = tmp_path / "leads.csv"
     good = (EXAMPLE / "data" / "leads.csv").read_text(encoding="utf-8").splitlines()

@@ -190,7 +190,9 @@ def _lines(source: str, follow: bool) -> Iterator[tuple[int, bytes]]:
     Following a file, a line is taken only once its newline is there: a writer may append a
     line in several writes, and the part read first was reported as a bad line and the rest
     as another (the event was lost). What is left without a newline when the file ends (not
-    followed) is the last line."""
+    followed) is the last line. A followed file that is truncated or replaced (log rotation)
+    is read again from its start, its lines numbered anew: watch read on at its old offset,
+    past the new end, and never saw another line."""
     stdin = sys.stdin.buffer
     following = follow and source != "-"
     handle = stdin if source == "-" else open(source, "rb")  # noqa: SIM115
@@ -205,6 +207,11 @@ def _lines(source: str, follow: bool) -> Iterator[tuple[int, bytes]]:
                 line = b""
             if not line:
                 if following:
+                    rotated = _rotated(source, handle)
+                    if rotated is not None:
+                        handle = rotated
+                        number, partial = 0, b""
+                        continue
                     time.sleep(0.2)
                     yield 0, b""  # a heartbeat: lets the caller advance the clock
                     continue
@@ -214,6 +221,22 @@ def _lines(source: str, follow: bool) -> Iterator[tuple[int, bytes]]:
     finally:
         if handle is not stdin:
             handle.close()
+
+
+def _rotated(source: str, handle: IO[bytes]) -> IO[bytes] | None:
+    """The followed file read from its start when it was truncated or replaced, else None."""
+    try:
+        current = os.stat(source)
+    except OSError:
+        return None  # between a rename and the new file: wait for it
+    mine = os.fstat(handle.fileno())
+    if (current.st_ino, current.st_dev) != (mine.st_ino, mine.st_dev):
+        handle.close()
+        return open(source, "rb")  # closed by _lines, as the first handle is
+    if current.st_size < handle.tell():
+        handle.seek(0)
+        return handle
+    return None
 
 
 def _watch(args: argparse.Namespace) -> int:
