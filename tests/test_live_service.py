@@ -431,6 +431,40 @@ def test_instants_beyond_the_supported_dates_are_bad_requests(
     assert now.json()["errors"] == ["lead `L000002`: not yet created as of 2026-10-01T00:00:00Z"]
 
 
+def test_a_failing_round_of_judging_shows_in_health_and_metrics(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The ticker counted a failed round in a figure neither /health nor /metrics showed:
+    with the disk full, /health answered 'ok' while no lead was judged and nothing told."""
+    monitor = Monitor(compiled_contract())
+    app = create_app(monitor, secret=SECRET, clock=lambda: START)
+    client = _InProcess(app)
+    service = app.state.service
+    full = OSError(28, "No space left on device")
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise full
+
+    def run() -> tuple[httpx.Response, str, httpx.Response]:
+        with monkeypatch.context() as patch:
+            patch.setattr(monitor, "advance", broken)
+            assert service.round() is False
+            failing = client.get("/health")
+            metrics = client.get("/metrics").text
+        assert service.round() is True
+        return failing, metrics, client.get("/health")
+
+    failing, metrics, healthy = within(DURABLE_RULES_TIMEOUT, run)
+    assert failing.status_code == 503
+    assert failing.json()["status"] == "failing"
+    assert failing.json()["error"] == (
+        "the latest round of judging failed: OSError: [Errno 28] No space left on device"
+    )
+    assert "leadcontract_rounds_failed_total 1.0" in metrics
+    assert (healthy.status_code, healthy.json()["status"]) == (200, "ok")
+    assert "error" not in healthy.json()
+
+
 def test_json_lines_end_at_a_newline_only_as_batch_reads_them(
     app_client: tuple[_InProcess, Monitor],
 ) -> None:

@@ -98,6 +98,8 @@ class _Service:
         self.requests: dict[str, int] = {"ok": 0, "rejected": 0, "unauthorized": 0, "failed": 0}
         self.posted = asyncio.Event()
         """Set when a request posted records or events: the ticker advances at once."""
+        self.failure: str | None = None
+        """Why the ticker's latest round failed (None: it did not). /health says it."""
 
     def advance(self, now: datetime | None = None, most: int | None = None) -> int:
         """Advance to ``now`` (default: the clock); ``most`` as :meth:`Monitor.advance`.
@@ -126,6 +128,21 @@ class _Service:
                     ],
                 )
             return len(self.monitor.advance(now, guard=self.lock).notifications)
+
+    def round(self) -> bool:
+        """One round of the ticker: advance to the clock, deadlines first and at most
+        :data:`WOKEN_PER_ROUND` leads woken by events. A failure (the disk full, the store
+        locked by another process) is counted and kept for /health and /metrics, where it
+        was counted only in a figure neither showed: the service answered 'ok' while no lead
+        was judged and nobody was told anything."""
+        try:
+            self.advance(None, WOKEN_PER_ROUND)
+        except Exception as error:  # the next round tries again
+            self.monitor.counters["advance_failed"] += 1
+            self.failure = f"{type(error).__name__}: {error}"
+            return False
+        self.failure = None
+        return True
 
     def wait(self) -> float:
         """Seconds until the next lead falls due, at most one tick: the ticker sleeps that
@@ -358,14 +375,16 @@ class _Endpoints:
                 return self.monitor.clock
 
         clock_at = await run_in_threadpool(read)
-        return JSONResponse(
-            {
-                "status": "ok",
-                "clock": clock_at.isoformat() if clock_at else None,
-                "counters": dict(self.monitor.counters),
-                "requests": self.service.requests,
-            }
-        )
+        failure = self.service.failure
+        answer: dict[str, Any] = {
+            "status": "ok" if failure is None else "failing",
+            "clock": clock_at.isoformat() if clock_at else None,
+            "counters": dict(self.monitor.counters),
+            "requests": self.service.requests,
+        }
+        if failure is not None:  # no lead is judged and nothing told until it is gone
+            answer["error"] = f"the latest round of judging failed: {failure}"
+        return JSONResponse(answer, status_code=200 if failure is None else 503)
 
     async def metrics(self, _: Request) -> Response:
         return Response(generate_latest(self.registry), media_type="text/plain; version=0.0.4")
@@ -432,8 +451,9 @@ def create_app(
                     service.posted.clear()
                     # Deadlines first; leads woken by a flood of events a batch at a time (the
                     # rest stay due, so the next round comes at once), requests in between.
-                    await run_in_threadpool(service.advance, None, WOKEN_PER_ROUND)
-                except Exception:  # counted; the next tick tries again
+                    if not await run_in_threadpool(service.round):
+                        await asyncio.sleep(tick)
+                except Exception:  # the clock or the store's next_due; the next tick tries again
                     monitor.counters["advance_failed"] += 1
                     await asyncio.sleep(tick)
 
@@ -454,7 +474,9 @@ def create_app(
         Route("/metrics", endpoints.metrics, methods=["GET"]),
         Route("/admin/clock", endpoints.admin_clock, methods=["POST"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.service = service  # for embedding and tests: the rounds, the failure
+    return app
 
 
 class _Metrics:
@@ -491,6 +513,11 @@ class _Metrics:
         yield requests
         yield CounterMetricFamily(
             "leadcontract_evaluations", "Leads judged again", value=counters.get("evaluations", 0)
+        )
+        yield CounterMetricFamily(
+            "leadcontract_rounds_failed",
+            "Rounds of judging that failed (no lead judged, nothing told)",
+            value=counters.get("advance_failed", 0),
         )
         yield GaugeMetricFamily(
             "leadcontract_notification_lag_seconds",
