@@ -153,6 +153,30 @@ def test_junit_report_is_valid_against_the_junit_schema(
     assert "expected 'mql'" in suite["testcase"][0]["failure"]["@message"]
 
 
+def test_junit_stays_well_formed_whatever_the_case_holds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """XML 1.0 cannot hold a control character even escaped; a case name or value with one
+    (YAML's "\\e", "\\0") made the report not well-formed, and the CI server read none of it."""
+    text = f"""\
+as_of: 2026-11-16T17:00:00Z
+cases:
+  - name: "esc \\e and nul \\0 end"
+    lead: {LEAD}
+    expect: {{stage: "mql\\b"}}
+"""
+    path = cases_file(tmp_path, text)
+    out_file = tmp_path / "junit.xml"
+    argv = ["test", str(EXAMPLE), "--cases", str(path), "--format", "junit", "-o", str(out_file)]
+    code, _, _ = run(argv, capsys)
+    assert code == 1
+    schema = xmlschema.XMLSchema(str(JUNIT_XSD))
+    schema.validate(str(out_file))
+    case = schema.to_dict(str(out_file))["testsuite"][0]["testcase"][0]
+    assert case["@name"] == "esc \\x1b and nul \\x00 end"
+    assert "expected 'mql\\x08'" in case["failure"]["@message"]
+
+
 def test_junit_of_the_example_and_of_unreadable_case_files_is_valid(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
