@@ -220,3 +220,40 @@ def test_restarted_under_a_changed_contract_every_lead_is_judged_again(tmp_path:
         return judged
 
     assert within(DURABLE_RULES_TIMEOUT, third) == 0
+
+
+def test_a_lead_the_changed_contract_refuses_keeps_no_live_state(tmp_path: Path) -> None:
+    """A field made required: batch makes the stored lead an error row (no verdict), but the
+    monitor kept answering the state it judged under the old contract."""
+    contract = tmp_path / "contract"
+    shutil.copytree(EXAMPLE, contract, ignore=shutil.ignore_patterns("data"))
+    path = tmp_path / "state.db"
+    lead = example_leads()[1]  # L000002 has no phone
+    assert lead["Phone"] == ""
+
+    def first() -> object:
+        monitor = Monitor(compiled_contract(contract), store=SqliteStore(path))
+        monitor.ingest(lead)
+        monitor.advance(datetime(2026, 10, 1, 16, 1, tzinfo=UTC))
+        state = monitor.state(lead["Id"])
+        monitor.close()
+        return state
+
+    assert within(DURABLE_RULES_TIMEOUT, first) is not None
+    fields = contract / "lead.yaml"
+    text = fields.read_text(encoding="utf-8")
+    old = "phone: {type: string, pii: true, source: Phone}"
+    assert old in text
+    fields.write_text(text.replace(old, old[:-1] + ", required: true}"), encoding="utf-8")
+    changed = compiled_contract(contract)
+    now = datetime(2026, 10, 1, 17, tzinfo=UTC)
+    assert batch_verdicts(changed, [lead], [], now) == {}  # an error row, no verdict
+
+    def second() -> object:
+        monitor = Monitor(changed, store=SqliteStore(path))
+        monitor.advance(now)
+        state = monitor.state(lead["Id"])
+        monitor.close()
+        return state
+
+    assert within(DURABLE_RULES_TIMEOUT, second) is None

@@ -492,7 +492,7 @@ class Monitor:
         self._stirred.discard(lead_id)
         lead = self._history(lead_id)
         if lead is None:
-            self.store.schedule(lead_id, None)
+            self._without_record(lead_id)
             return []
         record = lead.record
         created = record.get(self.compiled.keys.created)
@@ -562,6 +562,16 @@ class Monitor:
         elif upcoming is None:
             self._quiet[lead_id] = now
         return outgoing
+
+    def _without_record(self, lead_id: str) -> None:
+        """A lead with no record to judge: none came yet (only events), or its stored record
+        no longer reads under the contract (a changed contract made a field required). Batch
+        makes the latter an error row, with no verdict, so the live state it had is no state
+        any more (it was kept, and contradicted batch)."""
+        self.store.schedule(lead_id, None)
+        snapshot = self.store.snapshot(lead_id)
+        if snapshot is not None and snapshot.get("state") is not None:
+            self.store.save_snapshot(lead_id, {**snapshot, "state": None})
 
     def _clocks(self, verdict: Verdict) -> Hashable:
         """What a projection depends on: each clock's status, start, due time and the clock
