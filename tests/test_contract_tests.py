@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import jsonschema
@@ -293,6 +294,25 @@ def test_fail_under_takes_a_percentage_from_0_to_100(
         cli.main(["test", str(EXAMPLE), "--fail-under", share])
     assert stopped.value.code == 2
     assert f"expected a percentage from 0 to 100, got '{share}'" in capsys.readouterr().err
+
+
+def test_the_report_cannot_overwrite_a_case_file_or_the_contract(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'-o' naming a case file replaced the cases with the report of their run."""
+    contract = tmp_path / "contract"
+    shutil.copytree(EXAMPLE, contract, ignore=shutil.ignore_patterns("data"))
+    cases = contract / "tests" / "scoring-and-stages.yaml"
+    before = cases.read_bytes()
+    for target in (cases, contract / "lead.yaml"):
+        code, _, err = run(["test", str(contract), "-o", str(target)], capsys)
+        assert code == 2
+        assert f"--out {target} would overwrite the input {contract}; write elsewhere" in err
+    assert cases.read_bytes() == before
+    other = tmp_path / "more-cases.yaml"
+    other.write_bytes(before)
+    code, _, err = run(["test", str(EXAMPLE), "--cases", str(other), "-o", str(other)], capsys)
+    assert (code, other.read_bytes()) == (2, before)
 
 
 def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -315,6 +315,25 @@ def test_lint_errors_of_a_git_revision_name_the_revision_and_its_files(
     assert "leadcontract-" not in err
 
 
+def test_the_report_cannot_overwrite_a_file_of_either_contract_or_the_history(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'-o NEW/slas.yaml' replaced the new contract's SLAs with 'No semantic changes.'."""
+    new = variant(tmp_path)
+    slas = new / "slas.yaml"
+    before = slas.read_bytes()
+    code, _, err = run(["diff", str(EXAMPLE), str(new), "-o", str(slas)], capsys)
+    assert code == 2
+    assert f"--out {slas} would overwrite the input {new}; write elsewhere" in err
+    assert slas.read_bytes() == before
+    leads = tmp_path / "leads.csv"
+    shutil.copy(DATA / "leads.csv", leads)
+    argv = ["diff", str(EXAMPLE), str(new), "--replay", "--leads", str(leads), "--as-of", AS_OF]
+    code, _, _ = run([*argv, "-o", str(leads)], capsys)
+    assert code == 2
+    assert leads.read_bytes() == (DATA / "leads.csv").read_bytes()
+
+
 def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["diff", str(EXAMPLE), str(EXAMPLE), "--replay"], capsys)
     assert (code, "--replay needs --leads and --as-of" in err) == (2, True)

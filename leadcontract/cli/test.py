@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from leadcontract.cli._authoring import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, fail
+from leadcontract.cli._files import ClobberError, refuse_clobbering, write_atomically
 
 if TYPE_CHECKING:
     from leadcontract.authoring.cases import LoadedCase
@@ -68,6 +69,10 @@ def run_test(args: argparse.Namespace) -> int:
     from leadcontract.authoring.cases import CaseFileError, case_files, load_cases  # noqa: PLC0415 (lazy)
     from leadcontract.authoring.testing import SuiteResult, coverage, run_cases  # noqa: PLC0415 (lazy)
 
+    try:  # the report must not overwrite a case file or a file of the contract (it did)
+        refuse_clobbering({"--out": args.output}, [Path(args.contract), args.cases])
+    except ClobberError as error:
+        return fail(str(error))
     try:
         compiled = compiled_contract(args.contract)
     except ContractProblemError as error:
@@ -100,7 +105,7 @@ def run_test(args: argparse.Namespace) -> int:
         text = render_text(run)
     if args.output is not None:
         try:
-            args.output.write_text(text, encoding="utf-8")
+            write_atomically(args.output, text)
         except OSError as error:
             return fail(f"cannot write {args.output}: {error.strerror}")
     else:
