@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -22,6 +23,7 @@ import pytest
 from live_support import (
     AS_OF,
     DURABLE_RULES_TIMEOUT,
+    EXAMPLE,
     Recorder,
     batch_verdicts,
     compiled_contract,
@@ -614,6 +616,64 @@ def test_salesforce_and_hubspot_activity_becomes_events_through_the_contracts_ma
     assert state == lead_state(batch)
     assert state is not None
     assert state["slas"]["first-touch-demo"] == "met"  # the Task call, 30 minutes in
+
+
+def test_a_crm_activity_sent_again_after_an_edit_counts_once(tmp_path: Path) -> None:
+    """Salesforce and HubSpot send an activity again when it is edited; its content differs
+    (status, subject, modification stamp), so one call counted as two touches live, where an
+    export holds it once. The row's own id now makes it one event."""
+    folder = tmp_path / "contract"
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("data"))
+    (folder / "mappings.yaml").write_text(
+        "apiVersion: leadcontract/v1\nmappings:\n  extends: [salesforce, hubspot]\n",
+        encoding="utf-8",
+    )
+    compiled = compiled_contract(folder)
+    monitor = Monitor(compiled)
+    clock = VirtualClock(START)
+    client = _InProcess(create_app(monitor, secret=SECRET, clock=clock, virtual=clock))
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    lead = example_leads()[1]
+    created = datetime.fromisoformat(lead["form_submitted_at"].replace("+0000", "+00:00"))
+    called = (created + timedelta(minutes=30)).isoformat()
+    task = {
+        "attributes": {"type": "Task"},
+        "Id": "00T000000000001",
+        "WhoId": lead["Id"],
+        "TaskSubtype": "Call",
+        "CreatedDate": called,
+        "OwnerId": "ava",
+        "Subject": "Call",
+    }
+    edited = {**task, "Subject": "Call - left a voicemail", "Status": "Completed"}
+    emailed = int((created + timedelta(hours=1)).timestamp() * 1000)
+    email = {
+        "engagement": {"id": 9001, "type": "EMAIL", "timestamp": emailed, "ownerId": "ava"},
+        "associations": {"contactIds": [lead["Id"]]},
+        "metadata": {},
+    }
+    email_edited = {**email, "metadata": {"subject": "Following up"}}  # fmt: skip
+
+    def run() -> list[dict[str, Any]]:
+        client.post("/webhooks/leads", json=lead, headers=auth)
+        answers = [
+            client.post("/webhooks/salesforce", json={"records": [task]}, headers=auth),
+            client.post("/webhooks/salesforce", json={"records": [edited]}, headers=auth),
+            client.post("/webhooks/hubspot", json={"results": [email]}, headers=auth),
+            client.post("/webhooks/hubspot", json={"results": [email_edited]}, headers=auth),
+        ]
+        client.post("/admin/clock", json={"now": (created + timedelta(days=3)).isoformat()},
+                    headers=auth)  # fmt: skip
+        return [answer.json() for answer in answers]
+
+    answers = within(DURABLE_RULES_TIMEOUT, run)
+    assert [(a["accepted"], a["duplicate"]) for a in answers] == [(1, 0), (0, 1), (1, 0), (0, 1)]
+    live = monitor.verdict(lead["Id"])
+    assert isinstance(live, Verdict)
+    assert live.touches == 2  # the call and the e-mail, once each
+    rows = [{k: v for k, v in edited.items() if k != "attributes"}, email_edited]
+    batch = batch_verdicts(compiled, [lead], rows, created + timedelta(days=3))
+    assert monitor.state(lead["Id"]) == lead_state(batch[lead["Id"]])
 
 
 def test_the_service_wakes_for_the_next_deadline_not_the_next_tick() -> None:

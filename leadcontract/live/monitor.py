@@ -700,9 +700,23 @@ def _with_generation(happening: Happening, generation: int) -> Happening:
 
 
 def _event_id(raw: Mapping[str, Any]) -> str:
-    """The event's own ``event_id``, or a digest of its content (the same event twice is one)."""
+    """The event's own ``event_id``; else the CRM's id of the activity row it was mapped from
+    (a Salesforce ``Id``, a HubSpot ``engagement.id``); else a digest of its content. The same
+    event twice is one.
+
+    A CRM sends an activity again when it is edited (a Task's status or subject, its
+    modification stamp): the content differed, so one call counted as two attempts live,
+    where an export holds the Task once. By the row's id, its first version is the event.
+    """
     given = raw.get("event_id")
     if isinstance(given, str | int) and str(given):
         return f"id:{given}"
+    row = raw.get("Id")
+    if isinstance(row, str) and row:
+        return f"salesforce:{row}"
+    engagement = raw.get("engagement")
+    row = engagement.get("id") if isinstance(engagement, Mapping) else None
+    if isinstance(row, str | int) and not isinstance(row, bool) and str(row):
+        return f"hubspot:{row}"
     body = json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str)
     return "sha:" + hashlib.sha256(body.encode()).hexdigest()[:32]
