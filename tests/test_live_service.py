@@ -184,6 +184,54 @@ def test_serve_on_loopback_takes_webhooks_and_sends_the_expected_notifications(
     assert kinds == {"rep-at-75", "manager-at-breach", "marketing-feedback"}
 
 
+def test_on_a_virtual_clock_a_lead_a_request_wakes_is_judged_at_once(tmp_path: Path) -> None:
+    """The ticker did not run on a virtual clock: after a late touch, GET /leads/{id} answered
+    the state 'breached' beside the verdict 'met', and the correction waited for the next
+    POST /admin/clock. The clock stands still; the woken lead is judged at its instant."""
+    port = _free_port()
+    env = {**os.environ, "LEADCONTRACT_SECRET": SECRET}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "leadcontract", "serve", str(EXAMPLE),
+         "--state", str(tmp_path / "state.db"), "--port", str(port), "--tick", "0.2",
+         "--virtual-clock", START.isoformat()],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    lead = example_leads()[1]
+    touch = {"lead_id": lead["Id"], "type": "touch", "channel": "phone"}
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if client.get("/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                assert time.monotonic() < deadline, "serve did not come up"
+                time.sleep(0.2)
+            client.post("/webhooks/leads", json=lead, headers=auth)
+            moved = client.post("/admin/clock", json={"now": "2026-10-03T00:00:00Z"}, headers=auth)
+            assert moved.json()["notifications"] > 0  # the breach, told
+            late = {**touch, "at": "2026-10-01T14:00:00Z"}
+            assert client.post("/webhooks/events", json=late, headers=auth).status_code == 200
+
+            def judged() -> str:
+                while True:  # the ticker's round comes at once; fails (does not hang) if never
+                    answer = client.get(f"/leads/{lead['Id']}").json()
+                    if answer["state"]["slas"]["first-touch-demo"] == "met":
+                        return str(answer["verdict"]["as_of"])
+                    time.sleep(0.1)
+
+            assert within(30, judged) == "2026-10-03T00:00:00Z"  # the clock stood still
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+
+
 def _cli_error(event: dict[str, Any]) -> str:
     """What `leadcontract watch` says about the same bad event (after its source label)."""
     run = subprocess.run(

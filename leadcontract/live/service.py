@@ -434,7 +434,8 @@ def create_app(
     virtual: VirtualClock | None = None,
 ) -> Starlette:
     """The ASGI app. ``clock`` gives ``now`` (the wall clock in production); with
-    ``virtual`` the clock stands still and only ``POST /admin/clock`` moves it."""
+    ``virtual`` the clock stands still and only ``POST /admin/clock`` moves it (leads that
+    requests wake are still judged at once, at the clock's instant)."""
     if not secret:
         raise ValueError("a shared secret is required")
     service = _Service(monitor, secret, clock, tick)
@@ -457,12 +458,15 @@ def create_app(
                     monitor.counters["advance_failed"] += 1
                     await asyncio.sleep(tick)
 
-        task = asyncio.create_task(ticker()) if virtual is None else None
+        # On a virtual clock too: the clock stands still, but a lead a request woke (a late
+        # touch) is judged at once, as on the wall clock. Without it, its state and the
+        # correction waited for the next POST /admin/clock, and GET /leads/{id} answered a
+        # state ('breached') that contradicted the verdict beside it ('met').
+        task = asyncio.create_task(ticker())
         try:
             yield
         finally:
-            if task is not None:
-                task.cancel()
+            task.cancel()
 
     routes = [
         Route("/webhooks/events", endpoints.webhook(lambda items: ([], items)), methods=["POST"]),
