@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -513,6 +514,31 @@ def test_a_failing_round_of_judging_shows_in_health_and_metrics(
     assert "leadcontract_rounds_failed_total 1.0" in metrics
     assert (healthy.status_code, healthy.json()["status"]) == (200, "ok")
     assert "error" not in healthy.json()
+
+
+def test_health_copies_the_counters_under_the_monitors_lock() -> None:
+    """A round adds keys to the monitor's counters in another thread; /health copied them
+    without the lock, and copying a dict while it grows raises RuntimeError (a 500)."""
+    monitor = Monitor(compiled_contract())
+    app = create_app(monitor, secret=SECRET, clock=lambda: START)
+    service = app.state.service
+    copied_unlocked: list[str] = []
+
+    class Watched(Counter[str]):
+        def keys(self) -> Any:
+            if not service.lock.locked():
+                copied_unlocked.append("keys")
+            return super().keys()
+
+        def __iter__(self) -> Any:
+            if not service.lock.locked():
+                copied_unlocked.append("iter")
+            return super().__iter__()
+
+    monitor.counters = Watched({"events_in": 3})
+    answer = within(DURABLE_RULES_TIMEOUT, lambda: _InProcess(app).get("/health"))
+    assert answer.json()["counters"] == {"events_in": 3}
+    assert copied_unlocked == []
 
 
 def test_json_lines_end_at_a_newline_only_as_batch_reads_them(

@@ -370,16 +370,19 @@ class _Endpoints:
         return await self.guarded(handle)
 
     async def health(self, _: Request) -> Response:
-        def read() -> datetime | None:
-            with self.service.lock:  # one SQLite connection: one caller at a time
-                return self.monitor.clock
+        def read() -> tuple[datetime | None, dict[str, int]]:
+            # One SQLite connection: one caller at a time. The counters are copied under the
+            # lock too: a round adds keys to them in another thread, and copying a dict that
+            # grows meanwhile raises RuntimeError (a 500 from /health).
+            with self.service.lock:
+                return self.monitor.clock, dict(self.monitor.counters)
 
-        clock_at = await run_in_threadpool(read)
+        clock_at, counters = await run_in_threadpool(read)
         failure = self.service.failure
         answer: dict[str, Any] = {
             "status": "ok" if failure is None else "failing",
             "clock": clock_at.isoformat() if clock_at else None,
-            "counters": dict(self.monitor.counters),
+            "counters": counters,
             "requests": self.service.requests,
         }
         if failure is not None:  # no lead is judged and nothing told until it is gone
