@@ -457,6 +457,36 @@ def test_a_failed_delivery_holds_back_the_later_notifications_of_its_lead_only(
     assert monitor.store.counts()["outbox_pending"] == 0
 
 
+def test_a_notifier_that_raises_something_else_fails_that_delivery_only(
+    compiled: CompiledContract,
+) -> None:
+    """An error other than NotifyError from a notifier (SMTP refusing a header it built)
+    left Monitor.deliver: the advance failed, and failed again at the same notification every
+    round, so nothing queued behind it (any lead's) was ever sent."""
+
+    class Buggy:
+        def __init__(self) -> None:
+            self.calls = 0
+            self.sent: list[str] = []
+
+        def send(self, notification_id: str, payload: Any) -> None:
+            self.calls += 1
+            if self.calls == 1:
+                raise ValueError("Header values may not contain linefeed")
+            self.sent.append(notification_id)
+
+    notifier = Buggy()
+    monitor = Monitor(compiled, notifier=notifier)
+    monitor.ingest_many([example_leads()[1], {**example_leads()[1], "Id": "L-OTHER"}])
+    now = datetime(2026, 10, 1, 21, tzinfo=UTC)
+    within(DURABLE_RULES_TIMEOUT, lambda: monitor.advance(now))  # raised ValueError
+    assert monitor.counters["notifications_failed"] == 1
+    assert len(notifier.sent) == 4  # the other lead's four went
+    within(DURABLE_RULES_TIMEOUT, lambda: monitor.advance(now + timedelta(minutes=1)))
+    assert len(notifier.sent) == 8
+    assert monitor.store.counts()["outbox_pending"] == 0
+
+
 MAPPED = """\
 apiVersion: leadcontract/v1
 mappings:

@@ -406,11 +406,18 @@ class Monitor:
                     continue
                 try:
                     self.notifier.send(item.id, item.payload)
-                except NotifyError as problem:
+                except Exception as problem:  # a notifier's bug too (see below)
+                    # NotifyError is the notifier's word for "not delivered"; any other error
+                    # is a notifier's bug (a header it cannot build). It left this loop and
+                    # failed the advance at the same notification every round, so nothing
+                    # queued behind it was ever sent; it is a failed delivery instead.
                     held.add(lead)
+                    reason = str(problem)
+                    if not isinstance(problem, NotifyError):
+                        reason = f"{type(problem).__name__}: {problem}"
                     with locked, self.store.transaction():
                         self.counters["notifications_failed"] += 1
-                        self.store.mark_failed(item.id, str(problem))
+                        self.store.mark_failed(item.id, reason)
                     continue
                 with locked, self.store.transaction():
                     self.store.mark_sent(item.id, now)
