@@ -238,15 +238,16 @@ def test_coverage_items_name_every_rule_stage_handoff_trigger_and_spiff() -> Non
             ":5:",
             "expect.stag",
         ),
-        ("cases:\n  - name: x\n    lead: {}\n    expect: {}\n", ":2:", "has no `as_of`"),
+        ("cases:\n  - name: x\n    lead: {}\n    expect: {stage: mql}\n", ":2:", "has no `as_of`"),
         (
-            "as_of: 2026-11-16T17:00:00\ncases:\n  - name: x\n    lead: {}\n    expect: {}\n",
+            "as_of: 2026-11-16T17:00:00\ncases:\n  - name: x\n    lead: {}\n"
+            "    expect: {stage: mql}\n",
             ":3:",
             "needs a UTC offset",
         ),
         (
-            "as_of: 2026-11-16T17:00:00Z\ncases:\n  - name: x\n    lead: {}\n    expect: {}\n"
-            "  - name: x\n    lead: {}\n    expect: {}\n",
+            "as_of: 2026-11-16T17:00:00Z\ncases:\n  - name: x\n    lead: {}\n"
+            "    expect: {stage: mql}\n  - name: x\n    lead: {}\n    expect: {stage: mql}\n",
             ":6:",
             "used twice",
         ),
@@ -263,6 +264,31 @@ def test_coverage_items_name_every_rule_stage_handoff_trigger_and_spiff() -> Non
 def test_a_bad_case_file_is_an_error_with_file_and_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, where: str, message: str
 ) -> None:
+    path = cases_file(tmp_path, text)
+    code, _, err = run(["test", str(EXAMPLE), "--cases", str(path)], capsys)
+    assert code == 2
+    assert f"{path}{where}" in err
+    assert message in err
+
+
+@pytest.mark.parametrize(
+    ("expect", "where", "message"),
+    [
+        ("{}", ":5:5", "`expect` pins nothing"),
+        ("{stage: null}", ":5:5", "`expect` pins nothing"),
+        ("{slas: {first-touch: {}}}", ":5:21", "an SLA expectation needs `status`, `party`"),
+        ("{handoff: {}}", ":5:14", "a handoff expectation needs one of `due`"),
+    ],
+)
+def test_an_expectation_that_pins_nothing_is_an_error_with_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], expect: str, where: str, message: str
+) -> None:
+    """A case that expected nothing passed whatever the contract said, and its lead's rules
+    still counted as covered: --fail-under passed on cases that check nothing."""
+    text = (
+        f"as_of: 2026-11-16T17:00:00Z\ncases:\n  - name: x\n    lead: {LEAD}\n"
+        f"    expect: {expect}\n"
+    )
     path = cases_file(tmp_path, text)
     code, _, err = run(["test", str(EXAMPLE), "--cases", str(path)], capsys)
     assert code == 2
