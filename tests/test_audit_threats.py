@@ -235,6 +235,22 @@ def test_cli_anchor_then_verify_head(
     assert "--head" in capsys.readouterr().err
 
 
+def test_cli_anchor_cannot_overwrite_the_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'audit anchor audit.db --out audit.db' replaced the store, the evidence the anchor is
+    for, with its anchor (exit 0)."""
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    db = tmp_path / "audit.db"
+    store_with_two_runs(db)
+    before = db.read_bytes()
+    for target in (db, tmp_path / "audit.db-wal"):
+        assert main(["audit", "anchor", str(db), "--out", str(target)]) == 2
+        assert f"--out {target} would overwrite the input" in capsys.readouterr().err
+    assert db.read_bytes() == before
+    assert main(["audit", "verify", str(db)]) == 0
+
+
 def _damage(kind: str) -> Callable[[Path], None]:
     statements: dict[str, list[tuple[str, tuple[Any, ...]]]] = {
         "payload not JSON": [("UPDATE entries SET payload = 'not json' WHERE seq = 2", ())],

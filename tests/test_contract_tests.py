@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import jsonschema
@@ -79,6 +80,51 @@ def test_a_failure_shows_expected_observed_and_the_deciding_rule(
     assert "1 passed, 1 failed" in out
 
 
+def test_a_spiff_the_contract_does_not_have_fails_its_case(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A misspelt spiff was read as "earned 0": a case pinning 0 for it passed, pinning
+    nothing. It fails as an unknown SLA does."""
+    text = f"""\
+as_of: 2026-11-16T17:00:00Z
+cases:
+  - name: a misspelt spiff
+    lead: {LEAD}
+    expect:
+      spiffs: {{webinar-oportunity: 0, webinar-opportunity: 0}}
+"""
+    path = cases_file(tmp_path, text)
+    code, out, _ = run(["test", str(EXAMPLE), "--cases", str(path)], capsys)
+    assert code == 1
+    assert f"FAIL {path}:3 a misspelt spiff" in out
+    assert (
+        "spiffs.webinar-oportunity: expected 'a spiff of the contract', observed 'no such spiff'"
+        in out
+    )
+    assert "spiffs.webinar-opportunity:" not in out  # the real one, not earned: 0 holds
+
+
+def test_a_line_break_in_a_case_cannot_print_a_line_of_its_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A case's name was printed as written: a line break in it printed a 'PASS' line under
+    the failed case, which a reader (or a grep in CI) takes for a passing case."""
+    text = f"""\
+as_of: 2026-11-16T17:00:00Z
+cases:
+  - name: "really fails\\nPASS cases.yaml:1 all good"
+    lead: {LEAD}
+    expect: {{stage: "mql\\n    fake"}}
+"""
+    path = cases_file(tmp_path, text)
+    code, out, _ = run(["test", str(EXAMPLE), "--cases", str(path)], capsys)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0] == f"FAIL {path}:3 really fails\\nPASS cases.yaml:1 all good"
+    assert lines[1] == "    stage: expected 'mql\\n    fake', observed 'inquiry'"
+    assert not any(line.startswith("PASS") for line in lines)
+
+
 def test_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = cases_file(tmp_path, FAILING)
     code, out, _ = run(["test", str(EXAMPLE), "--cases", str(path), "--format", "json"], capsys)
@@ -106,6 +152,30 @@ def test_junit_report_is_valid_against_the_junit_schema(
     suite = document["testsuite"][0]
     assert (suite["@tests"], suite["@failures"], suite["@errors"]) == (2, 1, 0)
     assert "expected 'mql'" in suite["testcase"][0]["failure"]["@message"]
+
+
+def test_junit_stays_well_formed_whatever_the_case_holds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """XML 1.0 cannot hold a control character even escaped; a case name or value with one
+    (YAML's "\\e", "\\0") made the report not well-formed, and the CI server read none of it."""
+    text = f"""\
+as_of: 2026-11-16T17:00:00Z
+cases:
+  - name: "esc \\e and nul \\0 end"
+    lead: {LEAD}
+    expect: {{stage: "mql\\b"}}
+"""
+    path = cases_file(tmp_path, text)
+    out_file = tmp_path / "junit.xml"
+    argv = ["test", str(EXAMPLE), "--cases", str(path), "--format", "junit", "-o", str(out_file)]
+    code, _, _ = run(argv, capsys)
+    assert code == 1
+    schema = xmlschema.XMLSchema(str(JUNIT_XSD))
+    schema.validate(str(out_file))
+    case = schema.to_dict(str(out_file))["testsuite"][0]["testcase"][0]
+    assert case["@name"] == "esc \\x1b and nul \\x00 end"
+    assert "expected 'mql\\x08'" in case["failure"]["@message"]
 
 
 def test_junit_of_the_example_and_of_unreadable_case_files_is_valid(
@@ -168,15 +238,16 @@ def test_coverage_items_name_every_rule_stage_handoff_trigger_and_spiff() -> Non
             ":5:",
             "expect.stag",
         ),
-        ("cases:\n  - name: x\n    lead: {}\n    expect: {}\n", ":2:", "has no `as_of`"),
+        ("cases:\n  - name: x\n    lead: {}\n    expect: {stage: mql}\n", ":2:", "has no `as_of`"),
         (
-            "as_of: 2026-11-16T17:00:00\ncases:\n  - name: x\n    lead: {}\n    expect: {}\n",
+            "as_of: 2026-11-16T17:00:00\ncases:\n  - name: x\n    lead: {}\n"
+            "    expect: {stage: mql}\n",
             ":3:",
             "needs a UTC offset",
         ),
         (
-            "as_of: 2026-11-16T17:00:00Z\ncases:\n  - name: x\n    lead: {}\n    expect: {}\n"
-            "  - name: x\n    lead: {}\n    expect: {}\n",
+            "as_of: 2026-11-16T17:00:00Z\ncases:\n  - name: x\n    lead: {}\n"
+            "    expect: {stage: mql}\n  - name: x\n    lead: {}\n    expect: {stage: mql}\n",
             ":6:",
             "used twice",
         ),
@@ -200,6 +271,31 @@ def test_a_bad_case_file_is_an_error_with_file_and_line(
     assert message in err
 
 
+@pytest.mark.parametrize(
+    ("expect", "where", "message"),
+    [
+        ("{}", ":5:5", "`expect` pins nothing"),
+        ("{stage: null}", ":5:5", "`expect` pins nothing"),
+        ("{slas: {first-touch: {}}}", ":5:21", "an SLA expectation needs `status`, `party`"),
+        ("{handoff: {}}", ":5:14", "a handoff expectation needs one of `due`"),
+    ],
+)
+def test_an_expectation_that_pins_nothing_is_an_error_with_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], expect: str, where: str, message: str
+) -> None:
+    """A case that expected nothing passed whatever the contract said, and its lead's rules
+    still counted as covered: --fail-under passed on cases that check nothing."""
+    text = (
+        f"as_of: 2026-11-16T17:00:00Z\ncases:\n  - name: x\n    lead: {LEAD}\n"
+        f"    expect: {expect}\n"
+    )
+    path = cases_file(tmp_path, text)
+    code, _, err = run(["test", str(EXAMPLE), "--cases", str(path)], capsys)
+    assert code == 2
+    assert f"{path}{where}" in err
+    assert message in err
+
+
 def test_a_lead_that_is_an_error_row_fails_its_case(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -212,6 +308,37 @@ def test_a_lead_that_is_an_error_row_fails_its_case(
     assert code == 1
     assert "error row" in out
     assert "company" in out
+
+
+@pytest.mark.parametrize("share", ["nan", "-1", "150", "inf", "ninety"])
+def test_fail_under_takes_a_percentage_from_0_to_100(
+    share: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--fail-under nan`` compared false with every coverage: the gate passed every run
+    without a word (``-1`` as well; ``150`` failed every run)."""
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["test", str(EXAMPLE), "--fail-under", share])
+    assert stopped.value.code == 2
+    assert f"expected a percentage from 0 to 100, got '{share}'" in capsys.readouterr().err
+
+
+def test_the_report_cannot_overwrite_a_case_file_or_the_contract(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'-o' naming a case file replaced the cases with the report of their run."""
+    contract = tmp_path / "contract"
+    shutil.copytree(EXAMPLE, contract, ignore=shutil.ignore_patterns("data"))
+    cases = contract / "tests" / "scoring-and-stages.yaml"
+    before = cases.read_bytes()
+    for target in (cases, contract / "lead.yaml"):
+        code, _, err = run(["test", str(contract), "-o", str(target)], capsys)
+        assert code == 2
+        assert f"--out {target} would overwrite the input {contract}; write elsewhere" in err
+    assert cases.read_bytes() == before
+    other = tmp_path / "more-cases.yaml"
+    other.write_bytes(before)
+    code, _, err = run(["test", str(EXAMPLE), "--cases", str(other), "-o", str(other)], capsys)
+    assert (code, other.read_bytes()) == (2, before)
 
 
 def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

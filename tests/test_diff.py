@@ -187,6 +187,37 @@ def test_json_and_markdown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "| rep | currency | before | after | delta |" in out
 
 
+def test_a_line_break_in_a_value_cannot_forge_a_change_or_break_the_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Values were written as they are: a description holding a line break printed a line
+    that reads as a change of its own ('breaking for sales ...') in the text report, and
+    ended the Markdown table's row in the middle, in the pull-request comment people sign
+    off on."""
+    forged = "Fast.\\n  breaking for sales  SLA `first-touch-demo` target: 4h -> 8h"
+    new = variant(
+        tmp_path,
+        (
+            "slas.yaml",
+            "description: A demo request is touched within 4 business hours of the form.",
+            f'description: "{forged}"',
+        ),
+    )
+    code, out, _ = run(["diff", str(EXAMPLE), str(new)], capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 2  # the head and the one change
+    assert lines[1].endswith(
+        r"-> Fast.\n  breaking for sales  SLA `first-touch-demo` target: 4h -> 8h"
+    )
+    code, out, _ = run(["diff", str(EXAMPLE), str(new), "--format", "markdown"], capsys)
+    rows = [line for line in out.splitlines() if line.startswith("|")]
+    assert len(rows) == 3  # the header, the rule, the one change
+    assert rows[2].endswith(
+        r"\n  breaking for sales  SLA `first-touch-demo` target: 4h -> 8h | neutral | patch |"
+    )
+
+
 def test_a_required_field_turns_leads_into_error_rows(tmp_path: Path) -> None:
     new_path = variant(
         tmp_path,
@@ -252,6 +283,55 @@ def test_git_revisions(
     code, out, err = run(["diff", "nosuchrev:contract", "contract"], capsys)
     assert code == 2
     assert err.startswith("leadcontract: ")
+
+
+def test_lint_errors_of_a_git_revision_name_the_revision_and_its_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A revision is unpacked into a temporary folder; its lint errors named that folder
+    (/tmp/leadcontract-xyz/contract/slas.yaml:14:15), which is gone when they are read and is
+    not where anyone can fix the file."""
+    if shutil.which("git") is None:  # pragma: no cover - git is part of the dev setup
+        pytest.fail("git is needed for this test")
+    repo = tmp_path / "repo"
+    variant(repo, ("slas.yaml", "calendar: us-east\n    clock_zone: owner\n    warn_at",
+                   "calendar: us-eastt\n    clock_zone: owner\n    warn_at"),
+            name="contract")  # fmt: skip
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t.example"]
+    git += ["-c", "commit.gpgsign=false"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "broken"], check=True)
+    shutil.copy(EXAMPLE / "slas.yaml", repo / "contract" / "slas.yaml")  # fixed since
+    monkeypatch.chdir(repo)
+    code, _, err = run(["diff", "HEAD:contract", "contract"], capsys)
+    assert code == 2
+    lines = err.splitlines()
+    assert lines[0] == "leadcontract: the contract HEAD:contract has errors; fix them first:"
+    assert lines[1] == "HEAD:contract/slas.yaml:14:15: LC303 error: unknown calendar `us-eastt`"
+    code, _, err = run(["diff", "contract", "HEAD:./contract/slas.yaml"], capsys)
+    assert code == 2
+    assert "\nHEAD:./contract/slas.yaml:5:1: LC102 error: missing required key" in err
+    assert "leadcontract-" not in err
+
+
+def test_the_report_cannot_overwrite_a_file_of_either_contract_or_the_history(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'-o NEW/slas.yaml' replaced the new contract's SLAs with 'No semantic changes.'."""
+    new = variant(tmp_path)
+    slas = new / "slas.yaml"
+    before = slas.read_bytes()
+    code, _, err = run(["diff", str(EXAMPLE), str(new), "-o", str(slas)], capsys)
+    assert code == 2
+    assert f"--out {slas} would overwrite the input {new}; write elsewhere" in err
+    assert slas.read_bytes() == before
+    leads = tmp_path / "leads.csv"
+    shutil.copy(DATA / "leads.csv", leads)
+    argv = ["diff", str(EXAMPLE), str(new), "--replay", "--leads", str(leads), "--as-of", AS_OF]
+    code, _, _ = run([*argv, "-o", str(leads)], capsys)
+    assert code == 2
+    assert leads.read_bytes() == (DATA / "leads.csv").read_bytes()
 
 
 def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

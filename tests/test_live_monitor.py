@@ -24,6 +24,7 @@ from live_support import (
     within,
 )
 
+from leadcontract.calendar import DateRangeError
 from leadcontract.engine import CompiledContract
 from leadcontract.live import Monitor, NotifyError, SqliteStore, lead_state
 from leadcontract.verdict import Verdict
@@ -212,6 +213,19 @@ def test_time_does_not_go_back(compiled: CompiledContract) -> None:
         monitor.advance(AS_OF - timedelta(seconds=1))
 
 
+def test_time_does_not_go_beyond_the_supported_dates(compiled: CompiledContract) -> None:
+    """A clock moved to 2300 was taken: every later judgment failed there (DateRangeError),
+    and the clock, which never goes back, stayed there for good."""
+    monitor = Monitor(compiled)
+    within(DURABLE_RULES_TIMEOUT, lambda: monitor.advance(AS_OF))  # nothing due after it
+    with pytest.raises(DateRangeError, match="outside the supported dates"):
+        monitor.advance(datetime(2300, 1, 1, tzinfo=UTC))
+    assert monitor.clock == AS_OF
+    within(DURABLE_RULES_TIMEOUT, lambda: monitor.ingest(example_leads()[1]))
+    within(DURABLE_RULES_TIMEOUT, lambda: monitor.advance(AS_OF))  # still judges
+    assert monitor.state(example_leads()[1]["Id"]) is not None
+
+
 def test_the_contract_says_who_hears_about_what(tmp_path: Path) -> None:
     compiled = compiled_contract(example_with_notifications(tmp_path))
     recorder = Recorder()
@@ -239,6 +253,25 @@ def test_the_contract_says_who_hears_about_what(tmp_path: Path) -> None:
             assert payload["kind"] == "feedback_due"
             assert [r["name"] for r in payload["recipients"]] == ["Priya Raman"]
         assert payload["link"] == f"https://crm.example/{payload['lead']}"
+
+
+@pytest.mark.parametrize(
+    ("template", "names"),
+    [("https://crm.example/{id}", "names {id}"), ("https://crm.example/{", "Single '{'")],
+)
+def test_a_link_template_naming_anything_but_lead_id_is_refused_up_front(
+    compiled: CompiledContract, template: str, names: str
+) -> None:
+    """It raised KeyError while routing, inside every judgment that had something to tell:
+    each advance failed and rolled back, and nothing was ever told."""
+    with pytest.raises(ValueError, match=r"the only placeholder is \{lead_id\}") as refused:
+        Monitor(compiled, link_template=template)
+    assert names in str(refused.value)
+    fine = Monitor(compiled, link_template="https://crm.example/{lead_id}?a={{b}}")
+    within(DURABLE_RULES_TIMEOUT, lambda: fine.ingest(example_leads()[1]))
+    told = within(DURABLE_RULES_TIMEOUT, lambda: fine.advance(AS_OF)).notifications
+    assert told
+    assert {o.payload["link"] for o in told} == {"https://crm.example/L000002?a={b}"}
 
 
 # --- the property: any stream, any now ----------------------------------------------------
@@ -379,12 +412,79 @@ def test_a_failing_notifier_leaves_notifications_in_the_outbox_until_it_recovers
     waiting = monitor.store.counts()["outbox_pending"]
     assert waiting > 0
     assert flaky.sent == []
-    assert monitor.counters["notifications_failed"] == waiting
+    assert monitor.counters["notifications_failed"] == 1  # the rest wait behind the first
     flaky.up = True
     assert monitor.deliver(AS_OF) == waiting
     assert len(set(flaky.sent)) == waiting
     assert monitor.store.counts()["outbox_pending"] == 0
     assert monitor.deliver(AS_OF) == 0  # nothing twice
+
+
+def test_a_failed_delivery_holds_back_the_later_notifications_of_its_lead_only(
+    compiled: CompiledContract,
+) -> None:
+    """A failed notification stayed in the outbox while the later ones went: the rep heard of
+    the breach and the escalation first and of the 50 % warning after them. The lead's later
+    notifications now wait behind it; another lead's are not held up."""
+
+    class FailsOnce:
+        def __init__(self) -> None:
+            self.calls = 0
+            self.sent: list[tuple[str, str, int | None]] = []
+
+        def send(self, notification_id: str, payload: Any) -> None:
+            self.calls += 1
+            if self.calls == 1:
+                raise NotifyError("receiver hiccup")
+            self.sent.append((payload["lead"], payload["kind"], payload["percent"]))
+
+    notifier = FailsOnce()
+    monitor = Monitor(compiled, notifier=notifier)
+    lead = example_leads()[1]
+    other = {**lead, "Id": "L-OTHER"}
+    now = datetime(2026, 10, 1, 21, tzinfo=UTC)  # past the demo request's warnings and breach
+    monitor.ingest_many([lead, other])
+    within(DURABLE_RULES_TIMEOUT, lambda: monitor.advance(now))
+    told = [("warning", 50), ("warning", 75), ("breach", None), ("escalation", None)]
+
+    def of(who: str) -> list[tuple[str, int | None]]:
+        return [(kind, percent) for lead_id, kind, percent in notifier.sent if lead_id == who]
+
+    # L-OTHER's 50 % warning leaves first and fails: its lead's others wait behind it.
+    assert (of("L-OTHER"), of(lead["Id"])) == ([], told)
+    within(DURABLE_RULES_TIMEOUT, lambda: monitor.advance(now + timedelta(minutes=1)))
+    assert (of("L-OTHER"), of(lead["Id"])) == (told, told)
+    assert monitor.store.counts()["outbox_pending"] == 0
+
+
+def test_a_notifier_that_raises_something_else_fails_that_delivery_only(
+    compiled: CompiledContract,
+) -> None:
+    """An error other than NotifyError from a notifier (SMTP refusing a header it built)
+    left Monitor.deliver: the advance failed, and failed again at the same notification every
+    round, so nothing queued behind it (any lead's) was ever sent."""
+
+    class Buggy:
+        def __init__(self) -> None:
+            self.calls = 0
+            self.sent: list[str] = []
+
+        def send(self, notification_id: str, payload: Any) -> None:
+            self.calls += 1
+            if self.calls == 1:
+                raise ValueError("Header values may not contain linefeed")
+            self.sent.append(notification_id)
+
+    notifier = Buggy()
+    monitor = Monitor(compiled, notifier=notifier)
+    monitor.ingest_many([example_leads()[1], {**example_leads()[1], "Id": "L-OTHER"}])
+    now = datetime(2026, 10, 1, 21, tzinfo=UTC)
+    within(DURABLE_RULES_TIMEOUT, lambda: monitor.advance(now))  # raised ValueError
+    assert monitor.counters["notifications_failed"] == 1
+    assert len(notifier.sent) == 4  # the other lead's four went
+    within(DURABLE_RULES_TIMEOUT, lambda: monitor.advance(now + timedelta(minutes=1)))
+    assert len(notifier.sent) == 8
+    assert monitor.store.counts()["outbox_pending"] == 0
 
 
 MAPPED = """\

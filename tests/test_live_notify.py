@@ -101,6 +101,24 @@ def test_slack_gets_text_a_person_reads() -> None:
     assert body["blocks"][0]["text"]["text"] == body["text"]
 
 
+def test_slack_text_cannot_be_driven_by_a_lead_id() -> None:
+    """A lead id is whatever the CRM posted; Slack's mrkdwn read '<!channel>' in it as a
+    mention of the whole channel and '<https://...|text>' as a disguised link."""
+    seen: list[httpx.Request] = []
+    hostile = {
+        **PAYLOAD,
+        "lead": "<!channel> <https://evil.example|reset> & co",
+        "link": "https://crm.example/<!here>|x",
+    }
+    SlackNotifier("https://hooks.slack.example/x", client=_client([], seen)).send("n", hostile)
+    text = json.loads(seen[0].content)["text"]
+    assert text == (
+        "breach `first-touch`: lead &lt;!channel&gt; &lt;https://evil.example|reset&gt; &amp; "
+        "co (Ava Lindqvist), due 2026-10-02T09:00:00-04:00, accountable: sales "
+        "<https://crm.example/%3C!here%3E%7Cx>"
+    )
+
+
 class _Smtp(socketserver.StreamRequestHandler):
     """Just enough SMTP to accept one message."""
 
@@ -155,6 +173,22 @@ def test_smtp_sends_one_message_to_the_mapped_address(smtp_server: tuple[int, li
     assert "Subject: [leadcontract] breach `first-touch`: lead L7" in message
     with pytest.raises(NotifyError, match="no e-mail address"):
         SmtpNotifier("127.0.0.1", port=port, sender="m@example.com").send("n10", PAYLOAD)
+
+
+def test_smtp_subject_stays_one_line_whatever_the_lead_id(
+    smtp_server: tuple[int, list[str]],
+) -> None:
+    """A lead id with a line break made the Subject header refuse it (ValueError, not a
+    NotifyError): the delivery failed for good, and took down the advance with it."""
+    port, messages = smtp_server
+    notifier = SmtpNotifier(
+        "127.0.0.1", port=port, sender="monitor@example.com", addresses={"mia": "mia@example.com"}
+    )
+    notifier.send("n11", {**PAYLOAD, "lead": "L7\r\nBcc: someone@evil.example"})
+    (message,) = messages
+    unfolded = message.replace("\n ", " ")  # a long header continues on indented lines
+    assert "Subject: [leadcontract] breach `first-touch`: lead L7\\r\\nBcc: someone" in unfolded
+    assert "\nBcc:" not in message
 
 
 def _event(kind: str, channel: str | None = None, reason: str | None = None) -> Event:

@@ -7,16 +7,18 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from live_support import (
     AS_OF,
     DURABLE_RULES_TIMEOUT,
+    EXAMPLE,
     Recorder,
     batch_states,
     batch_verdicts,
@@ -170,3 +172,88 @@ def test_a_kill_mid_transaction_leaves_the_store_as_before(tmp_path: Path) -> No
     assert store.lead("L1") is None
     assert store.counts()["leads"] == 0
     store.close()
+
+
+def test_restarted_under_a_changed_contract_every_lead_is_judged_again(tmp_path: Path) -> None:
+    """The schedule held each lead's next deadline under the old contract: after a restart with
+    the first-touch-demo target cut from 4h to 1h, the lead slept until the old 50 % warning
+    (18:00), so at 17:30 the monitor said pending where batch said breached, and told the
+    breach late. A changed contract now has every lead judged at the next advance."""
+    contract = tmp_path / "contract"
+    shutil.copytree(EXAMPLE, contract, ignore=shutil.ignore_patterns("data"))
+    path = tmp_path / "state.db"
+    lead = example_leads()[1]  # L000002, a demo request; dana's clock opens at 16:00 UTC
+    assert lead["CampaignId"] == "demo-request"
+
+    def first() -> None:
+        monitor = Monitor(compiled_contract(contract), store=SqliteStore(path))
+        monitor.ingest(lead)
+        monitor.advance(datetime(2026, 10, 1, 16, 1, tzinfo=UTC))
+        monitor.close()
+
+    within(DURABLE_RULES_TIMEOUT, first)
+    slas = contract / "slas.yaml"
+    text = slas.read_text(encoding="utf-8")
+    assert "target: 4h" in text
+    slas.write_text(text.replace("target: 4h", "target: 1h", 1), encoding="utf-8")
+    changed = compiled_contract(contract)
+    now = datetime(2026, 10, 1, 17, 30, tzinfo=UTC)  # after the 1h breach, before 18:00
+
+    def second() -> tuple[list[str], dict[str, object] | None]:
+        recorder = Recorder()
+        monitor = Monitor(changed, store=SqliteStore(path), notifier=recorder)
+        monitor.advance(now)
+        state = monitor.state(lead["Id"])
+        monitor.close()
+        return [p["kind"] for _, p in recorder.sent], state
+
+    kinds, state = within(DURABLE_RULES_TIMEOUT, second)
+    batch = batch_states(batch_verdicts(changed, [lead], [], now))
+    assert state == batch[lead["Id"]]
+    assert batch[lead["Id"]]["slas"]["first-touch-demo"] == "breached"
+    assert kinds == ["warning", "warning", "breach", "escalation"]
+
+    def third() -> int:  # the same contract again: nothing to look at before its time
+        monitor = Monitor(changed, store=SqliteStore(path))
+        judged = monitor.advance(now + timedelta(minutes=1)).judged
+        monitor.close()
+        return judged
+
+    assert within(DURABLE_RULES_TIMEOUT, third) == 0
+
+
+def test_a_lead_the_changed_contract_refuses_keeps_no_live_state(tmp_path: Path) -> None:
+    """A field made required: batch makes the stored lead an error row (no verdict), but the
+    monitor kept answering the state it judged under the old contract."""
+    contract = tmp_path / "contract"
+    shutil.copytree(EXAMPLE, contract, ignore=shutil.ignore_patterns("data"))
+    path = tmp_path / "state.db"
+    lead = example_leads()[1]  # L000002 has no phone
+    assert lead["Phone"] == ""
+
+    def first() -> object:
+        monitor = Monitor(compiled_contract(contract), store=SqliteStore(path))
+        monitor.ingest(lead)
+        monitor.advance(datetime(2026, 10, 1, 16, 1, tzinfo=UTC))
+        state = monitor.state(lead["Id"])
+        monitor.close()
+        return state
+
+    assert within(DURABLE_RULES_TIMEOUT, first) is not None
+    fields = contract / "lead.yaml"
+    text = fields.read_text(encoding="utf-8")
+    old = "phone: {type: string, pii: true, source: Phone}"
+    assert old in text
+    fields.write_text(text.replace(old, old[:-1] + ", required: true}"), encoding="utf-8")
+    changed = compiled_contract(contract)
+    now = datetime(2026, 10, 1, 17, tzinfo=UTC)
+    assert batch_verdicts(changed, [lead], [], now) == {}  # an error row, no verdict
+
+    def second() -> object:
+        monitor = Monitor(changed, store=SqliteStore(path))
+        monitor.advance(now)
+        state = monitor.state(lead["Id"])
+        monitor.close()
+        return state
+
+    assert within(DURABLE_RULES_TIMEOUT, second) is None

@@ -9,12 +9,14 @@ the library never reads the clock.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree
 
 from leadcontract.authoring.testing import CaseResult, Coverage, Mismatch, SuiteResult
+from leadcontract.safe_text import printable
 
 __all__ = ["render_json", "render_junit", "render_text"]
 
@@ -53,7 +55,9 @@ def render_text(run: SuiteResult) -> str:
     out.append(f"{len(run.results) - failed} passed, {failed} failed")
     if run.coverage is not None:
         out += _coverage_text(run.coverage)
-    return "\n".join(out) + "\n"
+    # Names, ids and values come from the case files: shown printable, a line break in a
+    # case's name cannot print a line of its own ("PASS ..." under a failed case).
+    return "\n".join(map(printable, out)) + "\n"
 
 
 def _plain(value: Any) -> Any:
@@ -106,12 +110,35 @@ def render_junit(run: SuiteResult, *, timestamp: datetime, hostname: str = "loca
         _suite(root, index, file, results, stamp=stamp, hostname=hostname)
     if run.file_errors:
         _error_suite(root, len(by_file), run.file_errors, stamp, hostname)
+    _xml_safe(root)
     ElementTree.indent(root)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         + ElementTree.tostring(root, encoding="unicode")
         + "\n"
     )
+
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters XML 1.0 cannot hold, even escaped (C0 controls, lone surrogates, U+FFFE/F)."""
+
+
+def _shown(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _xml_safe(root: ElementTree.Element) -> None:
+    """Escape what XML cannot hold in every text and attribute. A case name or value with a
+    control character (YAML's "\\e") made the report not well-formed, and the CI server
+    could read none of it."""
+    for element in root.iter():
+        if element.text:
+            element.text = _NOT_XML.sub(_shown, element.text)
+        if element.tail:
+            element.tail = _NOT_XML.sub(_shown, element.tail)
+        for key, value in element.attrib.items():
+            element.attrib[key] = _NOT_XML.sub(_shown, value)
 
 
 def _suite_element(

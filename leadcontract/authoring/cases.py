@@ -79,6 +79,14 @@ class HandoffExpectation(_Model):
     missing_fields: list[str] | None = None
     """Exactly these required fields are missing (any order)."""
 
+    @model_validator(mode="after")
+    def _pins_something(self) -> HandoffExpectation:
+        if all(value is None for value in self.model_dump().values()):
+            raise ValueError(
+                "a handoff expectation needs one of `due`, `done`, `complete`, `missing_fields`"
+            )
+        return self
+
 
 class SlaExpectation(_Model):
     """One SLA's clock: its status and, when breached, the party accountable."""
@@ -86,6 +94,12 @@ class SlaExpectation(_Model):
     status: SlaStatus | None = None
     party: str | None = None
     """Who broke the promise (sales, marketing, partner...)."""
+
+    @model_validator(mode="after")
+    def _pins_something(self) -> SlaExpectation:
+        if self.status is None and self.party is None:
+            raise ValueError("an SLA expectation needs `status`, `party` or both")
+        return self
 
 
 class Expectation(_Model):
@@ -101,6 +115,18 @@ class Expectation(_Model):
     """By SLA id."""
     spiffs: dict[str, Decimal] = Field(default_factory=dict)
     """By spiff id: the total amount its lines come to for this lead (0 for not earned)."""
+
+    @model_validator(mode="after")
+    def _pins_something(self) -> Expectation:
+        """A case that expects nothing passed whatever the contract said, and its lead's
+        rules still counted as covered (``--fail-under`` passed on cases that check nothing)."""
+        pinned = (self.stage, self.buyer_stage, self.score, self.handoff)
+        if all(value is None for value in pinned) and not self.slas and not self.spiffs:
+            raise ValueError(
+                "`expect` pins nothing; name at least one of stage, buyer_stage, score, "
+                "handoff, slas, spiffs"
+            )
+        return self
 
 
 class Case(_Model):

@@ -8,6 +8,7 @@ from typing import Any
 
 from leadcontract.authoring.diff import ContractDiff, Impact
 from leadcontract.authoring.replay import ReplayResult
+from leadcontract.safe_text import printable
 
 __all__ = ["render_diff"]
 
@@ -50,7 +51,7 @@ def _changes(diff: ContractDiff, *, markdown: bool) -> list[str]:
         out += [f"| {_cell(c.summary)} | {_badge(c.impact)} | {c.bump} |" for c in diff.changes]
     else:
         width = max(len(c.impact.value) for c in diff.changes)
-        out += [f"  {c.impact.value:<{width}}  {c.summary}" for c in diff.changes]
+        out += [f"  {c.impact.value:<{width}}  {printable(c.summary)}" for c in diff.changes]
     return out
 
 
@@ -59,7 +60,8 @@ def _badge(impact: Impact) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+    """A table cell: one line (a line break in a value ended the row and broke the table)."""
+    return printable(text).replace("|", "\\|")
 
 
 def _replay(result: ReplayResult, *, markdown: bool) -> list[str]:
@@ -94,7 +96,7 @@ def _replay(result: ReplayResult, *, markdown: bool) -> list[str]:
 
 
 def _ids(ids: tuple[str, ...]) -> str:
-    return ", ".join(ids)
+    return ", ".join(map(printable, ids))
 
 
 def _money(result: ReplayResult, *, markdown: bool) -> list[str]:
@@ -115,10 +117,12 @@ def _money(result: ReplayResult, *, markdown: bool) -> list[str]:
     if markdown:
         out = ["", "#### Spiffs per rep", "", "| rep | currency | before | after | delta |"]
         out.append("|---|---|---:|---:|---:|")
-        out += [f"| {r} | {c} | {b} | {a} | {_signed(d)} |" for r, c, b, a, d in rows]
+        out += [f"| {_cell(r)} | {c} | {b} | {a} | {_signed(d)} |" for r, c, b, a, d in rows]
         return [*out, "", f"Money delta: **{delta}**"]
     out = ["", "Spiffs per rep (payable, caps applied):"]
-    out += [f"  {r:<14} {c} {b:>10} -> {a:>10}  ({_signed(d)})" for r, c, b, a, d in rows]
+    out += [
+        f"  {printable(r):<14} {c} {b:>10} -> {a:>10}  ({_signed(d)})" for r, c, b, a, d in rows
+    ]
     return [*out, f"Money delta: {delta}"]
 
 

@@ -112,7 +112,8 @@ def run_case(compiled: CompiledContract, loaded: LoadedCase) -> CaseResult:
         message = "; ".join(str(e.message) for e in evaluation_errors) or "no verdict"
         return CaseResult(loaded, error=f"the lead or an event is an error row: {message}")
     verdict = verdicts[0]
-    return CaseResult(loaded, tuple(_compare(case.expect, verdict)), verdict=verdict)
+    spiffs = frozenset(compiled.contract.spiffs)
+    return CaseResult(loaded, tuple(_compare(case.expect, verdict, spiffs)), verdict=verdict)
 
 
 def run_cases(compiled: CompiledContract, cases: Iterable[LoadedCase]) -> list[CaseResult]:
@@ -139,7 +140,10 @@ def _step_text(step: TraceStep) -> str:
     return text
 
 
-def _compare(expect: Expectation, verdict: Verdict) -> Iterable[Mismatch]:
+def _compare(expect: Expectation, verdict: Verdict, spiffs: frozenset[str]) -> Iterable[Mismatch]:
+    """What the verdict does not hold of what the case expects. An SLA or spiff the contract
+    does not have is a mismatch of its own: a misspelt spiff read as "earned 0" and passed a
+    case that pinned 0."""
     if expect.stage is not None and verdict.stage.id != expect.stage:
         why = _explained(verdict, f"lifecycle.{expect.stage}", last=True)
         history = " -> ".join(f"{c.stage} ({c.cause})" for c in verdict.stage.history)
@@ -163,6 +167,9 @@ def _compare(expect: Expectation, verdict: Verdict) -> Iterable[Mismatch]:
         if wanted.party is not None and clock.party != wanted.party:
             yield Mismatch(f"slas.{sla_id}.party", wanted.party, clock.party, why)
     for spiff_id, amount in expect.spiffs.items():
+        if spiff_id not in spiffs:
+            yield Mismatch(f"spiffs.{spiff_id}", "a spiff of the contract", "no such spiff")
+            continue
         observed = _spiff_total(verdict, spiff_id)
         if observed != amount:
             why = _explained(verdict, f"spiff.{spiff_id}")

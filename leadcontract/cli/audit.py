@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from leadcontract.cli._authoring import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
-from leadcontract.cli._files import write_atomically
+from leadcontract.cli._files import ClobberError, refuse_clobbering, write_atomically
 from leadcontract.safe_text import printable
 from leadcontract.store import Anchor, AuditStoreError, LeadEntry, SqliteAuditStore
 from leadcontract.verdict import format_instant
@@ -82,6 +82,13 @@ def run_audit_anchor(db: Path, out: Path | None) -> tuple[int, str]:
     text = anchor.to_json(db.name)
     if out is None:
         return EXIT_OK, text
+    # The store's own files: '--out audit.db' replaced the store (the evidence the anchor is
+    # for) with its anchor. Its journal files likewise.
+    journals = [db.with_name(db.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+    try:
+        refuse_clobbering({"--out": out}, [db, *journals])
+    except ClobberError as error:
+        return EXIT_USAGE, str(error)
     try:
         write_atomically(out, text)
     except OSError as error:

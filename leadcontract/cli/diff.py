@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from leadcontract.cli._authoring import EXIT_OK, EXIT_PROBLEMS, fail, instant
+from leadcontract.cli._files import ClobberError, refuse_clobbering, write_atomically
 
 if TYPE_CHECKING:
     from leadcontract.authoring.replay import ReplayResult
@@ -55,13 +56,20 @@ def run_diff(args: argparse.Namespace) -> int:
 
     if args.replay and (args.leads is None or args.as_of is None):
         return fail("--replay needs --leads and --as-of (and usually --events)")
+    versions = [Path(spec) for spec in (args.old, args.new) if Path(spec).exists()]
+    try:  # the report must not overwrite a file of either contract (it did) or the history
+        refuse_clobbering({"--out": args.output}, [*versions, args.leads, args.events])
+    except ClobberError as error:
+        return fail(str(error))
     for path in (args.leads, args.events):
         if args.replay and path is not None and not path.is_file():
             return fail(f"cannot read {path}: no such file")
     try:
         with ExitStack() as stack:
-            old = compiled_contract(stack.enter_context(materialized(args.old)))
-            new = compiled_contract(stack.enter_context(materialized(args.new)))
+            old_path = stack.enter_context(materialized(args.old))
+            new_path = stack.enter_context(materialized(args.new))
+            old = compiled_contract(old_path, shown_as=_shown(args.old, old_path))
+            new = compiled_contract(new_path, shown_as=_shown(args.new, new_path))
             diff = diff_contracts(old.contract, new.contract)
             replayed = _replay(args, old, new) if args.replay else None
     except (RevisionError, ContractProblemError, ValueError) as error:
@@ -73,7 +81,7 @@ def run_diff(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     else:
         try:
-            args.output.write_text(text, encoding="utf-8")
+            write_atomically(args.output, text)
         except OSError as error:
             return fail(f"cannot write {args.output}: {error.strerror}")
     if args.check_version and not diff.version_ok:
@@ -83,6 +91,12 @@ def run_diff(args: argparse.Namespace) -> int:
         )
         return EXIT_PROBLEMS
     return EXIT_OK
+
+
+def _shown(spec: str, path: Path) -> str | None:
+    """``spec`` when it was read from git into a temporary folder (messages then name the
+    revision, not the folder); None for a path used as it is."""
+    return None if path == Path(spec) else spec
 
 
 def _replay(args: argparse.Namespace, old: CompiledContract, new: CompiledContract) -> ReplayResult:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import sys
 import time
 from collections.abc import Iterator, Mapping
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeAlias
 
 from leadcontract.cli._authoring import EXIT_OK, EXIT_PROBLEMS, fail
+from leadcontract.safe_text import printable
 
 if TYPE_CHECKING:
     from leadcontract.engine import CompiledContract
@@ -52,7 +54,7 @@ def register(commands: _Commands) -> None:
     )
     _common(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--port", type=_port, default=8080, help="TCP port, 0 to 65535")
     serve.add_argument(
         "--secret-env", default="LEADCONTRACT_SECRET", help="variable holding the shared secret"
     )
@@ -62,6 +64,13 @@ def register(commands: _Commands) -> None:
         help="start a clock that stands still at START and moves only by POST /admin/clock",
     )
     serve.set_defaults(handler=_serve)
+
+
+def _port(text: str) -> int:
+    """``--port``: 99999 reached the socket and ended as an internal error (exit 3)."""
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a TCP port from 0 to 65535, got {text!r}")
+    return int(text)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -111,6 +120,22 @@ def _notifier(args: argparse.Namespace, fallback: IO[str] | None) -> Any:
     return FanOut(notifiers) if notifiers else None
 
 
+def _url_problem(url: str) -> str | None:
+    """Why notifications could never be sent to ``url`` (None: they can be tried).
+
+    Such a URL failed every delivery: 'foo' quietly (each notification counted failed, watch
+    exiting 0 with none sent), 'http://[::1' with an internal error (httpx.InvalidURL)."""
+    import httpx  # noqa: PLC0415 (the live extra)
+
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as error:
+        return f"not a URL ({error})"
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        return "expected an http:// or https:// URL with a host"
+    return None
+
+
 class _Printer:
     """Notifications as JSON lines on a stream (the CLI's own notifier)."""
 
@@ -129,6 +154,17 @@ def _monitor(args: argparse.Namespace, notifier_stream: IO[str] | None) -> Any:
         return (
             f"the live monitor needs the `live` extra (pip install 'leadcontract[live]'): {error}"
         )
+    from leadcontract.live.routing import check_link_template  # noqa: PLC0415
+
+    if args.link is not None:
+        try:
+            check_link_template(args.link)
+        except ValueError as error:
+            return f"--link: {error}"
+    for option, url in (("--webhook", args.webhook), ("--slack", args.slack)):
+        problem = _url_problem(url) if url is not None else None
+        if problem is not None:
+            return f"{option} {url!r}: {problem}"
     compiled = _compiled(args.contract)
     if isinstance(compiled, str):
         return compiled
@@ -149,15 +185,33 @@ _BOM = b"\xef\xbb\xbf"
 
 def _lines(source: str, follow: bool) -> Iterator[tuple[int, bytes]]:
     """Numbered lines as bytes (each decoded on its own: one bad byte spoils one line), the
-    first one without a byte order mark, as the batch reader takes them."""
+    first one without a byte order mark, as the batch reader takes them.
+
+    Following a file, a line is taken only once its newline is there: a writer may append a
+    line in several writes, and the part read first was reported as a bad line and the rest
+    as another (the event was lost). What is left without a newline when the file ends (not
+    followed) is the last line. A followed file that is truncated or replaced (log rotation)
+    is read again from its start, its lines numbered anew: watch read on at its old offset,
+    past the new end, and never saw another line."""
     stdin = sys.stdin.buffer
+    following = follow and source != "-"
     handle = stdin if source == "-" else open(source, "rb")  # noqa: SIM115
     number = 0
+    partial = b""
     try:
         while True:
-            line = handle.readline()
+            line = partial + handle.readline()
+            partial = b""
+            if following and line and not line.endswith(b"\n"):
+                partial = line  # the rest of it is still being written
+                line = b""
             if not line:
-                if follow and source != "-":
+                if following:
+                    rotated = _rotated(source, handle)
+                    if rotated is not None:
+                        handle = rotated
+                        number, partial = 0, b""
+                        continue
                     time.sleep(0.2)
                     yield 0, b""  # a heartbeat: lets the caller advance the clock
                     continue
@@ -167,6 +221,22 @@ def _lines(source: str, follow: bool) -> Iterator[tuple[int, bytes]]:
     finally:
         if handle is not stdin:
             handle.close()
+
+
+def _rotated(source: str, handle: IO[bytes]) -> IO[bytes] | None:
+    """The followed file read from its start when it was truncated or replaced, else None."""
+    try:
+        current = os.stat(source)
+    except OSError:
+        return None  # between a rename and the new file: wait for it
+    mine = os.fstat(handle.fileno())
+    if (current.st_ino, current.st_dev) != (mine.st_ino, mine.st_dev):
+        handle.close()
+        return open(source, "rb")  # closed by _lines, as the first handle is
+    if current.st_size < handle.tell():
+        handle.seek(0)
+        return handle
+    return None
 
 
 def _watch(args: argparse.Namespace) -> int:
@@ -186,24 +256,52 @@ def _watch(args: argparse.Namespace) -> int:
             for row in rows:
                 if not isinstance(row, RawRecord):
                     problems += 1
-                    sys.stderr.write(f"{row}\n")
+                    _complain(str(row))
             for result in monitor.ingest_many(good, source=str(args.leads)):
                 if result.error is not None:
                     problems += 1
-                    sys.stderr.write(f"{result.error}\n")
-        last = 0.0
+                    _complain(str(result.error))
+        # A file's lines written before watch started are read before the first advance:
+        # advancing after its first line told every lead of the backlog as breached and
+        # escalated (their touches were further down the file), then withdrew it with a
+        # correction. Once at its end (a heartbeat), and on stdin, the clock runs per tick.
+        caught_up = args.events == "-"
+        last = time.monotonic()
         for number, line in _lines(args.events, args.follow):
             if line.strip():
                 problems += _take(monitor, name, number, line)
-            if time.monotonic() - last >= args.tick:
-                monitor.advance(datetime.now(UTC))
+            caught_up = caught_up or number == 0
+            if caught_up and time.monotonic() - last >= args.tick:
+                monitor.advance(_wall_clock(monitor))
                 last = time.monotonic()
-        monitor.advance(datetime.now(UTC))
+        monitor.advance(_wall_clock(monitor))
+        waiting = monitor.store.counts()["outbox_pending"] if monitor.notifier else 0
+        if waiting:  # said, not only counted: the run ends, and nobody was told
+            _complain(
+                f"leadcontract: {waiting} notification(s) could not be delivered; they wait in "
+                f"{args.state}'s outbox and go when watch or serve runs on it again"
+            )
     except KeyboardInterrupt:
         pass
     finally:
         monitor.close()
     return EXIT_PROBLEMS if problems else EXIT_OK
+
+
+def _wall_clock(monitor: Any) -> datetime:
+    """The wall clock, or the monitor's clock where that is ahead: the state may come from a
+    run on a virtual clock, or the system clock stepped back. The monitor never goes back (it
+    refuses), so it waits for the wall clock to catch up, as the service's ticker does."""
+    now = datetime.now(UTC)
+    clock: datetime | None = monitor.clock
+    return clock if clock is not None and clock > now else now
+
+
+def _complain(line: str) -> None:
+    """One line on standard error, printable: lead ids and values in a message come from the
+    input, and a line break or an escape sequence in one printed a forged line or cleared the
+    terminal."""
+    sys.stderr.write(printable(line) + "\n")
 
 
 def _take(monitor: Any, name: str, number: int, raw: bytes) -> int:
@@ -213,15 +311,15 @@ def _take(monitor: Any, name: str, number: int, raw: bytes) -> int:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         where = f"byte {error.object[error.start]:#04x} at column {error.start + 1}"
-        sys.stderr.write(f"{name}:{number}: not UTF-8: {where}\n")
+        _complain(f"{name}:{number}: not UTF-8: {where}")
         return 1
     try:
         item = loads(line)
     except RefusedJsonError as error:
-        sys.stderr.write(f"{name}:{number}: refused: {error}\n")
+        _complain(f"{name}:{number}: refused: {error}")
         return 1
     except json.JSONDecodeError as error:
-        sys.stderr.write(f"{name}:{number}: not JSON: {error.msg} (column {error.colno})\n")
+        _complain(f"{name}:{number}: not JSON: {error.msg} (column {error.colno})")
         return 1
     source = f"{name}:{number}"
     if isinstance(item, dict) and isinstance(item.get("lead"), dict):
@@ -229,7 +327,7 @@ def _take(monitor: Any, name: str, number: int, raw: bytes) -> int:
     else:
         result = monitor.post(item, source=source)
     if result.error is not None:
-        sys.stderr.write(f"{result.error}\n")
+        _complain(str(result.error))
         return 1
     return 0
 
@@ -246,8 +344,18 @@ def _serve(args: argparse.Namespace) -> int:
             return fail(f"--virtual-clock {args.virtual_clock!r} is not an ISO 8601 time")
         if start.tzinfo is None:
             return fail(f"--virtual-clock {args.virtual_clock!r} needs a zone (Z or +hh:mm)")
+        from leadcontract.calendar import DateRangeError, check_supported  # noqa: PLC0415
+
+        try:  # every verdict as of a START beyond them was a 500
+            check_supported(start, "--virtual-clock")
+        except DateRangeError as error:
+            return fail(str(error))
+    listening = _listen(args.host, args.port)
+    if isinstance(listening, str):
+        return fail(listening)
     monitor = _monitor(args, None)
     if isinstance(monitor, str):
+        listening.close()
         return fail(monitor)
     import uvicorn  # noqa: PLC0415
 
@@ -261,8 +369,25 @@ def _serve(args: argparse.Namespace) -> int:
         tick=args.tick,
         virtual=virtual,
     )
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+        server.run(sockets=[listening])
+    except SystemExit as stopped:  # uvicorn exits 3 when it cannot start: 3 is ours (a bug)
+        return fail(f"the service did not start (uvicorn exited with {stopped.code})")
     finally:
+        listening.close()
         monitor.close()
     return EXIT_OK
+
+
+def _listen(host: str, port: int) -> socket.socket | str:
+    """The listening socket, or why there is none. uvicorn bound it itself and, when the port
+    was taken or the address not this machine's, exited with 3, the code that means an
+    internal error of leadcontract; the reason is a usage error (exit 2) here, said in one
+    line, before the contract is compiled."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family)
+    except OSError as error:
+        reason = str(error.strerror or error).split(" (while attempting", 1)[0]
+        return f"cannot listen on {host}:{port}: {reason}"

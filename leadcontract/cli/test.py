@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import socket
 import sys
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from leadcontract.cli._authoring import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, fail
+from leadcontract.cli._files import ClobberError, refuse_clobbering, write_atomically
 
 if TYPE_CHECKING:
     from leadcontract.authoring.cases import LoadedCase
@@ -38,7 +40,7 @@ def register(commands: Any) -> None:
     )
     parser.add_argument(
         "--fail-under",
-        type=float,
+        type=_percent,
         metavar="PERCENT",
         help="fail when coverage is below this (implies --coverage)",
     )
@@ -48,6 +50,18 @@ def register(commands: Any) -> None:
     )
 
 
+def _percent(text: str) -> float:
+    """``--fail-under``: a share from 0 to 100. ``nan`` compared false with every coverage and
+    so turned the CI gate off without a word; ``-1`` passed and ``150`` failed every run."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 100:  # NaN fails this too
+        raise argparse.ArgumentTypeError(f"expected a percentage from 0 to 100, got {text!r}")
+    return value
+
+
 def run_test(args: argparse.Namespace) -> int:
     """``leadcontract test``."""
     from leadcontract.authoring._contract import ContractProblemError, compiled_contract  # noqa: PLC0415 (lazy)
@@ -55,6 +69,10 @@ def run_test(args: argparse.Namespace) -> int:
     from leadcontract.authoring.cases import CaseFileError, case_files, load_cases  # noqa: PLC0415 (lazy)
     from leadcontract.authoring.testing import SuiteResult, coverage, run_cases  # noqa: PLC0415 (lazy)
 
+    try:  # the report must not overwrite a case file or a file of the contract (it did)
+        refuse_clobbering({"--out": args.output}, [Path(args.contract), args.cases])
+    except ClobberError as error:
+        return fail(str(error))
     try:
         compiled = compiled_contract(args.contract)
     except ContractProblemError as error:
@@ -87,7 +105,7 @@ def run_test(args: argparse.Namespace) -> int:
         text = render_text(run)
     if args.output is not None:
         try:
-            args.output.write_text(text, encoding="utf-8")
+            write_atomically(args.output, text)
         except OSError as error:
             return fail(f"cannot write {args.output}: {error.strerror}")
     else:

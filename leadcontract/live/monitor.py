@@ -31,15 +31,16 @@ import hashlib
 import json
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from leadcontract.calendar import check_supported
 from leadcontract.engine import CompiledContract
 from leadcontract.inputs import Event, EventCoercer, RawRecord, RecordError
 from leadcontract.live.notify import Notifier, NotifyError
-from leadcontract.live.routing import Happening, route
+from leadcontract.live.routing import Happening, check_link_template, route
 from leadcontract.live.ruleset import TriggerRules, patterns_of
 from leadcontract.live.scheduler import next_instant
 from leadcontract.live.state import Outgoing, SqliteStore, StateStore
@@ -115,7 +116,8 @@ class Monitor:
     """Watches leads against a compiled contract, with durable state and an outbox.
 
     One monitor owns one store and one durable_rules host; use it from one thread at a time
-    (the service serialises calls).
+    (the service serialises calls with a lock, which it lends to :meth:`advance` as its
+    ``guard`` so that requests are answered while notifications are sent).
     """
 
     def __init__(
@@ -129,6 +131,8 @@ class Monitor:
         max_open: int = 100_000,
         keep_quiet: timedelta = timedelta(days=1),
     ) -> None:
+        if link_template is not None:
+            check_link_template(link_template)
         self.compiled = compiled
         self.store: StateStore = store if store is not None else SqliteStore()
         self.notifier = notifier
@@ -167,6 +171,29 @@ class Monitor:
             reason_id: reason.feedback
             for reason_id, reason in compiled.contract.lead.disqualification.reasons.items()
         }
+        self._adopt_contract()
+
+    def _adopt_contract(self) -> None:
+        """Under a contract other than the one the store's schedule was made under (a reload
+        with a changed target, a new SLA), every lead is judged again at the next advance.
+
+        The schedule holds each lead's next deadline *under the old contract*: a target cut
+        from 4h to 1h left the lead asleep until the old warning instant, so the monitor told
+        the breach hours late and disagreed with batch meanwhile; a lead with nothing ahead
+        under the old contract was never looked at again. Judging every lead once brings each
+        to its batch verdict, tells what the new contract makes due, and withdraws (with a
+        correction) what it no longer does.
+        """
+        digest = self.compiled.ref.digest
+        stored = self.store.contract()
+        if stored == digest:
+            return
+        clock = self.store.clock()
+        with self._transaction():
+            if stored is not None or clock is not None:  # a store written before: look again
+                for lead_id in self.store.lead_ids():
+                    self.store.schedule_earlier(lead_id, clock or _EPOCH)
+            self.store.set_contract(digest)
 
     # --- in ---------------------------------------------------------------------------------
 
@@ -280,7 +307,14 @@ class Monitor:
         """The instant the monitor last advanced to (kept in the store across restarts)."""
         return self.store.clock()
 
-    def advance(self, now: datetime, *, deliver: bool = True, most: int | None = None) -> Advance:
+    def advance(
+        self,
+        now: datetime,
+        *,
+        deliver: bool = True,
+        most: int | None = None,
+        guard: AbstractContextManager[Any] | None = None,
+    ) -> Advance:
         """Judge every lead whose moment has come by ``now``; queue and deliver what changed.
 
         Leads whose deadline came are judged first, then those that events woke, each group
@@ -293,27 +327,37 @@ class Monitor:
         first) for the next advance, so that under a flood of events deadlines still leave on
         time. The default judges every lead: then every lead's state is its batch verdict
         as of ``now``.
+
+        ``guard``: a lock the caller's other threads hold to use this monitor (the service's).
+        It is taken while the monitor's state is read or written and let go while
+        notifications are sent (see :meth:`deliver`), so a slow or unreachable receiver does
+        not keep them waiting. One advance at a time still.
         """
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
-        clock = self.store.clock()
-        if clock is not None and now < clock:
-            raise ValueError(
-                f"the monitor's clock stands at {clock.isoformat()}; it does not go back to "
-                f"{now.isoformat()}"
-            )
+        # Beyond the supported dates every judgment fails, and a clock that never goes back
+        # would stay there: refused before anything moves (DateRangeError, a ValueError).
+        check_supported(now, "now")
+        locked = guard if guard is not None else nullcontext()
         done = Advance(now)
         delivered = False
-        due = self.store.due(now)
-        stirred = self._stirred
-        woken = [item for item in due if item[1] in stirred]
-        due = [item for item in due if item[1] not in stirred]
+        with locked:
+            clock = self.store.clock()
+            if clock is not None and now < clock:
+                raise ValueError(
+                    f"the monitor's clock stands at {clock.isoformat()}; it does not go back "
+                    f"to {now.isoformat()}"
+                )
+            due = self.store.due(now)
+            stirred = self._stirred
+            woken = [item for item in due if item[1] in stirred]
+            due = [item for item in due if item[1] not in stirred]
         if most is not None and len(woken) > most:
             done.deferred = len(woken) - most
             woken = woken[:most]
         due += woken
         for start in range(0, len(due), _BATCH):
-            with self._transaction():
+            with locked, self._transaction():
                 found: list[Outgoing] = []
                 for _, lead_id in due[start : start + _BATCH]:
                     found += self._judge(lead_id, now)
@@ -323,40 +367,64 @@ class Monitor:
                 self.counters["notifications_queued"] += added
                 done.notifications += found
             if deliver and found:  # what is due leaves now, not after every lead is judged
-                self.deliver(now)
+                self.deliver(now, guard=guard)
                 delivered = True
-        with self.store.transaction():
-            self.store.set_clock(now)
-        self._forget_quiet(now)
-        self.counters["evaluations"] += done.judged
+        with locked:
+            with self.store.transaction():
+                self.store.set_clock(now)
+            self._forget_quiet(now)
+            self.counters["evaluations"] += done.judged
         if deliver and not delivered:  # what waited from before (a receiver that was down)
-            self.deliver(now)
+            self.deliver(now, guard=guard)
         return done
 
-    def deliver(self, now: datetime) -> int:
-        """Send what waits in the outbox; returns how many were sent."""
+    def deliver(self, now: datetime, *, guard: AbstractContextManager[Any] | None = None) -> int:
+        """Send what waits in the outbox, in its order; returns how many were sent.
+
+        A notification that fails holds back the later ones of its lead until it is delivered
+        (or given up after ``max_attempts``), so a lead's warning never arrives after its
+        breach, nor a correction before what it corrects; other leads' go on.
+
+        ``guard`` as :meth:`advance`: held to read and mark the outbox, not while sending (a
+        webhook that retries with backoff against a receiver that is down takes seconds per
+        notification, and the service answered no request meanwhile).
+        """
         if self.notifier is None:
             return 0
+        locked = guard if guard is not None else nullcontext()
         sent = 0
+        held: set[str] = set()  # leads with an undelivered notification in this round
         while True:
-            batch = self.store.pending(100, self.max_attempts)
+            with locked:
+                batch = self.store.pending(100, self.max_attempts)
             if not batch:
                 return sent
             progressed = False
             for item in batch:
+                lead = str(item.payload.get("lead"))
+                if lead in held:
+                    continue
                 try:
                     self.notifier.send(item.id, item.payload)
-                except NotifyError as problem:
-                    self.counters["notifications_failed"] += 1
-                    with self.store.transaction():
-                        self.store.mark_failed(item.id, str(problem))
+                except Exception as problem:  # a notifier's bug too (see below)
+                    # NotifyError is the notifier's word for "not delivered"; any other error
+                    # is a notifier's bug (a header it cannot build). It left this loop and
+                    # failed the advance at the same notification every round, so nothing
+                    # queued behind it was ever sent; it is a failed delivery instead.
+                    held.add(lead)
+                    reason = str(problem)
+                    if not isinstance(problem, NotifyError):
+                        reason = f"{type(problem).__name__}: {problem}"
+                    with locked, self.store.transaction():
+                        self.counters["notifications_failed"] += 1
+                        self.store.mark_failed(item.id, reason)
                     continue
-                with self.store.transaction():
+                with locked, self.store.transaction():
                     self.store.mark_sent(item.id, now)
+                    self.counters["notifications_sent"] += 1
+                    self.last_lag_seconds = max(0.0, (now - item.instant).total_seconds())
                 progressed = True
                 sent += 1
-                self.counters["notifications_sent"] += 1
-                self.last_lag_seconds = max(0.0, (now - item.instant).total_seconds())
             if not progressed:
                 return sent
 
@@ -431,7 +499,7 @@ class Monitor:
         self._stirred.discard(lead_id)
         lead = self._history(lead_id)
         if lead is None:
-            self.store.schedule(lead_id, None)
+            self._without_record(lead_id)
             return []
         record = lead.record
         created = record.get(self.compiled.keys.created)
@@ -501,6 +569,16 @@ class Monitor:
         elif upcoming is None:
             self._quiet[lead_id] = now
         return outgoing
+
+    def _without_record(self, lead_id: str) -> None:
+        """A lead with no record to judge: none came yet (only events), or its stored record
+        no longer reads under the contract (a changed contract made a field required). Batch
+        makes the latter an error row, with no verdict, so the live state it had is no state
+        any more (it was kept, and contradicted batch)."""
+        self.store.schedule(lead_id, None)
+        snapshot = self.store.snapshot(lead_id)
+        if snapshot is not None and snapshot.get("state") is not None:
+            self.store.save_snapshot(lead_id, {**snapshot, "state": None})
 
     def _clocks(self, verdict: Verdict) -> Hashable:
         """What a projection depends on: each clock's status, start, due time and the clock
@@ -629,9 +707,23 @@ def _with_generation(happening: Happening, generation: int) -> Happening:
 
 
 def _event_id(raw: Mapping[str, Any]) -> str:
-    """The event's own ``event_id``, or a digest of its content (the same event twice is one)."""
+    """The event's own ``event_id``; else the CRM's id of the activity row it was mapped from
+    (a Salesforce ``Id``, a HubSpot ``engagement.id``); else a digest of its content. The same
+    event twice is one.
+
+    A CRM sends an activity again when it is edited (a Task's status or subject, its
+    modification stamp): the content differed, so one call counted as two attempts live,
+    where an export holds the Task once. By the row's id, its first version is the event.
+    """
     given = raw.get("event_id")
     if isinstance(given, str | int) and str(given):
         return f"id:{given}"
+    row = raw.get("Id")
+    if isinstance(row, str) and row:
+        return f"salesforce:{row}"
+    engagement = raw.get("engagement")
+    row = engagement.get("id") if isinstance(engagement, Mapping) else None
+    if isinstance(row, str | int) and not isinstance(row, bool) and str(row):
+        return f"hubspot:{row}"
     body = json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str)
     return "sha:" + hashlib.sha256(body.encode()).hexdigest()[:32]

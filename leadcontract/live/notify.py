@@ -19,6 +19,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from leadcontract.safe_text import printable
+
 __all__ = [
     "SIGNATURE_HEADER",
     "FanOut",
@@ -108,23 +110,48 @@ class SlackNotifier(WebhookNotifier):
     """A Slack (or Mattermost, Teams-compatible) incoming webhook: ``{"text": ..., "blocks"}``."""
 
     def body(self, payload: Mapping[str, Any]) -> Any:
-        text = summary(payload)
+        text = summary(payload, slack=True)
         return {
             "text": text,
             "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
         }
 
 
-def summary(payload: Mapping[str, Any]) -> str:
-    """One line a person reads: what happened to which lead, whose it is, when it is due."""
-    kind = str(payload.get("kind", "")).replace("_", " ")
-    sla = f" `{payload['sla']}`" if payload.get("sla") else ""
-    percent = f" {payload['percent']}%" if payload.get("percent") else ""
-    due = f", due {payload['due_local']}" if payload.get("due_local") else ""
-    rep = payload.get("rep_name") or payload.get("rep") or "nobody"
-    party = f", accountable: {payload['party']}" if payload.get("party") else ""
-    link = f" <{payload['link']}>" if payload.get("link") else ""
-    return f"{kind}{percent}{sla}: lead {payload.get('lead')} ({rep}){due}{party}{link}"
+def summary(payload: Mapping[str, Any], *, slack: bool = False) -> str:
+    """One line a person reads: what happened to which lead, whose it is, when it is due.
+
+    The values come from the CRM (a lead id is whatever was posted), so they are shown
+    printable: a line break in one split an e-mail's Subject header, which Python refuses
+    with ValueError, and the delivery (and every one queued behind it) failed for good. With
+    ``slack`` they are also escaped as Slack's mrkdwn asks (``&``, ``<``, ``>``): a lead id
+    ``<!channel>`` notified the whole channel, ``<https://...|text>`` was a link in disguise.
+    """
+
+    def shown(value: Any) -> str:
+        text = printable(str(value))
+        return _slack_escaped(text) if slack else text
+
+    kind = shown(str(payload.get("kind", "")).replace("_", " "))
+    sla = f" `{shown(payload['sla'])}`" if payload.get("sla") else ""
+    percent = f" {shown(payload['percent'])}%" if payload.get("percent") else ""
+    due = f", due {shown(payload['due_local'])}" if payload.get("due_local") else ""
+    rep = shown(payload.get("rep_name") or payload.get("rep") or "nobody")
+    party = f", accountable: {shown(payload['party'])}" if payload.get("party") else ""
+    link = ""
+    if payload.get("link"):
+        url = printable(str(payload["link"]))
+        link = f" <{_slack_url(url) if slack else url}>"
+    return f"{kind}{percent}{sla}: lead {shown(payload.get('lead'))} ({rep}){due}{party}{link}"
+
+
+def _slack_escaped(text: str) -> str:
+    """Text for Slack's mrkdwn: its three control characters as the entities it decodes."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _slack_url(url: str) -> str:
+    """A URL inside ``<...>``: ``|`` would start a label, ``<``/``>`` end the link."""
+    return url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E")
 
 
 class SmtpNotifier:

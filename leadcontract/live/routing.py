@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from leadcontract.model import Contract, NotificationKind, NotificationRule, Team
 from leadcontract.verdict import Verdict, format_instant
 
-__all__ = ["DEFAULT_RULE", "Happening", "route"]
+__all__ = ["DEFAULT_RULE", "Happening", "check_link_template", "route"]
 
 DEFAULT_RULE = NotificationRule(on=list(NotificationKind), to=["owner"])
 """Without a ``notifications:`` section, the lead's rep hears about everything."""
@@ -95,6 +95,23 @@ def route(
             )
         out.append((ident, {"id": ident, **payload}))
     return out
+
+
+def check_link_template(template: str) -> None:
+    """Refuse a link template that names anything but ``{lead_id}`` (ValueError, saying what).
+
+    The link is made for each notification as it is routed: a template naming ``{id}`` raised
+    KeyError there, inside every judgment that had something to tell, so nothing was ever
+    told. Checked once, when the monitor is made, the mistake is the operator's to see.
+    """
+    try:
+        template.format(lead_id="L1")
+    except (KeyError, IndexError, AttributeError, ValueError) as error:
+        problem = f"names {{{error.args[0]}}}" if isinstance(error, KeyError) else str(error)
+        raise ValueError(
+            f"link template {template!r}: {problem}; the only placeholder is {{lead_id}} "
+            "(write a literal brace as {{ or }})"
+        ) from None
 
 
 def _applies(rule: NotificationRule, happening: Happening) -> bool:

@@ -44,10 +44,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from leadcontract.calendar import DateRangeError, check_supported
 from leadcontract.inputs import RecordError
 from leadcontract.live.monitor import Monitor, Posted
 from leadcontract.live.notify import sign
 from leadcontract.live.strict_json import RefusedJsonError, loads
+from leadcontract.verdict import format_instant
 
 __all__ = ["VirtualClock", "create_app"]
 
@@ -90,18 +92,57 @@ class _Service:
         self.clock = clock
         self.tick = tick
         self.lock = threading.Lock()
+        """Held to use the monitor; not while notifications are sent (``guard`` of advance)."""
+        self.advancing = threading.Lock()
+        """One advance (and delivery) at a time: the ticker's or the admin clock's."""
         self.requests: dict[str, int] = {"ok": 0, "rejected": 0, "unauthorized": 0, "failed": 0}
         self.posted = asyncio.Event()
         """Set when a request posted records or events: the ticker advances at once."""
+        self.failure: str | None = None
+        """Why the ticker's latest round failed (None: it did not). /health says it."""
 
     def advance(self, now: datetime | None = None, most: int | None = None) -> int:
-        """Advance to ``now`` (default: the clock); ``most`` as :meth:`Monitor.advance`."""
-        with self.lock:
-            when = now or self.clock()
-            clock = self.monitor.clock
-            if clock is not None and when < clock:
-                when = clock
-            return len(self.monitor.advance(when, most=most).notifications)
+        """Advance to ``now`` (default: the clock); ``most`` as :meth:`Monitor.advance`.
+        Requests are answered while notifications are sent (the lock is the monitor's guard)."""
+        with self.advancing:
+            with self.lock:
+                when = now or self.clock()
+                clock = self.monitor.clock
+                if clock is not None and when < clock:
+                    when = clock
+            done = self.monitor.advance(when, most=most, guard=self.lock)
+            return len(done.notifications)
+
+    def move_clock(self, now: datetime) -> int:
+        """Advance a virtual clock to ``now``; refused (409) when that is behind the monitor's
+        clock, which never goes back (the answer used to say ``now`` moved when it had not)."""
+        with self.advancing:
+            with self.lock:
+                clock = self.monitor.clock
+            if clock is not None and now < clock:
+                raise _BadRequestError(
+                    409,
+                    [
+                        f"POST /admin/clock: the monitor's clock stands at {clock.isoformat()}; "
+                        f"it does not go back to {now.isoformat()}"
+                    ],
+                )
+            return len(self.monitor.advance(now, guard=self.lock).notifications)
+
+    def round(self) -> bool:
+        """One round of the ticker: advance to the clock, deadlines first and at most
+        :data:`WOKEN_PER_ROUND` leads woken by events. A failure (the disk full, the store
+        locked by another process) is counted and kept for /health and /metrics, where it
+        was counted only in a figure neither showed: the service answered 'ok' while no lead
+        was judged and nobody was told anything."""
+        try:
+            self.advance(None, WOKEN_PER_ROUND)
+        except Exception as error:  # the next round tries again
+            self.monitor.counters["advance_failed"] += 1
+            self.failure = f"{type(error).__name__}: {error}"
+            return False
+        self.failure = None
+        return True
 
     def wait(self) -> float:
         """Seconds until the next lead falls due, at most one tick: the ticker sleeps that
@@ -116,9 +157,7 @@ class _Service:
     # --- requests ---------------------------------------------------------------------------
 
     async def authenticated_body(self, request: Request) -> bytes:
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            raise _BadRequestError(413, [f"request body: larger than {MAX_BODY} bytes"])
+        body = await _bounded_body(request)
         signature = request.headers.get("x-leadcontract-signature", "")
         bearer = request.headers.get("authorization", "")
         if signature and hmac.compare_digest(signature, sign(self.secret, body)):
@@ -142,6 +181,25 @@ class _Service:
         return _answer(results)
 
 
+async def _bounded_body(request: Request) -> bytes:
+    """The request's body, refused (413) as soon as it is known to exceed :data:`MAX_BODY`:
+    by its ``Content-Length`` before reading anything, else while it streams in. Reading it
+    whole first (``request.body()``) held any body in memory before looking at its size, so
+    one request of 300 MB, signed or not, took 660 MB of the service's memory."""
+    too_large = _BadRequestError(413, [f"request body: larger than {MAX_BODY} bytes"])
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _answer(results: Iterable[Posted]) -> tuple[int, dict[str, Any]]:
     counts = {"accepted": 0, "duplicate": 0, "rejected": 0, "unmapped": 0}
     errors: list[str] = []
@@ -162,14 +220,16 @@ def _items(body: bytes, source: str) -> list[Any]:
     except RefusedJsonError as refused:
         raise _BadRequestError(400, [f"{source}: refused: {refused}"]) from refused
     except json.JSONDecodeError as first:
-        lines = [line for line in text.splitlines() if line.strip()]
-        if len(lines) < 2:
+        # JSON Lines end at "\n" alone, as batch and watch read them: str.splitlines() also
+        # broke lines at U+2028, U+0085 and the like, which a JSON string may hold unescaped.
+        numbered = list(enumerate(text.split("\n"), start=1))
+        if sum(not _blank(line) for _, line in numbered) < 2:
             raise _BadRequestError(
                 400, [f"{source}:{first.lineno}: not JSON: {first.msg} (column {first.colno})"]
             ) from first
         items = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
+        for number, line in numbered:
+            if _blank(line):
                 continue
             try:
                 items.append(loads(line))
@@ -181,6 +241,11 @@ def _items(body: bytes, source: str) -> list[Any]:
                 ) from error
         return items
     return value if isinstance(value, list) else [value]
+
+
+def _blank(line: str) -> bool:
+    """A line of ASCII white space only (as batch's JSON Lines reader skips)."""
+    return not line.strip(" \t\r\x0b\x0c")
 
 
 _Split = tuple[list[Any], list[Any]]
@@ -281,11 +346,21 @@ class _Endpoints:
             text = request.query_params.get("as_of")
             as_of = _instant(text, "as_of") if text is not None else None
 
-            def read() -> tuple[Any, Any]:
+            def read() -> tuple[Any, Any, datetime, bool]:
                 with self.service.lock:
-                    return self.monitor.verdict(lead_id, as_of), self.monitor.state(lead_id)
+                    # Before the monitor's first advance it has no clock: the service's clock
+                    # (a virtual clock's START) says when "now" is. The lead was answered as
+                    # "no record of it" (404) the moment after it was accepted.
+                    when = as_of or self.monitor.clock or self.service.clock()
+                    known = self.monitor.store.lead(lead_id) is not None
+                    found = self.monitor.verdict(lead_id, when)
+                    return found, self.monitor.state(lead_id), when, known
 
-            found, state = await run_in_threadpool(read)
+            found, state, when, known = await run_in_threadpool(read)
+            if found is None and known:  # batch gives no verdict either (``not_yet``)
+                raise _BadRequestError(
+                    404, [f"lead `{lead_id}`: not yet created as of {format_instant(when)}"]
+                )
             if found is None:
                 raise _BadRequestError(404, [f"lead `{lead_id}`: no record of it"])
             if isinstance(found, RecordError):
@@ -295,19 +370,24 @@ class _Endpoints:
         return await self.guarded(handle)
 
     async def health(self, _: Request) -> Response:
-        def read() -> datetime | None:
-            with self.service.lock:  # one SQLite connection: one caller at a time
-                return self.monitor.clock
+        def read() -> tuple[datetime | None, dict[str, int]]:
+            # One SQLite connection: one caller at a time. The counters are copied under the
+            # lock too: a round adds keys to them in another thread, and copying a dict that
+            # grows meanwhile raises RuntimeError (a 500 from /health).
+            with self.service.lock:
+                return self.monitor.clock, dict(self.monitor.counters)
 
-        clock_at = await run_in_threadpool(read)
-        return JSONResponse(
-            {
-                "status": "ok",
-                "clock": clock_at.isoformat() if clock_at else None,
-                "counters": dict(self.monitor.counters),
-                "requests": self.service.requests,
-            }
-        )
+        clock_at, counters = await run_in_threadpool(read)
+        failure = self.service.failure
+        answer: dict[str, Any] = {
+            "status": "ok" if failure is None else "failing",
+            "clock": clock_at.isoformat() if clock_at else None,
+            "counters": counters,
+            "requests": self.service.requests,
+        }
+        if failure is not None:  # no lead is judged and nothing told until it is gone
+            answer["error"] = f"the latest round of judging failed: {failure}"
+        return JSONResponse(answer, status_code=200 if failure is None else 503)
 
     async def metrics(self, _: Request) -> Response:
         return Response(generate_latest(self.registry), media_type="text/plain; version=0.0.4")
@@ -318,10 +398,15 @@ class _Endpoints:
             if self.virtual is None:
                 raise _BadRequestError(404, ["the clock is the wall clock here; no admin clock"])
             items = _items(body, "POST /admin/clock")
-            text = items[0].get("now") if items and isinstance(items[0], Mapping) else None
-            now = _instant(str(text), "now")
+            first = items[0] if len(items) == 1 else None
+            text = first.get("now") if isinstance(first, Mapping) else None
+            if not isinstance(text, str):
+                raise _BadRequestError(
+                    400, ['POST /admin/clock: expected {"now": "2026-11-16T17:00:00Z"}']
+                )
+            now = _instant(text, "now")
+            fired = await run_in_threadpool(self.service.move_clock, now)
             self.virtual.now = now
-            fired = await run_in_threadpool(self.service.advance, now)
             return JSONResponse({"now": now.isoformat(), "notifications": fired})
 
         return await self.guarded(handle)
@@ -336,6 +421,10 @@ def _instant(text: str, name: str) -> datetime:
         ) from error
     if value.tzinfo is None:
         raise _BadRequestError(400, [f"{name} {text!r} needs a zone (Z or +hh:mm)"])
+    try:  # business time ends there: the verdict would be a 500, a clock moved there stuck
+        check_supported(value, name)
+    except DateRangeError as error:
+        raise _BadRequestError(400, [str(error)]) from error
     return value
 
 
@@ -348,7 +437,8 @@ def create_app(
     virtual: VirtualClock | None = None,
 ) -> Starlette:
     """The ASGI app. ``clock`` gives ``now`` (the wall clock in production); with
-    ``virtual`` the clock stands still and only ``POST /admin/clock`` moves it."""
+    ``virtual`` the clock stands still and only ``POST /admin/clock`` moves it (leads that
+    requests wake are still judged at once, at the clock's instant)."""
     if not secret:
         raise ValueError("a shared secret is required")
     service = _Service(monitor, secret, clock, tick)
@@ -365,17 +455,21 @@ def create_app(
                     service.posted.clear()
                     # Deadlines first; leads woken by a flood of events a batch at a time (the
                     # rest stay due, so the next round comes at once), requests in between.
-                    await run_in_threadpool(service.advance, None, WOKEN_PER_ROUND)
-                except Exception:  # counted; the next tick tries again
+                    if not await run_in_threadpool(service.round):
+                        await asyncio.sleep(tick)
+                except Exception:  # the clock or the store's next_due; the next tick tries again
                     monitor.counters["advance_failed"] += 1
                     await asyncio.sleep(tick)
 
-        task = asyncio.create_task(ticker()) if virtual is None else None
+        # On a virtual clock too: the clock stands still, but a lead a request woke (a late
+        # touch) is judged at once, as on the wall clock. Without it, its state and the
+        # correction waited for the next POST /admin/clock, and GET /leads/{id} answered a
+        # state ('breached') that contradicted the verdict beside it ('met').
+        task = asyncio.create_task(ticker())
         try:
             yield
         finally:
-            if task is not None:
-                task.cancel()
+            task.cancel()
 
     routes = [
         Route("/webhooks/events", endpoints.webhook(lambda items: ([], items)), methods=["POST"]),
@@ -387,7 +481,9 @@ def create_app(
         Route("/metrics", endpoints.metrics, methods=["GET"]),
         Route("/admin/clock", endpoints.admin_clock, methods=["POST"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.service = service  # for embedding and tests: the rounds, the failure
+    return app
 
 
 class _Metrics:
@@ -424,6 +520,11 @@ class _Metrics:
         yield requests
         yield CounterMetricFamily(
             "leadcontract_evaluations", "Leads judged again", value=counters.get("evaluations", 0)
+        )
+        yield CounterMetricFamily(
+            "leadcontract_rounds_failed",
+            "Rounds of judging that failed (no lead judged, nothing told)",
+            value=counters.get("advance_failed", 0),
         )
         yield GaugeMetricFamily(
             "leadcontract_notification_lag_seconds",

@@ -87,6 +87,11 @@ class StateStore(Protocol):
 
     def set_clock(self, now: datetime) -> None: ...
 
+    def contract(self) -> str | None:
+        """The digest of the contract the schedule was made under (None: not recorded)."""
+
+    def set_contract(self, digest: str) -> None: ...
+
     def counts(self) -> dict[str, int]: ...
 
     def lead_ids(self) -> list[str]: ...
@@ -302,6 +307,17 @@ class SqliteStore:
             "insert into meta (key, value) values ('clock', ?) "
             "on conflict (key) do update set value = excluded.value",
             (now.astimezone(UTC).isoformat(),),
+        )
+
+    def contract(self) -> str | None:
+        row = self._db.execute("select value from meta where key = 'contract'").fetchone()
+        return str(row[0]) if row else None
+
+    def set_contract(self, digest: str) -> None:
+        self._db.execute(
+            "insert into meta (key, value) values ('contract', ?) "
+            "on conflict (key) do update set value = excluded.value",
+            (digest,),
         )
 
     def counts(self) -> dict[str, int]:

@@ -1,9 +1,12 @@
 """JSON read as batch reads it, for what arrives live (``watch``'s lines, the service's bodies).
 
-The standard parser lets the last of two equal keys win unseen and decodes ``"\\ud800"`` to a
+The standard parser lets the last of two equal keys win unseen, decodes ``"\\ud800"`` to a
 lone surrogate, which is no text and cannot be written as UTF-8 (to the state, to a
-notification). Batch makes either an error row (:mod:`leadcontract.inputs`); live input is
-refused the same way, with the same words.
+notification), takes ``NaN`` and ``Infinity`` (not JSON: the coercers read a NaN as "no value",
+so a field would vanish unseen), and raises ``RecursionError`` on deep nesting (which is no
+``ValueError``: it stopped ``watch`` and answered the service's caller with a 500). Batch makes
+each an error row (:mod:`leadcontract.inputs`); live input is refused the same way, with the
+same words.
 """
 
 from __future__ import annotations
@@ -21,9 +24,13 @@ class RefusedJsonError(ValueError):
 
 
 def loads(text: str) -> Any:
-    """``json.loads(text)``, refusing a duplicate key or a lone surrogate
-    (:class:`RefusedJsonError`); text that is not JSON raises ``json.JSONDecodeError``."""
-    value = json.loads(text, object_pairs_hook=_object)
+    """``json.loads(text)``, refusing a duplicate key, ``NaN``/``Infinity`` or a lone surrogate
+    (:class:`RefusedJsonError`); text that is not JSON, or nested too deeply to parse, raises
+    ``json.JSONDecodeError``."""
+    try:
+        value = json.loads(text, object_pairs_hook=_object, parse_constant=_constant)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
     surrogate = lone_surrogate_path(value) if may_hold_surrogate_escape(text) else None
     if surrogate is not None:
         key, escape = surrogate
@@ -32,6 +39,12 @@ def loads(text: str) -> Any:
             "be written as UTF-8"
         )
     return value
+
+
+def _constant(name: str) -> float:
+    raise RefusedJsonError(
+        f"{name} is not a JSON value (JSON has no NaN or infinities; null is no value)"
+    )
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
