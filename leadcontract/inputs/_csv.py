@@ -167,6 +167,7 @@ def _records(lines: _Lines, source: str, kind: RecordKind) -> Iterator[RawRecord
             continue  # a blank line
         number += 1
         start = lines.first
+        text = "".join(row)  # (one string per row for the looks below: no walk of the cells)
         if len(row) > width:
             message = f"the row has {len(row)} cells but the header has {width}"
             if width == 1:  # a report's title line above its header, read as the header
@@ -174,17 +175,17 @@ def _records(lines: _Lines, source: str, kind: RecordKind) -> Iterator[RawRecord
             for error in _broken(lines, source, kind, number, message):
                 number = error.record
                 yield error
-        elif kind == "lead" and not any(cell.strip() for cell in row):
+        elif kind == "lead" and not text.strip():
             # Excel keeps rows once formatted: ",,,,," after the data. An error row still
             # (the record is counted), but one that says what it is, not every field missing.
             message = "every cell of the row is empty (a row kept after the data?): remove it"
             yield malformed(kind, source, number, start, message)
-        elif row[:1] and [row[0].removeprefix("\ufeff"), *row[1:]] == header:
+        elif row[0].removeprefix("\ufeff") == header[0] and row[1:] == header[1:]:
             message = (
                 f"the line repeats the header of line {header_line} (files joined?): remove it"
             )
             yield malformed(kind, source, number, start, message)
-        elif has_bad_bytes("".join(row)):
+        elif has_bad_bytes(text):
             yield _bad_cell(kind, source, number, start, header=header, row=row)
         else:
             if len(row) < width:  # trailing empty cells left out (Excel after row 16 does)
