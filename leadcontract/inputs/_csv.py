@@ -33,6 +33,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Final
 
@@ -109,13 +110,8 @@ class _Lines:
 
 def read_csv(path: Path, source: str, kind: RecordKind) -> Iterator[RawRecord | RecordError]:
     """The records of a CSV file (see :func:`leadcontract.inputs.read_rows`)."""
-    if csv.field_size_limit() < _FIELD_LIMIT:
-        csv.field_size_limit(_FIELD_LIMIT)
-    with path.open("rb") as raw:
-        check_encoding(source, raw.read(SNIFF_BYTES))
-        raw.seek(0)
-        handle = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
-        yield from _records(_Lines(handle), source, kind)
+    with _opened(path, source) as lines:
+        yield from _records(lines, source, kind)
 
 
 def read_csv_header(path: Path, source: str) -> list[str] | None:
@@ -126,14 +122,20 @@ def read_csv_header(path: Path, source: str) -> list[str] | None:
     --leads-sample``): a file that ``evaluate`` would refuse is refused there too, with the
     same message, instead of being read as one strange column.
     """
+    with _opened(path, source) as lines:
+        return _header(csv.reader(lines, strict=True), lines, source)
+
+
+@contextmanager
+def _opened(path: Path, source: str) -> Iterator[_Lines]:
+    """The file's lines, once its encoding is known to be UTF-8 (else refused)."""
     if csv.field_size_limit() < _FIELD_LIMIT:
         csv.field_size_limit(_FIELD_LIMIT)
     with path.open("rb") as raw:
         check_encoding(source, raw.read(SNIFF_BYTES))
         raw.seek(0)
         handle = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
-        lines = _Lines(handle)
-        return _header(csv.reader(lines, strict=True), lines, source)
+        yield _Lines(handle)
 
 
 def _records(lines: _Lines, source: str, kind: RecordKind) -> Iterator[RawRecord | RecordError]:
