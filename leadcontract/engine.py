@@ -243,19 +243,13 @@ class CompiledContract:
         self.lead_coercer = LeadCoercer(lead, default_tz=self.zone, sources=self.mappings.sources)
         self.event_coercer = EventCoercer(default_tz=self.zone, mappings=self.mappings.events)
         self.known_event_types = known_event_types(contract, self.mappings.events)
-        self.kind_columns = tuple(
-            dict.fromkeys(
-                [
-                    *_KIND_COLUMNS,
-                    *(
-                        column
-                        for mapping in self.mappings.events
-                        for column, wanted in mapping.when.items()
-                        if wanted != "*"
-                    ),
-                ]
-            )
+        tested = (
+            column
+            for mapping in self.mappings.events
+            for column, wanted in mapping.when.items()
+            if wanted != "*"
         )
+        self.kind_columns = tuple(dict.fromkeys((*_KIND_COLUMNS, *tested)))
         """The columns that tell what an activity row is, for the drift of a row no mapping
         matches: the CRMs' type columns, then those the event mappings test (a report's
         "Task Subtype")."""

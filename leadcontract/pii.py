@@ -70,12 +70,11 @@ class PiiPolicy:
     personal_triggers: frozenset[tuple[str, str]] = frozenset()
     """(SLA id, trigger name) pairs whose trigger is a personal datetime field."""
     key: bytes | None = None
-    _seen: dict[str, bool] = field(default_factory=dict, compare=False, hash=False, repr=False)
-    """Names already judged: a payload repeats a few dozen names thousands of times."""
     _judged: set[str] = field(default_factory=set, compare=False, hash=False, repr=False)
     _personal: set[str] = field(default_factory=set, compare=False, hash=False, repr=False)
-    """The names of :attr:`_seen`, and those of them that are personal, as sets: a dict's
-    keys are judged by two set operations in C (see :func:`_mask_identities`)."""
+    """The names already judged, and those of them that are personal: a payload repeats a
+    few dozen names thousands of times, and a dict's keys are judged by two set operations
+    in C (see :func:`_mask_identities`)."""
 
     @classmethod
     def of(cls, contract: Contract, *, key: bytes | None = None) -> PiiPolicy:
@@ -104,13 +103,13 @@ class PiiPolicy:
         """Whether a field or column name is that of a personal field."""
         if not isinstance(name, str):
             return False
-        known = self._seen.get(name)
-        if known is None:
-            known = self._seen[name] = name in self.fields or _loose(name) in self.columns
-            self._judged.add(name)
-            if known:
-                self._personal.add(name)
-        return known
+        if name in self._judged:
+            return name in self._personal
+        self._judged.add(name)
+        if name in self.fields or _loose(name) in self.columns:
+            self._personal.add(name)
+            return True
+        return False
 
     def lead_id(self, lead_id: str | None) -> str | None:
         """The lead id as stored: a :func:`pseudonym` when the id field is personal."""
@@ -262,7 +261,8 @@ def _mask_identities(value: _Plain, policy: PiiPolicy, found: list[str]) -> None
 
 def _mask_texts(value: _Plain, policy: PiiPolicy, quoted: list[str]) -> None:
     """:func:`_mask_text` on every text of a payload of dicts and lists, in place, called only
-    for a text that holds something to mask (most texts of a payload hold none)."""
+    for a text that holds something to mask (most texts of a payload hold none; the look is
+    written out in both branches below, since a call per text costs more than the look)."""
     needles = (*quoted, "hours in ", "is no zone") if policy.zone_is_pii else tuple(quoted)
     _mask_texts_holding(value, policy, quoted, needles)
 

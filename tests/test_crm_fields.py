@@ -299,6 +299,17 @@ def test_a_bad_value_read_without_a_format_names_the_column_and_the_mapping() ->
     ]
 
 
+METADATA = {
+    "id": "c",
+    "version": "1.0.0",
+    "title": "t",
+    "owners": [{"name": "M", "team": "marketing"}, {"name": "S", "team": "sales"}],
+    "effective": {"start": "2026-01-01"},
+    "timezone": "UTC",
+}
+"""A contract's metadata for the contracts these tests write in full."""
+
+
 def test_an_event_mapping_refuses_unknown_attributes() -> None:
     with pytest.raises(ValidationError, match="unknown event attribute"):
         EventMapping.model_validate({"id": "x", "set": {"kind": "touch"}})
@@ -310,14 +321,7 @@ def test_a_misspelt_event_type_is_drift_not_a_silent_use() -> None:
     contract = Contract.model_validate(
         {
             "apiVersion": "leadcontract/v1",
-            "metadata": {
-                "id": "c",
-                "version": "1.0.0",
-                "title": "t",
-                "owners": [{"name": "M", "team": "marketing"}, {"name": "S", "team": "sales"}],
-                "effective": {"start": "2026-01-01"},
-                "timezone": "UTC",
-            },
+            "metadata": METADATA,
             "reps": {"005A": {"name": "Ana", "role": "sdr"}},
             "lead": {
                 "fields": {
@@ -358,14 +362,7 @@ def test_an_unmapped_report_row_is_counted_by_the_column_its_mappings_test() -> 
     contract = Contract.model_validate(
         {
             "apiVersion": "leadcontract/v1",
-            "metadata": {
-                "id": "c",
-                "version": "1.0.0",
-                "title": "t",
-                "owners": [{"name": "M", "team": "marketing"}, {"name": "S", "team": "sales"}],
-                "effective": {"start": "2026-01-01"},
-                "timezone": "UTC",
-            },
+            "metadata": METADATA,
             "lead": {
                 "fields": {
                     "lead_id": {"type": "string", "required": True},

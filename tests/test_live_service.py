@@ -620,25 +620,26 @@ def test_salesforce_and_hubspot_shapes_become_lead_records(
     assert answer["state"]["slas"]["first-touch-demo"] == "breached"
 
 
-def test_salesforce_and_hubspot_activity_becomes_events_through_the_contracts_mappings(
-    tmp_path: Path,
-) -> None:
-    """Task, LeadHistory and HubSpot engagements are activity rows: the contract's event
-    mappings (here the salesforce and hubspot presets) make them events, live as in batch."""
-    import shutil  # noqa: PLC0415
-
-    from live_support import EXAMPLE  # noqa: PLC0415
-
+def _service_with_crm_mappings(tmp_path: Path) -> tuple[_InProcess, Monitor]:
+    """The service on the example contract with the salesforce and hubspot presets' event
+    mappings (Tasks, LeadHistory, engagements), on a virtual clock."""
     folder = tmp_path / "contract"
     shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("data"))
     (folder / "mappings.yaml").write_text(
         "apiVersion: leadcontract/v1\nmappings:\n  extends: [salesforce, hubspot]\n",
         encoding="utf-8",
     )
-    compiled = compiled_contract(folder)
-    monitor = Monitor(compiled)
+    monitor = Monitor(compiled_contract(folder))
     clock = VirtualClock(START)
-    client = _InProcess(create_app(monitor, secret=SECRET, clock=clock, virtual=clock))
+    return _InProcess(create_app(monitor, secret=SECRET, clock=clock, virtual=clock)), monitor
+
+
+def test_salesforce_and_hubspot_activity_becomes_events_through_the_contracts_mappings(
+    tmp_path: Path,
+) -> None:
+    """Task, LeadHistory and HubSpot engagements are activity rows: the contract's event
+    mappings (here the salesforce and hubspot presets) make them events, live as in batch."""
+    client, monitor = _service_with_crm_mappings(tmp_path)
     auth = {"Authorization": f"Bearer {SECRET}"}
     lead = example_leads()[1]  # L000002, a demo request: its first-touch clock starts at once
     created = datetime.fromisoformat(lead["form_submitted_at"].replace("+0000", "+00:00"))
@@ -681,7 +682,7 @@ def test_salesforce_and_hubspot_activity_becomes_events_through_the_contracts_ma
     rows = [
         {k: v for k, v in row.items() if k != "attributes"} for row in salesforce["records"][1:]
     ] + hubspot["results"]  # fmt: skip
-    batch = batch_verdicts(compiled, [lead], rows, now)[lead["Id"]]
+    batch = batch_verdicts(monitor.compiled, [lead], rows, now)[lead["Id"]]
     live = monitor.verdict(lead["Id"])
     assert isinstance(live, Verdict)
     assert live.to_dict() == batch.to_dict()
@@ -696,18 +697,9 @@ def test_a_crm_activity_sent_again_after_an_edit_counts_once(tmp_path: Path) -> 
     """Salesforce and HubSpot send an activity again when it is edited; its content differs
     (status, subject, modification stamp), so one call counted as two touches live, where an
     export holds it once. The row's own id now makes it one event."""
-    folder = tmp_path / "contract"
-    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("data"))
-    (folder / "mappings.yaml").write_text(
-        "apiVersion: leadcontract/v1\nmappings:\n  extends: [salesforce, hubspot]\n",
-        encoding="utf-8",
-    )
-    compiled = compiled_contract(folder)
-    monitor = Monitor(compiled)
-    clock = VirtualClock(START)
-    client = _InProcess(create_app(monitor, secret=SECRET, clock=clock, virtual=clock))
+    client, monitor = _service_with_crm_mappings(tmp_path)
     auth = {"Authorization": f"Bearer {SECRET}"}
-    lead = example_leads()[1]
+    lead = example_leads()[1]  # L000002, a demo request: its first-touch clock starts at once
     created = datetime.fromisoformat(lead["form_submitted_at"].replace("+0000", "+00:00"))
     called = (created + timedelta(minutes=30)).isoformat()
     task = {
@@ -746,7 +738,7 @@ def test_a_crm_activity_sent_again_after_an_edit_counts_once(tmp_path: Path) -> 
     assert isinstance(live, Verdict)
     assert live.touches == 2  # the call and the e-mail, once each
     rows = [{k: v for k, v in edited.items() if k != "attributes"}, email_edited]
-    batch = batch_verdicts(compiled, [lead], rows, created + timedelta(days=3))
+    batch = batch_verdicts(monitor.compiled, [lead], rows, created + timedelta(days=3))
     assert monitor.state(lead["Id"]) == lead_state(batch[lead["Id"]])
 
 
